@@ -1,0 +1,504 @@
+//! The check rules: a plan, its manifest and the vocabulary in, findings out.
+//! No I/O here; see `commands::check` for how plans are found and read.
+
+use std::collections::{HashMap, HashSet};
+use std::ops::Range;
+
+use crate::diag::{Finding, Rule, SourceFile};
+use crate::fields::Problem;
+use crate::manifest::{Item, Manifest};
+use crate::markdown::Body;
+use crate::names::PlanId;
+use crate::plan::{Plan, SECTIONS, Status};
+use crate::tokens::{self, ReleaseNames};
+use crate::version;
+use crate::vocab::{Occurrence, Vocabulary};
+
+/// What a plan is checked against, beyond its own files.
+pub struct Context<'a> {
+    pub vocabulary: &'a Vocabulary,
+    /// `[check] shared` ids: never foreign.
+    pub shared: &'a HashSet<String>,
+    /// Every release name of the plan's team.
+    pub release_names: &'a ReleaseNames,
+    /// The previous release of the plan's team that has a plan.
+    pub previous: Option<&'a str>,
+}
+
+/// The manifest next to a plan, as far as it could be read.
+pub enum ManifestInput<'a> {
+    /// Parsed (maybe with problems).
+    Parsed {
+        path: &'a str,
+        text: &'a str,
+        manifest: &'a Manifest,
+    },
+    /// Missing or unreadable: the finding says why.
+    Unavailable(Finding),
+}
+
+/// Checks one plan and returns its findings, in file order.
+pub fn check(
+    id: &PlanId,
+    file: &SourceFile<'_>,
+    plan: &Plan,
+    manifest: ManifestInput<'_>,
+    context: &Context<'_>,
+) -> Vec<Finding> {
+    let mut findings = Vec::new();
+    for problem in &plan.problems {
+        findings.push(problem_finding(file, problem));
+    }
+    for span in &plan.placeholders {
+        findings.push(
+            file.finding(
+                Rule::Placeholder,
+                span.clone(),
+                "front matter value is still a placeholder",
+            )
+            .with_help(
+                "write the real duration, like \"72h\" for `window` or \"45m\" for `duration`",
+            ),
+        );
+    }
+    let text = file.text();
+    let body = &plan.body;
+    let windows = body.windows();
+    check_sections(file, plan, &mut findings);
+    for span in tokens::placeholders(text, &windows) {
+        let word = &text[span.clone()];
+        findings.push(
+            file.finding(
+                Rule::Placeholder,
+                span,
+                format!("placeholder `{word}` left in the plan"),
+            )
+            .with_help("replace it with what production support needs to know"),
+        );
+    }
+    check_timing(file, plan, &mut findings);
+    check_steps(file, body, &mut findings);
+    check_releases(file, id, &windows, context, &mut findings);
+    match manifest {
+        ManifestInput::Unavailable(finding) => findings.push(finding),
+        ManifestInput::Parsed {
+            path,
+            text: manifest_text,
+            manifest,
+        } => {
+            let manifest_file = SourceFile::new(path, manifest_text);
+            for problem in &manifest.problems {
+                findings.push(problem_finding(&manifest_file, problem));
+            }
+            if manifest.is_valid() {
+                let occurrences = context.vocabulary.find(text, &windows);
+                References::new(file, id, plan, manifest, context, &occurrences)
+                    .check(&windows, &mut findings);
+            }
+        }
+    }
+    findings
+}
+
+fn problem_finding(file: &SourceFile<'_>, problem: &Problem) -> Finding {
+    let finding = file.finding(
+        Rule::InvalidPlan,
+        problem.span.clone(),
+        problem.message.clone(),
+    );
+    match &problem.help {
+        Some(help) => finding.with_help(help.clone()),
+        None => finding,
+    }
+}
+
+fn check_sections(file: &SourceFile<'_>, plan: &Plan, findings: &mut Vec<Finding>) {
+    let body = &plan.body;
+    for (title, question) in SECTIONS {
+        match body.section(title) {
+            None => {
+                let at = plan.body_start.min(file.text().len());
+                findings.push(
+                    file.finding(
+                        Rule::MissingSection,
+                        at..at,
+                        format!("section `## {title}` is missing"),
+                    )
+                    .with_help(format!(
+                        "add a `## {title}` section that answers: {question}"
+                    )),
+                );
+            }
+            Some(section) if !section.answered => findings.push(
+                file.finding(
+                    Rule::UnansweredSection,
+                    section.heading.clone(),
+                    format!("section `## {title}` is unanswered"),
+                )
+                .with_help(format!("answer: {question}")),
+            ),
+            Some(_) => {}
+        }
+    }
+}
+
+fn check_timing(file: &SourceFile<'_>, plan: &Plan, findings: &mut Vec<Finding>) {
+    let front = &plan.front;
+    if let (Some(window), Some(duration)) = (&front.window, &front.duration) {
+        if duration.value > window.value {
+            findings.push(
+                file.finding(
+                    Rule::WindowTooShort,
+                    duration.span.clone(),
+                    format!(
+                        "the rollback takes {} but can only start within {} of deployment",
+                        duration.value, window.value
+                    ),
+                )
+                .with_help(
+                    "shorten the procedure, or agree a longer `window` with the decision owner",
+                ),
+            );
+        }
+    }
+    let status = plan.status();
+    if matches!(status, Status::Approved | Status::Published) {
+        let passed = front
+            .tested
+            .as_ref()
+            .and_then(|tested| tested.passed.as_ref())
+            .is_some_and(|passed| passed.value);
+        if !passed {
+            let span = front.status.as_ref().map_or(0..0, |s| s.span.clone());
+            findings.push(
+                file.finding(Rule::Untested, span, format!("the plan is {status} but has no passing test"))
+                    .with_help("try the plan (on staging, say) and record `[tested] on = <date>`, `result = \"pass\"`"),
+            );
+        }
+    }
+}
+
+fn check_steps(file: &SourceFile<'_>, body: &Body, findings: &mut Vec<Finding>) {
+    for step in body.steps.iter().filter(|step| !step.says_how) {
+        let line_end = file.text()[step.span.clone()]
+            .find('\n')
+            .map_or(step.span.end, |i| step.span.start + i);
+        findings.push(
+            file.finding(
+                Rule::StepWithoutHow,
+                step.span.start..line_end,
+                format!("step {} says what to do but not how", step.number),
+            )
+            .with_help("give the command as inline code or a code block, or link to the how-to"),
+        );
+    }
+}
+
+fn check_releases(
+    file: &SourceFile<'_>,
+    id: &PlanId,
+    windows: &[Range<usize>],
+    context: &Context<'_>,
+    findings: &mut Vec<Finding>,
+) {
+    let text = file.text();
+    for (span, index) in context.release_names.find(text, windows) {
+        let name = context.release_names.name(index);
+        if name == id.release
+            || Some(name) == context.previous
+            || names_other_team(text, &span, &id.team)
+        {
+            continue;
+        }
+        let previous = context
+            .previous
+            .map(|p| format!(" (previous: {p})"))
+            .unwrap_or_default();
+        findings.push(
+            file.finding(
+                Rule::ForeignRelease,
+                span,
+                format!(
+                    "names release {name} of {}, but this plan is for {}{previous}",
+                    id.team, id.release
+                ),
+            )
+            .with_help(format!(
+                "if this was copied from an older plan, rewrite it for {}",
+                id.release
+            )),
+        );
+    }
+}
+
+/// Whether the release name at `span` is written `other-team/<name>`.
+fn names_other_team(text: &str, span: &Range<usize>, team: &str) -> bool {
+    let Some(before) = text[..span.start].strip_suffix('/') else {
+        return false;
+    };
+    let start = before
+        .rfind(|c: char| !(c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-')))
+        .map_or(0, |i| i + 1);
+    let prefix = &before[start..];
+    !prefix.is_empty() && prefix != team
+}
+
+/// The item references of one plan, resolved against its manifest and the vocabulary.
+struct References<'p> {
+    file: &'p SourceFile<'p>,
+    id: &'p PlanId,
+    plan: &'p Plan,
+    manifest: &'p Manifest,
+    context: &'p Context<'p>,
+    occurrences: &'p [Occurrence],
+    own: HashMap<&'p str, &'p Item>,
+    refers: HashSet<&'p str>,
+}
+
+impl<'p> References<'p> {
+    fn new(
+        file: &'p SourceFile<'p>,
+        id: &'p PlanId,
+        plan: &'p Plan,
+        manifest: &'p Manifest,
+        context: &'p Context<'p>,
+        occurrences: &'p [Occurrence],
+    ) -> Self {
+        References {
+            file,
+            id,
+            plan,
+            manifest,
+            context,
+            occurrences,
+            own: manifest
+                .items
+                .iter()
+                .map(|item| (item.id.as_str(), item))
+                .collect(),
+            refers: plan.front.refers.iter().map(|r| r.value.as_str()).collect(),
+        }
+    }
+
+    fn check(&self, windows: &[Range<usize>], findings: &mut Vec<Finding>) {
+        self.foreign(findings);
+        self.coverage(findings);
+        self.versions(windows, findings);
+    }
+
+    /// The releases an id belongs to that this plan could have copied it from.
+    fn visible_owners(&self, index: u32) -> Vec<&'p PlanId> {
+        let id = self.id;
+        self.context
+            .vocabulary
+            .owners(index)
+            .filter(|owner| {
+                *owner != id
+                    && !(owner.team == id.team
+                        && version::compare(&owner.release, &id.release).is_gt())
+            })
+            .collect()
+    }
+
+    fn foreign(&self, findings: &mut Vec<Finding>) {
+        let vocabulary = self.context.vocabulary;
+        for occurrence in self.occurrences {
+            let name = vocabulary.id(occurrence.id);
+            if self.own.contains_key(name)
+                || self.context.shared.contains(name)
+                || self.refers.contains(name)
+            {
+                continue;
+            }
+            let owners = self.visible_owners(occurrence.id);
+            if owners.is_empty() {
+                continue;
+            }
+            let mut names: Vec<String> = owners.iter().take(3).map(|o| o.to_string()).collect();
+            if owners.len() > 3 {
+                names.push(format!("{} more", owners.len() - 3));
+            }
+            findings.push(
+                self.file
+                    .finding(
+                        Rule::ForeignItem,
+                        occurrence.span.clone(),
+                        format!("`{name}` belongs to {}, not to {}", join_and(&names), self.id),
+                    )
+                    .with_help(format!(
+                        "rewrite this for {}; if `{name}` is meant, add it to this release's manifest or to `refers` in the front matter",
+                        self.id
+                    )),
+            );
+        }
+    }
+
+    fn coverage(&self, findings: &mut Vec<Finding>) {
+        let body = &self.plan.body;
+        let mut in_step = HashSet::new();
+        let mut with_how = HashSet::new();
+        for occurrence in self.occurrences {
+            let Some(segment) = body.segment_at(occurrence.span.start) else {
+                continue;
+            };
+            if let Some(step) = segment.step.and_then(|s| body.steps.get(s as usize)) {
+                in_step.insert(occurrence.id);
+                if step.says_how {
+                    with_how.insert(occurrence.id);
+                }
+            }
+            let in_contingencies = segment
+                .section
+                .and_then(|s| body.sections.get(s as usize))
+                .is_some_and(|section| section.is("contingencies"));
+            if in_contingencies {
+                with_how.insert(occurrence.id);
+            }
+        }
+        let procedure = body.section("procedure").map(|s| s.heading.clone());
+        let anchor = procedure
+            .clone()
+            .unwrap_or(self.plan.body_start..self.plan.body_start);
+        let vocabulary = self.context.vocabulary;
+        for item in &self.manifest.items {
+            let index = vocabulary.index_of(&item.id);
+            let covered = index.is_some_and(|i| in_step.contains(&i));
+            if !covered {
+                findings.push(
+                    self.file
+                        .finding(
+                            Rule::UncoveredItem,
+                            anchor.clone(),
+                            format!(
+                                "manifest item `{}` ({}) is not covered by any procedure step",
+                                item.id,
+                                describe(item)
+                            ),
+                        )
+                        .with_help(format!(
+                            "add a step that rolls back `{}`, naming it",
+                            item.id
+                        )),
+                );
+            }
+            if !item.reversible && !index.is_some_and(|i| with_how.contains(&i)) {
+                findings.push(
+                    self.file
+                        .finding(
+                            Rule::IrreversibleItem,
+                            anchor.clone(),
+                            format!(
+                                "irreversible item `{}` ({}) is covered neither by Contingencies nor by a step that says how",
+                                item.id, item.kind
+                            ),
+                        )
+                        .with_help(format!(
+                            "say how to live with `{}` if it cannot be undone: a step with its commands, or a fallback under `## Contingencies`",
+                            item.id
+                        )),
+                );
+            }
+        }
+    }
+
+    fn versions(&self, windows: &[Range<usize>], findings: &mut Vec<Finding>) {
+        let body = &self.plan.body;
+        let text = self.file.text();
+        // Items of this release referenced in each block.
+        let mut blocks: HashMap<u32, Vec<&Item>> = HashMap::new();
+        for occurrence in self.occurrences {
+            let name = self.context.vocabulary.id(occurrence.id);
+            if let (Some(item), Some(segment)) =
+                (self.own.get(name), body.segment_at(occurrence.span.start))
+            {
+                let items = blocks.entry(segment.block).or_default();
+                if !items.iter().any(|i| i.id == item.id) {
+                    items.push(item);
+                }
+            }
+        }
+        if blocks.is_empty() {
+            return;
+        }
+        let mut occurrence_index = 0;
+        for token in tokens::versions(text, windows) {
+            while self
+                .occurrences
+                .get(occurrence_index)
+                .is_some_and(|o| o.span.end <= token.span.start)
+            {
+                occurrence_index += 1;
+            }
+            let inside_id = self
+                .occurrences
+                .get(occurrence_index)
+                .is_some_and(|o| o.span.start < token.span.end);
+            let Some(segment) = body.segment_at(token.span.start) else {
+                continue;
+            };
+            let Some(items) = blocks.get(&segment.block) else {
+                continue;
+            };
+            let written = &text[token.span.clone()];
+            if inside_id || self.context.release_names_contains(written) {
+                continue;
+            }
+            let bare = written.trim_start_matches(['v', 'V']);
+            let known = items.iter().any(|item| {
+                [&item.version, &item.previous]
+                    .into_iter()
+                    .flatten()
+                    .any(|v| v.trim_start_matches(['v', 'V']) == bare)
+            });
+            if known {
+                continue;
+            }
+            let expected: Vec<String> = items.iter().map(|item| describe_versions(item)).collect();
+            findings.push(
+                self.file
+                    .finding(
+                        Rule::StaleVersion,
+                        token.span.clone(),
+                        format!(
+                            "version {written} matches no item referenced here: {}",
+                            expected.join("; ")
+                        ),
+                    )
+                    .with_help(
+                        "use the version this release deploys or the one a rollback returns to",
+                    ),
+            );
+        }
+    }
+}
+
+impl Context<'_> {
+    fn release_names_contains(&self, name: &str) -> bool {
+        self.release_names.contains(name)
+    }
+}
+
+fn describe(item: &Item) -> String {
+    match &item.version {
+        Some(version) => format!("{} {version}", item.kind),
+        None => item.kind.to_string(),
+    }
+}
+
+fn describe_versions(item: &Item) -> String {
+    match (&item.version, &item.previous) {
+        (Some(v), Some(p)) => format!("`{}` deploys {v}, rolls back to {p}", item.id),
+        (Some(v), None) => format!("`{}` deploys {v}", item.id),
+        (None, Some(p)) => format!("`{}` rolls back to {p}", item.id),
+        (None, None) => format!("`{}` has no version in the manifest", item.id),
+    }
+}
+
+/// "a", "a and b", "a, b and c".
+pub fn join_and(names: &[String]) -> String {
+    match names {
+        [] => String::new(),
+        [one] => one.clone(),
+        [rest @ .., last] => format!("{} and {last}", rest.join(", ")),
+    }
+}

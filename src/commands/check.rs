@@ -1,0 +1,181 @@
+//! `backout check`: find the plans, read them in parallel, check each against the corpus.
+
+use std::path::Path;
+
+use rayon::prelude::*;
+
+use crate::corpus::{Corpus, ManifestSource};
+use crate::diag::{Finding, Tally};
+use crate::error::{Error, Result};
+use crate::names::PlanId;
+use crate::plan::Status;
+use crate::store;
+use crate::workspace::{Catalog, MANIFEST_FILE, PLAN_FILE, Workspace};
+
+/// What checking one plan found.
+#[derive(Debug)]
+pub struct PlanReport {
+    pub id: PlanId,
+    pub status: Option<Status>,
+    /// `[baseline] from`.
+    pub baseline: Option<String>,
+    /// Number of manifest items, when the manifest could be read.
+    pub items: Option<usize>,
+    pub findings: Vec<Finding>,
+}
+
+impl PlanReport {
+    pub fn tally(&self) -> Tally {
+        Tally::of(&self.findings)
+    }
+}
+
+/// What `check` found in every plan it looked at.
+#[derive(Debug, Default)]
+pub struct CheckReport {
+    pub plans: Vec<PlanReport>,
+    /// Problems with directories that are not plans at all (bad names, escaping symlinks).
+    pub problems: Vec<Finding>,
+}
+
+impl CheckReport {
+    /// Every finding, plan by plan, then the directory problems.
+    pub fn findings(&self) -> Vec<Finding> {
+        self.plans
+            .iter()
+            .flat_map(|plan| plan.findings.iter().cloned())
+            .chain(self.problems.iter().cloned())
+            .collect()
+    }
+}
+
+/// Reads every manifest of the catalog (in parallel) and builds the corpus.
+pub fn load_corpus(workspace: &Workspace, catalog: Catalog) -> Result<Corpus> {
+    let sources: Vec<ManifestSource> = catalog
+        .all()
+        .filter(|(_, release)| release.has_manifest)
+        .map(|(id, _)| id)
+        .collect::<Vec<_>>()
+        .into_par_iter()
+        .map(|id| {
+            let path = workspace.display_path(&id, MANIFEST_FILE);
+            let text = store::read_text(workspace.root(), &workspace.path(&id, MANIFEST_FILE))
+                .and_then(|text| text.ok_or_else(store::ReadProblem::missing));
+            (id, path, text)
+        })
+        .collect();
+    Corpus::build(catalog, sources, &workspace.config.shared).map_err(Error::msg)
+}
+
+/// Resolves `check`'s arguments (specs or paths) to plans; none means every plan.
+pub fn select(
+    workspace: &Workspace,
+    catalog: &Catalog,
+    targets: &[String],
+) -> Result<Option<Vec<PlanId>>> {
+    if targets.is_empty() {
+        return Ok(None);
+    }
+    let mut plans = Vec::new();
+    for target in targets {
+        let as_path = workspace.cwd.join(target);
+        let id = if Path::new(target).components().count() > 0
+            && as_path.exists()
+            && !is_spec_like(target, catalog)
+        {
+            workspace.plan_for_path(Path::new(target))?
+        } else {
+            workspace.resolve_text(target, catalog)?
+        };
+        if !catalog.release(&id).is_some_and(|r| r.has_plan) {
+            return Err(Error::msg(format!(
+                "there is no plan at {}; create it with `backout new {id}`",
+                workspace.display_path(&id, PLAN_FILE)
+            )));
+        }
+        if !plans.contains(&id) {
+            plans.push(id);
+        }
+    }
+    Ok(Some(plans))
+}
+
+/// Whether `text` names a release of the catalog as a spec (so `v1.5` is a spec even when
+/// a directory of that name sits in the current directory).
+fn is_spec_like(text: &str, catalog: &Catalog) -> bool {
+    match text.split_once('/') {
+        Some((team, release)) => catalog.release(&PlanId::new(team, release)).is_some(),
+        None => catalog.teams.values().flatten().any(|r| r.name == text),
+    }
+}
+
+/// Checks the selected plans, or all of them.
+pub fn run(workspace: &Workspace, targets: &[String]) -> Result<CheckReport> {
+    let catalog = workspace.catalog()?;
+    let selection = select(workspace, &catalog, targets)?;
+    let problems = if selection.is_none() {
+        catalog.problems.clone()
+    } else {
+        Vec::new()
+    };
+    let plans: Vec<PlanId> = match selection {
+        Some(plans) => plans,
+        None => catalog
+            .all()
+            .filter(|(_, release)| release.has_plan)
+            .map(|(id, _)| id)
+            .collect(),
+    };
+    let corpus = load_corpus(workspace, catalog)?;
+    let reports = plans
+        .into_par_iter()
+        .map(|id| check_one(workspace, &corpus, id))
+        .collect();
+    Ok(CheckReport {
+        plans: reports,
+        problems,
+    })
+}
+
+/// Reads and checks one plan of the work tree.
+pub fn check_one(workspace: &Workspace, corpus: &Corpus, id: PlanId) -> PlanReport {
+    let path = workspace.display_path(&id, PLAN_FILE);
+    let manifest_path = workspace.display_path(&id, MANIFEST_FILE);
+    let items = corpus.manifest(&id).map(|m| m.items.len());
+    match store::read_text(workspace.root(), &workspace.path(&id, PLAN_FILE)) {
+        Ok(Some(text)) => {
+            let checked = corpus.check(&id, &path, &text, &manifest_path);
+            PlanReport {
+                status: checked.plan.front.status.as_ref().map(|s| s.value),
+                baseline: checked
+                    .plan
+                    .front
+                    .baseline
+                    .as_ref()
+                    .and_then(|b| b.from.as_ref())
+                    .map(|f| f.value.clone()),
+                items,
+                findings: checked.findings,
+                id,
+            }
+        }
+        Ok(None) => unreadable(id, &path, items, store::ReadProblem::missing()),
+        Err(problem) => unreadable(id, &path, items, problem),
+    }
+}
+
+fn unreadable(
+    id: PlanId,
+    path: &str,
+    items: Option<usize>,
+    problem: store::ReadProblem,
+) -> PlanReport {
+    let finding = problem.finding(path);
+    PlanReport {
+        id,
+        status: None,
+        baseline: None,
+        items,
+        findings: vec![finding],
+    }
+}

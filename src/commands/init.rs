@@ -1,0 +1,45 @@
+//! `backout init`: a commented backout.toml and the plans directory.
+
+use std::fs;
+
+use crate::config::{self, Config};
+use crate::error::{Error, Result};
+use crate::names::name_problem;
+use crate::repo::Repo;
+use crate::store::{self, FileWrite, Overwrite};
+
+/// What `init` created.
+#[derive(Debug)]
+pub struct Initialized {
+    pub config: String,
+    pub plans_dir: String,
+}
+
+/// Writes backout.toml at the work tree root of `repo` and creates `plans/`.
+pub fn run(repo: &Repo, team: Option<&str>, force: bool) -> Result<Initialized> {
+    if let Some(team) = team {
+        if let Some(problem) = name_problem(team) {
+            return Err(Error::msg(format!("team name `{team}` {problem}")));
+        }
+    }
+    let text = config::template(team);
+    // The template must stay valid: parse what we are about to write.
+    let parsed = Config::parse(config::FILE_NAME, &text)?;
+    let file = FileWrite {
+        display: config::FILE_NAME.into(),
+        path: repo.root().join(config::FILE_NAME),
+        contents: text,
+    };
+    let overwrite = if force {
+        Overwrite::Allow
+    } else {
+        Overwrite::Refuse
+    };
+    store::write_all(&[file], overwrite)?;
+    let plans = repo.root().join(&parsed.plans_dir);
+    fs::create_dir_all(&plans).map_err(|e| Error::io("create directory", &plans, e))?;
+    Ok(Initialized {
+        config: config::FILE_NAME.into(),
+        plans_dir: parsed.plans_dir,
+    })
+}

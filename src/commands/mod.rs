@@ -1,0 +1,7 @@
+//! The commands: each takes a workspace and its options and returns a value for the
+//! binary to render. None of them prints or exits.
+
+pub mod check;
+pub mod init;
+pub mod list;
+pub mod new;

@@ -1,0 +1,152 @@
+//! Everything a plan is checked against: all manifests, the vocabulary of their item ids,
+//! each team's release names. Built once per run from whatever source holds the files
+//! (the work tree, or a git tree), then shared by every plan's check.
+
+use std::collections::{HashMap, HashSet};
+
+use crate::check::{self, Context, ManifestInput};
+use crate::diag::{Finding, Rule, SourceFile, unreadable_finding};
+use crate::manifest::Manifest;
+use crate::names::PlanId;
+use crate::plan::Plan;
+use crate::store::ReadProblem;
+use crate::tokens::ReleaseNames;
+use crate::vocab::Vocabulary;
+use crate::workspace::Catalog;
+
+/// A release's manifest as read from its source.
+pub enum ManifestEntry {
+    Parsed {
+        path: String,
+        text: String,
+        manifest: Manifest,
+    },
+    Unreadable(Finding),
+}
+
+/// The manifests, vocabulary and release names of one repository state.
+pub struct Corpus {
+    manifests: HashMap<PlanId, ManifestEntry>,
+    vocabulary: Vocabulary,
+    release_names: HashMap<String, ReleaseNames>,
+    shared: HashSet<String>,
+    catalog: Catalog,
+}
+
+/// One manifest as read: its plan, its display path and its text or why it is unreadable.
+pub type ManifestSource = (PlanId, String, Result<String, ReadProblem>);
+
+/// The result of checking one plan.
+pub struct Checked {
+    pub plan: Plan,
+    pub findings: Vec<Finding>,
+}
+
+impl Corpus {
+    /// Parses the manifests and indexes their ids. `catalog` lists every release directory.
+    pub fn build(
+        catalog: Catalog,
+        manifests: Vec<ManifestSource>,
+        shared: &[String],
+    ) -> Result<Corpus, String> {
+        use rayon::prelude::*;
+        let parsed: Vec<(PlanId, ManifestEntry)> = manifests
+            .into_par_iter()
+            .map(|(id, path, text)| {
+                let entry = match text {
+                    Ok(text) => {
+                        let manifest = Manifest::parse(&text, &id);
+                        ManifestEntry::Parsed {
+                            path,
+                            text,
+                            manifest,
+                        }
+                    }
+                    Err(problem) => ManifestEntry::Unreadable(problem.finding(&path)),
+                };
+                (id, entry)
+            })
+            .collect();
+        let mut builder = Vocabulary::builder();
+        for (id, entry) in &parsed {
+            if let ManifestEntry::Parsed { manifest, .. } = entry {
+                builder.add(
+                    id.clone(),
+                    manifest.items.iter().map(|item| item.id.as_str()),
+                );
+            }
+        }
+        let vocabulary = builder.build()?;
+        let release_names = catalog
+            .teams
+            .iter()
+            .map(|(team, releases)| {
+                let names = releases.iter().map(|r| r.name.clone()).collect();
+                (team.clone(), ReleaseNames::new(names))
+            })
+            .collect();
+        Ok(Corpus {
+            manifests: parsed.into_iter().collect(),
+            vocabulary,
+            release_names,
+            shared: shared.iter().cloned().collect(),
+            catalog,
+        })
+    }
+
+    pub fn catalog(&self) -> &Catalog {
+        &self.catalog
+    }
+
+    pub fn vocabulary(&self) -> &Vocabulary {
+        &self.vocabulary
+    }
+
+    /// The parsed manifest of a release, if it exists and could be read.
+    pub fn manifest(&self, id: &PlanId) -> Option<&Manifest> {
+        match self.manifests.get(id) {
+            Some(ManifestEntry::Parsed { manifest, .. }) => Some(manifest),
+            _ => None,
+        }
+    }
+
+    /// Checks the plan text of `id` (found at `path`) against this corpus.
+    pub fn check(&self, id: &PlanId, path: &str, text: &str, manifest_path: &str) -> Checked {
+        let file = SourceFile::new(path, text);
+        let plan = Plan::parse(text, id);
+        let empty = ReleaseNames::new(Vec::new());
+        let context = Context {
+            vocabulary: &self.vocabulary,
+            shared: &self.shared,
+            release_names: self.release_names.get(&id.team).unwrap_or(&empty),
+            previous: self.catalog.previous(id),
+        };
+        let manifest = match self.manifests.get(id) {
+            Some(ManifestEntry::Parsed {
+                path,
+                text,
+                manifest,
+            }) => ManifestInput::Parsed {
+                path,
+                text,
+                manifest,
+            },
+            Some(ManifestEntry::Unreadable(finding)) => ManifestInput::Unavailable(finding.clone()),
+            None => ManifestInput::Unavailable(
+                unreadable_finding(
+                    manifest_path,
+                    Rule::InvalidPlan,
+                    format!(
+                        "{manifest_path} is missing: the plan has no manifest to be checked against"
+                    ),
+                )
+                .with_help("create it listing what the release deploys (`backout new` writes one)"),
+            ),
+        };
+        let mut findings = check::check(id, &file, &plan, manifest, &context);
+        findings.sort_by(|a, b| {
+            (&a.file, a.line, a.column, a.rule).cmp(&(&b.file, b.line, b.column, b.rule))
+        });
+        Checked { plan, findings }
+    }
+}

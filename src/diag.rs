@@ -1,0 +1,385 @@
+//! Findings: what is wrong in a plan, where, and how bad. Rule codes live here, and the
+//! renderers that turn findings into human, JSON, GitHub and SARIF output.
+//!
+//! A leaf module: it knows nothing of plans, only of files, spans and rules.
+
+mod github;
+mod human;
+mod json;
+mod sarif;
+
+pub use github::render_github;
+pub use human::{HumanStyle, render_human};
+pub use json::{JsonReport, render_json};
+pub use sarif::render_sarif;
+
+use std::fmt;
+use std::ops::Range;
+
+use serde::Serialize;
+
+/// How bad a finding is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    Warning,
+    Error,
+}
+
+impl fmt::Display for Severity {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Severity::Warning => "warning",
+            Severity::Error => "error",
+        })
+    }
+}
+
+macro_rules! rules {
+    ($($variant:ident = $code:literal, $severity:ident, $summary:literal;)*) => {
+        /// Every rule a finding can come from, with a stable kebab-case code.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+        pub enum Rule {
+            $($variant,)*
+        }
+
+        impl Rule {
+            /// All rules, in documentation order.
+            pub const ALL: &'static [Rule] = &[$(Rule::$variant,)*];
+
+            /// The stable code users see, filter on and look up in the docs.
+            pub fn code(self) -> &'static str {
+                match self {
+                    $(Rule::$variant => $code,)*
+                }
+            }
+
+            /// The severity findings of this rule have.
+            pub fn severity(self) -> Severity {
+                match self {
+                    $(Rule::$variant => Severity::$severity,)*
+                }
+            }
+
+            /// One line saying what the rule looks for.
+            pub fn summary(self) -> &'static str {
+                match self {
+                    $(Rule::$variant => $summary,)*
+                }
+            }
+        }
+    };
+}
+
+rules! {
+    InvalidPlan = "invalid-plan", Error,
+        "The plan or its manifest cannot be read: front matter or manifest missing, not TOML, wrong types, unknown keys, or names that do not match the directory.";
+    MissingSection = "missing-section", Error,
+        "A section every backout plan needs is missing.";
+    UnansweredSection = "unanswered-section", Error,
+        "A required section holds nothing but whitespace and HTML comments.";
+    Placeholder = "placeholder", Error,
+        "The plan still holds a TODO, TBD or FIXME placeholder.";
+    ForeignItem = "foreign-item", Error,
+        "The plan refers to an item of another release that this release's manifest does not list.";
+    UncoveredItem = "uncovered-item", Error,
+        "An item of this release's manifest is not named by any procedure step.";
+    StaleVersion = "stale-version", Warning,
+        "A version next to an item reference is neither that item's version nor its previous version.";
+    ForeignRelease = "foreign-release", Warning,
+        "The plan names a release of its team other than itself and its previous release.";
+    StepWithoutHow = "step-without-how", Warning,
+        "A procedure step says what to do but not how: no command, code or link.";
+    WindowTooShort = "window-too-short", Error,
+        "The rollback takes longer than the window in which a rollback is still possible.";
+    Untested = "untested", Warning,
+        "An approved or published plan has no passing test recorded.";
+    IrreversibleItem = "irreversible-item", Error,
+        "An irreversible item is not covered by Contingencies or by a step that says how.";
+}
+
+impl Rule {
+    /// The rule with this code, if any.
+    pub fn from_code(code: &str) -> Option<Rule> {
+        Rule::ALL.iter().copied().find(|rule| rule.code() == code)
+    }
+
+    /// Where the rule is documented, relative to the repository's docs/.
+    pub fn doc_anchor(self) -> String {
+        format!("rules.md#{}", self.code())
+    }
+}
+
+impl fmt::Display for Rule {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.code())
+    }
+}
+
+/// One thing wrong in a plan, located in a file.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Finding {
+    pub rule: Rule,
+    pub severity: Severity,
+    /// Repository-relative path with `/` separators.
+    pub file: String,
+    /// 1-based line.
+    pub line: usize,
+    /// 1-based column, counted in Unicode scalar values.
+    pub column: usize,
+    /// 1-based column just after the span on its first line (at least `column + 1`).
+    pub end_column: usize,
+    pub message: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub help: Option<String>,
+    /// The source line (or a window of it, when long), for human output.
+    #[serde(skip)]
+    pub snippet: Snippet,
+}
+
+/// The text of a finding's line, cut to a window when the line is long.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Snippet {
+    pub text: String,
+    /// Column of the first character of `text` in the real line (1 when not cut).
+    pub first_column: usize,
+    /// Whether the line goes on after `text`.
+    pub cut_end: bool,
+}
+
+impl Serialize for Rule {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.code())
+    }
+}
+
+impl Finding {
+    /// Adds a sentence saying how to fix the finding.
+    pub fn with_help(mut self, help: impl Into<String>) -> Self {
+        self.help = Some(help.into());
+        self
+    }
+
+    /// Whether this finding fails a check.
+    pub fn is_error(&self) -> bool {
+        self.severity == Severity::Error
+    }
+}
+
+/// Counts of findings by severity.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct Tally {
+    pub errors: usize,
+    pub warnings: usize,
+}
+
+impl Tally {
+    pub fn of<'a>(findings: impl IntoIterator<Item = &'a Finding>) -> Tally {
+        let mut tally = Tally::default();
+        for finding in findings {
+            match finding.severity {
+                Severity::Error => tally.errors += 1,
+                Severity::Warning => tally.warnings += 1,
+            }
+        }
+        tally
+    }
+}
+
+/// The longest piece of a line kept in a snippet.
+const SNIPPET_WIDTH: usize = 160;
+
+/// A file's text with an index of line starts, to turn byte spans into lines and columns.
+pub struct SourceFile<'a> {
+    path: &'a str,
+    text: &'a str,
+    line_starts: Vec<usize>,
+}
+
+impl<'a> SourceFile<'a> {
+    pub fn new(path: &'a str, text: &'a str) -> Self {
+        let line_starts = std::iter::once(0)
+            .chain(text.match_indices('\n').map(|(i, _)| i + 1))
+            .collect();
+        SourceFile {
+            path,
+            text,
+            line_starts,
+        }
+    }
+
+    pub fn path(&self) -> &'a str {
+        self.path
+    }
+
+    pub fn text(&self) -> &'a str {
+        self.text
+    }
+
+    /// 0-based line index of a byte offset.
+    pub fn line_index(&self, offset: usize) -> usize {
+        match self.line_starts.binary_search(&offset) {
+            Ok(line) => line,
+            Err(next) => next.saturating_sub(1),
+        }
+    }
+
+    /// 1-based line number of a byte offset.
+    pub fn line_number(&self, offset: usize) -> usize {
+        self.line_index(offset) + 1
+    }
+
+    /// The byte range of a 0-based line, without its line break.
+    fn line_range(&self, line: usize) -> Range<usize> {
+        let start = self
+            .line_starts
+            .get(line)
+            .copied()
+            .unwrap_or(self.text.len());
+        let end = self
+            .line_starts
+            .get(line + 1)
+            .map_or(self.text.len(), |next| next - 1);
+        let end = end.max(start);
+        let end = if self.text[start..end].ends_with('\r') {
+            end - 1
+        } else {
+            end
+        };
+        start..end
+    }
+
+    /// A finding of `rule` at byte `span` of this file.
+    pub fn finding(&self, rule: Rule, span: Range<usize>, message: impl Into<String>) -> Finding {
+        let start = floor_char_boundary(self.text, span.start.min(self.text.len()));
+        let line = self.line_index(start);
+        let range = self.line_range(line);
+        let start = start.clamp(range.start, range.end);
+        let end = floor_char_boundary(self.text, span.end.clamp(start, range.end));
+        let line_text = &self.text[range.clone()];
+        let column = self.text[range.start..start].chars().count() + 1;
+        let width = self.text[start..end].chars().count().max(1);
+        Finding {
+            rule,
+            severity: rule.severity(),
+            file: self.path.to_string(),
+            line: line + 1,
+            column,
+            end_column: column + width,
+            message: message.into(),
+            help: None,
+            snippet: snippet(line_text, column),
+        }
+    }
+
+    /// A finding about the whole file, placed on its first line.
+    pub fn file_finding(&self, rule: Rule, message: impl Into<String>) -> Finding {
+        self.finding(rule, 0..0, message)
+    }
+}
+
+/// A finding about a file whose text could not be read: line 1, column 1, no snippet.
+pub fn unreadable_finding(path: &str, rule: Rule, message: impl Into<String>) -> Finding {
+    Finding {
+        rule,
+        severity: rule.severity(),
+        file: path.to_string(),
+        line: 1,
+        column: 1,
+        end_column: 2,
+        message: message.into(),
+        help: None,
+        snippet: Snippet::default(),
+    }
+}
+
+fn snippet(line: &str, column: usize) -> Snippet {
+    let chars = line.chars().count();
+    if chars <= SNIPPET_WIDTH {
+        return Snippet {
+            text: line.to_string(),
+            first_column: 1,
+            cut_end: false,
+        };
+    }
+    let first = column.saturating_sub(SNIPPET_WIDTH / 4).max(1);
+    let text: String = line.chars().skip(first - 1).take(SNIPPET_WIDTH).collect();
+    Snippet {
+        cut_end: first - 1 + SNIPPET_WIDTH < chars,
+        text,
+        first_column: first,
+    }
+}
+
+fn floor_char_boundary(text: &str, mut offset: usize) -> usize {
+    while offset > 0 && !text.is_char_boundary(offset) {
+        offset -= 1;
+    }
+    offset
+}
+
+/// Orders findings by file, then position, then rule, for stable output.
+pub fn sort(findings: &mut [Finding]) {
+    findings.sort_by(|a, b| {
+        (a.file.as_str(), a.line, a.column, a.rule).cmp(&(
+            b.file.as_str(),
+            b.line,
+            b.column,
+            b.rule,
+        ))
+    });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_rule_code_is_kebab_case_and_unique() {
+        let mut codes: Vec<_> = Rule::ALL.iter().map(|r| r.code()).collect();
+        for code in &codes {
+            assert!(
+                code.chars().all(|c| c.is_ascii_lowercase() || c == '-'),
+                "{code}"
+            );
+            assert_eq!(Rule::from_code(code).map(Rule::code), Some(*code));
+        }
+        codes.sort();
+        codes.dedup();
+        assert_eq!(codes.len(), Rule::ALL.len());
+    }
+
+    #[test]
+    fn locates_spans_in_characters() {
+        let file = SourceFile::new("p.md", "first\nünï `id` x\r\nlast");
+        let at = file.text().find("id").unwrap_or_default();
+        let finding = file.finding(Rule::ForeignItem, at..at + 2, "m");
+        assert_eq!(
+            (finding.line, finding.column, finding.end_column),
+            (2, 6, 8)
+        );
+        assert_eq!(finding.snippet.text, "ünï `id` x");
+    }
+
+    #[test]
+    fn clamps_spans_to_the_first_line_and_the_text() {
+        let file = SourceFile::new("p.md", "ab\ncd");
+        let finding = file.finding(Rule::Placeholder, 1..100, "m");
+        assert_eq!(
+            (finding.line, finding.column, finding.end_column),
+            (1, 2, 3)
+        );
+        let finding = file.finding(Rule::Placeholder, 100..200, "m");
+        assert_eq!(finding.line, 2);
+    }
+
+    #[test]
+    fn cuts_long_lines_around_the_span() {
+        let line = "x".repeat(1000) + "HERE" + &"y".repeat(1000);
+        let file = SourceFile::new("p.md", &line);
+        let finding = file.finding(Rule::Placeholder, 1000..1004, "m");
+        assert!(finding.snippet.text.contains("HERE"));
+        assert!(finding.snippet.first_column > 1 && finding.snippet.cut_end);
+        assert!(finding.snippet.text.chars().count() <= SNIPPET_WIDTH);
+    }
+}

@@ -1,0 +1,72 @@
+//! The `backout` binary: parse arguments, call the library, render, exit.
+
+mod cli;
+mod output;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anstream::ColorChoice;
+use clap::{CommandFactory, Parser};
+
+use backout::Error;
+use cli::{Cli, ColorWhen, Command};
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match cli.color {
+        ColorWhen::Always => ColorChoice::Always.write_global(),
+        ColorWhen::Never => ColorChoice::Never.write_global(),
+        ColorWhen::Auto => {}
+    }
+    match run(&cli) {
+        Ok(code) => code,
+        Err(error) => {
+            output::error(&error);
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn run(cli: &Cli) -> Result<ExitCode, Error> {
+    let dir = start_dir(cli)?;
+    let out = output::Output::new(cli.quiet);
+    match &cli.command {
+        Command::Init(args) => output::init(&out, &dir, args),
+        Command::New(args) => output::new(&out, &dir, args),
+        Command::Check(args) => output::check(&out, &dir, args),
+        Command::List(args) => output::list(&out, &dir, args),
+        Command::Completions(args) => {
+            let mut command = Cli::command();
+            let mut buffer = Vec::new();
+            clap_complete::generate(args.shell, &mut command, "backout", &mut buffer);
+            out.write_bytes(&buffer)?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Man => {
+            let mut buffer = Vec::new();
+            clap_mangen::Man::new(Cli::command())
+                .render(&mut buffer)
+                .map_err(|e| Error::io("render", "the man page", e))?;
+            out.write_bytes(&buffer)?;
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+/// The directory to work in: `-C DIR` (relative to the current one) or the current one.
+fn start_dir(cli: &Cli) -> Result<PathBuf, Error> {
+    let current =
+        std::env::current_dir().map_err(|e| Error::io("read", "the current directory", e))?;
+    let dir = match &cli.dir {
+        Some(dir) => current.join(dir),
+        None => current,
+    };
+    if !dir.is_dir() {
+        return Err(Error::msg(format!(
+            "-C {}: no such directory; pass an existing directory",
+            dir.display()
+        )));
+    }
+    Ok(dir)
+}

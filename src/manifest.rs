@@ -1,0 +1,318 @@
+//! `manifest.toml`: what a release contains, the items its plan must cover.
+
+use std::fmt;
+use std::ops::Range;
+
+use crate::fields::{self, At, Problem, Table};
+use crate::names::PlanId;
+
+/// What kind of change an item is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Kind {
+    Service,
+    Migration,
+    Config,
+    Flag,
+    Infra,
+    Data,
+    Other,
+}
+
+impl Kind {
+    pub const ALL: [Kind; 7] = [
+        Kind::Service,
+        Kind::Migration,
+        Kind::Config,
+        Kind::Flag,
+        Kind::Infra,
+        Kind::Data,
+        Kind::Other,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Kind::Service => "service",
+            Kind::Migration => "migration",
+            Kind::Config => "config",
+            Kind::Flag => "flag",
+            Kind::Infra => "infra",
+            Kind::Data => "data",
+            Kind::Other => "other",
+        }
+    }
+
+    fn parse(text: &str) -> Option<Kind> {
+        Kind::ALL.into_iter().find(|kind| kind.as_str() == text)
+    }
+}
+
+impl fmt::Display for Kind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// One thing a release deploys.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Item {
+    pub id: String,
+    pub kind: Kind,
+    pub version: Option<String>,
+    pub previous: Option<String>,
+    pub reversible: bool,
+    /// Span of the id's value in manifest.toml.
+    pub id_span: Range<usize>,
+}
+
+/// A parsed manifest; `problems` says what was wrong (the rest is still usable).
+#[derive(Debug, Clone, Default)]
+pub struct Manifest {
+    pub team: Option<At<String>>,
+    pub release: Option<At<String>>,
+    pub items: Vec<Item>,
+    pub problems: Vec<Problem>,
+}
+
+/// Whether `id` is a valid item id: `[A-Za-z0-9][A-Za-z0-9._:/-]*`.
+pub fn is_valid_id(id: &str) -> bool {
+    let mut bytes = id.bytes();
+    bytes.next().is_some_and(|b| b.is_ascii_alphanumeric())
+        && bytes.all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b':' | b'/' | b'-'))
+}
+
+impl Manifest {
+    /// Parses a manifest and checks it against the plan it belongs to.
+    pub fn parse(text: &str, expected: &PlanId) -> Manifest {
+        let mut manifest = Manifest::default();
+        match fields::parse(text) {
+            Ok(doc) => read(&doc, &mut manifest),
+            Err(problem) => manifest.problems.push(problem),
+        }
+        manifest.check_names(expected);
+        manifest
+    }
+
+    /// The item with this id.
+    pub fn item(&self, id: &str) -> Option<&Item> {
+        self.items.iter().find(|item| item.id == id)
+    }
+
+    fn check_names(&mut self, expected: &PlanId) {
+        for (field, value, want) in [
+            ("team", &self.team, &expected.team),
+            ("release", &self.release, &expected.release),
+        ] {
+            if let Some(value) = value {
+                if value.value != *want {
+                    self.problems.push(
+                        Problem::new(
+                            value.span.clone(),
+                            format!(
+                                "manifest `{field}` is \"{}\" but the directory says \"{want}\"",
+                                value.value
+                            ),
+                        )
+                        .help(format!("set `{field} = \"{want}\"` or move the file")),
+                    );
+                }
+            }
+        }
+    }
+
+    /// Whether the manifest parsed without any problem.
+    pub fn is_valid(&self) -> bool {
+        self.problems.is_empty()
+    }
+}
+
+fn read(doc: &toml::Spanned<toml::de::DeTable<'_>>, manifest: &mut Manifest) {
+    let problems = &mut manifest.problems;
+    let mut root = Table::root(doc);
+    let owned = |at: At<&str>| At {
+        value: at.value.to_string(),
+        span: at.span,
+    };
+    manifest.team = root.string("team", problems).map(owned);
+    if manifest.team.is_none() && problems.is_empty() {
+        problems.push(root.missing("team", "\"payments\""));
+    }
+    manifest.release = root.string("release", problems).map(owned);
+    if manifest.release.is_none() && problems.is_empty() {
+        problems.push(root.missing("release", "\"v1.5\""));
+    }
+    if let Some(items) = root.tables("items", problems) {
+        for mut table in items {
+            if let Some(item) = read_item(&mut table, problems) {
+                if manifest.items.iter().any(|other| other.id == item.id) {
+                    problems.push(
+                        Problem::new(
+                            item.id_span.clone(),
+                            format!("item `{}` is listed twice", item.id),
+                        )
+                        .help("remove one of the two [[items]] entries"),
+                    );
+                } else {
+                    manifest.items.push(item);
+                }
+            }
+            table.finish(problems);
+        }
+    }
+    root.finish(problems);
+}
+
+fn read_item(table: &mut Table<'_, '_>, problems: &mut Vec<Problem>) -> Option<Item> {
+    let id = table.string("id", problems);
+    let kind = table.string("kind", problems);
+    let version = table.string("version", problems);
+    let previous = table.string("previous", problems);
+    let reversible = table.bool("reversible", problems);
+    let Some(id) = id else {
+        problems.push(table.missing("id", "\"payments-api\""));
+        return None;
+    };
+    if !is_valid_id(id.value) {
+        problems.push(
+            Problem::new(
+                id.span,
+                format!("item id \"{}\" is not a valid id", id.value),
+            )
+            .help("ids start with a letter or digit and hold only letters, digits and . _ : / -"),
+        );
+        return None;
+    }
+    let kind = match kind {
+        Some(kind) => match Kind::parse(kind.value) {
+            Some(parsed) => parsed,
+            None => {
+                problems.push(
+                    Problem::new(
+                        kind.span,
+                        format!("item kind \"{}\" is not known", kind.value),
+                    )
+                    .help(format!(
+                        "use one of {}",
+                        Kind::ALL.map(Kind::as_str).join(", ")
+                    )),
+                );
+                Kind::Other
+            }
+        },
+        None => {
+            problems.push(table.missing("kind", "\"service\""));
+            Kind::Other
+        }
+    };
+    Some(Item {
+        id: id.value.to_string(),
+        kind,
+        version: version.map(|v| v.value.to_string()),
+        previous: previous.map(|v| v.value.to_string()),
+        reversible: reversible.is_none_or(|r| r.value),
+        id_span: id.span,
+    })
+}
+
+/// The manifest `backout new` writes when none exists.
+pub fn template(plan: &PlanId) -> String {
+    format!(
+        r#"# What {plan} deploys. Every item must be covered by a step of the plan's Procedure.
+team = "{team}"
+release = "{release}"
+
+# [[items]]
+# id = "payments-api"     # the name plans use for it
+# kind = "service"        # service | migration | config | flag | infra | data | other
+# version = "2.4.0"       # what this release deploys
+# previous = "2.3.1"      # what a rollback returns to
+# reversible = true       # false for changes that cannot simply be undone
+"#,
+        team = plan.team,
+        release = plan.release,
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn id() -> PlanId {
+        PlanId::new("payments", "v1.5")
+    }
+
+    #[test]
+    fn reads_items() {
+        let text = r#"
+team = "payments"
+release = "v1.5"
+[[items]]
+id = "payments-api"
+kind = "service"
+version = "2.4.0"
+previous = "2.3.1"
+[[items]]
+id = "0042_add_ledger_index"
+kind = "migration"
+reversible = false
+"#;
+        let manifest = Manifest::parse(text, &id());
+        assert!(manifest.is_valid(), "{:?}", manifest.problems);
+        assert_eq!(manifest.items.len(), 2);
+        assert_eq!(manifest.items[0].previous.as_deref(), Some("2.3.1"));
+        assert!(!manifest.items[1].reversible);
+        assert_eq!(
+            &text[manifest.items[1].id_span.clone()],
+            "\"0042_add_ledger_index\""
+        );
+    }
+
+    #[test]
+    fn template_parses_empty() {
+        let manifest = Manifest::parse(&template(&id()), &id());
+        assert!(manifest.is_valid(), "{:?}", manifest.problems);
+        assert!(manifest.items.is_empty());
+    }
+
+    #[test]
+    fn reports_mistakes() {
+        let text = r#"
+team = "checkout"
+release = "v1.5"
+[[items]]
+id = "a b"
+kind = "service"
+[[items]]
+id = "x"
+kind = "servcie"
+reversable = false
+[[items]]
+id = "x"
+kind = "flag"
+"#;
+        let manifest = Manifest::parse(text, &id());
+        let messages: Vec<_> = manifest
+            .problems
+            .iter()
+            .map(|p| p.message.as_str())
+            .collect();
+        assert_eq!(
+            messages,
+            [
+                "item id \"a b\" is not a valid id",
+                "item kind \"servcie\" is not known",
+                "unknown key `reversable` in items[2]",
+                "item `x` is listed twice",
+                "manifest `team` is \"checkout\" but the directory says \"payments\"",
+            ]
+        );
+    }
+
+    #[test]
+    fn validates_ids() {
+        assert!(is_valid_id("payments-api"));
+        assert!(is_valid_id("db:main/ledger.v2"));
+        assert!(!is_valid_id("-x"));
+        assert!(!is_valid_id(""));
+        assert!(!is_valid_id("a b"));
+    }
+}

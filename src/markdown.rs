@@ -1,0 +1,404 @@
+//! The one place that configures pulldown-cmark, and the walk that turns a plan's body
+//! into sections, procedure steps and the text ranges that references are searched in.
+
+use std::ops::Range;
+
+use pulldown_cmark::{Event, HeadingLevel, Options, Parser, Tag, TagEnd};
+
+/// The Markdown dialect of plans: CommonMark with GFM tables, task lists, strikethrough
+/// and footnotes.
+pub fn options() -> Options {
+    Options::ENABLE_TABLES
+        | Options::ENABLE_TASKLISTS
+        | Options::ENABLE_STRIKETHROUGH
+        | Options::ENABLE_FOOTNOTES
+}
+
+/// A parser over `text` with the plan dialect.
+pub fn parser(text: &str) -> Parser<'_> {
+    Parser::new_ext(text, options())
+}
+
+/// A level-2 section of a plan.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Section {
+    /// The heading's text, trimmed.
+    pub title: String,
+    /// The heading line.
+    pub heading: Range<usize>,
+    /// From the end of the heading to the next level-1 or level-2 heading.
+    pub content: Range<usize>,
+    /// Whether the content holds more than whitespace and HTML comments.
+    pub answered: bool,
+}
+
+impl Section {
+    /// Whether the title is `name`, ignoring case.
+    pub fn is(&self, name: &str) -> bool {
+        self.title.eq_ignore_ascii_case(name)
+    }
+}
+
+/// An item of a top-level list in `## Procedure`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Step {
+    /// 1-based, in document order across the whole Procedure.
+    pub number: usize,
+    pub span: Range<usize>,
+    /// Whether it holds inline code, a code block or a link.
+    pub says_how: bool,
+    /// The `###` subsection it is under, if any.
+    pub subsection: Option<String>,
+}
+
+/// A range of text where references can stand: text, inline code, code blocks, link text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Segment {
+    pub span: Range<usize>,
+    /// The paragraph, heading, table row, code block, list item or procedure step it is in;
+    /// a whole step counts as one block.
+    pub block: u32,
+    pub section: Option<u32>,
+    pub step: Option<u32>,
+}
+
+/// What the walk found in a plan's body.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Body {
+    pub sections: Vec<Section>,
+    pub steps: Vec<Step>,
+    pub segments: Vec<Segment>,
+}
+
+impl Body {
+    /// Contiguous runs of segments, merged, so a token split across events is found whole.
+    pub fn windows(&self) -> Vec<Range<usize>> {
+        let mut windows: Vec<Range<usize>> = Vec::with_capacity(self.segments.len());
+        for segment in &self.segments {
+            match windows.last_mut() {
+                Some(last) if last.end == segment.span.start => last.end = segment.span.end,
+                _ => windows.push(segment.span.clone()),
+            }
+        }
+        windows
+    }
+
+    /// The segment holding byte `offset`, if any.
+    pub fn segment_at(&self, offset: usize) -> Option<&Segment> {
+        let index = self
+            .segments
+            .partition_point(|segment| segment.span.start <= offset);
+        let segment = self.segments.get(index.checked_sub(1)?)?;
+        (offset < segment.span.end).then_some(segment)
+    }
+
+    /// The first section with this title.
+    pub fn section(&self, name: &str) -> Option<&Section> {
+        self.sections.iter().find(|section| section.is(name))
+    }
+}
+
+/// Walks the Markdown body that starts at byte `start` of `text`.
+pub fn parse_body(text: &str, start: usize) -> Body {
+    let mut walk = Walk::default();
+    let source = &text[start..];
+    for (event, range) in parser(source).into_offset_iter() {
+        let range = range.start + start..range.end + start;
+        walk.event(&event, range);
+    }
+    walk.finish(text)
+}
+
+#[derive(Default)]
+struct Walk {
+    body: Body,
+    /// The section being read, and whether it is a Procedure.
+    section: Option<(u32, bool)>,
+    /// Nesting of lists inside the current Procedure.
+    list_depth: usize,
+    /// The step being read.
+    step: Option<u32>,
+    subsection: Option<String>,
+    blocks: Vec<u32>,
+    next_block: u32,
+    heading: Option<Heading>,
+}
+
+struct Heading {
+    level: HeadingLevel,
+    start: usize,
+    title: String,
+}
+
+impl Walk {
+    fn event(&mut self, event: &Event<'_>, range: Range<usize>) {
+        match event {
+            Event::Start(Tag::Heading { level, .. }) => {
+                if matches!(level, HeadingLevel::H1 | HeadingLevel::H2) {
+                    self.close_section(range.start);
+                }
+                self.heading = Some(Heading {
+                    level: *level,
+                    start: range.start,
+                    title: String::new(),
+                });
+                self.push_block();
+            }
+            Event::End(TagEnd::Heading(_)) => {
+                self.blocks.pop();
+                if let Some(heading) = self.heading.take() {
+                    self.heading_done(heading, range.end);
+                }
+            }
+            Event::Start(Tag::List(_)) if self.in_procedure() => self.list_depth += 1,
+            Event::End(TagEnd::List(_)) if self.in_procedure() => {
+                self.list_depth = self.list_depth.saturating_sub(1);
+            }
+            Event::Start(Tag::Item) if self.in_procedure() && self.list_depth == 1 => {
+                self.start_step(range);
+            }
+            Event::End(TagEnd::Item) if self.in_procedure() && self.list_depth == 1 => {
+                self.blocks.pop();
+                self.step = None;
+            }
+            Event::Start(
+                Tag::Paragraph
+                | Tag::CodeBlock(_)
+                | Tag::TableHead
+                | Tag::TableRow
+                | Tag::Item
+                | Tag::BlockQuote(_),
+            ) => {
+                if matches!(event, Event::Start(Tag::CodeBlock(_))) {
+                    self.says_how();
+                }
+                self.push_block();
+            }
+            Event::End(
+                TagEnd::Paragraph
+                | TagEnd::CodeBlock
+                | TagEnd::TableHead
+                | TagEnd::TableRow
+                | TagEnd::Item
+                | TagEnd::BlockQuote(_),
+            ) => {
+                self.blocks.pop();
+            }
+            Event::Start(Tag::Link { dest_url, .. }) if !dest_url.trim().is_empty() => {
+                self.says_how();
+            }
+            Event::Code(code) => {
+                if !code.trim().is_empty() {
+                    self.says_how();
+                }
+                self.text(event, range);
+            }
+            Event::Text(_) => self.text(event, range),
+            _ => {}
+        }
+    }
+
+    fn in_procedure(&self) -> bool {
+        matches!(self.section, Some((_, true)))
+    }
+
+    fn push_block(&mut self) {
+        // Everything inside a step is the step's block.
+        let id = match (self.step, self.blocks.last()) {
+            (Some(_), Some(&top)) => top,
+            _ => {
+                self.next_block += 1;
+                self.next_block
+            }
+        };
+        self.blocks.push(id);
+    }
+
+    fn start_step(&mut self, range: Range<usize>) {
+        self.step = Some(self.body.steps.len() as u32);
+        self.body.steps.push(Step {
+            number: self.body.steps.len() + 1,
+            span: range,
+            says_how: false,
+            subsection: self.subsection.clone(),
+        });
+        self.next_block += 1;
+        self.blocks.push(self.next_block);
+    }
+
+    fn says_how(&mut self) {
+        if let Some(step) = self.step.and_then(|i| self.body.steps.get_mut(i as usize)) {
+            step.says_how = true;
+        }
+    }
+
+    fn text(&mut self, event: &Event<'_>, range: Range<usize>) {
+        if let Some(heading) = &mut self.heading {
+            if let Event::Text(text) | Event::Code(text) = event {
+                heading.title.push_str(text);
+            }
+        }
+        if range.is_empty() {
+            return;
+        }
+        self.body.segments.push(Segment {
+            span: range,
+            block: self.blocks.last().copied().unwrap_or(0),
+            section: self.section.map(|(index, _)| index),
+            step: self.step,
+        });
+    }
+
+    fn heading_done(&mut self, heading: Heading, end: usize) {
+        let title = heading.title.trim().to_string();
+        match heading.level {
+            HeadingLevel::H2 => {
+                let procedure = title.eq_ignore_ascii_case("procedure");
+                self.section = Some((self.body.sections.len() as u32, procedure));
+                self.body.sections.push(Section {
+                    title,
+                    heading: heading.start..end,
+                    content: end..end,
+                    answered: false,
+                });
+                self.subsection = None;
+                self.list_depth = 0;
+            }
+            HeadingLevel::H1 => {}
+            _ => {
+                if self.in_procedure() {
+                    self.subsection = Some(title);
+                }
+            }
+        }
+    }
+
+    /// Ends the current section just before `at`.
+    fn close_section(&mut self, at: usize) {
+        if let Some((index, _)) = self.section.take() {
+            if let Some(section) = self.body.sections.get_mut(index as usize) {
+                section.content.end = at.max(section.content.start);
+            }
+        }
+        self.step = None;
+        self.list_depth = 0;
+    }
+
+    fn finish(mut self, text: &str) -> Body {
+        self.close_section(text.len());
+        for section in &mut self.body.sections {
+            section.answered = has_content(&text[section.content.clone()]);
+        }
+        self.body
+    }
+}
+
+/// Whether `text` holds anything but whitespace and HTML comments.
+pub fn has_content(mut text: &str) -> bool {
+    loop {
+        text = text.trim_start();
+        match text.strip_prefix("<!--") {
+            Some(rest) => match rest.find("-->") {
+                Some(end) => text = &rest[end + 3..],
+                None => return false,
+            },
+            None => return !text.is_empty(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const PLAN: &str = "# Title
+
+## Criteria
+<!-- when? -->
+
+## Procedure
+Intro `not-a-step`.
+
+### Database
+1. Run `migrate down`
+   - nested is part of step 1
+2. Tell people
+
+### App
+- [Runbook](https://example.com/runbook)
+- ```sh
+  kubectl rollout undo
+  ```
+
+## Testing
+Tried on staging.
+";
+
+    #[test]
+    fn finds_sections_and_whether_they_are_answered() {
+        let body = parse_body(PLAN, 0);
+        let titles: Vec<_> = body
+            .sections
+            .iter()
+            .map(|s| (s.title.as_str(), s.answered))
+            .collect();
+        assert_eq!(
+            titles,
+            [("Criteria", false), ("Procedure", true), ("Testing", true)]
+        );
+    }
+
+    #[test]
+    fn numbers_top_level_steps_across_subsections() {
+        let body = parse_body(PLAN, 0);
+        let steps: Vec<_> = body
+            .steps
+            .iter()
+            .map(|s| (s.number, s.says_how, s.subsection.as_deref()))
+            .collect();
+        assert_eq!(
+            steps,
+            [
+                (1, true, Some("Database")),
+                (2, false, Some("Database")),
+                (3, true, Some("App")),
+                (4, true, Some("App")),
+            ]
+        );
+        let nested = PLAN.find("nested").unwrap_or_default();
+        assert_eq!(body.segment_at(nested).and_then(|s| s.step), Some(0));
+    }
+
+    #[test]
+    fn segments_cover_text_code_and_link_text_but_not_urls_or_comments() {
+        let body = parse_body(PLAN, 0);
+        let covered = |needle: &str| {
+            let at = PLAN.find(needle).unwrap_or_default();
+            body.segment_at(at).is_some()
+        };
+        assert!(covered("migrate down"));
+        assert!(covered("Runbook"));
+        assert!(covered("kubectl"));
+        assert!(!covered("example.com"));
+        assert!(!covered("when?"));
+    }
+
+    #[test]
+    fn a_whole_step_is_one_block() {
+        let body = parse_body(PLAN, 0);
+        let blocks: Vec<_> = body
+            .segments
+            .iter()
+            .filter(|s| s.step == Some(0))
+            .map(|s| s.block)
+            .collect();
+        assert!(blocks.len() > 1 && blocks.iter().all(|b| *b == blocks[0]));
+    }
+
+    #[test]
+    fn comments_and_whitespace_are_no_content() {
+        assert!(!has_content("  \n<!-- a -->\n\n<!-- b\n -->  "));
+        assert!(has_content("<!-- a --> x"));
+        assert!(!has_content("<!-- unclosed"));
+    }
+}

@@ -1,0 +1,521 @@
+//! `plan.md`: TOML front matter between `+++` lines, then a Markdown body.
+
+use std::fmt;
+use std::ops::Range;
+
+use toml::value::Datetime;
+
+use crate::duration::Duration;
+use crate::fields::{self, At, Problem, Table};
+use crate::markdown::{self, Body};
+use crate::names::PlanId;
+
+/// The sections every plan needs, with the question each answers.
+pub const SECTIONS: [(&str, &str); 8] = [
+    (
+        "Criteria",
+        "Under what circumstances is a rollback required? When is the deployment a success?",
+    ),
+    (
+        "Decision",
+        "Which authorising agent decides to revert, and how are they reached?",
+    ),
+    (
+        "Responsibilities",
+        "Who performs the rollback, and how soon after the decision?",
+    ),
+    (
+        "Procedure",
+        "Which steps, manual and automated, execute the rollback? Give each step its command or a link to the how-to.",
+    ),
+    (
+        "Verification",
+        "Which functional tests prove the system is back after the rollback?",
+    ),
+    (
+        "Communication",
+        "Who is told, through which channel, before and after the rollback?",
+    ),
+    (
+        "Contingencies",
+        "What other contingency measures or workarounds exist if the rollback fails (last resort: the business continuity plan)?",
+    ),
+    (
+        "Testing",
+        "Has this plan been tested? When, where, with what result?",
+    ),
+];
+
+/// Where a plan is in its life.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Status {
+    Draft,
+    Approved,
+    Published,
+}
+
+impl Status {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Draft => "draft",
+            Status::Approved => "approved",
+            Status::Published => "published",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Status> {
+        match text {
+            "draft" => Some(Status::Draft),
+            "approved" => Some(Status::Approved),
+            "published" => Some(Status::Published),
+            _ => None,
+        }
+    }
+}
+
+impl fmt::Display for Status {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// `[baseline]`: which plan this one was forked from.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Baseline {
+    pub from: Option<At<String>>,
+    pub commit: Option<At<String>>,
+}
+
+/// `[tested]`: evidence the plan was tried.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Tested {
+    pub on: Option<At<Datetime>>,
+    pub passed: Option<At<bool>>,
+}
+
+/// `[published]`: when and from which commit the plan was published.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Published {
+    pub at: Option<At<Datetime>>,
+    pub commit: Option<At<String>>,
+}
+
+/// The front matter, field by field; a field that was missing or wrong is `None`.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct FrontMatter {
+    pub team: Option<At<String>>,
+    pub release: Option<At<String>>,
+    pub status: Option<At<Status>>,
+    pub refers: Vec<At<String>>,
+    pub window: Option<At<Duration>>,
+    pub duration: Option<At<Duration>>,
+    pub baseline: Option<Baseline>,
+    pub tested: Option<Tested>,
+    pub published: Option<Published>,
+}
+
+/// A parsed plan. Spans are byte offsets into the whole file.
+#[derive(Debug, Clone, Default)]
+pub struct Plan {
+    pub front: FrontMatter,
+    /// The TOML between the `+++` lines, when there is front matter.
+    pub front_span: Option<Range<usize>>,
+    /// Where the Markdown body starts.
+    pub body_start: usize,
+    pub body: Body,
+    /// What is wrong with the front matter (rule `invalid-plan`).
+    pub problems: Vec<Problem>,
+    /// Front-matter values that are still placeholders such as `window = "TBD"`.
+    pub placeholders: Vec<Range<usize>>,
+}
+
+/// The words that mark an unfinished plan.
+pub const PLACEHOLDERS: [&str; 3] = ["TODO", "TBD", "FIXME"];
+
+/// Splits `+++` front matter off the text: the TOML's span and where the body starts.
+pub fn split_front_matter(text: &str) -> Option<(Range<usize>, usize)> {
+    let start = if text.starts_with('\u{feff}') { 3 } else { 0 };
+    let first_end = text[start..]
+        .find('\n')
+        .map_or(text.len(), |i| start + i + 1);
+    if text[start..first_end].trim_end() != "+++" {
+        return None;
+    }
+    let mut line_start = first_end;
+    while line_start < text.len() {
+        let line_end = text[line_start..]
+            .find('\n')
+            .map_or(text.len(), |i| line_start + i + 1);
+        if text[line_start..line_end].trim_end() == "+++" {
+            return Some((first_end..line_start, line_end));
+        }
+        line_start = line_end;
+    }
+    None
+}
+
+impl Plan {
+    /// Parses a plan; `expected` is the team and release its directory says.
+    pub fn parse(text: &str, expected: &PlanId) -> Plan {
+        let mut plan = Plan::default();
+        match split_front_matter(text) {
+            Some((toml_span, body_start)) => {
+                plan.front_span = Some(toml_span.clone());
+                plan.body_start = body_start;
+                plan.read_front_matter(&text[toml_span.clone()], toml_span.start);
+                plan.check_names(expected, toml_span.start);
+            }
+            None => {
+                let problem = if text.trim().is_empty() {
+                    "the plan is empty"
+                } else if text.starts_with("+++") {
+                    "the front matter is never closed"
+                } else {
+                    "the plan has no front matter"
+                };
+                plan.problems.push(Problem::new(0..0, problem).help(
+                    "start the file with TOML between two `+++` lines (team, release, status, window, duration); `backout new` writes one",
+                ));
+            }
+        }
+        plan.body = markdown::parse_body(text, plan.body_start);
+        plan
+    }
+
+    fn read_front_matter(&mut self, toml: &str, offset: usize) {
+        let mut problems = Vec::new();
+        match fields::parse(toml) {
+            Ok(doc) => {
+                let mut root = Table::root(&doc);
+                read_fields(
+                    &mut root,
+                    &mut self.front,
+                    &mut self.placeholders,
+                    &mut problems,
+                );
+                root.finish(&mut problems);
+            }
+            Err(problem) => problems.push(problem),
+        }
+        let shift = |span: Range<usize>| span.start + offset..span.end + offset;
+        for problem in &mut problems {
+            problem.span = shift(problem.span.clone());
+        }
+        self.problems.extend(problems);
+        self.placeholders = self.placeholders.drain(..).map(shift).collect();
+        shift_front(&mut self.front, offset);
+    }
+
+    fn check_names(&mut self, expected: &PlanId, start: usize) {
+        for (field, value, want) in [
+            ("team", &self.front.team, &expected.team),
+            ("release", &self.front.release, &expected.release),
+        ] {
+            match value {
+                Some(value) if value.value != *want => self.problems.push(
+                    Problem::new(
+                        value.span.clone(),
+                        format!(
+                            "front matter `{field}` is \"{}\" but the directory says \"{want}\"",
+                            value.value
+                        ),
+                    )
+                    .help(format!("set `{field} = \"{want}\"` or move the plan")),
+                ),
+                Some(_) => {}
+                None => {
+                    if !self
+                        .problems
+                        .iter()
+                        .any(|p| p.message.contains(&format!("`{field}`")))
+                    {
+                        self.problems.push(
+                            Problem::new(
+                                start..start,
+                                format!("front matter `{field}` is missing"),
+                            )
+                            .help(format!("add `{field} = \"{want}\"`")),
+                        );
+                    }
+                }
+            }
+        }
+    }
+
+    /// The plan's status; a plan whose status could not be read counts as a draft.
+    pub fn status(&self) -> Status {
+        self.front
+            .status
+            .as_ref()
+            .map_or(Status::Draft, |s| s.value)
+    }
+
+    /// Whether the front matter was read without problems.
+    pub fn is_valid(&self) -> bool {
+        self.problems.is_empty()
+    }
+}
+
+fn read_fields(
+    root: &mut Table<'_, '_>,
+    front: &mut FrontMatter,
+    placeholders: &mut Vec<Range<usize>>,
+    problems: &mut Vec<Problem>,
+) {
+    let owned = |at: At<&str>| At {
+        value: at.value.to_string(),
+        span: at.span,
+    };
+    front.team = root.string("team", problems).map(owned);
+    front.release = root.string("release", problems).map(owned);
+    match root.string("status", problems) {
+        Some(status) => match Status::parse(status.value) {
+            Some(value) => {
+                front.status = Some(At {
+                    value,
+                    span: status.span,
+                });
+            }
+            None => problems.push(
+                Problem::new(
+                    status.span,
+                    format!("`status` cannot be \"{}\"", status.value),
+                )
+                .help("use \"draft\", \"approved\" or \"published\""),
+            ),
+        },
+        None => {
+            if !problems.iter().any(|p| p.message.contains("`status`")) {
+                problems.push(root.missing("status", "\"draft\""));
+            }
+        }
+    }
+    if let Some(refers) = root.strings("refers", problems) {
+        front.refers = refers.into_iter().map(owned).collect();
+    }
+    for (key, slot) in [
+        ("window", &mut front.window),
+        ("duration", &mut front.duration),
+    ] {
+        *slot = read_duration(root, key, placeholders, problems);
+    }
+    if let Some(mut table) = root.table("baseline", problems) {
+        front.baseline = Some(Baseline {
+            from: table.string("from", problems).map(owned),
+            commit: table.string("commit", problems).map(owned),
+        });
+        table.finish(problems);
+    }
+    if let Some(mut table) = root.table("tested", problems) {
+        let on = table.datetime("on", problems);
+        let passed = match table.string("result", problems) {
+            Some(result) => match result.value {
+                "pass" => Some(At {
+                    value: true,
+                    span: result.span,
+                }),
+                "fail" => Some(At {
+                    value: false,
+                    span: result.span,
+                }),
+                other => {
+                    problems.push(
+                        Problem::new(
+                            result.span,
+                            format!("`result` in [tested] cannot be \"{other}\""),
+                        )
+                        .help("use \"pass\" or \"fail\""),
+                    );
+                    None
+                }
+            },
+            None => None,
+        };
+        front.tested = Some(Tested { on, passed });
+        table.finish(problems);
+    }
+    if let Some(mut table) = root.table("published", problems) {
+        front.published = Some(Published {
+            at: table.datetime("at", problems),
+            commit: table.string("commit", problems).map(owned),
+        });
+        table.finish(problems);
+    }
+}
+
+fn read_duration(
+    root: &mut Table<'_, '_>,
+    key: &'static str,
+    placeholders: &mut Vec<Range<usize>>,
+    problems: &mut Vec<Problem>,
+) -> Option<At<Duration>> {
+    let Some(value) = root.string(key, problems) else {
+        if !problems
+            .iter()
+            .any(|p| p.message.contains(&format!("`{key}`")))
+        {
+            let example = if key == "window" {
+                "\"72h\""
+            } else {
+                "\"45m\""
+            };
+            problems.push(root.missing(key, example));
+        }
+        return None;
+    };
+    let trimmed = value.value.trim();
+    if PLACEHOLDERS.contains(&trimmed) {
+        placeholders.push(value.span);
+        return None;
+    }
+    match Duration::parse(trimmed) {
+        Some(duration) => Some(At {
+            value: duration,
+            span: value.span,
+        }),
+        None => {
+            problems.push(
+                Problem::new(
+                    value.span,
+                    format!("`{key}` \"{}\" is not a duration", value.value),
+                )
+                .help("write it like \"45m\", \"2h\", \"1h30m\" or \"3d\""),
+            );
+            None
+        }
+    }
+}
+
+fn shift_front(front: &mut FrontMatter, offset: usize) {
+    fn shift<T>(at: &mut Option<At<T>>, offset: usize) {
+        if let Some(at) = at {
+            at.span = at.span.start + offset..at.span.end + offset;
+        }
+    }
+    shift(&mut front.team, offset);
+    shift(&mut front.release, offset);
+    shift(&mut front.status, offset);
+    shift(&mut front.window, offset);
+    shift(&mut front.duration, offset);
+    for refer in &mut front.refers {
+        refer.span = refer.span.start + offset..refer.span.end + offset;
+    }
+    if let Some(baseline) = &mut front.baseline {
+        shift(&mut baseline.from, offset);
+        shift(&mut baseline.commit, offset);
+    }
+    if let Some(tested) = &mut front.tested {
+        shift(&mut tested.on, offset);
+        shift(&mut tested.passed, offset);
+    }
+    if let Some(published) = &mut front.published {
+        shift(&mut published.at, offset);
+        shift(&mut published.commit, offset);
+    }
+}
+
+/// The plan `backout new` writes: every section with its question as a comment.
+pub fn template(plan: &PlanId) -> String {
+    let mut text = format!(
+        r#"+++
+team = "{team}"
+release = "{release}"
+status = "draft"        # draft | approved | published
+refers = []             # ids of other releases this plan refers to on purpose
+window = "TBD"          # how long after deployment a rollback is still possible, e.g. "72h"
+duration = "TBD"        # expected time to complete the rollback, e.g. "45m"
+# [tested]              # add when the plan has been tried
+# on = 2026-11-20
+# result = "pass"       # pass | fail
++++
+
+# Backout plan: {team} {release}
+"#,
+        team = plan.team,
+        release = plan.release,
+    );
+    for (title, question) in SECTIONS {
+        text.push_str(&format!("\n## {title}\n\n<!-- {question} -->\n"));
+    }
+    text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn id() -> PlanId {
+        PlanId::new("payments", "v1.5")
+    }
+
+    const GOOD: &str = "+++\nteam = \"payments\"\nrelease = \"v1.5\"\nstatus = \"approved\"\nwindow = \"72h\"\nduration = \"1h30m\"\nrefers = [\"ledger\"]\n[baseline]\nfrom = \"payments/v1.4\"\ncommit = \"abc\"\n[tested]\non = 2026-11-20\nresult = \"pass\"\n+++\n\n## Criteria\nx\n";
+
+    #[test]
+    fn reads_front_matter() {
+        let plan = Plan::parse(GOOD, &id());
+        assert!(plan.is_valid(), "{:?}", plan.problems);
+        let front = &plan.front;
+        assert_eq!(plan.status(), Status::Approved);
+        assert_eq!(
+            front.window.as_ref().map(|w| w.value.seconds()),
+            Some(72 * 3600)
+        );
+        assert_eq!(
+            front.duration.as_ref().map(|w| w.value.seconds()),
+            Some(5400)
+        );
+        assert_eq!(front.refers[0].value, "ledger");
+        let passed = front
+            .tested
+            .as_ref()
+            .and_then(|t| t.passed.as_ref())
+            .map(|p| p.value);
+        assert_eq!(passed, Some(true));
+        let status = front.status.as_ref().map(|s| &GOOD[s.span.clone()]);
+        assert_eq!(status, Some("\"approved\""));
+        assert_eq!(plan.body.sections[0].title, "Criteria");
+    }
+
+    #[test]
+    fn template_is_valid_but_unanswered() {
+        let plan = Plan::parse(&template(&id()), &id());
+        assert!(plan.is_valid(), "{:?}", plan.problems);
+        assert_eq!(plan.placeholders.len(), 2);
+        assert_eq!(plan.body.sections.len(), SECTIONS.len());
+        assert!(plan.body.sections.iter().all(|s| !s.answered));
+    }
+
+    #[test]
+    fn reports_front_matter_mistakes() {
+        let text = "+++\nteam = \"checkout\"\nrelease = 15\nstatus = \"final\"\nwindow = \"soon\"\nduration = \"1h\"\nowner = \"x\"\n+++\n";
+        let plan = Plan::parse(text, &id());
+        let messages: Vec<_> = plan.problems.iter().map(|p| p.message.as_str()).collect();
+        assert_eq!(
+            messages,
+            [
+                "`release` must be a string, not the integer 15",
+                "`status` cannot be \"final\"",
+                "`window` \"soon\" is not a duration",
+                "unknown key `owner`",
+                "front matter `team` is \"checkout\" but the directory says \"payments\"",
+            ]
+        );
+    }
+
+    #[test]
+    fn missing_or_unclosed_front_matter() {
+        for text in ["", "# Plan\n", "+++\nteam = \"x\"\n"] {
+            let plan = Plan::parse(text, &id());
+            assert_eq!(plan.problems.len(), 1, "{text:?}");
+            assert_eq!(plan.problems[0].span, 0..0);
+        }
+    }
+
+    #[test]
+    fn splits_front_matter_with_bom_and_crlf() {
+        let text = "\u{feff}+++\r\nteam = \"x\"\r\n+++\r\nbody";
+        let (toml, body) = split_front_matter(text).unwrap_or_default();
+        assert_eq!(&text[toml], "team = \"x\"\r\n");
+        assert_eq!(&text[body..], "body");
+    }
+}

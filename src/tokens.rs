@@ -1,0 +1,235 @@
+//! Small scanners over a plan's text windows: placeholders, version numbers, release names.
+//! Each is one linear pass.
+
+use std::collections::HashMap;
+use std::ops::Range;
+
+use aho_corasick::{AhoCorasick, MatchKind};
+
+use crate::plan::PLACEHOLDERS;
+
+fn is_alnum_or_underscore(byte: u8) -> bool {
+    byte.is_ascii_alphanumeric() || byte == b'_'
+}
+
+/// Whole-word `TODO`, `TBD` and `FIXME` in the windows.
+pub fn placeholders(text: &str, windows: &[Range<usize>]) -> Vec<Range<usize>> {
+    let bytes = text.as_bytes();
+    let mut found = Vec::new();
+    for window in windows {
+        let mut i = window.start;
+        while i < window.end {
+            let starts_word = i == 0 || !is_alnum_or_underscore(bytes[i - 1]);
+            if starts_word && matches!(bytes[i], b'T' | b'F') {
+                for word in PLACEHOLDERS {
+                    let end = i + word.len();
+                    if bytes.get(i..end) == Some(word.as_bytes())
+                        && !bytes.get(end).is_some_and(|b| is_alnum_or_underscore(*b))
+                    {
+                        found.push(i..end);
+                        break;
+                    }
+                }
+            }
+            i += 1;
+        }
+    }
+    found
+}
+
+/// A version-like token: `v?\d+\.\d+(\.\d+)?`, with an optional `-pre` suffix.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VersionToken {
+    pub span: Range<usize>,
+    /// Without the `v` prefix and the pre-release suffix: `2.4.0`.
+    pub core: Range<usize>,
+}
+
+/// Version-like tokens in the windows, skipping percentages (`2.5%`) and quantities (`1.5h`,
+/// `2.0GB`), and numbers that are part of a longer token (`10.0.0.1`, `abc1.2`).
+pub fn versions(text: &str, windows: &[Range<usize>]) -> Vec<VersionToken> {
+    let bytes = text.as_bytes();
+    let mut found = Vec::new();
+    for window in windows {
+        let mut i = window.start;
+        while i < window.end {
+            match version_at(bytes, i, window.end) {
+                Some((token, next)) => {
+                    if let Some(token) = token {
+                        found.push(token);
+                    }
+                    i = next;
+                }
+                None => i += 1,
+            }
+        }
+    }
+    found
+}
+
+/// Tries to read a number token at `i`. Returns the token (if it is a version) and where
+/// scanning resumes, or `None` when no number starts at `i`.
+fn version_at(bytes: &[u8], i: usize, end: usize) -> Option<(Option<VersionToken>, usize)> {
+    let prev = i.checked_sub(1).map(|p| bytes[p]);
+    if prev.is_some_and(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'.') {
+        return None;
+    }
+    let core_start = if matches!(bytes[i], b'v' | b'V') {
+        i + 1
+    } else {
+        i
+    };
+    if !bytes.get(core_start).is_some_and(u8::is_ascii_digit) {
+        return None;
+    }
+    // Read digit groups separated by dots.
+    let mut j = core_start;
+    let mut groups = 0;
+    loop {
+        let digits_start = j;
+        while j < end && bytes[j].is_ascii_digit() {
+            j += 1;
+        }
+        if j == digits_start {
+            break;
+        }
+        groups += 1;
+        if j + 1 < end && bytes[j] == b'.' && bytes[j + 1].is_ascii_digit() {
+            j += 1;
+        } else {
+            break;
+        }
+    }
+    let core_end = j;
+    // A pre-release suffix such as -rc1 or -beta.2.
+    if j + 1 < end && bytes[j] == b'-' && bytes[j + 1].is_ascii_alphanumeric() {
+        j += 1;
+        while j < end && (bytes[j].is_ascii_alphanumeric() || bytes[j] == b'.') {
+            j += 1;
+        }
+        while bytes[j - 1] == b'.' {
+            j -= 1;
+        }
+    }
+    let next = bytes.get(j).copied();
+    let is_quantity = next.is_some_and(|b| b == b'%' || b.is_ascii_alphabetic() || b == b'_');
+    let token = (2..=3).contains(&groups) && !is_quantity && next != Some(b'-');
+    let token = token.then_some(VersionToken {
+        span: i..j,
+        core: core_start..core_end,
+    });
+    Some((token, j.max(i + 1)))
+}
+
+/// Finds one team's release names in text.
+pub struct ReleaseNames {
+    names: Vec<String>,
+    index: HashMap<String, usize>,
+    automaton: Option<AhoCorasick>,
+}
+
+impl ReleaseNames {
+    pub fn new(names: Vec<String>) -> Self {
+        let automaton = AhoCorasick::builder()
+            .match_kind(MatchKind::Standard)
+            .build(&names)
+            .ok();
+        let index = names
+            .iter()
+            .enumerate()
+            .map(|(i, name)| (name.clone(), i))
+            .collect();
+        ReleaseNames {
+            names,
+            index,
+            automaton,
+        }
+    }
+
+    /// Whether `name` is one of the team's releases.
+    pub fn contains(&self, name: &str) -> bool {
+        self.index.contains_key(name)
+    }
+
+    pub fn name(&self, index: usize) -> &str {
+        self.names.get(index).map_or("", String::as_str)
+    }
+
+    /// Whole-token occurrences: not inside a longer name or version (`v1.4` is not found
+    /// in `v1.4.2` or `v1.40`), returned as (span, name index).
+    pub fn find(&self, text: &str, windows: &[Range<usize>]) -> Vec<(Range<usize>, usize)> {
+        let Some(automaton) = &self.automaton else {
+            return Vec::new();
+        };
+        let bytes = text.as_bytes();
+        let mut found = Vec::new();
+        for window in windows {
+            let Some(haystack) = text.get(window.clone()) else {
+                continue;
+            };
+            for m in automaton.find_overlapping_iter(haystack) {
+                let span = m.start() + window.start..m.end() + window.start;
+                let before = span.start.checked_sub(1).map(|p| bytes[p]);
+                let after = bytes.get(span.end).copied();
+                let after2 = bytes.get(span.end + 1).copied();
+                let bad_before =
+                    before.is_some_and(|b| is_alnum_or_underscore(b) || b == b'-' || b == b'.');
+                let bad_after = after.is_some_and(|b| is_alnum_or_underscore(b) || b == b'-')
+                    || (after == Some(b'.') && after2.is_some_and(|b| b.is_ascii_alphanumeric()));
+                if !bad_before && !bad_after {
+                    found.push((span, m.pattern().as_usize()));
+                }
+            }
+        }
+        found
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn all(text: &str) -> Vec<Range<usize>> {
+        std::iter::once(0..text.len()).collect()
+    }
+
+    #[test]
+    fn finds_placeholder_words() {
+        let text = "TODO: x TBD, FIXME. TODOS notTBD TBD_x (TBD)";
+        let words: Vec<_> = placeholders(text, &all(text))
+            .into_iter()
+            .map(|r| &text[r])
+            .collect();
+        assert_eq!(words, ["TODO", "TBD", "FIXME", "TBD"]);
+    }
+
+    #[test]
+    fn finds_versions_not_quantities() {
+        let text = "deploy v2.4.0 then 2.3 (1.5h, 2.5%, 3.0GB) not 10.0.0.1 or a1.2; v2.0-rc1 1.2.";
+        let words: Vec<_> = versions(text, &all(text))
+            .into_iter()
+            .map(|t| (&text[t.span.clone()], &text[t.core]))
+            .collect();
+        assert_eq!(
+            words,
+            [
+                ("v2.4.0", "2.4.0"),
+                ("2.3", "2.3"),
+                ("v2.0-rc1", "2.0"),
+                ("1.2", "1.2")
+            ]
+        );
+    }
+
+    #[test]
+    fn finds_release_names_as_whole_tokens() {
+        let names = ReleaseNames::new(vec!["v1.4".into(), "v1.5".into()]);
+        let text = "see v1.4, payments/v1.5. not v1.4.2, v1.40 or xv1.4";
+        let words: Vec<_> = names
+            .find(text, &all(text))
+            .into_iter()
+            .map(|(r, i)| (&text[r], names.name(i)))
+            .collect();
+        assert_eq!(words, [("v1.4", "v1.4"), ("v1.5", "v1.5")]);
+    }
+}

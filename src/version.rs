@@ -1,0 +1,174 @@
+//! Version-aware ordering of release names: `v1.9 < v1.10 < v2.0`, `v2.0-rc1 < v2.0`.
+//!
+//! One total order serves every name, so sorting never meets an inconsistent comparison.
+//! A name is cut into chunks of digits and of other text; digit chunks compare as numbers,
+//! text chunks as strings. Where one name ends and the other goes on with a chunk that
+//! starts with `-` (a pre-release such as `-rc1`), the shorter name is the greater: this is
+//! the semver rule, and for names that both parse as a (`v`-prefixed) version of 1–3
+//! numeric parts it gives the semver order. For other names it is plain natural order.
+//! Names that compare equal this way (`v1.4` and `1.4`, `1.01` and `1.1`) are ordered by
+//! their bytes, so the order stays total.
+
+use std::cmp::Ordering;
+
+#[derive(Debug, PartialEq, Eq)]
+enum Chunk<'a> {
+    Number(&'a str),
+    Text(&'a str),
+    End,
+}
+
+impl Chunk<'_> {
+    /// Class order: pre-release text < end of name < number < other text.
+    fn class(&self) -> u8 {
+        match self {
+            Chunk::Text(t) if t.starts_with('-') => 0,
+            Chunk::End => 1,
+            Chunk::Number(_) => 2,
+            Chunk::Text(_) => 3,
+        }
+    }
+
+    fn cmp(&self, other: &Self) -> Ordering {
+        match (self, other) {
+            (Chunk::Number(a), Chunk::Number(b)) => compare_digits(a, b),
+            (Chunk::Text(a), Chunk::Text(b)) if self.class() == other.class() => a.cmp(b),
+            _ => self.class().cmp(&other.class()),
+        }
+    }
+}
+
+/// Compares two runs of ASCII digits as numbers of any length.
+fn compare_digits(a: &str, b: &str) -> Ordering {
+    let a = a.trim_start_matches('0');
+    let b = b.trim_start_matches('0');
+    a.len().cmp(&b.len()).then_with(|| a.cmp(b))
+}
+
+struct Chunks<'a> {
+    rest: &'a str,
+    done: bool,
+}
+
+impl<'a> Iterator for Chunks<'a> {
+    type Item = Chunk<'a>;
+
+    fn next(&mut self) -> Option<Chunk<'a>> {
+        if self.done {
+            return None;
+        }
+        let Some(first) = self.rest.chars().next() else {
+            self.done = true;
+            return Some(Chunk::End);
+        };
+        let digits = first.is_ascii_digit();
+        let len = self
+            .rest
+            .find(|c: char| c.is_ascii_digit() != digits)
+            .unwrap_or(self.rest.len());
+        let (chunk, rest) = self.rest.split_at(len);
+        self.rest = rest;
+        Some(if digits {
+            Chunk::Number(chunk)
+        } else {
+            Chunk::Text(chunk)
+        })
+    }
+}
+
+fn chunks(name: &str) -> Chunks<'_> {
+    // `v1.4` and `1.4` are the same version: the prefix does not take part in the order.
+    let rest = match name.strip_prefix(['v', 'V']) {
+        Some(rest) if rest.starts_with(|c: char| c.is_ascii_digit()) => rest,
+        _ => name,
+    };
+    Chunks { rest, done: false }
+}
+
+/// Compares two release names in version-aware order.
+pub fn compare(a: &str, b: &str) -> Ordering {
+    let mut left = chunks(a);
+    let mut right = chunks(b);
+    loop {
+        match (left.next(), right.next()) {
+            (Some(x), Some(y)) => match x.cmp(&y) {
+                Ordering::Equal => continue,
+                other => return other,
+            },
+            // Both ended together (End chunks were equal).
+            _ => return a.cmp(b),
+        }
+    }
+}
+
+/// Sorts release names in place, oldest first.
+pub fn sort(names: &mut [impl AsRef<str>]) {
+    names.sort_by(|a, b| compare(a.as_ref(), b.as_ref()));
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn sorted(names: &[&str]) -> Vec<String> {
+        let mut v: Vec<String> = names.iter().map(|s| s.to_string()).collect();
+        sort(&mut v);
+        v
+    }
+
+    #[test]
+    fn orders_versions_numerically() {
+        assert_eq!(
+            sorted(&["v2.0", "v1.10", "v1.9", "v1.4.1", "v1.4"]),
+            ["v1.4", "v1.4.1", "v1.9", "v1.10", "v2.0"]
+        );
+    }
+
+    #[test]
+    fn pre_releases_come_before_the_release() {
+        assert_eq!(
+            sorted(&["v2.0", "v2.0-rc2", "v2.0-rc1", "v1.10", "v2.0.1"]),
+            ["v1.10", "v2.0-rc1", "v2.0-rc2", "v2.0", "v2.0.1"]
+        );
+        assert_eq!(compare("1.0.0-alpha", "1.0.0-alpha.1"), Ordering::Less);
+        assert_eq!(compare("1.0.0-alpha.1", "1.0.0-beta"), Ordering::Less);
+        assert_eq!(compare("1.0.0-rc.9", "1.0.0-rc.10"), Ordering::Less);
+    }
+
+    #[test]
+    fn prefix_v_is_optional() {
+        assert_eq!(compare("1.6", "v1.5"), Ordering::Greater);
+        assert_eq!(compare("v1.5", "1.6"), Ordering::Less);
+    }
+
+    #[test]
+    fn other_names_use_natural_order() {
+        assert_eq!(
+            sorted(&["sprint-10", "sprint-9", "2024.11", "2024.2"]),
+            ["2024.2", "2024.11", "sprint-9", "sprint-10"]
+        );
+    }
+
+    #[test]
+    fn huge_numbers_do_not_overflow() {
+        assert_eq!(
+            compare("v99999999999999999999999", "v100000000000000000000000"),
+            Ordering::Less
+        );
+    }
+
+    proptest! {
+        #[test]
+        fn order_is_total(a in "[v0-9.a-z-]{0,8}", b in "[v0-9.a-z-]{0,8}", c in "[v0-9.a-z-]{0,8}") {
+            // antisymmetry
+            prop_assert_eq!(compare(&a, &b), compare(&b, &a).reverse());
+            // equality only for equal strings
+            prop_assert_eq!(compare(&a, &b) == Ordering::Equal, a == b);
+            // transitivity
+            if compare(&a, &b) != Ordering::Greater && compare(&b, &c) != Ordering::Greater {
+                prop_assert_ne!(compare(&a, &c), Ordering::Greater);
+            }
+        }
+    }
+}

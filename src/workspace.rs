@@ -1,0 +1,303 @@
+//! The user's repository as backout sees it: the work tree root, backout.toml, and the
+//! catalog of `<plans_dir>/<team>/<release>/` directories.
+
+use std::collections::BTreeMap;
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use rayon::prelude::*;
+
+use crate::config::{self, Config};
+use crate::diag::{Finding, Rule, unreadable_finding};
+use crate::error::{Error, Result};
+use crate::names::{PlanId, Spec, name_problem};
+use crate::repo::Repo;
+use crate::store;
+use crate::version;
+
+/// The file names inside a release directory.
+pub const PLAN_FILE: &str = "plan.md";
+pub const MANIFEST_FILE: &str = "manifest.toml";
+
+/// An opened repository with its configuration.
+pub struct Workspace {
+    root: PathBuf,
+    /// Where the command was started (after `-C`), for resolving path arguments.
+    pub cwd: PathBuf,
+    pub config: Config,
+    /// Whether backout.toml exists.
+    pub has_config: bool,
+}
+
+impl Workspace {
+    /// Finds the work tree above `dir` and reads its backout.toml.
+    pub fn open(dir: &Path) -> Result<Workspace> {
+        let repo = Repo::discover(dir)?;
+        let path = repo.root().join(config::FILE_NAME);
+        let (config, has_config) = match store::read_text(repo.root(), &path) {
+            Ok(Some(text)) => (Config::parse(config::FILE_NAME, &text)?, true),
+            Ok(None) => (Config::default(), false),
+            Err(problem) => {
+                return Err(Error::msg(format!(
+                    "{}:{}: {}; {}",
+                    config::FILE_NAME,
+                    problem.line,
+                    problem.message,
+                    problem.help
+                )));
+            }
+        };
+        Ok(Workspace {
+            root: repo.root().to_path_buf(),
+            cwd: dir.to_path_buf(),
+            config,
+            has_config,
+        })
+    }
+
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
+    /// Opens the repository again, for commands that read git history.
+    pub fn repo(&self) -> Result<Repo> {
+        Repo::discover(&self.root)
+    }
+
+    pub fn plans_dir(&self) -> PathBuf {
+        self.root().join(&self.config.plans_dir)
+    }
+
+    /// Repository-relative path of a file of a release, with `/` separators.
+    pub fn display_path(&self, id: &PlanId, file: &str) -> String {
+        format!(
+            "{}/{}/{}/{file}",
+            self.config.plans_dir, id.team, id.release
+        )
+    }
+
+    /// Absolute path of a file of a release.
+    pub fn path(&self, id: &PlanId, file: &str) -> PathBuf {
+        self.plans_dir().join(&id.team).join(&id.release).join(file)
+    }
+
+    /// Lists every team and release directory under the plans directory.
+    pub fn catalog(&self) -> Result<Catalog> {
+        Catalog::scan(self)
+    }
+
+    /// The team a bare RELEASE belongs to.
+    pub fn default_team(&self, catalog: &Catalog) -> Result<String> {
+        if let Some(team) = &self.config.default_team {
+            return Ok(team.clone());
+        }
+        let teams: Vec<&String> = catalog.teams.keys().collect();
+        match teams.as_slice() {
+            [only] => Ok((*only).clone()),
+            [] => Err(Error::msg(format!(
+                "no team directory under {}/ and no `default_team` in {}; name the plan TEAM/RELEASE, or set default_team",
+                self.config.plans_dir,
+                config::FILE_NAME
+            ))),
+            many => Err(Error::msg(format!(
+                "there are several teams ({}) and no `default_team` in {}; name the plan TEAM/RELEASE, or set default_team",
+                many.iter()
+                    .map(|t| t.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                config::FILE_NAME
+            ))),
+        }
+    }
+
+    /// Resolves a spec to a plan id, using the default team for a bare RELEASE.
+    pub fn resolve(&self, spec: &Spec, catalog: &Catalog) -> Result<PlanId> {
+        let team = match &spec.team {
+            Some(team) => team.clone(),
+            None => self.default_team(catalog)?,
+        };
+        Ok(PlanId::new(team, spec.release.clone()))
+    }
+
+    /// Parses and resolves a spec typed on the command line.
+    pub fn resolve_text(&self, text: &str, catalog: &Catalog) -> Result<PlanId> {
+        let spec = Spec::parse(text)
+            .map_err(|problem| Error::msg(format!("`{text}` is not a plan name: {problem}")))?;
+        self.resolve(&spec, catalog)
+    }
+
+    /// Maps a path argument (a plan directory, plan.md or manifest.toml) to its plan.
+    pub fn plan_for_path(&self, path: &Path) -> Result<PlanId> {
+        let absolute = fs::canonicalize(self.cwd.join(path))
+            .map_err(|e| Error::io("find", self.cwd.join(path), e))?;
+        let plans = fs::canonicalize(self.plans_dir())
+            .map_err(|e| Error::io("find", self.plans_dir(), e))?;
+        let relative = absolute.strip_prefix(&plans).map_err(|_| {
+            Error::msg(format!(
+                "{} is not under {}/; name a plan directory, its plan.md, or TEAM/RELEASE",
+                path.display(),
+                self.config.plans_dir
+            ))
+        })?;
+        let parts: Vec<String> = relative
+            .components()
+            .map(|c| c.as_os_str().to_string_lossy().into_owned())
+            .collect();
+        match parts.as_slice() {
+            [team, release] => Ok(PlanId::new(team, release)),
+            [team, release, file] if file == PLAN_FILE || file == MANIFEST_FILE => {
+                Ok(PlanId::new(team, release))
+            }
+            _ => Err(Error::msg(format!(
+                "{} is not a plan: expected {}/<team>/<release>/plan.md",
+                path.display(),
+                self.config.plans_dir
+            ))),
+        }
+    }
+}
+
+/// One release directory.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Release {
+    pub name: String,
+    pub has_plan: bool,
+    pub has_manifest: bool,
+}
+
+/// Every team and release directory, releases in version order, oldest first.
+#[derive(Debug, Default)]
+pub struct Catalog {
+    pub teams: BTreeMap<String, Vec<Release>>,
+    /// Directories backout cannot use (bad names, symlinks out of the repository).
+    pub problems: Vec<Finding>,
+}
+
+impl Catalog {
+    fn scan(workspace: &Workspace) -> Result<Catalog> {
+        let root = workspace.root();
+        let plans = workspace.plans_dir();
+        let mut catalog = Catalog::default();
+        let plans_display = &workspace.config.plans_dir;
+        let Some(teams) = list_dir(root, &plans, plans_display, &mut catalog.problems)? else {
+            return Ok(catalog);
+        };
+        let mut dirs: Vec<(String, String, PathBuf)> = Vec::new();
+        for (team, team_path) in teams {
+            let display = format!("{plans_display}/{team}");
+            catalog.teams.entry(team.clone()).or_default();
+            if let Some(releases) = list_dir(root, &team_path, &display, &mut catalog.problems)? {
+                for (release, path) in releases {
+                    dirs.push((team.clone(), release, path));
+                }
+            }
+        }
+        let releases: Vec<(String, Release)> = dirs
+            .into_par_iter()
+            .map(|(team, name, path)| {
+                let release = Release {
+                    name,
+                    has_plan: is_file(&path.join(PLAN_FILE)),
+                    has_manifest: is_file(&path.join(MANIFEST_FILE)),
+                };
+                (team, release)
+            })
+            .collect();
+        for (team, release) in releases {
+            catalog.teams.entry(team).or_default().push(release);
+        }
+        for releases in catalog.teams.values_mut() {
+            releases.sort_by(|a, b| version::compare(&a.name, &b.name));
+        }
+        Ok(catalog)
+    }
+
+    /// The releases of a team, oldest first.
+    pub fn releases(&self, team: &str) -> &[Release] {
+        self.teams.get(team).map_or(&[], Vec::as_slice)
+    }
+
+    pub fn release(&self, id: &PlanId) -> Option<&Release> {
+        self.releases(&id.team)
+            .iter()
+            .find(|r| r.name == id.release)
+    }
+
+    /// Every release directory as a plan id, teams in name order, releases oldest first.
+    pub fn all(&self) -> impl Iterator<Item = (PlanId, &Release)> {
+        self.teams.iter().flat_map(|(team, releases)| {
+            releases
+                .iter()
+                .map(move |release| (PlanId::new(team.clone(), release.name.clone()), release))
+        })
+    }
+
+    /// The greatest release of the same team below `id` that has a plan.
+    pub fn previous(&self, id: &PlanId) -> Option<&str> {
+        self.releases(&id.team)
+            .iter()
+            .rev()
+            .filter(|r| r.has_plan)
+            .find(|r| version::compare(&r.name, &id.release).is_lt())
+            .map(|r| r.name.as_str())
+    }
+}
+
+fn is_file(path: &Path) -> bool {
+    fs::symlink_metadata(path).is_ok()
+}
+
+/// Lists the usable subdirectories of `dir`; `None` when `dir` does not exist.
+fn list_dir(
+    root: &Path,
+    dir: &Path,
+    display: &str,
+    problems: &mut Vec<Finding>,
+) -> Result<Option<Vec<(String, PathBuf)>>> {
+    let entries = match fs::read_dir(dir) {
+        Ok(entries) => entries,
+        Err(error) if error.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(error) => return Err(Error::io("list", dir, error)),
+    };
+    let mut out = Vec::new();
+    for entry in entries {
+        let entry = entry.map_err(|e| Error::io("list", dir, e))?;
+        let name = entry.file_name();
+        let path = entry.path();
+        let Some(name) = name.to_str().map(str::to_string) else {
+            problems.push(unreadable_finding(
+                &format!("{display}/{}", name.to_string_lossy()),
+                Rule::InvalidPlan,
+                "directory name is not valid UTF-8; rename it to letters, digits, `.`, `_` and `-`",
+            ));
+            continue;
+        };
+        let file_type = entry.file_type().map_err(|e| Error::io("list", &path, e))?;
+        let is_dir = if file_type.is_symlink() {
+            if !store::stays_inside(root, &path) {
+                problems.push(unreadable_finding(
+                    &format!("{display}/{name}"),
+                    Rule::InvalidPlan,
+                    "is a symlink to a directory outside the repository, which backout does not follow; replace it with a real directory",
+                ));
+                continue;
+            }
+            path.is_dir()
+        } else {
+            file_type.is_dir()
+        };
+        if !is_dir || name.starts_with('.') {
+            continue;
+        }
+        if let Some(problem) = name_problem(&name) {
+            problems.push(unreadable_finding(
+                &format!("{display}/{name}"),
+                Rule::InvalidPlan,
+                format!("directory name `{name}` {problem}; rename it to letters, digits, `.`, `_` and `-`"),
+            ));
+            continue;
+        }
+        out.push((name, path));
+    }
+    Ok(Some(out))
+}
