@@ -178,15 +178,20 @@ fn check_timing(file: &SourceFile<'_>, plan: &Plan, findings: &mut Vec<Finding>)
     }
 }
 
+/// The first line of a span.
+fn first_line(text: &str, span: &Range<usize>) -> Range<usize> {
+    let end = text[span.clone()]
+        .find('\n')
+        .map_or(span.end, |i| span.start + i);
+    span.start..end
+}
+
 fn check_steps(file: &SourceFile<'_>, body: &Body, findings: &mut Vec<Finding>) {
     for step in body.steps.iter().filter(|step| !step.says_how) {
-        let line_end = file.text()[step.span.clone()]
-            .find('\n')
-            .map_or(step.span.end, |i| step.span.start + i);
         findings.push(
             file.finding(
                 Rule::StepWithoutHow,
-                step.span.start..line_end,
+                first_line(file.text(), &step.span),
                 format!("step {} says what to do but not how", step.number),
             )
             .with_help("give the command as inline code or a code block, or link to the how-to"),
@@ -337,6 +342,8 @@ impl<'p> References<'p> {
         let body = &self.plan.body;
         let mut in_step = HashSet::new();
         let mut with_how = HashSet::new();
+        // Where an item is named in a step that does not say how: the place to add detail.
+        let mut vague: HashMap<u32, Range<usize>> = HashMap::new();
         for occurrence in self.occurrences {
             let Some(segment) = body.segment_at(occurrence.span.start) else {
                 continue;
@@ -345,8 +352,13 @@ impl<'p> References<'p> {
                 in_step.insert(occurrence.id);
                 if step.says_how {
                     with_how.insert(occurrence.id);
+                } else {
+                    vague
+                        .entry(occurrence.id)
+                        .or_insert_with(|| first_line(self.file.text(), &step.span));
                 }
             }
+
             let in_contingencies = segment
                 .section
                 .and_then(|s| body.sections.get(s as usize))
@@ -382,11 +394,15 @@ impl<'p> References<'p> {
                 );
             }
             if !item.reversible && !index.is_some_and(|i| with_how.contains(&i)) {
+                let at = index
+                    .and_then(|i| vague.get(&i).cloned())
+                    .unwrap_or_else(|| anchor.clone());
                 findings.push(
                     self.file
                         .finding(
                             Rule::IrreversibleItem,
-                            anchor.clone(),
+                            at,
+
                             format!(
                                 "irreversible item `{}` ({}) is covered neither by Contingencies nor by a step that says how",
                                 item.id, item.kind

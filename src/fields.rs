@@ -125,6 +125,21 @@ impl<'t, 'i> Table<'t, 'i> {
         }
     }
 
+    /// Like `string`, but a missing key is a problem too, with an example value.
+    pub fn required_string(
+        &mut self,
+        key: &'static str,
+        example: &str,
+        problems: &mut Vec<Problem>,
+    ) -> Option<At<&'t str>> {
+        if !self.table.contains_key(key) {
+            self.known.push(key);
+            problems.push(self.missing(key, example));
+            return None;
+        }
+        self.string(key, problems)
+    }
+
     pub fn bool(&mut self, key: &'static str, problems: &mut Vec<Problem>) -> Option<At<bool>> {
         let value = self.get(key)?;
         match value.get_ref().as_bool() {

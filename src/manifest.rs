@@ -132,14 +132,12 @@ fn read(doc: &toml::Spanned<toml::de::DeTable<'_>>, manifest: &mut Manifest) {
         value: at.value.to_string(),
         span: at.span,
     };
-    manifest.team = root.string("team", problems).map(owned);
-    if manifest.team.is_none() && problems.is_empty() {
-        problems.push(root.missing("team", "\"payments\""));
-    }
-    manifest.release = root.string("release", problems).map(owned);
-    if manifest.release.is_none() && problems.is_empty() {
-        problems.push(root.missing("release", "\"v1.5\""));
-    }
+    manifest.team = root
+        .required_string("team", "\"payments\"", problems)
+        .map(owned);
+    manifest.release = root
+        .required_string("release", "\"v1.5\"", problems)
+        .map(owned);
     if let Some(items) = root.tables("items", problems) {
         for mut table in items {
             if let Some(item) = read_item(&mut table, problems) {
@@ -162,15 +160,12 @@ fn read(doc: &toml::Spanned<toml::de::DeTable<'_>>, manifest: &mut Manifest) {
 }
 
 fn read_item(table: &mut Table<'_, '_>, problems: &mut Vec<Problem>) -> Option<Item> {
-    let id = table.string("id", problems);
-    let kind = table.string("kind", problems);
+    let id = table.required_string("id", "\"payments-api\"", problems);
+    let kind = table.required_string("kind", "\"service\"", problems);
     let version = table.string("version", problems);
     let previous = table.string("previous", problems);
     let reversible = table.bool("reversible", problems);
-    let Some(id) = id else {
-        problems.push(table.missing("id", "\"payments-api\""));
-        return None;
-    };
+    let id = id?;
     if !is_valid_id(id.value) {
         problems.push(
             Problem::new(
@@ -198,10 +193,7 @@ fn read_item(table: &mut Table<'_, '_>, problems: &mut Vec<Problem>) -> Option<I
                 Kind::Other
             }
         },
-        None => {
-            problems.push(table.missing("kind", "\"service\""));
-            Kind::Other
-        }
+        None => Kind::Other,
     };
     Some(Item {
         id: id.value.to_string(),

@@ -162,8 +162,9 @@ impl Plan {
             Some((toml_span, body_start)) => {
                 plan.front_span = Some(toml_span.clone());
                 plan.body_start = body_start;
-                plan.read_front_matter(&text[toml_span.clone()], toml_span.start);
-                plan.check_names(expected, toml_span.start);
+                if plan.read_front_matter(&text[toml_span.clone()], toml_span.start) {
+                    plan.check_names(expected);
+                }
             }
             None => {
                 let problem = if text.trim().is_empty() {
@@ -182,9 +183,10 @@ impl Plan {
         plan
     }
 
-    fn read_front_matter(&mut self, toml: &str, offset: usize) {
+    /// Reads the TOML at `offset`; false when it is not TOML at all.
+    fn read_front_matter(&mut self, toml: &str, offset: usize) -> bool {
         let mut problems = Vec::new();
-        match fields::parse(toml) {
+        let parsed = match fields::parse(toml) {
             Ok(doc) => {
                 let mut root = Table::root(&doc);
                 read_fields(
@@ -194,9 +196,13 @@ impl Plan {
                     &mut problems,
                 );
                 root.finish(&mut problems);
+                true
             }
-            Err(problem) => problems.push(problem),
-        }
+            Err(problem) => {
+                problems.push(problem);
+                false
+            }
+        };
         let shift = |span: Range<usize>| span.start + offset..span.end + offset;
         for problem in &mut problems {
             problem.span = shift(problem.span.clone());
@@ -204,9 +210,10 @@ impl Plan {
         self.problems.extend(problems);
         self.placeholders = self.placeholders.drain(..).map(shift).collect();
         shift_front(&mut self.front, offset);
+        parsed
     }
 
-    fn check_names(&mut self, expected: &PlanId, start: usize) {
+    fn check_names(&mut self, expected: &PlanId) {
         for (field, value, want) in [
             ("team", &self.front.team, &expected.team),
             ("release", &self.front.release, &expected.release),
@@ -222,22 +229,7 @@ impl Plan {
                     )
                     .help(format!("set `{field} = \"{want}\"` or move the plan")),
                 ),
-                Some(_) => {}
-                None => {
-                    if !self
-                        .problems
-                        .iter()
-                        .any(|p| p.message.contains(&format!("`{field}`")))
-                    {
-                        self.problems.push(
-                            Problem::new(
-                                start..start,
-                                format!("front matter `{field}` is missing"),
-                            )
-                            .help(format!("add `{field} = \"{want}\"`")),
-                        );
-                    }
-                }
+                _ => {}
             }
         }
     }
@@ -266,10 +258,14 @@ fn read_fields(
         value: at.value.to_string(),
         span: at.span,
     };
-    front.team = root.string("team", problems).map(owned);
-    front.release = root.string("release", problems).map(owned);
-    match root.string("status", problems) {
-        Some(status) => match Status::parse(status.value) {
+    front.team = root
+        .required_string("team", "\"payments\"", problems)
+        .map(owned);
+    front.release = root
+        .required_string("release", "\"v1.5\"", problems)
+        .map(owned);
+    if let Some(status) = root.required_string("status", "\"draft\"", problems) {
+        match Status::parse(status.value) {
             Some(value) => {
                 front.status = Some(At {
                     value,
@@ -283,13 +279,9 @@ fn read_fields(
                 )
                 .help("use \"draft\", \"approved\" or \"published\""),
             ),
-        },
-        None => {
-            if !problems.iter().any(|p| p.message.contains("`status`")) {
-                problems.push(root.missing("status", "\"draft\""));
-            }
         }
     }
+
     if let Some(refers) = root.strings("refers", problems) {
         front.refers = refers.into_iter().map(owned).collect();
     }
@@ -349,20 +341,12 @@ fn read_duration(
     placeholders: &mut Vec<Range<usize>>,
     problems: &mut Vec<Problem>,
 ) -> Option<At<Duration>> {
-    let Some(value) = root.string(key, problems) else {
-        if !problems
-            .iter()
-            .any(|p| p.message.contains(&format!("`{key}`")))
-        {
-            let example = if key == "window" {
-                "\"72h\""
-            } else {
-                "\"45m\""
-            };
-            problems.push(root.missing(key, example));
-        }
-        return None;
+    let example = if key == "window" {
+        "\"72h\""
+    } else {
+        "\"45m\""
     };
+    let value = root.required_string(key, example, problems)?;
     let trimmed = value.value.trim();
     if PLACEHOLDERS.contains(&trimmed) {
         placeholders.push(value.span);

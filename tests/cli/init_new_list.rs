@@ -1,0 +1,151 @@
+//! `backout init`, `new`, `list`, completions and the man page.
+
+use crate::harness::{TestRepo, add_release, service};
+
+#[test]
+fn init_writes_config_and_refuses_to_overwrite() {
+    let repo = TestRepo::new();
+    repo.run(&["init", "--team", "payments"])
+        .code(0)
+        .stdout_has("created backout.toml");
+    assert!(
+        repo.read("backout.toml")
+            .contains("default_team = \"payments\"")
+    );
+    assert!(repo.join("plans").is_dir());
+    repo.write("backout.toml", "# mine\n");
+    repo.run(&["init"])
+        .code(2)
+        .stderr_has("backout.toml already exists; pass --force");
+    assert_eq!(repo.read("backout.toml"), "# mine\n");
+    repo.run(&["init", "--force"]).code(0);
+    assert!(repo.read("backout.toml").contains("[tags]"));
+    repo.run(&["init", "--force", "--team", "a b"])
+        .code(2)
+        .stderr_has("team name `a b` contains a space");
+}
+
+#[test]
+fn new_writes_an_unanswered_plan_and_a_manifest() {
+    let repo = TestRepo::new();
+    repo.run(&["init", "--team", "payments"]).code(0);
+    repo.run(&["new", "v1.0"])
+        .code(0)
+        .stdout_has("created plans/payments/v1.0/plan.md")
+        .stdout_has("created plans/payments/v1.0/manifest.toml");
+    let plan = repo.read("plans/payments/v1.0/plan.md");
+    for section in [
+        "Criteria",
+        "Decision",
+        "Responsibilities",
+        "Procedure",
+        "Verification",
+        "Communication",
+        "Contingencies",
+        "Testing",
+    ] {
+        assert!(
+            plan.contains(&format!("## {section}\n\n<!-- ")),
+            "{section}"
+        );
+    }
+    let run = repo.run(&["check", "--format", "json"]);
+    run.code(1);
+    let rules = run.rules();
+    assert_eq!(
+        rules.iter().filter(|r| *r == "unanswered-section").count(),
+        8
+    );
+    assert_eq!(rules.iter().filter(|r| *r == "placeholder").count(), 2);
+    assert_eq!(rules.len(), 10);
+}
+
+#[test]
+fn new_refuses_to_overwrite_and_keeps_an_existing_manifest() {
+    let repo = TestRepo::new();
+    add_release(
+        &repo,
+        "payments",
+        "v1.4",
+        &[service("payments-api", "2.3.1", "2.3.0")],
+    );
+    repo.write(
+        "plans/payments/v1.5/manifest.toml",
+        "team = \"payments\"\nrelease = \"v1.5\"\n# mine\n",
+    );
+    repo.run(&["new", "v1.5"])
+        .code(0)
+        .stdout_has("hint: payments/v1.4 already has a plan; `backout baseline payments/v1.5 --from payments/v1.4 --force`");
+    assert!(
+        repo.read("plans/payments/v1.5/manifest.toml")
+            .contains("# mine")
+    );
+    repo.write("plans/payments/v1.5/plan.md", "mine");
+    repo.run(&["new", "v1.5"])
+        .code(2)
+        .stderr_has("plans/payments/v1.5/plan.md already exists; pass --force");
+    assert_eq!(repo.read("plans/payments/v1.5/plan.md"), "mine");
+    repo.run(&["new", "v1.5", "--force"]).code(0);
+    assert!(repo.read("plans/payments/v1.5/plan.md").starts_with("+++"));
+}
+
+#[test]
+fn new_needs_a_team() {
+    let repo = TestRepo::new();
+    repo.run(&["new", "v1.0"])
+        .code(2)
+        .stderr_has("no team directory under plans/");
+    add_release(&repo, "payments", "v1.0", &[]);
+    add_release(&repo, "checkout", "v1.0", &[]);
+    repo.run(&["new", "v1.1"])
+        .code(2)
+        .stderr_has("several teams (checkout, payments)");
+    repo.run(&["new", "../v1.1"])
+        .code(2)
+        .stderr_has("is not a plan name");
+    repo.run(&["new", "checkout/v1.1"]).code(0);
+    assert!(!repo.exists("v1.1"));
+}
+
+#[test]
+fn list_shows_one_row_per_plan() {
+    let repo = TestRepo::new();
+    add_release(
+        &repo,
+        "payments",
+        "v1.9",
+        &[service("payments-api", "2.3.1", "2.3.0")],
+    );
+    add_release(
+        &repo,
+        "payments",
+        "v1.10",
+        &[service("payments-api", "2.4.0", "2.3.1")],
+    );
+    add_release(&repo, "checkout", "v2.0", &[]);
+    repo.write("plans/checkout/v2.0/plan.md", "broken");
+    let run = repo.run(&["list"]);
+    run.code(0);
+    assert_eq!(
+        run.stdout,
+        "TEAM      RELEASE  STATUS   BASELINE  ITEMS  ERRORS  WARNINGS
+checkout  v2.0     invalid  -         0      9       0
+payments  v1.9     draft    -         1      0       0
+payments  v1.10    draft    -         1      0       0
+"
+    );
+    let json = repo.run(&["list", "--format", "json"]).json();
+    assert_eq!(json["plans"][2]["release"], "v1.10");
+    assert_eq!(json["plans"][2]["items"], 1);
+}
+
+#[test]
+fn completions_and_man_page() {
+    let repo = TestRepo::new();
+    repo.run(&["completions", "bash"])
+        .code(0)
+        .stdout_has("_backout");
+    repo.run(&["man"]).code(0).stdout_has(".TH backout");
+    repo.run(&["--version"]).code(0).stdout_has("backout 0.1.0");
+    repo.run(&["--help"]).code(0).stdout_has("Exit codes");
+}
