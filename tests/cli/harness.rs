@@ -1,4 +1,6 @@
 //! Builds real temporary git repositories and runs the real `backout` binary in them.
+// Not every test module uses every helper.
+#![allow(dead_code)]
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -227,7 +229,7 @@ impl TestRepo {
             .head()
             .ok()
             .and_then(|h| h.target())
-            .unwrap_or_else(Oid::zero)
+            .unwrap_or(Oid::ZERO_SHA1)
     }
 
     /// Runs `backout` with `args` in the repository root.
