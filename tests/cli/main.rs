@@ -3,4 +3,5 @@
 mod harness;
 
 mod check;
+mod docs;
 mod init_new_list;
