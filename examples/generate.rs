@@ -120,9 +120,14 @@ fn run(options: &Options) -> Result<(), String> {
     let plans = options.dir.join("plans");
     for team in 0..options.teams {
         for release in 0..options.releases {
-            let dir = plans.join(format!("team{team}")).join(format!("v1.{release}"));
+            let dir = plans
+                .join(format!("team{team}"))
+                .join(format!("v1.{release}"));
             fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
-            write(&dir.join("manifest.toml"), &manifest(team, release, options.items))?;
+            write(
+                &dir.join("manifest.toml"),
+                &manifest(team, release, options.items),
+            )?;
             write(&dir.join("plan.md"), &plan(team, release, options.items))?;
         }
     }

@@ -51,6 +51,8 @@ pub enum Command {
     Check(CheckArgs),
     /// One row per plan: status, baseline, manifest items, errors, warnings.
     List(ListArgs),
+    /// Check that every release tag has a plan that parses; exit 1 when one is missing.
+    Tags(TagsArgs),
     /// Print a shell completion script.
     Completions(CompletionsArgs),
     /// Print the man page (roff).
@@ -110,6 +112,29 @@ pub struct ListArgs {
 pub enum ListFormat {
     Human,
     Json,
+}
+
+#[derive(Debug, Args)]
+pub struct TagsArgs {
+    /// Where to look for each plan: in the tagged commit's tree, or in HEAD's.
+    #[arg(long, value_enum, default_value_t = TagsAt::Tag)]
+    pub at: TagsAt,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = TagsFormat::Human)]
+    pub format: TagsFormat,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum TagsAt {
+    Tag,
+    Head,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum TagsFormat {
+    Human,
+    Json,
+    Github,
 }
 
 #[derive(Debug, Args)]

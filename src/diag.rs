@@ -8,7 +8,7 @@ mod human;
 mod json;
 mod sarif;
 
-pub use github::render_github;
+pub use github::{escape_data, escape_property, render_github};
 pub use human::{HumanStyle, render_human};
 pub use json::{JsonReport, render_json};
 pub use sarif::render_sarif;

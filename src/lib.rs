@@ -21,6 +21,7 @@ pub mod names;
 pub mod plan;
 pub mod repo;
 pub mod store;
+pub mod tags;
 pub mod tokens;
 pub mod version;
 pub mod vocab;

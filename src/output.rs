@@ -14,7 +14,11 @@ use backout::repo::Repo;
 use backout::workspace::Workspace;
 use backout::{Error, Result};
 
-use crate::cli::{CheckArgs, CheckFormat, InitArgs, ListArgs, ListFormat, NewArgs};
+use backout::tags::{At, TagStatus};
+
+use crate::cli::{
+    CheckArgs, CheckFormat, InitArgs, ListArgs, ListFormat, NewArgs, TagsArgs, TagsAt, TagsFormat,
+};
 
 /// Standard output, coloured or not as the user and the terminal want.
 pub struct Output {
@@ -223,4 +227,106 @@ fn render_table<const N: usize>(header: &[&str; N], rows: &[[String; N]]) -> Str
         out.push_str(&line(row.iter().map(String::as_str).collect()));
     }
     out
+}
+
+pub fn tags(out: &Output, dir: &Path, args: &TagsArgs) -> Result<ExitCode> {
+    let workspace = Workspace::open(dir)?;
+    let at = match args.at {
+        TagsAt::Tag => At::Tag,
+        TagsAt::Head => At::Head,
+    };
+    let report = commands::tags::run(&workspace, at)?;
+    let count = |status: TagStatus| report.rows.iter().filter(|r| r.status == status).count();
+    let failed = report.rows.iter().any(|r| r.status.is_error());
+    let no_tags = report.rows.is_empty() && report.exempt == 0;
+    let no_tags_hint = format!(
+        "no git tag matches `{}` ({} other tags); if this is a CI checkout, fetch the tags: `git fetch --tags` (GitHub Actions: `actions/checkout` with `fetch-depth: 0`)",
+        report.glob, report.ignored
+    );
+    match args.format {
+        TagsFormat::Json => {
+            let json = serde_json::json!({
+                "version": 1,
+                "tags": report.rows,
+                "ok": count(TagStatus::Ok),
+                "draft": count(TagStatus::Draft),
+                "missing": count(TagStatus::Missing),
+                "invalid": count(TagStatus::Invalid),
+                "exempt": report.exempt,
+            });
+            out.print(&format!(
+                "{}\n",
+                serde_json::to_string_pretty(&json).unwrap_or_default()
+            ))?;
+        }
+        TagsFormat::Github => {
+            let mut text = String::new();
+            for row in report.rows.iter().filter(|r| r.status != TagStatus::Ok) {
+                let level = if row.status.is_error() {
+                    "error"
+                } else {
+                    "warning"
+                };
+                let file = row
+                    .path
+                    .as_deref()
+                    .filter(|_| row.status != TagStatus::Missing)
+                    .map(|p| format!("file={},", diag::escape_property(p)))
+                    .unwrap_or_default();
+                text.push_str(&format!(
+                    "::{level} {file}title={}::{}\n",
+                    diag::escape_property(&format!("{} plan for tag {}", row.status, row.tag)),
+                    diag::escape_data(&row.message)
+                ));
+            }
+            if no_tags {
+                text.push_str(&format!(
+                    "::warning title=no release tags::{}\n",
+                    diag::escape_data(&no_tags_hint)
+                ));
+            }
+            out.print(&text)?;
+        }
+        TagsFormat::Human => {
+            let table: Vec<[String; 4]> = report
+                .rows
+                .iter()
+                .map(|row| {
+                    [
+                        row.tag.clone(),
+                        row.path.clone().unwrap_or_else(|| "-".into()),
+                        row.status.to_string(),
+                        row.message.clone(),
+                    ]
+                })
+                .collect();
+            if !table.is_empty() {
+                out.print(&render_table(&["TAG", "PLAN", "STATUS", "NOTE"], &table))?;
+            }
+            let exempt = match (report.exempt, &workspace.config.tags.since) {
+                (0, _) | (_, None) => String::new(),
+                (n, Some(since)) => format!(", {} older than {since} exempt", plural(n, "tag")),
+            };
+            out.note(&format!(
+                "{}: {} ok, {} draft, {} missing, {} invalid{exempt}\n",
+                plural(report.rows.len(), "release tag"),
+                count(TagStatus::Ok),
+                count(TagStatus::Draft),
+                count(TagStatus::Missing),
+                count(TagStatus::Invalid),
+            ))?;
+        }
+    }
+    if no_tags && args.format != TagsFormat::Github {
+        let style = AnsiColor::Yellow.on_default().effects(Effects::BOLD);
+        let _ = writeln!(
+            anstream::stderr(),
+            "{style}warning{style:#}: {no_tags_hint}"
+        );
+    }
+    Ok(if failed {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
 }

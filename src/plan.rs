@@ -157,7 +157,16 @@ pub fn split_front_matter(text: &str) -> Option<(Range<usize>, usize)> {
 impl Plan {
     /// Parses a plan; `expected` is the team and release its directory says.
     pub fn parse(text: &str, expected: &PlanId) -> Plan {
+        let mut plan = Plan::parse_front_matter(text, expected);
+        plan.body = markdown::parse_body(text, plan.body_start);
+        plan
+    }
+
+    /// Parses only the front matter (the body stays empty): enough to know whether a plan
+    /// is valid and what its status is.
+    pub fn parse_front_matter(text: &str, expected: &PlanId) -> Plan {
         let mut plan = Plan::default();
+
         match split_front_matter(text) {
             Some((toml_span, body_start)) => {
                 plan.front_span = Some(toml_span.clone());
@@ -179,7 +188,6 @@ impl Plan {
                 ));
             }
         }
-        plan.body = markdown::parse_body(text, plan.body_start);
         plan
     }
 

@@ -8,8 +8,16 @@ fn every_rule_is_documented() {
         .unwrap_or_else(|e| panic!("docs/rules.md: {e}"));
     for rule in Rule::ALL {
         let heading = format!("\n## `{}`\n", rule.code());
-        assert!(docs.contains(&heading), "docs/rules.md has no section {heading:?}");
-        let row = format!("| [`{}`](#{}) | {} |", rule.code(), rule.code(), rule.severity());
+        assert!(
+            docs.contains(&heading),
+            "docs/rules.md has no section {heading:?}"
+        );
+        let row = format!(
+            "| [`{}`](#{}) | {} |",
+            rule.code(),
+            rule.code(),
+            rule.severity()
+        );
         assert!(docs.contains(&row), "docs/rules.md table lacks {row:?}");
     }
 }

@@ -5,3 +5,4 @@ mod harness;
 mod check;
 mod docs;
 mod init_new_list;
+mod tags;
