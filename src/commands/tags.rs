@@ -39,8 +39,7 @@ pub fn run(workspace: &Workspace, at: At) -> Result<TagsReport> {
     }
     let config = &workspace.config;
     let matcher = config.tags.matcher()?;
-    let catalog = workspace.catalog()?;
-    let default_team = workspace.default_team(&catalog).ok();
+    let default_team = workspace.default_team(&workspace.teams()?).ok();
     let all = repo.tags()?;
     let total = all.len();
     let mut rows = Vec::new();
@@ -111,7 +110,8 @@ fn row(pending: &Pending, commit: Option<String>, status: TagStatus, message: St
 /// Looks every plan up in HEAD's tree.
 fn at_head(repo: &Repo, pending: Vec<Pending>) -> Result<Vec<TagRow>> {
     let tree = repo.head_tree()?;
-    let mut files = TreeFiles::new(repo.git());
+    let mut files =
+        TreeFiles::new(repo.git()).map_err(|e| Error::git("cannot read the object database", e))?;
     let mut verdicts = HashMap::new();
     Ok(pending
         .iter()
@@ -126,7 +126,8 @@ fn at_head(repo: &Repo, pending: Vec<Pending>) -> Result<Vec<TagRow>> {
 /// repository once and caches trees and verdicts by object id.
 fn at_tags(repo: &Repo, pending: Vec<Pending>) -> Result<Vec<TagRow>> {
     let git_dir = repo.git_dir().to_path_buf();
-    let workers = rayon::current_num_threads().max(1);
+    // Several chunks per thread: later tags may have larger trees, so balance the load.
+    let workers = rayon::current_num_threads().max(1) * 4;
     let chunk = pending.len().div_ceil(workers).max(1);
     let chunks: Vec<Result<Vec<TagRow>>> = pending
         .par_chunks(chunk)
@@ -146,7 +147,8 @@ fn check_chunk(git_dir: &Path, chunk: &[Pending]) -> Result<Vec<TagRow>> {
             e,
         )
     })?;
-    let mut files = TreeFiles::new(&git);
+    let mut files =
+        TreeFiles::new(&git).map_err(|e| Error::git("cannot read the object database", e))?;
     let mut verdicts = HashMap::new();
     Ok(chunk
         .iter()
