@@ -212,6 +212,125 @@ impl<'r> TreeFiles<'r> {
     pub fn read(&self, blob: git2::Oid) -> Result<Vec<u8>, git2::Error> {
         Ok(self.odb.read(blob)?.data().to_vec())
     }
+
+    /// The bytes of the file at `path` in `tree`, if there is one.
+    pub fn read_path(
+        &mut self,
+        tree: git2::Oid,
+        path: &str,
+    ) -> Result<Option<Vec<u8>>, git2::Error> {
+        match self.find(tree, path)? {
+            Some(blob) => self.read(blob).map(Some),
+            None => Ok(None),
+        }
+    }
+
+    /// The subdirectories and files directly under `path` in `tree` (empty when `path` is not
+    /// a directory there), as (name, is directory).
+    pub fn list(
+        &mut self,
+        tree: git2::Oid,
+        path: &str,
+    ) -> Result<Vec<(String, bool)>, git2::Error> {
+        let mut current = tree;
+        for part in path.split('/').filter(|p| !p.is_empty()) {
+            match self.entry(current, part.as_bytes())? {
+                Some((id, EntryKind::Tree)) => current = id,
+                _ => return Ok(Vec::new()),
+            }
+        }
+        let object = self.odb.read(current)?;
+        Ok(TreeEntries {
+            data: object.data(),
+        }
+        .filter(|(_, _, kind)| *kind != EntryKind::Other)
+        .map(|(name, _, kind)| {
+            (
+                String::from_utf8_lossy(name).into_owned(),
+                kind == EntryKind::Tree,
+            )
+        })
+        .collect())
+    }
+}
+
+/// How a file changed between two commits.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Change {
+    Added,
+    Deleted,
+    Modified,
+    Renamed,
+}
+
+/// A file that differs between two commits.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FileChange {
+    pub change: Change,
+    /// Path in the base commit (`None` when added).
+    pub old_path: Option<String>,
+    /// Path in the head commit (`None` when deleted).
+    pub new_path: Option<String>,
+}
+
+impl Repo {
+    /// The tree of a commit.
+    pub fn commit_tree(&self, commit: git2::Oid) -> Result<git2::Oid> {
+        let commit = self
+            .repo
+            .find_commit(commit)
+            .map_err(|e| Error::git(format!("cannot read commit {commit}"), e))?;
+        Ok(commit.tree_id())
+    }
+
+    /// Files under `prefix/` that differ between two commits, renames detected.
+    pub fn changed_files(
+        &self,
+        base: git2::Oid,
+        head: git2::Oid,
+        prefix: &str,
+    ) -> Result<Vec<FileChange>> {
+        let tree = |commit| {
+            self.repo
+                .find_commit(commit)
+                .and_then(|c| c.tree())
+                .map_err(|e| Error::git(format!("cannot read the tree of commit {commit}"), e))
+        };
+        let (old, new) = (tree(base)?, tree(head)?);
+        let mut options = git2::DiffOptions::new();
+        options
+            .pathspec(format!("{prefix}/"))
+            .skip_binary_check(true);
+        let mut diff = self
+            .repo
+            .diff_tree_to_tree(Some(&old), Some(&new), Some(&mut options))
+            .map_err(|e| Error::git("cannot compare the two revisions", e))?;
+        diff.find_similar(Some(git2::DiffFindOptions::new().renames(true)))
+            .map_err(|e| Error::git("cannot detect renames between the two revisions", e))?;
+        let path =
+            |file: git2::DiffFile<'_>| file.path().map(|p| p.to_string_lossy().replace('\\', "/"));
+        let mut changes = Vec::new();
+        for delta in diff.deltas() {
+            let change = match delta.status() {
+                git2::Delta::Added | git2::Delta::Copied => Change::Added,
+                git2::Delta::Deleted => Change::Deleted,
+                git2::Delta::Renamed => Change::Renamed,
+                git2::Delta::Modified | git2::Delta::Typechange => Change::Modified,
+                _ => continue,
+            };
+            changes.push(FileChange {
+                change,
+                old_path: (change != Change::Added)
+                    .then(|| path(delta.old_file()))
+                    .flatten(),
+                new_path: (change != Change::Deleted)
+                    .then(|| path(delta.new_file()))
+                    .flatten(),
+            });
+        }
+        Ok(changes)
+    }
 }
 
 fn entry_kind(mode: &[u8]) -> EntryKind {
