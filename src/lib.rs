@@ -12,6 +12,7 @@ pub mod commands;
 pub mod config;
 pub mod corpus;
 pub mod diag;
+pub mod diff;
 pub mod duration;
 pub mod error;
 pub mod fields;
