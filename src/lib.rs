@@ -7,6 +7,7 @@
 
 #![warn(clippy::unwrap_used, clippy::expect_used)]
 
+pub mod baseline;
 pub mod check;
 pub mod commands;
 pub mod config;
