@@ -2,5 +2,7 @@
 
 mod harness;
 
+mod baseline;
 mod check;
+mod diff;
 mod init_new_list;
