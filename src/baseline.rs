@@ -102,6 +102,11 @@ fn set_baseline(root: &mut Table, provenance: Provenance<'_>) {
             }
         }
     }
+    // An inline table is one line without comments: lay it out afresh so a key added after
+    // the last one does not inherit the space before the closing brace.
+    if let Some(inline) = baseline.as_inline_table_mut() {
+        inline.fmt();
+    }
 }
 
 /// Sets `key` to a string, keeping the key's place and formatting and the old value's
@@ -561,6 +566,31 @@ Errors.
             text,
             "+++\nteam = \"payments\"\nrelease = \"v1.5\"\nstatus = \"draft\"\n[baseline]  # where it came from\nfrom = \"payments/v1.4\"  # older\n+++\nbody\n"
         );
+    }
+
+    #[test]
+    fn fork_handles_inline_and_dotted_baseline_tables() {
+        let provenance = Provenance {
+            from: &from(),
+            commit: Some("abc"),
+        };
+        let inline = "+++\nteam = \"payments\"\nrelease = \"v1.4\"\nstatus = \"draft\"\nbaseline = { from = \"payments/v1.3\" }\n+++\n";
+        let text = fork(inline, &id(), Some(provenance)).unwrap_or_default();
+        assert!(
+            text.contains("baseline = { from = \"payments/v1.4\", commit = \"abc\" }\n"),
+            "{text}"
+        );
+        let dotted = "+++\nteam = \"payments\"\nrelease = \"v1.4\"\nstatus = \"draft\"\nwindow = \"1h\"\nduration = \"1h\"\nbaseline.from = \"payments/v1.3\"\ntested.result = \"pass\"\n+++\n";
+        let text = fork(dotted, &id(), Some(provenance)).unwrap_or_default();
+        let plan = crate::plan::Plan::parse(&text, &id());
+        assert!(plan.is_valid(), "{text}\n{:?}", plan.problems);
+        let baseline = plan.front.baseline.unwrap_or_default();
+        assert_eq!(
+            baseline.from.map(|f| f.value).as_deref(),
+            Some("payments/v1.4")
+        );
+        assert_eq!(baseline.commit.map(|f| f.value).as_deref(), Some("abc"));
+        assert!(plan.front.tested.is_none());
     }
 
     #[test]
