@@ -52,6 +52,17 @@ pub enum Command {
     /// One row per plan: status, baseline, manifest items, errors, warnings.
     List(ListArgs),
     /// Fork an earlier plan into the release being prepared, and say what must change.
+    #[command(
+        long_about = "Fork an earlier plan into the release being prepared.\n\n\
+            The new plan keeps the source's body and front-matter comments; it gets this release's \
+            team and release, status = \"draft\" and [baseline] from/commit, and loses [tested] and \
+            [published]. Then it is checked against this release's manifest and backout prints what \
+            must change, section by section.\n\n\
+            Without SPEC the target is the newest release of the default team that has a \
+            manifest.toml. Without --from the source is the previous release of the same team; for \
+            a team's first release, the latest plan of the sibling team whose latest manifest is most \
+            like the target's (the ranking is printed); with no plan anywhere, the template of `new`."
+    )]
     Baseline(BaselineArgs),
     /// Compare a plan with its baseline source, section by section, and the manifests.
     Diff(DiffArgs),
@@ -117,17 +128,6 @@ pub enum ListFormat {
 }
 
 #[derive(Debug, Args)]
-#[command(
-    long_about = "Fork an earlier plan into the release being prepared.\n\n\
-        The new plan keeps the source's body and front-matter comments; it gets this release's \
-        team and release, status = \"draft\" and [baseline] from/commit, and loses [tested] and \
-        [published]. Then it is checked against this release's manifest and backout prints what \
-        must change, section by section.\n\n\
-        Without SPEC the target is the newest release of the default team that has a \
-        manifest.toml. Without --from the source is the previous release of the same team; for \
-        a team's first release, the latest plan of the sibling team whose latest manifest is most \
-        like the target's (the ranking is printed); with no plan anywhere, the template of `new`."
-)]
 pub struct BaselineArgs {
     /// The release to fork into: RELEASE (of the default team) or TEAM/RELEASE.
     /// Default: the newest release of the default team that has a manifest.toml.

@@ -6,6 +6,7 @@ use crate::commands::check::load_corpus;
 use crate::corpus::Corpus;
 use crate::diag::{Finding, Rule, SourceFile};
 use crate::error::{Error, Result};
+use crate::fields::Problem;
 use crate::manifest::Manifest;
 use crate::names::{PlanId, Spec};
 use crate::plan;
@@ -104,18 +105,7 @@ pub fn run(workspace: &Workspace, options: &Options<'_>) -> Result<Forked> {
         )));
     }
     let manifest_path = workspace.display_path(&target, MANIFEST_FILE);
-    let manifest_text = read_manifest(workspace, &target, &manifest_path)?;
-    let manifest = Manifest::parse(&manifest_text, &target);
-    if let Some(problem) = manifest.problems.first() {
-        let file = SourceFile::new(&manifest_path, &manifest_text);
-        let mut finding = file.finding(
-            Rule::InvalidPlan,
-            problem.span.clone(),
-            problem.message.clone(),
-        );
-        finding.help = problem.help.clone();
-        return Err(finding.into());
-    }
+    let manifest = read_target_manifest(workspace, &target, &manifest_path)?;
     let corpus = load_corpus(workspace, catalog)?;
     let source = match from {
         Some(spec) => {
@@ -144,22 +134,14 @@ pub fn run(workspace: &Workspace, options: &Options<'_>) -> Result<Forked> {
         let source_path = source
             .plan()
             .map_or_else(|| path.clone(), |id| workspace.display_path(id, PLAN_FILE));
-        let file = SourceFile::new(&source_path, &source_text);
-        let mut finding = file.finding(Rule::InvalidPlan, problem.span.clone(), problem.message);
-        finding.help = problem.help;
-        Error::from(finding)
+        located(&source_path, &source_text, &problem)
     })?;
     let checked = corpus.check(&target, &path, &text, &manifest_path);
-    let changes = baseline::changes(
-        &text,
-        &path,
-        &target,
-        &checked.findings,
-        source.plan().map(|id| baseline::Forked {
-            id,
-            text: &source_text,
-        }),
-    );
+    let forked_from = source.plan().map(|id| baseline::Forked {
+        id,
+        text: &source_text,
+    });
+    let changes = baseline::changes(&text, &path, &target, &checked.findings, forked_from);
     let refers = match source.plan() {
         Some(_) => checked
             .plan
@@ -171,17 +153,7 @@ pub fn run(workspace: &Workspace, options: &Options<'_>) -> Result<Forked> {
         None => Vec::new(),
     };
     if !options.dry_run {
-        let file = FileWrite {
-            display: path.clone(),
-            path: workspace.path(&target, PLAN_FILE),
-            contents: text.clone(),
-        };
-        let overwrite = if options.force {
-            Overwrite::Allow
-        } else {
-            Overwrite::Refuse
-        };
-        store::write_all(&[file], overwrite)?;
+        write(workspace, &target, &path, &text, options.force)?;
     }
     Ok(Forked {
         target,
@@ -195,6 +167,39 @@ pub fn run(workspace: &Workspace, options: &Options<'_>) -> Result<Forked> {
         refers,
         written: !options.dry_run,
     })
+}
+
+/// Writes the new plan atomically; refuses to replace one without `force`.
+fn write(
+    workspace: &Workspace,
+    target: &PlanId,
+    path: &str,
+    text: &str,
+    force: bool,
+) -> Result<()> {
+    let file = FileWrite {
+        display: path.to_string(),
+        path: workspace.path(target, PLAN_FILE),
+        contents: text.to_string(),
+    };
+    let overwrite = if force {
+        Overwrite::Allow
+    } else {
+        Overwrite::Refuse
+    };
+    store::write_all(&[file], overwrite)
+}
+
+/// An error at a problem's place in a file.
+fn located(path: &str, text: &str, problem: &Problem) -> Error {
+    let file = SourceFile::new(path, text);
+    let mut finding = file.finding(
+        Rule::InvalidPlan,
+        problem.span.clone(),
+        problem.message.clone(),
+    );
+    finding.help = problem.help.clone();
+    Error::from(finding)
 }
 
 fn parse_spec(text: &str) -> Result<Spec> {
@@ -255,16 +260,27 @@ fn infer_source(corpus: &Corpus, target: &PlanId, manifest: &Manifest) -> Source
     }
 }
 
-fn read_manifest(workspace: &Workspace, target: &PlanId, display: &str) -> Result<String> {
-    match store::read_text(workspace.root(), &workspace.path(target, MANIFEST_FILE)) {
-        Ok(Some(text)) => Ok(text),
-        Ok(None) => Err(Error::msg(format!(
-            "{display} is missing, so there is nothing to check the new plan against; create it listing what {target} deploys (team, release and one [[items]] entry per service, migration, flag...), then run `backout baseline {target}` again"
-        ))),
-        Err(problem) => Err(Error::msg(format!(
-            "{display} {}; {}",
-            problem.message, problem.help
-        ))),
+/// The target's manifest, which must exist and parse without problems: the new plan is
+/// checked against it.
+fn read_target_manifest(workspace: &Workspace, target: &PlanId, display: &str) -> Result<Manifest> {
+    let text = match store::read_text(workspace.root(), &workspace.path(target, MANIFEST_FILE)) {
+        Ok(Some(text)) => text,
+        Ok(None) => {
+            return Err(Error::msg(format!(
+                "{display} is missing, so there is nothing to check the new plan against; create it listing what {target} deploys (team, release and one [[items]] entry per service, migration, flag...), then run `backout baseline {target}` again"
+            )));
+        }
+        Err(problem) => {
+            return Err(Error::msg(format!(
+                "{display} {}; {}",
+                problem.message, problem.help
+            )));
+        }
+    };
+    let manifest = Manifest::parse(&text, target);
+    match manifest.problems.first() {
+        Some(problem) => Err(located(display, &text, problem)),
+        None => Ok(manifest),
     }
 }
 
