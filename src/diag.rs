@@ -96,6 +96,11 @@ rules! {
         "An approved or published plan has no passing test recorded.";
     IrreversibleItem = "irreversible-item", Error,
         "An irreversible item is not covered by Contingencies or by a step that says how.";
+    PublishedChanged = "published-changed", Error,
+        "A pull request changes or deletes a plan that was already published.";
+    StatusSkipped = "status-skipped", Warning,
+        "A pull request takes a plan from draft straight to published.";
+
 }
 
 impl Rule {

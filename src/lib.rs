@@ -7,11 +7,13 @@
 
 #![warn(clippy::unwrap_used, clippy::expect_used)]
 
+pub mod baseline;
 pub mod check;
 pub mod commands;
 pub mod config;
 pub mod corpus;
 pub mod diag;
+pub mod diff;
 pub mod duration;
 pub mod error;
 pub mod fields;

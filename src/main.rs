@@ -38,6 +38,8 @@ fn run(cli: &Cli) -> Result<ExitCode, Error> {
         Command::List(args) => output::list(&out, &dir, args),
         Command::Tags(args) => output::tags(&out, &dir, args),
 
+        Command::Baseline(args) => output::baseline(&out, &dir, args),
+        Command::Diff(args) => output::diff(&out, &dir, args),
         Command::Completions(args) => {
             let mut command = Cli::command();
             let mut buffer = Vec::new();

@@ -2,7 +2,9 @@
 
 mod harness;
 
+mod baseline;
 mod check;
+mod diff;
 mod docs;
 mod init_new_list;
 mod tags;
