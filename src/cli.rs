@@ -68,6 +68,9 @@ pub enum Command {
     Baseline(BaselineArgs),
     /// Compare a plan with its baseline source, section by section, and the manifests.
     Diff(DiffArgs),
+    /// Review the plans and manifests a pull request changes: section diffs, check findings
+    /// of the head versions, and the review rules; exit 1 on errors.
+    Review(ReviewArgs),
     /// Print a shell completion script.
     Completions(CompletionsArgs),
     /// Print the man page (roff).
@@ -188,6 +191,27 @@ pub struct DiffArgs {
 pub enum DiffFormat {
     Human,
     Markdown,
+    Json,
+}
+
+#[derive(Debug, Args)]
+pub struct ReviewArgs {
+    /// The revision the change starts from, such as origin/main.
+    #[arg(long, value_name = "REV")]
+    pub base: String,
+    /// The revision with the change.
+    #[arg(long, value_name = "REV", default_value = "HEAD")]
+    pub head: String,
+    /// Output format; markdown is a ready pull-request comment, github annotates the lines.
+    #[arg(long, value_enum, default_value_t = ReviewFormat::Human)]
+    pub format: ReviewFormat,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ReviewFormat {
+    Human,
+    Markdown,
+    Github,
     Json,
 }
 

@@ -22,6 +22,7 @@ pub mod markdown;
 pub mod names;
 pub mod plan;
 pub mod repo;
+pub mod review;
 pub mod store;
 pub mod tags;
 pub mod tokens;

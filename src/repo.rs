@@ -333,6 +333,11 @@ impl Repo {
     }
 }
 
+/// The modes git writes in trees (and `040000`, which old tools wrote).
+const MODES: [&[u8]; 7] = [
+    b"40000", b"100644", b"100755", b"120000", b"160000", b"040000", b"100664",
+];
+
 fn entry_kind(mode: &[u8]) -> EntryKind {
     match mode {
         b"40000" | b"040000" => EntryKind::Tree,
@@ -353,17 +358,20 @@ fn scan(data: &[u8], name: &[u8]) -> Option<(git2::Oid, EntryKind)> {
     let mut from = 0;
     while let Some(found) = finder.find(&data[from..]) {
         let space = from + found;
-        let mode_start = data[..space]
-            .iter()
-            .rposition(|b| !b.is_ascii_digit())
-            .map_or(0, |i| i + 1);
-        let starts_entry = mode_start == 0 || (mode_start >= 21 && data[mode_start - 21] == 0);
-        let kind = entry_kind(&data[mode_start..space]);
-        if starts_entry && mode_start < space {
+        // The mode cannot be found by walking back over digits: the previous entry's id
+        // may end in bytes that are ASCII digits. Try each mode git writes instead.
+        let entry_start = MODES.iter().find_map(|mode| {
+            let start = space.checked_sub(mode.len())?;
+            let starts_entry = start == 0 || (start >= 21 && data[start - 21] == 0);
+            (starts_entry && &data[start..space] == *mode).then_some(start)
+        });
+        if let Some(start) = entry_start {
+            let kind = entry_kind(&data[start..space]);
             let id_start = space + pattern.len();
             let id = data.get(id_start..id_start + 20)?;
             return git2::Oid::from_bytes(id).ok().map(|oid| (oid, kind));
         }
+
         from = space + 1;
     }
     None
@@ -404,7 +412,12 @@ mod tests {
         // The first id holds bytes that look like an entry for "v1.1".
         let mut tricky = [7u8; 20];
         tricky[2..9].copy_from_slice(b" v1.1\0\0");
+        // An id ending in ASCII digits must not hide the next entry's mode.
+        let mut digits = [9u8; 20];
+        digits[17..].copy_from_slice(b"123");
         let mut data = entry("100644", "README.md", tricky);
+        data.extend(entry("100644", "a", digits));
+
         data.extend(entry("40000", "v1.0", [1; 20]));
         data.extend(entry("40000", "v1.1", [2; 20]));
         data.extend(entry("100644", "v1.10", [3; 20]));
@@ -417,6 +430,7 @@ mod tests {
         let all: Vec<_> = TreeEntries { data: &data }
             .map(|(name, _, _)| name.to_vec())
             .collect();
-        assert_eq!(all.len(), 4);
+        assert_eq!(all.len(), 5);
+        assert_eq!(found("a"), Some((9, EntryKind::File)));
     }
 }

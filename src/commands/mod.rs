@@ -7,4 +7,5 @@ pub mod diff;
 pub mod init;
 pub mod list;
 pub mod new;
+pub mod review;
 pub mod tags;

@@ -7,4 +7,5 @@ mod check;
 mod diff;
 mod docs;
 mod init_new_list;
+mod review;
 mod tags;
