@@ -51,6 +51,8 @@ pub enum Command {
     Check(CheckArgs),
     /// One row per plan: status, baseline, manifest items, errors, warnings.
     List(ListArgs),
+    /// Stamp a plan as published and render the static site on-call follows.
+    Publish(PublishArgs),
     /// Print a shell completion script.
     Completions(CompletionsArgs),
     /// Print the man page (roff).
@@ -110,6 +112,20 @@ pub struct ListArgs {
 pub enum ListFormat {
     Human,
     Json,
+}
+
+#[derive(Debug, Args)]
+pub struct PublishArgs {
+    /// The plan to publish: RELEASE (of the default team) or TEAM/RELEASE.
+    #[arg(value_name = "SPEC")]
+    pub spec: String,
+    /// Where to write the site [default: public/ at the repository root]. A relative DIR
+    /// is taken from the current directory.
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+    /// Say what would be stamped and written, and write nothing.
+    #[arg(long)]
+    pub dry_run: bool,
 }
 
 #[derive(Debug, Args)]

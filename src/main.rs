@@ -36,6 +36,7 @@ fn run(cli: &Cli) -> Result<ExitCode, Error> {
         Command::New(args) => output::new(&out, &dir, args),
         Command::Check(args) => output::check(&out, &dir, args),
         Command::List(args) => output::list(&out, &dir, args),
+        Command::Publish(args) => output::publish(&out, &dir, args),
         Command::Completions(args) => {
             let mut command = Cli::command();
             let mut buffer = Vec::new();

@@ -5,3 +5,4 @@ pub mod check;
 pub mod init;
 pub mod list;
 pub mod new;
+pub mod publish;

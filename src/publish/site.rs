@@ -6,6 +6,8 @@ use std::fmt::Write;
 
 use super::html::{Block, Rendered, render_body};
 use super::sanitize::escape;
+use crate::duration::Duration;
+use crate::fields::At;
 use crate::manifest::Manifest;
 use crate::names::{PlanId, is_valid_name};
 use crate::plan::{Plan, Status};
@@ -180,12 +182,18 @@ fn page(
         "<p class=\"eyebrow\">Backout plan</p>\n<h1><span class=\"team\">{team}</span> <span class=\"release\">{release}</span> {}</h1>\n",
         status_badge(plan.front.status.as_ref().map(|s| s.value))
     );
-    facts(&mut out, plan, &rendered);
+    facts(&mut out, text, plan, manifest, &rendered);
     out.push_str("</header>\n");
     contents(&mut out, &rendered, manifest.is_some());
     out.push_str("<main>\n");
+    // What the plan says before its first section (its title, an introduction) leads.
+    let mut blocks = rendered.blocks.iter().peekable();
+    while let Some(Block::Loose(html)) = blocks.peek() {
+        let _ = write!(out, "<div class=\"loose\">\n{html}</div>\n");
+        blocks.next();
+    }
     manifest_table(&mut out, manifest);
-    for block in &rendered.blocks {
+    for block in blocks {
         match block {
             Block::Loose(html) => {
                 let _ = write!(out, "<div class=\"loose\">\n{html}</div>\n");
@@ -221,21 +229,53 @@ fn page(
     out
 }
 
-fn facts(out: &mut String, plan: &Plan, rendered: &Rendered) {
+/// A duration as the plan wrote it (`72h` stays `72h`), or as parsed when it was escaped.
+fn as_written(text: &str, value: &At<Duration>) -> String {
+    let written = text
+        .get(value.span.clone())
+        .map(|raw| raw.trim_matches(['"', '\'']))
+        .filter(|raw| !raw.contains('\\') && Duration::parse(raw) == Some(value.value));
+    escape(&written.map_or_else(|| value.value.to_string(), str::to_string))
+}
+
+fn manifest_fact(manifest: Option<&Manifest>) -> String {
+    let Some(manifest) = manifest else {
+        return "<span class=\"warn\">unreadable</span>".into();
+    };
+    let items = manifest.items.len();
+    let irreversible = manifest.items.iter().filter(|i| !i.reversible).count();
+    let mut fact = format!(
+        "<a href=\"#manifest\">{items} {}</a>",
+        if items == 1 { "item" } else { "items" }
+    );
+    if irreversible > 0 {
+        let _ = write!(
+            fact,
+            ", <strong class=\"flag\">{irreversible} irreversible</strong>"
+        );
+    }
+    fact
+}
+
+fn facts(
+    out: &mut String,
+    text: &str,
+    plan: &Plan,
+    manifest: Option<&Manifest>,
+    rendered: &Rendered,
+) {
     let front = &plan.front;
-    let window = front.window.as_ref().map_or_else(
-        || "<span class=\"warn\">not set</span>".into(),
-        |w| {
-            format!(
-                "{} <span class=\"muted\">after deployment</span>",
-                escape(&w.value.to_string())
-            )
-        },
-    );
-    let duration = front.duration.as_ref().map_or_else(
-        || "<span class=\"warn\">not set</span>".into(),
-        |d| escape(&d.value.to_string()),
-    );
+    let not_set = || "<span class=\"warn\">not set</span>".to_string();
+    let window = front.window.as_ref().map_or_else(not_set, |w| {
+        format!(
+            "{} <span class=\"muted\">after deployment</span>",
+            as_written(text, w)
+        )
+    });
+    let duration = front
+        .duration
+        .as_ref()
+        .map_or_else(not_set, |d| as_written(text, d));
     let published = match &front.published {
         Some(published) => {
             let at = published.at.as_ref().map_or_else(
@@ -259,12 +299,13 @@ fn facts(out: &mut String, plan: &Plan, rendered: &Rendered) {
         .unwrap_or_else(|| "<p><a href=\"#decision\">See the Decision section</a></p>".into());
     out.push_str("<dl class=\"facts\" id=\"facts\">\n");
     for (label, value, class) in [
+        ("Who decides", decides, " class=\"wide decides\""),
         ("Rollback window", window, ""),
         ("Expected duration", duration, ""),
+        ("Manifest", manifest_fact(manifest), ""),
         ("Tested", tested(plan), ""),
         ("Baseline", baseline(plan), ""),
         ("Published", published, ""),
-        ("Who decides", decides, " class=\"wide decides\""),
     ] {
         let _ = writeln!(out, "<div{class}><dt>{label}</dt><dd>{value}</dd></div>");
     }
@@ -398,7 +439,7 @@ fn index(entries: &[Entry<'_>], origin: &Origin<'_>) -> String {
 
 fn index_row(out: &mut String, entry: &Entry<'_>) {
     let release = escape(&entry.id.release);
-    let Some((_, plan)) = entry.plan else {
+    let Some((text, plan)) = entry.plan else {
         let _ = writeln!(
             out,
             "<tr><th scope=\"row\">{release}</th><td><span class=\"badge missing\">No plan</span></td><td></td><td></td><td></td><td></td></tr>"
@@ -417,12 +458,12 @@ fn index_row(out: &mut String, entry: &Entry<'_>) {
         .front
         .window
         .as_ref()
-        .map_or_else(String::new, |w| escape(&w.value.to_string()));
+        .map_or_else(String::new, |w| as_written(text, w));
     let duration = plan
         .front
         .duration
         .as_ref()
-        .map_or_else(String::new, |d| escape(&d.value.to_string()));
+        .map_or_else(String::new, |d| as_written(text, d));
     let _ = writeln!(
         out,
         "<tr><th scope=\"row\">{name}</th><td>{}</td><td>{}</td><td>{}</td><td>{window}</td><td>{duration}</td></tr>",
@@ -467,7 +508,7 @@ h4,h5,h6{font-size:1rem;margin:1.2rem 0 .3rem}
 .muted{color:var(--muted)}
 .warn{color:var(--warn);font-weight:600}
 .pass{color:var(--ok);font-weight:600}
-.facts{display:grid;grid-template-columns:repeat(auto-fit,minmax(13rem,1fr));gap:1px;margin:0;background:var(--border);border:1px solid var(--border);border-radius:8px;overflow:hidden}
+.facts{display:grid;grid-template-columns:repeat(3,minmax(0,1fr));gap:1px;margin:0;background:var(--border);border:1px solid var(--border);border-radius:8px;overflow:hidden}
 .facts>div{background:var(--surface);padding:.6rem .85rem}
 .facts .wide{grid-column:1/-1}
 .facts dt{font-size:.78rem;font-weight:600;text-transform:uppercase;letter-spacing:.06em;color:var(--muted)}
@@ -478,8 +519,8 @@ h4,h5,h6{font-size:1rem;margin:1.2rem 0 .3rem}
 .contents ul{list-style:none;display:flex;flex-wrap:wrap;gap:.35rem .5rem;margin:0;padding:0}
 .contents a{display:inline-block;padding:.2rem .6rem;border:1px solid var(--border);border-radius:999px;text-decoration:none;font-size:.9rem}
 .section{margin:2.2rem 0 0}
-.loose{margin:2rem 0 0}
-.doc-heading{border-bottom:0;color:var(--muted);font-size:1.1rem}
+.loose{margin:1.5rem 0 0}
+.doc-heading{border-bottom:0;padding:0;font-size:1.2rem}
 table{border-collapse:collapse;width:100%;margin:.5rem 0 1rem;font-size:.95rem}
 th,td{text-align:left;vertical-align:top;padding:.45rem .6rem;border-bottom:1px solid var(--border)}
 thead th{font-size:.78rem;text-transform:uppercase;letter-spacing:.06em;color:var(--muted);border-bottom:2px solid var(--border)}
@@ -502,7 +543,7 @@ li.step:has(>.tick:checked)>.step-body{opacity:.55}
 .kind{font-size:.75em;text-transform:uppercase;letter-spacing:.05em;color:var(--muted)}
 blockquote{margin:1rem 0;padding:.2rem 1rem;border-left:4px solid var(--border);color:var(--muted)}
 footer{margin-top:3rem;padding-top:1rem;border-top:1px solid var(--border);font-size:.85rem;color:var(--muted)}
-@media (max-width:40rem){body{font-size:16px}h1{font-size:1.6rem}}
+@media (max-width:40rem){body{font-size:16px}h1{font-size:1.6rem}.facts{grid-template-columns:repeat(2,minmax(0,1fr))}}
 @media print{
 @page{margin:14mm 12mm}
 :root{--fg:#000;--muted:#444;--bg:#fff;--surface:#fff;--border:#999;--accent:#000;--ok:#000;--ok-bg:#fff;--warn:#000;--warn-bg:#fff;--bad:#000;--bad-bg:#fff}
