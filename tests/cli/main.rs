@@ -4,3 +4,4 @@ mod harness;
 
 mod check;
 mod init_new_list;
+mod publish;
