@@ -547,7 +547,8 @@ footer{margin-top:3rem;padding-top:1rem;border-top:1px solid var(--border);font-
 @media print{
 @page{margin:14mm 12mm}
 :root{--fg:#000;--muted:#444;--bg:#fff;--surface:#fff;--border:#999;--accent:#000;--ok:#000;--ok-bg:#fff;--warn:#000;--warn-bg:#fff;--bad:#000;--bad-bg:#fff}
-body{font-size:10.5pt;line-height:1.4}
+html{font-size:10.5pt}
+body{font-size:1rem;line-height:1.4}
 .page{max-width:none;padding:0}
 .crumbs,.contents,.screen-only{display:none}
 h1{font-size:18pt;margin-bottom:.6rem}

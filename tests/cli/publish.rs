@@ -997,7 +997,7 @@ fn sample_plan_publishes_cleanly() {
         };
         let url = format!("file://{}", repo.join(PAGE).display());
         let shot = format!("--screenshot={target}");
-        browse(&browser, &[&shot, "--window-size=1200,1600", &url]);
+        browse(&browser, &[&shot, "--window-size=1200,2200", &url]);
         assert!(Path::new(&target).is_file());
     }
 }
