@@ -269,6 +269,8 @@ fn head_text(repo: &Repo, path: &str) -> Result<Option<String>> {
 struct OutDir {
     path: PathBuf,
     display: String,
+    /// Where no site file may go, resolved: the plans directory and `.git`.
+    forbidden: Vec<(PathBuf, String)>,
 }
 
 impl OutDir {
@@ -284,15 +286,16 @@ impl OutDir {
             Ok(relative) => slashes(relative),
             Err(_) => path.display().to_string(),
         };
-        let plans = real(&workspace.plans_dir());
-        if real_out.starts_with(&plans) || real_out.starts_with(root.join(".git")) {
+        let forbidden = vec![
+            (
+                real(&workspace.plans_dir()),
+                format!("the plans directory {}/", workspace.config.plans_dir),
+            ),
+            (root.join(".git"), ".git".to_string()),
+        ];
+        if let Some((_, name)) = forbidden.iter().find(|(dir, _)| real_out.starts_with(dir)) {
             return Err(Error::msg(format!(
-                "--out {display} is inside {}; choose a directory outside the plans and .git, such as {DEFAULT_OUT}",
-                if real_out.starts_with(&plans) {
-                    format!("the plans directory {}/", workspace.config.plans_dir)
-                } else {
-                    ".git".to_string()
-                }
+                "--out {display} is inside {name}; choose a directory outside the plans and .git, such as {DEFAULT_OUT}"
             )));
         }
         if path.exists() && !path.is_dir() {
@@ -300,7 +303,11 @@ impl OutDir {
                 "--out {display} is a file, not a directory; choose a directory"
             )));
         }
-        Ok(OutDir { path, display })
+        Ok(OutDir {
+            path,
+            display,
+            forbidden,
+        })
     }
 
     fn display_file(&self, relative: &str) -> String {
@@ -338,6 +345,16 @@ impl OutDir {
         if !path.starts_with(&self.path) {
             return Err(Error::msg(format!(
                 "refusing to write {display}: the path would leave the output directory"
+            )));
+        }
+        let real_path = real(&path);
+        if let Some((_, name)) = self
+            .forbidden
+            .iter()
+            .find(|(dir, _)| real_path.starts_with(dir))
+        {
+            return Err(Error::msg(format!(
+                "refusing to write {display}: it would be inside {name}; choose another --out, such as {DEFAULT_OUT}"
             )));
         }
         if path.exists() && !written_by_publish(&path) {

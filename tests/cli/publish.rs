@@ -489,10 +489,15 @@ fn never_writes_outside_out_or_over_foreign_files() {
     publish(&repo, &["v1.5", "--out", ".git/site"])
         .code(2)
         .stderr_has("inside .git");
+    // The repository root as --out would put pages into plans/.
+    publish(&repo, &["v1.5", "--out", "."]).code(2).stderr_has(
+        "refusing to write plans/payments/v1.5.html: it would be inside the plans directory plans/",
+    );
     publish(&repo, &["v1.5", "--out", "backout.toml"])
         .code(2)
         .stderr_has("--out backout.toml is a file, not a directory");
     assert!(!repo.exists("plans/site") && !repo.exists(".git/site"));
+    assert!(!repo.exists("index.html") && !repo.exists("plans/payments/v1.5.html"));
 
     // Publishing over its own earlier output is fine.
     publish(&repo, &["v1.5"]).code(0);
