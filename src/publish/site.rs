@@ -560,7 +560,7 @@ pre,li.step,tr,.facts>div,.alert{break-inside:avoid}
 li.step{grid-template-columns:1.4rem 1.6rem minmax(0,1fr)}
 li.step:has(>.tick:checked)>.step-body{opacity:1}
 .manifest tr.irreversible>th{box-shadow:inset 3px 0 0 #000}
-.step-body a[href^="http"]::after,.step-body a[href^="mailto:"]::after{content:" <" attr(href) ">";font-size:.85em;overflow-wrap:anywhere}
+main a[href^="http"]::after,main a[href^="mailto:"]::after{content:" <" attr(href) ">";font-size:.85em;overflow-wrap:anywhere}
 footer{margin-top:1.5rem}
 }
 "#;
