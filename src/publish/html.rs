@@ -97,6 +97,10 @@ struct Walk<'a> {
     list_depth: usize,
     /// For each open list item: whether it is a step.
     items: Vec<bool>,
+    /// How many container blocks of the source are open; sections start only at 0.
+    depth: usize,
+    /// Levels of the headings that were nested in a container, rendered in place.
+    nested_headings: Vec<HeadingLevel>,
 }
 
 fn raw(html: impl Into<String>) -> Event<'static> {
@@ -128,6 +132,8 @@ impl<'a> Walk<'a> {
             raw_block: None,
             list_depth: 0,
             items: Vec::new(),
+            depth: 0,
+            nested_headings: Vec::new(),
         }
     }
 
@@ -143,6 +149,13 @@ impl<'a> Walk<'a> {
     }
 
     fn event(&mut self, event: Event<'a>, range: Range<usize>) {
+        let top_level = self.depth == 0;
+        match &event {
+            Event::Start(Tag::Heading { .. }) | Event::End(TagEnd::Heading(_)) => {}
+            Event::Start(_) => self.depth += 1,
+            Event::End(_) => self.depth = self.depth.saturating_sub(1),
+            _ => {}
+        }
         if let Some(raw_text) = &mut self.raw_block {
             match event {
                 Event::Html(text) | Event::InlineHtml(text) | Event::Text(text) => {
@@ -167,7 +180,7 @@ impl<'a> Walk<'a> {
             Event::Start(Tag::HtmlBlock) => self.raw_block = Some(String::new()),
             Event::End(TagEnd::HtmlBlock) => {}
             Event::Html(text) | Event::InlineHtml(text) => self.inline_html(&text),
-            Event::Start(Tag::Heading { level, .. }) => self.start_heading(level),
+            Event::Start(Tag::Heading { level, .. }) => self.start_heading(level, top_level),
             Event::End(TagEnd::Heading(level)) => self.end_heading(level),
             Event::Start(Tag::Link {
                 link_type,
@@ -197,23 +210,28 @@ impl<'a> Walk<'a> {
         }
     }
 
-    fn start_heading(&mut self, level: HeadingLevel) {
-        match level {
-            HeadingLevel::H1 | HeadingLevel::H2 => {
-                self.close_chunk();
-                self.heading = Some((level, Vec::new()));
-            }
-            // Attributes are cleared: a heading's id and classes are not the plan's to set.
-            _ => self.emit(Event::Start(Tag::Heading {
-                level,
-                id: None,
-                classes: Vec::new(),
-                attrs: Vec::new(),
-            })),
+    fn start_heading(&mut self, level: HeadingLevel, top_level: bool) {
+        if top_level && matches!(level, HeadingLevel::H1 | HeadingLevel::H2) {
+            self.close_chunk();
+            self.heading = Some((level, Vec::new()));
+            return;
         }
+        // A heading inside a quote or a list stays where it is, so the HTML stays nested
+        // as the source is. Attributes are cleared: ids and classes are not the plan's.
+        self.nested_headings.push(level);
+        self.emit(Event::Start(Tag::Heading {
+            level,
+            id: None,
+            classes: Vec::new(),
+            attrs: Vec::new(),
+        }));
     }
 
     fn end_heading(&mut self, level: HeadingLevel) {
+        if self.nested_headings.pop().is_some() {
+            self.emit(Event::End(TagEnd::Heading(level)));
+            return;
+        }
         let Some((level_open, events)) = self.heading.take() else {
             self.emit(Event::End(TagEnd::Heading(level)));
             return;
@@ -704,6 +722,35 @@ mod tests {
             "[![b](https://x.example/b.svg)](https://x.example)\n",
         ));
         assert_eq!(badge.matches("<a ").count(), 1, "{badge}");
+    }
+
+    #[test]
+    fn headings_inside_quotes_and_lists_stay_nested() {
+        let rendered =
+            render("## Criteria\n> ## Quoted\n> text\n\n- ## In a list\n\n## Decision\nx\n");
+        let html = all_html(&rendered);
+        assert_eq!(
+            html.matches("<blockquote>").count(),
+            html.matches("</blockquote>").count()
+        );
+        assert!(html.contains("<blockquote>\n<h2>Quoted</h2>"), "{html}");
+        assert!(html.contains("<li>\n<h2>In a list</h2>\n</li>"), "{html}");
+        let titles: Vec<_> = rendered
+            .blocks
+            .iter()
+            .filter_map(|b| match b {
+                Block::Section(s) => Some(s.title.as_str()),
+                Block::Loose(_) => None,
+            })
+            .collect();
+        assert_eq!(titles, ["Criteria", "Decision"]);
+    }
+
+    #[test]
+    fn sections_after_html_blocks_are_still_sections() {
+        let rendered = render("## Criteria\n<!-- q -->\n\n<div>\nx\n</div>\n\n## Decision\ny\n");
+        assert_eq!(rendered.blocks.len(), 2, "{:?}", rendered.blocks);
+        assert_eq!(rendered.decision.as_deref(), Some("<p>y</p>\n"));
     }
 
     const PLAN: &str = "# Backout plan: payments v1.5

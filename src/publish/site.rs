@@ -20,7 +20,7 @@ pub const INDEX: &str = "index.html";
 
 /// Scripts, frames, fonts, images, connections and forms are all forbidden; only the
 /// page's own inline stylesheet is allowed.
-pub const CONTENT_SECURITY_POLICY: &str = "default-src 'none'; style-src 'unsafe-inline'; img-src 'none'; script-src 'none'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
+pub const CONTENT_SECURITY_POLICY: &str = "default-src 'none'; style-src 'unsafe-inline'; img-src 'none'; script-src 'none'; base-uri 'none'; form-action 'none'";
 
 /// One release of the catalog, with its plan when it has one.
 pub struct Entry<'a> {
