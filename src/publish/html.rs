@@ -218,6 +218,10 @@ impl<'a> Walk<'a> {
         }
         // A heading inside a quote or a list stays where it is, so the HTML stays nested
         // as the source is. Attributes are cleared: ids and classes are not the plan's.
+        let level = match level {
+            HeadingLevel::H1 => HeadingLevel::H2,
+            other => other,
+        };
         self.nested_headings.push(level);
         self.emit(Event::Start(Tag::Heading {
             level,
@@ -228,8 +232,8 @@ impl<'a> Walk<'a> {
     }
 
     fn end_heading(&mut self, level: HeadingLevel) {
-        if self.nested_headings.pop().is_some() {
-            self.emit(Event::End(TagEnd::Heading(level)));
+        if let Some(nested) = self.nested_headings.pop() {
+            self.emit(Event::End(TagEnd::Heading(nested)));
             return;
         }
         let Some((level_open, events)) = self.heading.take() else {
@@ -672,6 +676,83 @@ mod tests {
         out
     }
 
+    /// Checks the invariants of any rendered output: allowed tags only, no handler, no
+    /// style or src, and every href allowed.
+    fn assert_inert(input: &str, html: &str) {
+        for (tag, attributes) in tags(html) {
+            assert!(
+                [
+                    "p",
+                    "a",
+                    "span",
+                    "code",
+                    "pre",
+                    "strong",
+                    "em",
+                    "h2",
+                    "h3",
+                    "h4",
+                    "h5",
+                    "h6",
+                    "ul",
+                    "ol",
+                    "li",
+                    "table",
+                    "thead",
+                    "tbody",
+                    "tr",
+                    "th",
+                    "td",
+                    "br",
+                    "sup",
+                    "div",
+                    "input",
+                    "label",
+                    "del",
+                    "blockquote",
+                    "hr",
+                ]
+                .contains(&tag.as_str()),
+                "{input:?} produced <{tag}>:\n{html}"
+            );
+            for (name, value) in attributes {
+                assert!(
+                    !name.starts_with("on") && !["style", "src", "srcdoc"].contains(&name.as_str()),
+                    "{input:?} put {name} on <{tag}>:\n{html}"
+                );
+                if name == "href" {
+                    assert!(is_safe_url(&value), "{input:?} kept href {value:?}");
+                }
+            }
+        }
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(512))]
+
+        #[test]
+        fn token_soup_stays_inert(tokens in proptest::collection::vec(
+            proptest::sample::select(&[
+                "<", ">", "</", "/>", "script", "img", "a", "svg", " src=x", " onerror=", " href=",
+                "\"", "'", "javascript:", "JaVaScRiPt:", "java&#115;cript:", "&#106;", "data:",
+                "vbscript:", "alert(1)", "[", "]", "(", ")", "![", "](", "<!--", "-->", "--!>",
+                "\n", "\n\n", "`", "```", "    ", " ", "x", "## ", "# ", "- ", "1. ", "> ",
+                "|", "|---|", "&", "&quot;", "[^1]", "[^1]: ", "http://a.example", "\t",
+                "## Procedure\n", "<br>",
+            ][..]),
+            0..80,
+        )) {
+            let input = tokens.concat();
+            assert_inert(&input, &all_html(&render(&input)));
+        }
+
+        #[test]
+        fn any_text_renders_without_panicking(input in "\\PC*") {
+            let rendered = render(&input);
+            assert_inert(&input, &all_html(&rendered));
+        }
+    }
+
     #[test]
     fn raw_html_is_shown_as_text() {
         let html = all_html(&render("<div>\n<b>bold</b>\n</div>\n\nInline <i>x</i>.\n"));
@@ -735,6 +816,12 @@ mod tests {
         );
         assert!(html.contains("<blockquote>\n<h2>Quoted</h2>"), "{html}");
         assert!(html.contains("<li>\n<h2>In a list</h2>\n</li>"), "{html}");
+        // The page title is the only <h1>.
+        let h1 = all_html(&render("- # Nested title\n"));
+        assert!(
+            h1.contains("<h2>Nested title</h2>") && !h1.contains("<h1"),
+            "{h1}"
+        );
         let titles: Vec<_> = rendered
             .blocks
             .iter()
