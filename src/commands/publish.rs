@@ -8,11 +8,12 @@ use std::path::{Component, Path, PathBuf};
 use rayon::prelude::*;
 
 use crate::commands::check;
+use crate::corpus::Corpus;
 use crate::diag::Finding;
 use crate::error::{Error, Result};
 use crate::names::PlanId;
 use crate::plan::Plan;
-use crate::publish::site::{self, Entry, GENERATOR_MARK, Origin};
+use crate::publish::site::{self, Entry, GENERATOR_MARK, Origin, SiteFile};
 use crate::publish::stamp::{self, Stamp};
 use crate::repo::Repo;
 use crate::store::{self, FileWrite, Overwrite};
@@ -82,7 +83,6 @@ pub fn run(workspace: &Workspace, options: &Options<'_>) -> Result<Outcome> {
     let catalog = workspace.catalog()?;
     let id = workspace.resolve_text(options.spec, &catalog)?;
     let plan_file = workspace.display_path(&id, PLAN_FILE);
-    let manifest_file = workspace.display_path(&id, MANIFEST_FILE);
     if !catalog.release(&id).is_some_and(|r| r.has_plan) {
         return Err(Error::msg(format!(
             "there is no plan at {plan_file}; create it with `backout new {id}`"
@@ -96,98 +96,137 @@ pub fn run(workspace: &Workspace, options: &Options<'_>) -> Result<Outcome> {
     })?;
     let out = OutDir::resolve(workspace, options.out)?;
     let corpus = check::load_corpus(workspace, catalog)?;
-    let text = read(workspace, &id, PLAN_FILE)?;
-    let checked = corpus.check(&id, &plan_file, &text, &manifest_file);
-    if checked.findings.iter().any(Finding::is_error) {
-        return Ok(Outcome::Refused {
-            id,
-            findings: checked.findings,
-        });
-    }
-    let stamp = Stamp {
-        at,
-        commit: commit.clone(),
+    let stamp = Stamp { at, commit };
+    let ready = match prepare(workspace, &repo, &corpus, id, &stamp)? {
+        Ok(ready) => ready,
+        Err(refusal) => return Ok(refusal),
     };
-    let stamped = stamp::stamp(&text, &stamp).map_err(|problem| {
-        Error::msg(format!(
-            "{plan_file}: the front matter {problem}; fix it and run `backout publish {id}` again"
-        ))
-    })?;
-    let files = uncommitted(&repo, workspace, &id, &text, &stamp)?;
-    if !files.is_empty() {
-        return Ok(Outcome::Uncommitted { id, files, commit });
-    }
-    let published = corpus.check(&id, &plan_file, &stamped, &manifest_file);
-    if published.findings.iter().any(Finding::is_error) {
-        return Ok(Outcome::Refused {
-            id,
-            findings: published.findings,
-        });
-    }
-    let warnings = warnings(checked.findings, published.findings);
-
-    let releases: Vec<(PlanId, bool)> = corpus
-        .catalog()
-        .all()
-        .map(|(release_id, release)| (release_id, release.has_plan))
-        .collect();
-    let plans: Vec<(PlanId, Option<(String, Plan)>)> = releases
-        .into_par_iter()
-        .map(|(release_id, has_plan)| {
-            if release_id == id {
-                let plan = Plan::parse(&stamped, &release_id);
-                return (release_id, Some((stamped.clone(), plan)));
-            }
-            let plan = has_plan.then(|| {
-                // A plan that cannot be read is listed as invalid; it is not this
-                // command's input.
-                let text = read(workspace, &release_id, PLAN_FILE).unwrap_or_default();
-                let plan = Plan::parse(&text, &release_id);
-                (text, plan)
-            });
-            (release_id, plan)
-        })
-        .collect();
-    let entries: Vec<Entry<'_>> = plans
-        .iter()
-        .map(|(release_id, plan)| Entry {
-            id: release_id,
-            plan: plan.as_ref().map(|(text, plan)| (text.as_str(), plan)),
-            manifest: corpus.manifest(release_id),
-        })
-        .collect();
-    let at_text = at.to_string();
+    let at = stamp.at.to_string();
     let origin = Origin {
-        at: &at_text,
-        commit: &commit,
+        at: &at,
+        commit: &stamp.commit,
     };
-    let site = site::build(&entries, &origin).map_err(Error::msg)?;
-    let page = site::page_path(&id)
-        .ok_or_else(|| Error::msg(format!("plan `{id}` has a name that cannot be a file name")))?;
-    let mut writes = Vec::with_capacity(site.len() + 1);
-    for file in site {
+    let mut writes = Vec::new();
+    for file in render(workspace, &corpus, &ready, &origin)? {
         writes.push(out.file(&file.path, file.contents)?);
     }
-    let shown: Vec<String> = writes.iter().map(|w| w.display.clone()).collect();
+    let files: Vec<String> = writes.iter().map(|w| w.display.clone()).collect();
     writes.push(FileWrite {
         display: plan_file.clone(),
-        path: workspace.path(&id, PLAN_FILE),
-        contents: stamped,
+        path: workspace.path(&ready.id, PLAN_FILE),
+        contents: ready.text,
     });
     if !options.dry_run {
         store::write_all(&writes, Overwrite::Allow)?;
     }
+    let page = site::page_path(&ready.id).ok_or_else(|| {
+        Error::msg(format!(
+            "plan `{}` has a name that cannot be a file name",
+            ready.id
+        ))
+    })?;
     Ok(Outcome::Published(Published {
         page: out.display_file(&page),
-        id,
+        id: ready.id,
         plan_file,
-        at: at_text,
-        commit,
-        warnings,
-        out_dir: out.display.clone(),
-        files: shown,
+        at,
+        commit: stamp.commit,
+        warnings: ready.warnings,
+        out_dir: out.display,
+        files,
         dry_run: options.dry_run,
     }))
+}
+
+/// A plan that passed every gate, stamped.
+struct Ready {
+    id: PlanId,
+    /// The stamped text of plan.md, and its parse.
+    text: String,
+    plan: Plan,
+    warnings: Vec<Finding>,
+}
+
+/// Checks the plan and that it is committed, then stamps it; `Err` is the refusal.
+fn prepare(
+    workspace: &Workspace,
+    repo: &Repo,
+    corpus: &Corpus,
+    id: PlanId,
+    stamp: &Stamp,
+) -> Result<Result<Ready, Outcome>> {
+    let plan_file = workspace.display_path(&id, PLAN_FILE);
+    let manifest_file = workspace.display_path(&id, MANIFEST_FILE);
+    let text = read(workspace, &id, PLAN_FILE)?;
+    let checked = corpus.check(&id, &plan_file, &text, &manifest_file);
+    if checked.findings.iter().any(Finding::is_error) {
+        let findings = checked.findings;
+        return Ok(Err(Outcome::Refused { id, findings }));
+    }
+    let stamped = stamp::stamp(&text, stamp).map_err(|problem| {
+        Error::msg(format!(
+            "{plan_file}: the front matter {problem}; fix it and run `backout publish {id}` again"
+        ))
+    })?;
+    let files = uncommitted(repo, workspace, &id, &text, stamp)?;
+    if !files.is_empty() {
+        let commit = stamp.commit.clone();
+        return Ok(Err(Outcome::Uncommitted { id, files, commit }));
+    }
+    let published = corpus.check(&id, &plan_file, &stamped, &manifest_file);
+    if published.findings.iter().any(Finding::is_error) {
+        let findings = published.findings;
+        return Ok(Err(Outcome::Refused { id, findings }));
+    }
+    Ok(Ok(Ready {
+        id,
+        text: stamped,
+        plan: published.plan,
+        warnings: warnings(checked.findings, published.findings),
+    }))
+}
+
+/// The site's files: every release of the corpus, the ready plan as stamped.
+fn render(
+    workspace: &Workspace,
+    corpus: &Corpus,
+    ready: &Ready,
+    origin: &Origin<'_>,
+) -> Result<Vec<SiteFile>> {
+    let releases: Vec<(PlanId, bool)> = corpus
+        .catalog()
+        .all()
+        .map(|(id, release)| {
+            let other_plan = release.has_plan && id != ready.id;
+            (id, other_plan)
+        })
+        .collect();
+    let plans: Vec<(PlanId, Option<(String, Plan)>)> = releases
+        .into_par_iter()
+        .map(|(id, has_plan)| {
+            let plan = has_plan.then(|| {
+                // Another plan that cannot be read is listed as invalid: it is not what
+                // this command publishes.
+                let text = read(workspace, &id, PLAN_FILE).unwrap_or_default();
+                let plan = Plan::parse(&text, &id);
+                (text, plan)
+            });
+            (id, plan)
+        })
+        .collect();
+    let entries: Vec<Entry<'_>> = plans
+        .iter()
+        .map(|(id, plan)| Entry {
+            id,
+            plan: if *id == ready.id {
+                Some((ready.text.as_str(), &ready.plan))
+            } else {
+                plan.as_ref().map(|(text, plan)| (text.as_str(), plan))
+            },
+            manifest: corpus.manifest(id),
+        })
+        .collect();
+    site::build(&entries, origin).map_err(Error::msg)
 }
 
 /// Reads a file of a release; a plan publish needs and cannot read stops the command.
