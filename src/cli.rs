@@ -51,6 +51,26 @@ pub enum Command {
     Check(CheckArgs),
     /// One row per plan: status, baseline, manifest items, errors, warnings.
     List(ListArgs),
+    /// Check that every release tag has a plan that parses; exit 1 when one is missing.
+    Tags(TagsArgs),
+    /// Fork an earlier plan into the release being prepared, and say what must change.
+    #[command(
+        long_about = "Fork an earlier plan into the release being prepared.\n\n\
+            The new plan keeps the source's body and front-matter comments; it gets this release's \
+            team and release, status = \"draft\" and [baseline] from/commit, and loses [tested] and \
+            [published]. Then it is checked against this release's manifest and backout prints what \
+            must change, section by section.\n\n\
+            Without SPEC the target is the newest release of the default team that has a \
+            manifest.toml. Without --from the source is the previous release of the same team; for \
+            a team's first release, the latest plan of the sibling team whose latest manifest is most \
+            like the target's (the ranking is printed); with no plan anywhere, the template of `new`."
+    )]
+    Baseline(BaselineArgs),
+    /// Compare a plan with its baseline source, section by section, and the manifests.
+    Diff(DiffArgs),
+    /// Review the plans and manifests a pull request changes: section diffs, check findings
+    /// of the head versions, and the review rules; exit 1 on errors.
+    Review(ReviewArgs),
     /// Stamp a plan as published and render the static site on-call follows.
     ///
     /// Refuses (exit 1) while `check` finds errors in the plan, or while its plan.md or
@@ -117,6 +137,89 @@ pub struct ListArgs {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum ListFormat {
     Human,
+    Json,
+}
+
+#[derive(Debug, Args)]
+pub struct TagsArgs {
+    /// Where to look for each plan: in the tagged commit's tree, or in HEAD's.
+    #[arg(long, value_enum, default_value_t = TagsAt::Tag)]
+    pub at: TagsAt,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = TagsFormat::Human)]
+    pub format: TagsFormat,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum TagsAt {
+    Tag,
+    Head,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum TagsFormat {
+    Human,
+    Json,
+    Github,
+}
+
+#[derive(Debug, Args)]
+pub struct BaselineArgs {
+    /// The release to fork into: RELEASE (of the default team) or TEAM/RELEASE.
+    /// Default: the newest release of the default team that has a manifest.toml.
+    #[arg(value_name = "SPEC")]
+    pub spec: Option<String>,
+    /// The plan to fork: RELEASE (of the target's team) or TEAM/RELEASE (a sibling team).
+    #[arg(long, value_name = "SPEC")]
+    pub from: Option<String>,
+    /// Overwrite the target's existing plan.
+    #[arg(long)]
+    pub force: bool,
+    /// Print what would be written and what must change; write nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct DiffArgs {
+    /// The plan to compare: RELEASE or TEAM/RELEASE. Default: the newest plan of the
+    /// default team.
+    #[arg(value_name = "SPEC")]
+    pub spec: Option<String>,
+    /// Compare with this plan (RELEASE of the same team, or TEAM/RELEASE) instead of the
+    /// plan's baseline source ([baseline] from) or, without one, its previous release.
+    #[arg(long, value_name = "SPEC")]
+    pub against: Option<String>,
+    /// Output format; markdown wraps diffs in ```diff fences for a pull-request comment.
+    #[arg(long, value_enum, default_value_t = DiffFormat::Human)]
+    pub format: DiffFormat,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum DiffFormat {
+    Human,
+    Markdown,
+    Json,
+}
+
+#[derive(Debug, Args)]
+pub struct ReviewArgs {
+    /// The revision the change starts from, such as origin/main.
+    #[arg(long, value_name = "REV")]
+    pub base: String,
+    /// The revision with the change.
+    #[arg(long, value_name = "REV", default_value = "HEAD")]
+    pub head: String,
+    /// Output format; markdown is a ready pull-request comment, github annotates the lines.
+    #[arg(long, value_enum, default_value_t = ReviewFormat::Human)]
+    pub format: ReviewFormat,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ReviewFormat {
+    Human,
+    Markdown,
+    Github,
     Json,
 }
 

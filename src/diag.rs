@@ -8,7 +8,7 @@ mod human;
 mod json;
 mod sarif;
 
-pub use github::render_github;
+pub use github::{escape_data, escape_property, render_github};
 pub use human::{HumanStyle, render_human};
 pub use json::{JsonReport, render_json};
 pub use sarif::render_sarif;
@@ -96,6 +96,11 @@ rules! {
         "An approved or published plan has no passing test recorded.";
     IrreversibleItem = "irreversible-item", Error,
         "An irreversible item is not covered by Contingencies or by a step that says how.";
+    PublishedChanged = "published-changed", Error,
+        "A pull request changes or deletes a plan that was already published.";
+    StatusSkipped = "status-skipped", Warning,
+        "A pull request takes a plan from draft straight to published.";
+
 }
 
 impl Rule {

@@ -10,6 +10,8 @@ use toml::Spanned;
 use toml::de::{DeTable, DeValue};
 use toml::value::Datetime;
 
+use crate::names::PlanId;
+
 /// A mistake in a TOML document: where, what, and how to fix it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Problem {
@@ -47,6 +49,45 @@ pub fn parse(text: &str) -> Result<Spanned<DeTable<'_>>, Problem> {
 pub struct At<T> {
     pub value: T,
     pub span: Range<usize>,
+}
+
+impl At<&str> {
+    /// The same value, owned.
+    pub fn owned(&self) -> At<String> {
+        At {
+            value: self.value.to_string(),
+            span: self.span.clone(),
+        }
+    }
+}
+
+/// Reads the required `team` and `release` keys, reporting where they differ from the
+/// directory the file sits in; `what` names the file in messages ("front matter", "manifest").
+pub fn read_identity(
+    root: &mut Table<'_, '_>,
+    expected: &PlanId,
+    what: &str,
+    problems: &mut Vec<Problem>,
+) -> (Option<At<String>>, Option<At<String>>) {
+    let mut read = |key: &'static str, want: &str| {
+        let value = root.required_string(key, &format!("\"{want}\""), problems)?;
+        if value.value != want {
+            problems.push(
+                Problem::new(
+                    value.span.clone(),
+                    format!(
+                        "{what} `{key}` is \"{}\" but the directory says \"{want}\"",
+                        value.value
+                    ),
+                )
+                .help(format!("set `{key} = \"{want}\"`, or move the file")),
+            );
+        }
+        Some(value.owned())
+    };
+    let team = read("team", &expected.team);
+    let release = read("release", &expected.release);
+    (team, release)
 }
 
 /// Reads one table: each accessor marks its key as known; `finish` reports the others.

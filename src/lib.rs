@@ -7,11 +7,13 @@
 
 #![warn(clippy::unwrap_used, clippy::expect_used)]
 
+pub mod baseline;
 pub mod check;
 pub mod commands;
 pub mod config;
 pub mod corpus;
 pub mod diag;
+pub mod diff;
 pub mod duration;
 pub mod error;
 pub mod fields;
@@ -21,7 +23,9 @@ pub mod names;
 pub mod plan;
 pub mod publish;
 pub mod repo;
+pub mod review;
 pub mod store;
+pub mod tags;
 pub mod tokens;
 pub mod version;
 pub mod vocab;

@@ -36,6 +36,11 @@ fn run(cli: &Cli) -> Result<ExitCode, Error> {
         Command::New(args) => output::new(&out, &dir, args),
         Command::Check(args) => output::check(&out, &dir, args),
         Command::List(args) => output::list(&out, &dir, args),
+        Command::Tags(args) => output::tags(&out, &dir, args),
+        Command::Review(args) => output::review(&out, &dir, args),
+
+        Command::Baseline(args) => output::baseline(&out, &dir, args),
+        Command::Diff(args) => output::diff(&out, &dir, args),
         Command::Publish(args) => output::publish(&out, &dir, args),
         Command::Completions(args) => {
             let mut command = Cli::command();

@@ -85,10 +85,9 @@ impl Manifest {
     pub fn parse(text: &str, expected: &PlanId) -> Manifest {
         let mut manifest = Manifest::default();
         match fields::parse(text) {
-            Ok(doc) => read(&doc, &mut manifest),
+            Ok(doc) => read(&doc, expected, &mut manifest),
             Err(problem) => manifest.problems.push(problem),
         }
-        manifest.check_names(expected);
         manifest
     }
 
@@ -97,47 +96,17 @@ impl Manifest {
         self.items.iter().find(|item| item.id == id)
     }
 
-    fn check_names(&mut self, expected: &PlanId) {
-        for (field, value, want) in [
-            ("team", &self.team, &expected.team),
-            ("release", &self.release, &expected.release),
-        ] {
-            if let Some(value) = value {
-                if value.value != *want {
-                    self.problems.push(
-                        Problem::new(
-                            value.span.clone(),
-                            format!(
-                                "manifest `{field}` is \"{}\" but the directory says \"{want}\"",
-                                value.value
-                            ),
-                        )
-                        .help(format!("set `{field} = \"{want}\"` or move the file")),
-                    );
-                }
-            }
-        }
-    }
-
     /// Whether the manifest parsed without any problem.
     pub fn is_valid(&self) -> bool {
         self.problems.is_empty()
     }
 }
 
-fn read(doc: &toml::Spanned<toml::de::DeTable<'_>>, manifest: &mut Manifest) {
+fn read(doc: &toml::Spanned<toml::de::DeTable<'_>>, expected: &PlanId, manifest: &mut Manifest) {
     let problems = &mut manifest.problems;
     let mut root = Table::root(doc);
-    let owned = |at: At<&str>| At {
-        value: at.value.to_string(),
-        span: at.span,
-    };
-    manifest.team = root
-        .required_string("team", "\"payments\"", problems)
-        .map(owned);
-    manifest.release = root
-        .required_string("release", "\"v1.5\"", problems)
-        .map(owned);
+    (manifest.team, manifest.release) =
+        fields::read_identity(&mut root, expected, "manifest", problems);
     if let Some(items) = root.tables("items", problems) {
         for mut table in items {
             if let Some(item) = read_item(&mut table, problems) {
@@ -290,11 +259,11 @@ kind = "flag"
         assert_eq!(
             messages,
             [
+                "manifest `team` is \"checkout\" but the directory says \"payments\"",
                 "item id \"a b\" is not a valid id",
                 "item kind \"servcie\" is not known",
                 "unknown key `reversable` in items[2]",
                 "item `x` is listed twice",
-                "manifest `team` is \"checkout\" but the directory says \"payments\"",
             ]
         );
     }

@@ -157,14 +157,21 @@ pub fn split_front_matter(text: &str) -> Option<(Range<usize>, usize)> {
 impl Plan {
     /// Parses a plan; `expected` is the team and release its directory says.
     pub fn parse(text: &str, expected: &PlanId) -> Plan {
+        let mut plan = Plan::parse_front_matter(text, expected);
+        plan.body = markdown::parse_body(text, plan.body_start);
+        plan
+    }
+
+    /// Parses only the front matter (the body stays empty): enough to know whether a plan
+    /// is valid and what its status is.
+    pub fn parse_front_matter(text: &str, expected: &PlanId) -> Plan {
         let mut plan = Plan::default();
+
         match split_front_matter(text) {
             Some((toml_span, body_start)) => {
                 plan.front_span = Some(toml_span.clone());
                 plan.body_start = body_start;
-                if plan.read_front_matter(&text[toml_span.clone()], toml_span.start) {
-                    plan.check_names(expected);
-                }
+                plan.read_front_matter(&text[toml_span.clone()], toml_span.start, expected);
             }
             None => {
                 let problem = if text.trim().is_empty() {
@@ -179,16 +186,17 @@ impl Plan {
                 ));
             }
         }
-        plan.body = markdown::parse_body(text, plan.body_start);
         plan
     }
 
-    /// Reads the TOML at `offset`; false when it is not TOML at all.
-    fn read_front_matter(&mut self, toml: &str, offset: usize) -> bool {
+    /// Reads the front matter's TOML, which starts at byte `offset` of the file.
+    fn read_front_matter(&mut self, toml: &str, offset: usize, expected: &PlanId) {
         let mut problems = Vec::new();
-        let parsed = match fields::parse(toml) {
+        match fields::parse(toml) {
             Ok(doc) => {
                 let mut root = Table::root(&doc);
+                (self.front.team, self.front.release) =
+                    fields::read_identity(&mut root, expected, "front matter", &mut problems);
                 read_fields(
                     &mut root,
                     &mut self.front,
@@ -196,13 +204,9 @@ impl Plan {
                     &mut problems,
                 );
                 root.finish(&mut problems);
-                true
             }
-            Err(problem) => {
-                problems.push(problem);
-                false
-            }
-        };
+            Err(problem) => problems.push(problem),
+        }
         let shift = |span: Range<usize>| span.start + offset..span.end + offset;
         for problem in &mut problems {
             problem.span = shift(problem.span.clone());
@@ -210,28 +214,6 @@ impl Plan {
         self.problems.extend(problems);
         self.placeholders = self.placeholders.drain(..).map(shift).collect();
         shift_front(&mut self.front, offset);
-        parsed
-    }
-
-    fn check_names(&mut self, expected: &PlanId) {
-        for (field, value, want) in [
-            ("team", &self.front.team, &expected.team),
-            ("release", &self.front.release, &expected.release),
-        ] {
-            match value {
-                Some(value) if value.value != *want => self.problems.push(
-                    Problem::new(
-                        value.span.clone(),
-                        format!(
-                            "front matter `{field}` is \"{}\" but the directory says \"{want}\"",
-                            value.value
-                        ),
-                    )
-                    .help(format!("set `{field} = \"{want}\"` or move the plan")),
-                ),
-                _ => {}
-            }
-        }
     }
 
     /// The plan's status; a plan whose status could not be read counts as a draft.
@@ -254,16 +236,7 @@ fn read_fields(
     placeholders: &mut Vec<Range<usize>>,
     problems: &mut Vec<Problem>,
 ) {
-    let owned = |at: At<&str>| At {
-        value: at.value.to_string(),
-        span: at.span,
-    };
-    front.team = root
-        .required_string("team", "\"payments\"", problems)
-        .map(owned);
-    front.release = root
-        .required_string("release", "\"v1.5\"", problems)
-        .map(owned);
+    let owned = |at: At<&str>| at.owned();
     if let Some(status) = root.required_string("status", "\"draft\"", problems) {
         match Status::parse(status.value) {
             Some(value) => {
@@ -477,11 +450,11 @@ mod tests {
         assert_eq!(
             messages,
             [
+                "front matter `team` is \"checkout\" but the directory says \"payments\"",
                 "`release` must be a string, not the integer 15",
                 "`status` cannot be \"final\"",
                 "`window` \"soon\" is not a duration",
                 "unknown key `owner`",
-                "front matter `team` is \"checkout\" but the directory says \"payments\"",
             ]
         );
     }

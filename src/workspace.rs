@@ -83,7 +83,13 @@ impl Workspace {
 
     /// Lists every team and release directory under the plans directory.
     pub fn catalog(&self) -> Result<Catalog> {
-        Catalog::scan(self)
+        Catalog::scan(self, true)
+    }
+
+    /// Lists only the team directories (release lists stay empty): enough for the default
+    /// team, without a `stat` per release.
+    pub fn teams(&self) -> Result<Catalog> {
+        Catalog::scan(self, false)
     }
 
     /// The team a bare RELEASE belongs to.
@@ -174,7 +180,7 @@ pub struct Catalog {
 }
 
 impl Catalog {
-    fn scan(workspace: &Workspace) -> Result<Catalog> {
+    fn scan(workspace: &Workspace, with_releases: bool) -> Result<Catalog> {
         let root = workspace.root();
         let plans = workspace.plans_dir();
         let mut catalog = Catalog::default();
@@ -186,6 +192,9 @@ impl Catalog {
         for (team, team_path) in teams {
             let display = format!("{plans_display}/{team}");
             catalog.teams.entry(team.clone()).or_default();
+            if !with_releases {
+                continue;
+            }
             if let Some(releases) = list_dir(root, &team_path, &display, &mut catalog.problems)? {
                 for (release, path) in releases {
                     dirs.push((team.clone(), release, path));

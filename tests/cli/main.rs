@@ -2,6 +2,11 @@
 
 mod harness;
 
+mod baseline;
 mod check;
+mod diff;
+mod docs;
 mod init_new_list;
 mod publish;
+mod review;
+mod tags;

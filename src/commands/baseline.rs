@@ -1,0 +1,313 @@
+//! `backout baseline`: choose the release to fork into and the plan to fork from, fork it,
+//! check the new plan against the target manifest, and write it (unless a dry run).
+
+use crate::baseline::{self, Candidate, ChangeGroup, Provenance, Sibling};
+use crate::commands::check::load_corpus;
+use crate::corpus::Corpus;
+use crate::diag::{Finding, Rule, SourceFile};
+use crate::error::{Error, Result};
+use crate::fields::Problem;
+use crate::manifest::Manifest;
+use crate::names::{PlanId, Spec};
+use crate::plan;
+use crate::store::{self, FileWrite, Overwrite};
+use crate::workspace::{Catalog, MANIFEST_FILE, PLAN_FILE, Workspace};
+
+/// What the user asked for.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Options<'a> {
+    /// SPEC: the release to fork into; default the newest release with a manifest.
+    pub target: Option<&'a str>,
+    /// `--from SPEC`: the plan to fork; a bare RELEASE is of the target's team.
+    pub from: Option<&'a str>,
+    pub force: bool,
+    pub dry_run: bool,
+}
+
+/// Where the new plan came from, and why that one.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Source {
+    /// Named with `--from`.
+    Named(PlanId),
+    /// The previous release of the target's team that has a plan.
+    Previous(PlanId),
+    /// The latest plan of the sibling team whose latest manifest is most like the target's;
+    /// `ranking` is every sibling with a plan, best first (the first is the one chosen).
+    Sibling {
+        plan: PlanId,
+        ranking: Vec<Candidate>,
+    },
+    /// No plan anywhere to fork: the template of `backout new`.
+    Template,
+}
+
+impl Source {
+    /// The plan forked, unless the template was used.
+    pub fn plan(&self) -> Option<&PlanId> {
+        match self {
+            Source::Named(id) | Source::Previous(id) => Some(id),
+            Source::Sibling { plan, .. } => Some(plan),
+            Source::Template => None,
+        }
+    }
+}
+
+/// What `baseline` did, or would do on a dry run.
+#[derive(Debug)]
+pub struct Forked {
+    pub target: PlanId,
+    /// Whether the target was inferred (no SPEC given).
+    pub inferred_target: bool,
+    /// Repository-relative path of the new plan.
+    pub path: String,
+    pub source: Source,
+    /// The commit recorded in `[baseline]`; `None` when the source is the template or the
+    /// repository has no commits yet.
+    pub commit: Option<String>,
+    /// The new plan's text.
+    pub text: String,
+    /// Every check finding of the new plan.
+    pub findings: Vec<Finding>,
+    /// The findings by section, and the sections still identical to the source.
+    pub changes: Vec<ChangeGroup>,
+    /// `refers` kept from the source: ids the source referred to on purpose.
+    pub refers: Vec<String>,
+    /// Whether the plan was written (false on a dry run).
+    pub written: bool,
+}
+
+impl Forked {
+    /// Whether the repository had no commit to record.
+    pub fn no_commit(&self) -> bool {
+        self.commit.is_none() && self.source.plan().is_some()
+    }
+}
+
+pub fn run(workspace: &Workspace, options: &Options<'_>) -> Result<Forked> {
+    let from = options.from.map(parse_spec).transpose()?;
+    let catalog = workspace.catalog()?;
+    let (target, inferred_target) = match options.target {
+        Some(text) => (workspace.resolve_text(text, &catalog)?, false),
+        None => (infer_target(workspace, &catalog)?, true),
+    };
+    let path = workspace.display_path(&target, PLAN_FILE);
+    if !options.force && catalog.release(&target).is_some_and(|r| r.has_plan) {
+        let why = if inferred_target {
+            format!(
+                " ({target} is the newest release of {} with a manifest)",
+                target.team
+            )
+        } else {
+            String::new()
+        };
+        return Err(Error::msg(format!(
+            "{path} already exists{why}; pass --force to overwrite it, or name the release to fork into"
+        )));
+    }
+    let manifest_path = workspace.display_path(&target, MANIFEST_FILE);
+    let manifest = read_target_manifest(workspace, &target, &manifest_path)?;
+    let corpus = load_corpus(workspace, catalog)?;
+    let source = match from {
+        Some(spec) => {
+            let team = spec.team.unwrap_or_else(|| target.team.clone());
+            Source::Named(PlanId::new(team, spec.release))
+        }
+        None => infer_source(&corpus, &target, &manifest),
+    };
+    if source.plan() == Some(&target) {
+        return Err(Error::msg(format!(
+            "cannot fork {target} into itself; name an earlier plan with --from"
+        )));
+    }
+    let (source_text, commit) = match source.plan() {
+        Some(id) => (
+            read_source(workspace, corpus.catalog(), id)?,
+            workspace.repo()?.head_commit(),
+        ),
+        None => (plan::template(&target), None),
+    };
+    let provenance = source.plan().map(|from| Provenance {
+        from,
+        commit: commit.as_deref(),
+    });
+    let text = baseline::fork(&source_text, &target, provenance).map_err(|problem| {
+        let source_path = source
+            .plan()
+            .map_or_else(|| path.clone(), |id| workspace.display_path(id, PLAN_FILE));
+        located(&source_path, &source_text, &problem)
+    })?;
+    let checked = corpus.check(&target, &path, &text, &manifest_path);
+    let forked_from = source.plan().map(|id| baseline::Forked {
+        id,
+        text: &source_text,
+    });
+    let changes = baseline::changes(&text, &path, &target, &checked.findings, forked_from);
+    let refers = match source.plan() {
+        Some(_) => checked
+            .plan
+            .front
+            .refers
+            .iter()
+            .map(|r| r.value.clone())
+            .collect(),
+        None => Vec::new(),
+    };
+    if !options.dry_run {
+        write(workspace, &target, &path, &text, options.force)?;
+    }
+    Ok(Forked {
+        target,
+        inferred_target,
+        path,
+        source,
+        commit,
+        text,
+        findings: checked.findings,
+        changes,
+        refers,
+        written: !options.dry_run,
+    })
+}
+
+/// Writes the new plan atomically; refuses to replace one without `force`.
+fn write(
+    workspace: &Workspace,
+    target: &PlanId,
+    path: &str,
+    text: &str,
+    force: bool,
+) -> Result<()> {
+    let file = FileWrite {
+        display: path.to_string(),
+        path: workspace.path(target, PLAN_FILE),
+        contents: text.to_string(),
+    };
+    let overwrite = if force {
+        Overwrite::Allow
+    } else {
+        Overwrite::Refuse
+    };
+    store::write_all(&[file], overwrite)
+}
+
+/// An error at a problem's place in a file.
+fn located(path: &str, text: &str, problem: &Problem) -> Error {
+    let file = SourceFile::new(path, text);
+    let mut finding = file.finding(
+        Rule::InvalidPlan,
+        problem.span.clone(),
+        problem.message.clone(),
+    );
+    finding.help = problem.help.clone();
+    Error::from(finding)
+}
+
+fn parse_spec(text: &str) -> Result<Spec> {
+    Spec::parse(text)
+        .map_err(|problem| Error::msg(format!("`{text}` is not a plan name: {problem}")))
+}
+
+/// The newest release (version order) of the default team that has a manifest.
+fn infer_target(workspace: &Workspace, catalog: &Catalog) -> Result<PlanId> {
+    let team = workspace.default_team(catalog)?;
+    catalog
+        .releases(&team)
+        .iter()
+        .rev()
+        .find(|release| release.has_manifest)
+        .map(|release| PlanId::new(team.clone(), release.name.clone()))
+        .ok_or_else(|| {
+            Error::msg(format!(
+                "no release of {team} has a {MANIFEST_FILE}, so there is no release to fork into; create {}/{team}/<release>/{MANIFEST_FILE} listing what the release deploys, or name the release: `backout baseline <release>`",
+                workspace.config.plans_dir
+            ))
+        })
+}
+
+/// The previous release of the target's team; else the most similar sibling's latest plan;
+/// else the template.
+fn infer_source(corpus: &Corpus, target: &PlanId, manifest: &Manifest) -> Source {
+    let catalog = corpus.catalog();
+    if let Some(previous) = catalog.previous(target) {
+        return Source::Previous(PlanId::new(target.team.clone(), previous));
+    }
+    let siblings: Vec<Sibling<'_>> = catalog
+        .teams
+        .iter()
+        .filter(|(team, _)| **team != target.team)
+        .filter_map(|(team, releases)| {
+            let plan = releases.iter().rev().find(|r| r.has_plan)?;
+            let manifest = releases
+                .iter()
+                .rev()
+                .find(|r| r.has_manifest)
+                .map(|r| PlanId::new(team.clone(), r.name.clone()))
+                .and_then(|id| corpus.manifest(&id).map(|m| (id, m)));
+            Some(Sibling {
+                team: team.clone(),
+                plan: PlanId::new(team.clone(), plan.name.clone()),
+                manifest,
+            })
+        })
+        .collect();
+    let ranking = baseline::rank(manifest, siblings);
+    match ranking.first() {
+        Some(best) => Source::Sibling {
+            plan: best.plan.clone(),
+            ranking,
+        },
+        None => Source::Template,
+    }
+}
+
+/// The target's manifest, which must exist and parse without problems: the new plan is
+/// checked against it.
+fn read_target_manifest(workspace: &Workspace, target: &PlanId, display: &str) -> Result<Manifest> {
+    let text = match store::read_text(workspace.root(), &workspace.path(target, MANIFEST_FILE)) {
+        Ok(Some(text)) => text,
+        Ok(None) => {
+            return Err(Error::msg(format!(
+                "{display} is missing, so there is nothing to check the new plan against; create it listing what {target} deploys (team, release and one [[items]] entry per service, migration, flag...), then run `backout baseline {target}` again"
+            )));
+        }
+        Err(problem) => {
+            return Err(Error::msg(format!(
+                "{display} {}; {}",
+                problem.message, problem.help
+            )));
+        }
+    };
+    let manifest = Manifest::parse(&text, target);
+    match manifest.problems.first() {
+        Some(problem) => Err(located(display, &text, problem)),
+        None => Ok(manifest),
+    }
+}
+
+fn read_source(workspace: &Workspace, catalog: &Catalog, id: &PlanId) -> Result<String> {
+    let display = workspace.display_path(id, PLAN_FILE);
+    let missing = || {
+        let known: Vec<String> = catalog
+            .releases(&id.team)
+            .iter()
+            .filter(|r| r.has_plan)
+            .map(|r| r.name.clone())
+            .collect();
+        let hint = if known.is_empty() {
+            format!("{} has no plans yet", id.team)
+        } else {
+            format!("plans of {}: {}", id.team, known.join(", "))
+        };
+        Error::msg(format!(
+            "there is no plan at {display} to fork from; name one that exists with --from ({hint})"
+        ))
+    };
+    match store::read_text(workspace.root(), &workspace.path(id, PLAN_FILE)) {
+        Ok(Some(text)) => Ok(text),
+        Ok(None) => Err(missing()),
+        Err(problem) => Err(Error::msg(format!(
+            "{display} {}; {}",
+            problem.message, problem.help
+        ))),
+    }
+}

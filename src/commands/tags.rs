@@ -1,0 +1,211 @@
+//! `backout tags`: every release tag has a plan, in the tagged commit or at HEAD.
+
+use std::collections::HashMap;
+use std::path::Path;
+
+use rayon::prelude::*;
+
+use crate::error::{Error, Result};
+use crate::names::PlanId;
+use crate::repo::{Repo, TagRef, TreeFiles};
+use crate::tags::{self, At, TagRow, TagStatus};
+use crate::version;
+use crate::workspace::{PLAN_FILE, Workspace};
+
+/// What `tags` found.
+#[derive(Debug)]
+pub struct TagsReport {
+    pub rows: Vec<TagRow>,
+    /// Release tags older than `[tags] since`, which need no plan.
+    pub exempt: usize,
+    /// Tags that do not match `[tags] glob`.
+    pub ignored: usize,
+    pub glob: String,
+}
+
+/// A release tag waiting for its verdict.
+struct Pending {
+    tag: TagRef,
+    id: PlanId,
+    path: String,
+}
+
+pub fn run(workspace: &Workspace, at: At) -> Result<TagsReport> {
+    let repo = workspace.repo()?;
+    if repo.is_shallow() {
+        return Err(Error::msg(
+            "this is a shallow clone, so tagged commits and tags may be missing and `backout tags` cannot vouch for them; fetch the full history with `git fetch --unshallow --tags` (GitHub Actions: `actions/checkout` with `fetch-depth: 0`)",
+        ));
+    }
+    let config = &workspace.config;
+    let matcher = config.tags.matcher()?;
+    let default_team = workspace.default_team(&workspace.teams()?).ok();
+    let all = repo.tags()?;
+    let total = all.len();
+    let mut rows = Vec::new();
+    let mut pending = Vec::new();
+    let mut exempt = 0;
+    for tag in all.into_iter().filter(|t| matcher.is_match(&t.name)) {
+        match tags::plan_of(&tag.name, config.tags.format, default_team.as_deref()) {
+            Ok(id) => {
+                let is_old = config
+                    .tags
+                    .since
+                    .as_deref()
+                    .is_some_and(|since| version::compare(&id.release, since).is_lt());
+                if is_old {
+                    exempt += 1;
+                    continue;
+                }
+                let path = workspace.display_path(&id, PLAN_FILE);
+                pending.push(Pending { tag, id, path });
+            }
+            Err(message) => rows.push(TagRow {
+                tag: tag.name,
+                team: None,
+                release: None,
+                path: None,
+                commit: None,
+                status: TagStatus::Invalid,
+                message,
+            }),
+        }
+    }
+    let matched = rows.len() + pending.len() + exempt;
+    rows.extend(match at {
+        At::Tag => at_tags(&repo, pending)?,
+        At::Head => at_head(&repo, pending)?,
+    });
+    rows.sort_by(|a, b| {
+        a.team
+            .cmp(&b.team)
+            .then_with(|| {
+                version::compare(
+                    a.release.as_deref().unwrap_or(""),
+                    b.release.as_deref().unwrap_or(""),
+                )
+            })
+            .then_with(|| a.tag.cmp(&b.tag))
+    });
+    Ok(TagsReport {
+        rows,
+        exempt,
+        ignored: total - matched,
+        glob: config.tags.glob.clone(),
+    })
+}
+
+fn row(pending: &Pending, commit: Option<String>, status: TagStatus, message: String) -> TagRow {
+    TagRow {
+        tag: pending.tag.name.clone(),
+        team: Some(pending.id.team.clone()),
+        release: Some(pending.id.release.clone()),
+        path: Some(pending.path.clone()),
+        commit,
+        status,
+        message,
+    }
+}
+
+/// Looks every plan up in HEAD's tree.
+fn at_head(repo: &Repo, pending: Vec<Pending>) -> Result<Vec<TagRow>> {
+    let tree = repo.head_tree()?;
+    let mut files =
+        TreeFiles::new(repo.git()).map_err(|e| Error::git("cannot read the object database", e))?;
+    let mut verdicts = HashMap::new();
+    Ok(pending
+        .iter()
+        .map(|p| {
+            let (status, message) = lookup(&mut files, &mut verdicts, tree, p, "HEAD");
+            row(p, None, status, message)
+        })
+        .collect())
+}
+
+/// Looks every plan up in the tree of its tagged commit, in parallel: each worker opens the
+/// repository once and caches trees and verdicts by object id.
+fn at_tags(repo: &Repo, pending: Vec<Pending>) -> Result<Vec<TagRow>> {
+    let git_dir = repo.git_dir().to_path_buf();
+    // Several chunks per thread: later tags may have larger trees, so balance the load.
+    let workers = rayon::current_num_threads().max(1) * 4;
+    let chunk = pending.len().div_ceil(workers).max(1);
+    let chunks: Vec<Result<Vec<TagRow>>> = pending
+        .par_chunks(chunk)
+        .map(|chunk| check_chunk(&git_dir, chunk))
+        .collect();
+    let mut rows = Vec::with_capacity(pending.len());
+    for chunk in chunks {
+        rows.extend(chunk?);
+    }
+    Ok(rows)
+}
+
+fn check_chunk(git_dir: &Path, chunk: &[Pending]) -> Result<Vec<TagRow>> {
+    let git = git2::Repository::open(git_dir).map_err(|e| {
+        Error::git(
+            format!("cannot open the repository at {}", git_dir.display()),
+            e,
+        )
+    })?;
+    let mut files =
+        TreeFiles::new(&git).map_err(|e| Error::git("cannot read the object database", e))?;
+    let mut verdicts = HashMap::new();
+    Ok(chunk
+        .iter()
+        .map(|p| match files.peel(p.tag.target) {
+            Ok((commit, tree)) => {
+                let short = commit.to_string();
+                let place = format!("the tagged commit {}", &short[..short.len().min(10)]);
+                let (status, message) = lookup(&mut files, &mut verdicts, tree, p, &place);
+                row(p, Some(short), status, message)
+            }
+            Err(error) => row(
+                p,
+                None,
+                TagStatus::Invalid,
+                format!("the tag does not lead to a commit this clone has ({}); fetch it, or delete the tag", error.message()),
+            ),
+        })
+        .collect())
+}
+
+/// Finds and judges one plan; verdicts are cached by blob id, since unchanged plans repeat.
+fn lookup(
+    files: &mut TreeFiles<'_>,
+    verdicts: &mut HashMap<(git2::Oid, PlanId), (TagStatus, String)>,
+    tree: git2::Oid,
+    pending: &Pending,
+    place: &str,
+) -> (TagStatus, String) {
+    let blob = match files.find(tree, &pending.path) {
+        Ok(Some(blob)) => blob,
+        Ok(None) => {
+            return (
+                TagStatus::Missing,
+                format!(
+                    "no plan at {} in {place}; add one with `backout new {}`",
+                    pending.path, pending.id
+                ),
+            );
+        }
+        Err(error) => {
+            return (
+                TagStatus::Invalid,
+                format!("cannot read {place}: {}", error.message()),
+            );
+        }
+    };
+    let key = (blob, pending.id.clone());
+    if let Some(verdict) = verdicts.get(&key) {
+        return verdict.clone();
+    }
+    let verdict = match files.read(blob) {
+        Ok(bytes) => tags::judge(bytes, &pending.id),
+        Err(error) => (
+            TagStatus::Invalid,
+            format!("cannot read the plan: {}", error.message()),
+        ),
+    };
+    verdicts.insert(key, verdict.clone());
+    verdict
+}

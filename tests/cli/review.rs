@@ -1,0 +1,248 @@
+//! `backout review`: plan changes between two revisions, as a pull request sees them.
+
+use crate::harness::{TestRepo, add_release, manifest, service};
+
+const V15: &str = "plans/payments/v1.5/plan.md";
+
+fn set(repo: &TestRepo, rel: &str, from: &str, to: &str) {
+    let text = repo.read(rel);
+    assert!(text.contains(from), "{rel} lacks {from:?}");
+    repo.write(rel, text.replacen(from, to, 1));
+}
+
+fn tested(repo: &TestRepo, rel: &str, status: &str) {
+    set(
+        repo,
+        rel,
+        "status = \"draft\"",
+        &format!("status = \"{status}\""),
+    );
+    set(
+        repo,
+        rel,
+        "duration = \"45m\"",
+        "duration = \"45m\"\n[tested]\non = 2026-11-20\nresult = \"pass\"",
+    );
+}
+
+/// A base commit with payments v1.4 and v1.5; returns the repository and the base sha.
+fn base_repo() -> (TestRepo, String) {
+    let repo = TestRepo::new();
+    repo.write("backout.toml", "default_team = \"payments\"\n");
+    add_release(
+        &repo,
+        "payments",
+        "v1.4",
+        &[service("payments-api", "2.3.1", "2.3.0")],
+    );
+    add_release(
+        &repo,
+        "payments",
+        "v1.5",
+        &[service("payments-api", "2.4.0", "2.3.1")],
+    );
+    let base = repo.commit("base");
+    (repo, base)
+}
+
+#[test]
+fn a_changed_plan_shows_its_section_diff_and_findings() {
+    let (repo, base) = base_repo();
+    set(
+        &repo,
+        V15,
+        "The incident commander on call decides.",
+        "The TODO decides.",
+    );
+    repo.commit("edit v1.5");
+    let run = repo.run(&["review", "--base", &base]);
+    run.code(1)
+        .stdout_has("plans/payments/v1.5/plan.md (modified)")
+        .stdout_has("## Decision: changed")
+        .stdout_has("-The incident commander on call decides.")
+        .stdout_has("+The TODO decides.")
+        .stdout_has("error[placeholder]: placeholder `TODO` left in the plan")
+        .stdout_has("reviewed 1 plan: 1 error, 0 warnings")
+        .stdout_lacks("v1.4");
+}
+
+#[test]
+fn a_clean_change_passes_and_no_change_says_so() {
+    let (repo, base) = base_repo();
+    repo.run(&["review", "--base", &base])
+        .code(0)
+        .stdout_has("no plan or manifest changed");
+    repo.write("README.md", "unrelated\n");
+    repo.commit("unrelated");
+    repo.run(&["review", "--base", &base, "--head", "HEAD"])
+        .code(0)
+        .stdout_has("no plan or manifest changed");
+    set(
+        &repo,
+        V15,
+        "Rehearsed on staging.",
+        "Rehearsed on staging, twice.",
+    );
+    repo.commit("edit");
+    repo.run(&["review", "--base", &base])
+        .code(0)
+        .stdout_has("reviewed 1 plan: 0 errors, 0 warnings");
+}
+
+#[test]
+fn published_plans_must_not_change_or_disappear() {
+    let (repo, _) = base_repo();
+    tested(&repo, V15, "published");
+    let published = repo.commit("publish v1.5");
+    set(
+        &repo,
+        V15,
+        "Rehearsed on staging.",
+        "Rehearsed on staging, twice.",
+    );
+    repo.commit("edit a published plan");
+    let run = repo.run(&["review", "--base", &published, "--format", "json"]);
+    run.code(1);
+    assert_eq!(
+        run.rules(),
+        Vec::<String>::new(),
+        "json has plans, not findings, at the top"
+    );
+    let json = run.json();
+    let rules: Vec<&str> = json["plans"][0]["findings"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|f| f["rule"].as_str().unwrap_or_default())
+        .collect();
+    assert_eq!(rules, ["published-changed"]);
+    assert_eq!(json["errors"], 1);
+    // Deleting it is the same error, on the deleted file.
+    repo.remove("plans/payments/v1.5");
+    repo.commit("delete v1.5");
+    let run = repo.run(&["review", "--base", &published]);
+    run.code(1)
+        .stdout_has("plans/payments/v1.5/plan.md (deleted")
+        .stdout_has("error[published-changed]: this plan was published and must not be deleted");
+}
+
+#[test]
+fn publishing_straight_from_draft_is_a_warning() {
+    let (repo, base) = base_repo();
+    tested(&repo, V15, "published");
+    repo.commit("publish without approval");
+    let run = repo.run(&["review", "--base", &base]);
+    run.code(0)
+        .stdout_has("warning[status-skipped]: the plan went from draft to published in one change");
+    // Approved first, then published: no warning.
+    let (repo, _) = base_repo();
+    tested(&repo, V15, "approved");
+    let approved = repo.commit("approve");
+    set(
+        &repo,
+        V15,
+        "status = \"approved\"",
+        "status = \"published\"",
+    );
+    repo.commit("publish");
+    repo.run(&["review", "--base", &approved])
+        .code(0)
+        .stdout_lacks("status-skipped");
+}
+
+#[test]
+fn renames_and_manifest_changes_are_reviewed() {
+    let (repo, base) = base_repo();
+    // v1.5 becomes v1.6: moved, with its names updated.
+    let plan = repo.read(V15).replace("v1.5", "v1.6");
+    let manifest_text = repo
+        .read("plans/payments/v1.5/manifest.toml")
+        .replace("v1.5", "v1.6");
+    repo.remove("plans/payments/v1.5");
+    repo.write("plans/payments/v1.6/plan.md", plan);
+    repo.write("plans/payments/v1.6/manifest.toml", manifest_text);
+    // v1.4's manifest gains an item its plan does not cover.
+    repo.write(
+        "plans/payments/v1.4/manifest.toml",
+        manifest(
+            "payments",
+            "v1.4",
+            &[
+                service("payments-api", "2.3.1", "2.3.0"),
+                service("ledger", "1.0.0", "0.9.0"),
+            ],
+        ),
+    );
+    repo.commit("rename and extend");
+    let run = repo.run(&["review", "--base", &base, "--format", "json"]);
+    run.code(1);
+    let json = run.json();
+    let plans: Vec<(&str, &str, bool)> = json["plans"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|p| {
+            (
+                p["path"].as_str().unwrap_or_default(),
+                p["change"].as_str().unwrap_or_default(),
+                p["manifest_changed"].as_bool().unwrap_or_default(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        plans,
+        [
+            ("plans/payments/v1.4/plan.md", "modified", true),
+            ("plans/payments/v1.6/plan.md", "renamed", true),
+        ]
+    );
+    assert_eq!(json["plans"][1]["renamed_from"], V15);
+    assert_eq!(json["plans"][0]["findings"][0]["rule"], "uncovered-item");
+    assert_eq!(
+        json["plans"][0]["diff"]["manifest"]["added"][0]["id"],
+        "ledger"
+    );
+}
+
+#[test]
+fn markdown_is_a_pull_request_comment_and_github_annotates() {
+    let (repo, base) = base_repo();
+    set(
+        &repo,
+        V15,
+        "The incident commander on call decides.",
+        "The TODO decides.",
+    );
+    repo.commit("edit");
+    let markdown = repo.run(&["review", "--base", &base, "--format", "markdown"]);
+    markdown.code(1)
+        .stdout_has("## backout review")
+        .stdout_has("| `payments/v1.5` | modified | 1 | 0 |")
+        .stdout_has("- ❌ **placeholder** `plans/payments/v1.5/plan.md:15`: placeholder `TODO` left in the plan")
+        .stdout_has("```diff\n")
+        .stdout_has("+The TODO decides.");
+    let github = repo.run(&["review", "--base", &base, "--format", "github"]);
+    github.code(1);
+    assert!(
+        github
+            .stdout
+            .starts_with("::error file=plans/payments/v1.5/plan.md,line=15,"),
+        "{}",
+        github.stdout
+    );
+}
+
+#[test]
+fn unknown_revisions_exit_2_and_review_never_writes() {
+    let (repo, base) = base_repo();
+    let before = repo.snapshot();
+    repo.run(&["review", "--base", "origin/nope"])
+        .code(2)
+        .stderr_has("unknown revision `origin/nope`");
+    repo.run(&["review", "--base", &base, "--head", "nope"])
+        .code(2)
+        .stderr_has("unknown revision `nope`");
+    repo.run(&["review"]).code(2).stderr_has("--base");
+    repo.run(&["review", "--base", &base]);
+    assert!(repo.snapshot() == before);
+}

@@ -1,0 +1,192 @@
+//! `backout tags`: every release tag needs a plan that parses.
+
+use crate::harness::{TestRepo, add_release, service};
+
+fn approve(repo: &TestRepo, team: &str, release: &str) {
+    let path = format!("plans/{team}/{release}/plan.md");
+    let text = repo.read(&path);
+    let text = text.replacen("status = \"draft\"", "status = \"approved\"", 1);
+    let text = text.replacen(
+        "duration = \"45m\"",
+        "duration = \"45m\"\n[tested]\non = 2026-11-20\nresult = \"pass\"",
+        1,
+    );
+    repo.write(&path, text);
+}
+
+/// v1.0 (annotated, ok), v1.1 (lightweight, draft), nightly (not a release tag).
+fn tagged_repo() -> TestRepo {
+    let repo = TestRepo::new();
+    repo.write("backout.toml", "default_team = \"payments\"\n");
+    add_release(
+        &repo,
+        "payments",
+        "v1.0",
+        &[service("payments-api", "1.0.0", "0.9.0")],
+    );
+    approve(&repo, "payments", "v1.0");
+    repo.commit("v1.0");
+    repo.tag("v1.0", true);
+    add_release(
+        &repo,
+        "payments",
+        "v1.1",
+        &[service("payments-api", "1.1.0", "1.0.0")],
+    );
+    repo.commit("v1.1");
+    repo.tag("v1.1", false);
+    repo.tag("nightly", false);
+    repo
+}
+
+#[test]
+fn every_release_tag_has_a_plan() {
+    let repo = tagged_repo();
+    let run = repo.run(&["tags"]);
+    run.code(0);
+    assert_eq!(
+        run.stdout,
+        "TAG   PLAN                         STATUS  NOTE
+v1.0  plans/payments/v1.0/plan.md  ok
+v1.1  plans/payments/v1.1/plan.md  draft   the plan is still a draft
+2 release tags: 1 ok, 1 draft, 0 missing, 0 invalid
+"
+    );
+}
+
+#[test]
+fn a_plan_added_after_its_tag_does_not_count() {
+    let repo = tagged_repo();
+    repo.write("README.md", "no plan in this release\n");
+    repo.commit("v1.2 without a plan");
+    repo.tag("v1.2", true);
+    add_release(&repo, "payments", "v1.2", &[]);
+    repo.commit("plan for v1.2, too late");
+    let run = repo.run(&["tags", "--format", "json"]);
+    run.code(1);
+    let json = run.json();
+    assert_eq!(json["missing"], 1);
+    let row = &json["tags"][2];
+    assert_eq!(row["tag"], "v1.2");
+    assert_eq!(row["status"], "missing");
+    assert_eq!(row["path"], "plans/payments/v1.2/plan.md");
+    assert_eq!(row["commit"].as_str().map(str::len), Some(40));
+    let message = row["message"].as_str().unwrap_or_default();
+    assert!(
+        message.starts_with("no plan at plans/payments/v1.2/plan.md in the tagged commit"),
+        "{message}"
+    );
+    // At HEAD the plan exists.
+    repo.run(&["tags", "--at", "head"]).code(0);
+    // GitHub annotations for the failing and the draft tag.
+    let github = repo.run(&["tags", "--format", "github"]);
+    github.code(1);
+    assert!(github.stdout.contains("::warning file=plans/payments/v1.1/plan.md,title=draft plan for tag v1.1::the plan is still a draft"), "{}", github.stdout);
+    assert!(
+        github.stdout.contains(
+            "::error title=missing plan for tag v1.2::no plan at plans/payments/v1.2/plan.md"
+        ),
+        "{}",
+        github.stdout
+    );
+}
+
+#[test]
+fn invalid_plans_fail_and_since_exempts_old_tags() {
+    let repo = tagged_repo();
+    repo.write(
+        "plans/payments/v1.2/plan.md",
+        "+++\nteam = \"payments\"\n+++\n",
+    );
+    repo.commit("broken plan");
+    repo.tag("v1.2", false);
+    repo.tag("v0.9", false);
+    let run = repo.run(&["tags"]);
+    run.code(1)
+        .stdout_has("v1.2  plans/payments/v1.2/plan.md  invalid  the plan does not parse: `release` is missing (and 3 more problems)")
+        .stdout_has("v0.9  plans/payments/v0.9/plan.md  missing");
+    repo.write(
+        "backout.toml",
+        "default_team = \"payments\"\n[tags]\nsince = \"v1.0\"\n",
+    );
+    repo.commit("exempt old tags");
+    repo.run(&["tags"]).code(1).stdout_has(
+        "3 release tags: 1 ok, 1 draft, 0 missing, 1 invalid, 1 tag older than v1.0 exempt",
+    );
+}
+
+#[test]
+fn team_release_tags() {
+    let repo = TestRepo::new();
+    repo.write(
+        "backout.toml",
+        "[tags]\nglob = \"*/v*\"\nformat = \"{team}/{release}\"\n",
+    );
+    add_release(&repo, "payments", "v1.0", &[]);
+    approve(&repo, "payments", "v1.0");
+    add_release(&repo, "checkout", "v2.0", &[]);
+    approve(&repo, "checkout", "v2.0");
+    repo.commit("plans");
+    repo.tag("payments/v1.0", true);
+    repo.tag("checkout/v2.0", false);
+    repo.tag("checkout/v2.1", false);
+    repo.tag("v9.9", false);
+    let run = repo.run(&["tags", "--format", "json"]);
+    run.code(1);
+    let json = run.json();
+    let tags: Vec<(&str, &str)> = json["tags"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|t| {
+            (
+                t["tag"].as_str().unwrap_or_default(),
+                t["status"].as_str().unwrap_or_default(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        tags,
+        [
+            ("checkout/v2.0", "ok"),
+            ("checkout/v2.1", "missing"),
+            ("payments/v1.0", "ok")
+        ]
+    );
+}
+
+#[test]
+fn shallow_clones_and_missing_tags_are_explained() {
+    let repo = TestRepo::new();
+    add_release(&repo, "payments", "v1.0", &[]);
+    let head = repo.commit("first");
+    repo.run(&["tags"]).code(0).stderr_has(
+        "warning: no git tag matches `v*` (0 other tags); if this is a CI checkout, fetch the tags",
+    );
+    repo.write(".git/shallow", format!("{head}\n"));
+    repo.run(&["tags"])
+        .code(2)
+        .stderr_has("this is a shallow clone")
+        .stderr_has("fetch-depth: 0");
+}
+
+#[test]
+fn release_tags_need_a_default_team() {
+    let repo = TestRepo::new();
+    add_release(&repo, "payments", "v1.0", &[]);
+    add_release(&repo, "checkout", "v1.0", &[]);
+    repo.commit("two teams");
+    repo.tag("v1.0", false);
+    repo.run(&["tags"])
+        .code(1)
+        .stdout_has("set `default_team` in backout.toml");
+}
+
+#[test]
+fn tags_never_write() {
+    let repo = tagged_repo();
+    let before = repo.snapshot();
+    repo.run(&["tags"]);
+    repo.run(&["tags", "--at", "head", "--format", "json"]);
+    assert!(repo.snapshot() == before);
+}
