@@ -71,6 +71,14 @@ pub enum Command {
     /// Review the plans and manifests a pull request changes: section diffs, check findings
     /// of the head versions, and the review rules; exit 1 on errors.
     Review(ReviewArgs),
+    /// Stamp a plan as published and render the static site on-call follows.
+    ///
+    /// Refuses (exit 1) while `check` finds errors in the plan, or while its plan.md or
+    /// manifest.toml differ from HEAD. Then sets `status = "published"` and
+    /// `[published] at/commit` in the plan's front matter (nothing else in the file
+    /// changes) and writes index.html and plans/<team>/<release>.html under --out.
+    /// SOURCE_DATE_EPOCH, when set, replaces the clock. See docs/publish.md.
+    Publish(PublishArgs),
     /// Print a shell completion script.
     Completions(CompletionsArgs),
     /// Print the man page (roff).
@@ -213,6 +221,20 @@ pub enum ReviewFormat {
     Markdown,
     Github,
     Json,
+}
+
+#[derive(Debug, Args)]
+pub struct PublishArgs {
+    /// The plan to publish: RELEASE (of the default team) or TEAM/RELEASE.
+    #[arg(value_name = "SPEC")]
+    pub spec: String,
+    /// Where to write the site [default: public/ at the repository root]. A relative DIR
+    /// is taken from the current directory.
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+    /// Say what would be stamped and written, and write nothing.
+    #[arg(long)]
+    pub dry_run: bool,
 }
 
 #[derive(Debug, Args)]

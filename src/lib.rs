@@ -21,6 +21,7 @@ pub mod manifest;
 pub mod markdown;
 pub mod names;
 pub mod plan;
+pub mod publish;
 pub mod repo;
 pub mod review;
 pub mod store;

@@ -7,5 +7,6 @@ pub mod diff;
 pub mod init;
 pub mod list;
 pub mod new;
+pub mod publish;
 pub mod review;
 pub mod tags;

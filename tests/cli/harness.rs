@@ -239,10 +239,16 @@ impl TestRepo {
 
     /// Runs `backout` with `args` in `dir`, with colour off and git isolated from the user.
     pub fn run_in(&self, dir: &Path, args: &[&str]) -> Run {
+        self.run_in_env(dir, &[], args)
+    }
+
+    /// Runs `backout` with `args` in `dir` and extra environment variables.
+    pub fn run_in_env(&self, dir: &Path, env: &[(&str, &str)], args: &[&str]) -> Run {
         let output = Command::cargo_bin("backout")
             .unwrap_or_else(|e| panic!("binary: {e}"))
             .current_dir(dir)
             .args(args)
+            .envs(env.iter().copied())
             .env("NO_COLOR", "1")
             .env("HOME", self.home.path())
             .env("XDG_CONFIG_HOME", self.home.path())

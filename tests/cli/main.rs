@@ -7,5 +7,6 @@ mod check;
 mod diff;
 mod docs;
 mod init_new_list;
+mod publish;
 mod review;
 mod tags;

@@ -1,0 +1,469 @@
+//! `backout publish`: refuse while the plan has check errors or changes that are not
+//! committed, stamp it as published from HEAD, render the site, and write it all at once.
+
+use std::fs;
+use std::io::Read;
+use std::path::{Component, Path, PathBuf};
+
+use rayon::prelude::*;
+
+use crate::commands::check;
+use crate::corpus::Corpus;
+use crate::diag::Finding;
+use crate::error::{Error, Result};
+use crate::names::PlanId;
+use crate::plan::Plan;
+use crate::publish::site::{self, Entry, GENERATOR_MARK, Origin, SiteFile};
+use crate::publish::stamp::{self, Stamp};
+use crate::repo::Repo;
+use crate::store::{self, FileWrite, Overwrite};
+use crate::workspace::{MANIFEST_FILE, PLAN_FILE, Workspace};
+
+/// The output directory when `--out` is not given, relative to the work tree root.
+pub const DEFAULT_OUT: &str = "public";
+
+/// What the user asked for.
+#[derive(Debug, Clone)]
+pub struct Options<'a> {
+    /// RELEASE or TEAM/RELEASE.
+    pub spec: &'a str,
+    /// `--out`; a relative path is taken from the current directory (after `-C`).
+    pub out: Option<&'a Path>,
+    pub dry_run: bool,
+    /// The publish time, in seconds since the Unix epoch.
+    pub now: i64,
+}
+
+/// How publishing ended.
+#[derive(Debug)]
+pub enum Outcome {
+    /// `check` found errors in the plan; nothing was written.
+    Refused {
+        id: PlanId,
+        findings: Vec<Finding>,
+    },
+    /// The plan or its manifest differ from HEAD, so HEAD would not be an honest stamp;
+    /// nothing was written.
+    Uncommitted {
+        id: PlanId,
+        files: Vec<String>,
+        commit: String,
+    },
+    Published(Published),
+}
+
+/// What was (or, with `--dry-run`, would be) stamped and written.
+#[derive(Debug)]
+pub struct Published {
+    pub id: PlanId,
+    /// The plan file, repository-relative.
+    pub plan_file: String,
+    /// `[published] at`, RFC 3339.
+    pub at: String,
+    /// `[published] commit`.
+    pub commit: String,
+    /// Warnings of the plan as published.
+    pub warnings: Vec<Finding>,
+    /// The output directory as shown to the user.
+    pub out_dir: String,
+    /// The site's files as shown to the user, index first.
+    pub files: Vec<String>,
+    /// The published plan's page as shown to the user.
+    pub page: String,
+    pub dry_run: bool,
+}
+
+pub fn run(workspace: &Workspace, options: &Options<'_>) -> Result<Outcome> {
+    let at = stamp::utc(options.now).ok_or_else(|| {
+        Error::msg(format!(
+            "the publish time ({} seconds since 1970) is not between 1970 and 9999; check the system clock or SOURCE_DATE_EPOCH",
+            options.now
+        ))
+    })?;
+    let catalog = workspace.catalog()?;
+    let id = workspace.resolve_text(options.spec, &catalog)?;
+    let plan_file = workspace.display_path(&id, PLAN_FILE);
+    if !catalog.release(&id).is_some_and(|r| r.has_plan) {
+        return Err(Error::msg(format!(
+            "there is no plan at {plan_file}; create it with `backout new {id}`"
+        )));
+    }
+    let repo = workspace.repo()?;
+    let commit = repo.head_commit().ok_or_else(|| {
+        Error::msg(format!(
+            "HEAD has no commit yet, and publish stamps the commit a plan is published from; commit {plan_file} and run `backout publish {id}` again"
+        ))
+    })?;
+    let out = OutDir::resolve(workspace, options.out)?;
+    let corpus = check::load_corpus(workspace, catalog)?;
+    let stamp = Stamp { at, commit };
+    let ready = match prepare(workspace, &repo, &corpus, id, &stamp)? {
+        Ok(ready) => ready,
+        Err(refusal) => return Ok(refusal),
+    };
+    let at = stamp.at.to_string();
+    let origin = Origin {
+        at: &at,
+        commit: &stamp.commit,
+    };
+    let mut writes = Vec::new();
+    for file in render(workspace, &corpus, &ready, &origin)? {
+        writes.push(out.file(&file.path, file.contents)?);
+    }
+    let files: Vec<String> = writes.iter().map(|w| w.display.clone()).collect();
+    writes.push(FileWrite {
+        display: plan_file.clone(),
+        path: workspace.path(&ready.id, PLAN_FILE),
+        contents: ready.text,
+    });
+    if !options.dry_run {
+        store::write_all(&writes, Overwrite::Allow)?;
+    }
+    let page = site::page_path(&ready.id).ok_or_else(|| {
+        Error::msg(format!(
+            "plan `{}` has a name that cannot be a file name",
+            ready.id
+        ))
+    })?;
+    Ok(Outcome::Published(Published {
+        page: out.display_file(&page),
+        id: ready.id,
+        plan_file,
+        at,
+        commit: stamp.commit,
+        warnings: ready.warnings,
+        out_dir: out.display,
+        files,
+        dry_run: options.dry_run,
+    }))
+}
+
+/// A plan that passed every gate, stamped.
+struct Ready {
+    id: PlanId,
+    /// The stamped text of plan.md, and its parse.
+    text: String,
+    plan: Plan,
+    warnings: Vec<Finding>,
+}
+
+/// Checks the plan and that it is committed, then stamps it; `Err` is the refusal.
+fn prepare(
+    workspace: &Workspace,
+    repo: &Repo,
+    corpus: &Corpus,
+    id: PlanId,
+    stamp: &Stamp,
+) -> Result<Result<Ready, Outcome>> {
+    let plan_file = workspace.display_path(&id, PLAN_FILE);
+    let manifest_file = workspace.display_path(&id, MANIFEST_FILE);
+    let text = read(workspace, &id, PLAN_FILE)?;
+    let checked = corpus.check(&id, &plan_file, &text, &manifest_file);
+    if checked.findings.iter().any(Finding::is_error) {
+        let findings = checked.findings;
+        return Ok(Err(Outcome::Refused { id, findings }));
+    }
+    let stamped = stamp::stamp(&text, stamp).map_err(|problem| {
+        Error::msg(format!(
+            "{plan_file}: the front matter {problem}; fix it and run `backout publish {id}` again"
+        ))
+    })?;
+    let files = uncommitted(repo, workspace, &id, &text, stamp)?;
+    if !files.is_empty() {
+        let commit = stamp.commit.clone();
+        return Ok(Err(Outcome::Uncommitted { id, files, commit }));
+    }
+    let published = corpus.check(&id, &plan_file, &stamped, &manifest_file);
+    if published.findings.iter().any(Finding::is_error) {
+        let findings = published.findings;
+        return Ok(Err(Outcome::Refused { id, findings }));
+    }
+    Ok(Ok(Ready {
+        id,
+        text: stamped,
+        plan: published.plan,
+        warnings: warnings(checked.findings, published.findings),
+    }))
+}
+
+/// The site's files: every release of the corpus, the ready plan as stamped.
+fn render(
+    workspace: &Workspace,
+    corpus: &Corpus,
+    ready: &Ready,
+    origin: &Origin<'_>,
+) -> Result<Vec<SiteFile>> {
+    let releases: Vec<(PlanId, bool)> = corpus
+        .catalog()
+        .all()
+        .map(|(id, release)| {
+            let other_plan = release.has_plan && id != ready.id;
+            (id, other_plan)
+        })
+        .collect();
+    let plans: Vec<(PlanId, Option<(String, Plan)>)> = releases
+        .into_par_iter()
+        .map(|(id, has_plan)| {
+            let plan = has_plan.then(|| {
+                // Another plan that cannot be read is listed as invalid: it is not what
+                // this command publishes.
+                let text = read(workspace, &id, PLAN_FILE).unwrap_or_default();
+                let plan = Plan::parse(&text, &id);
+                (text, plan)
+            });
+            (id, plan)
+        })
+        .collect();
+    let entries: Vec<Entry<'_>> = plans
+        .iter()
+        .map(|(id, plan)| Entry {
+            id,
+            plan: if *id == ready.id {
+                Some((ready.text.as_str(), &ready.plan))
+            } else {
+                plan.as_ref().map(|(text, plan)| (text.as_str(), plan))
+            },
+            manifest: corpus.manifest(id),
+        })
+        .collect();
+    site::build(&entries, origin).map_err(Error::msg)
+}
+
+/// Reads a file of a release; a plan publish needs and cannot read stops the command.
+fn read(workspace: &Workspace, id: &PlanId, file: &str) -> Result<String> {
+    let display = workspace.display_path(id, file);
+    match store::read_text(workspace.root(), &workspace.path(id, file)) {
+        Ok(Some(text)) => Ok(text),
+        Ok(None) => Err(store::ReadProblem::missing().finding(&display).into()),
+        Err(problem) => Err(problem.finding(&display).into()),
+    }
+}
+
+/// The plan's warnings: those of the plan as it was, and those that only the published
+/// status brings (a published plan that was never tested).
+fn warnings(before: Vec<Finding>, after: Vec<Finding>) -> Vec<Finding> {
+    let mut warnings = before;
+    for finding in after {
+        if !warnings.iter().any(|w| w.rule == finding.rule) {
+            warnings.push(finding);
+        }
+    }
+    warnings
+}
+
+/// The files of the release that differ from HEAD, apart from the stamp itself: a plan
+/// published before and not yet committed can be published again.
+fn uncommitted(
+    repo: &Repo,
+    workspace: &Workspace,
+    id: &PlanId,
+    text: &str,
+    stamp: &Stamp,
+) -> Result<Vec<String>> {
+    let mut files = Vec::new();
+    let plan_file = workspace.display_path(id, PLAN_FILE);
+    let committed_plan = head_text(repo, &plan_file)?;
+    let same_plan = committed_plan.is_some_and(|committed| {
+        let ours = stamp::stamp(&unix_newlines(text), stamp);
+        let theirs = stamp::stamp(&unix_newlines(&committed), stamp);
+        ours.is_ok() && ours == theirs
+    });
+    if !same_plan {
+        files.push(plan_file);
+    }
+    let manifest_file = workspace.display_path(id, MANIFEST_FILE);
+    let manifest = read(workspace, id, MANIFEST_FILE)?;
+    let same_manifest = head_text(repo, &manifest_file)?
+        .is_some_and(|committed| unix_newlines(&committed) == unix_newlines(&manifest));
+    if !same_manifest {
+        files.push(manifest_file);
+    }
+    Ok(files)
+}
+
+/// Text with `\r\n` as `\n`, so a checkout with `core.autocrlf` compares equal to HEAD.
+fn unix_newlines(text: &str) -> String {
+    text.replace("\r\n", "\n")
+}
+
+/// The text of a file in HEAD's tree; `None` when HEAD does not have it.
+fn head_text(repo: &Repo, path: &str) -> Result<Option<String>> {
+    let git = repo.git();
+    let tree = git
+        .head()
+        .and_then(|head| head.peel_to_tree())
+        .map_err(|e| Error::git("cannot read the tree of HEAD", e))?;
+    let Ok(entry) = tree.get_path(Path::new(path)) else {
+        return Ok(None);
+    };
+    let object = entry
+        .to_object(git)
+        .map_err(|e| Error::git(format!("cannot read {path} at HEAD"), e))?;
+    Ok(object
+        .as_blob()
+        .map(|blob| String::from_utf8_lossy(blob.content()).into_owned()))
+}
+
+/// The output directory, resolved, with how to show paths inside it.
+struct OutDir {
+    path: PathBuf,
+    display: String,
+    /// Where no site file may go, resolved: the plans directory and `.git`.
+    forbidden: Vec<(PathBuf, String)>,
+}
+
+impl OutDir {
+    fn resolve(workspace: &Workspace, out: Option<&Path>) -> Result<OutDir> {
+        let path = match out {
+            Some(out) => normalize(&workspace.cwd.join(out)),
+            None => normalize(&workspace.root().join(DEFAULT_OUT)),
+        };
+        let root = normalize(&real(workspace.root()));
+        let real_out = real(&path);
+        let display = match real_out.strip_prefix(&root) {
+            Ok(relative) if relative.as_os_str().is_empty() => ".".to_string(),
+            Ok(relative) => slashes(relative),
+            Err(_) => path.display().to_string(),
+        };
+        let forbidden = vec![
+            (
+                real(&workspace.plans_dir()),
+                format!("the plans directory {}/", workspace.config.plans_dir),
+            ),
+            (root.join(".git"), ".git".to_string()),
+        ];
+        if let Some((_, name)) = forbidden.iter().find(|(dir, _)| real_out.starts_with(dir)) {
+            return Err(Error::msg(format!(
+                "--out {display} is inside {name}; choose a directory outside the plans and .git, such as {DEFAULT_OUT}"
+            )));
+        }
+        if path.exists() && !path.is_dir() {
+            return Err(Error::msg(format!(
+                "--out {display} is a file, not a directory; choose a directory"
+            )));
+        }
+        Ok(OutDir {
+            path,
+            display,
+            forbidden,
+        })
+    }
+
+    fn display_file(&self, relative: &str) -> String {
+        if self.display == "." {
+            relative.to_string()
+        } else {
+            format!("{}/{relative}", self.display.trim_end_matches('/'))
+        }
+    }
+
+    /// The write of one site file. The path must stay inside the output directory
+    /// (plain names only, no symlinks on the way) and may only replace a file that
+    /// publish wrote before.
+    fn file(&self, relative: &str, contents: String) -> Result<FileWrite> {
+        let display = self.display_file(relative);
+        let mut path = self.path.clone();
+        for part in relative.split('/') {
+            let plain = matches!(
+                Path::new(part).components().collect::<Vec<_>>().as_slice(),
+                [Component::Normal(name)] if *name == part
+            );
+            if !plain || part.contains(['\\', ':']) {
+                return Err(Error::msg(format!(
+                    "refusing to write {display}: the path would leave the output directory"
+                )));
+            }
+            path.push(part);
+            if fs::symlink_metadata(&path).is_ok_and(|m| m.file_type().is_symlink()) {
+                return Err(Error::msg(format!(
+                    "refusing to write {display}: {} is a symlink, and publish writes only inside the output directory; remove it",
+                    path.display()
+                )));
+            }
+        }
+        if !path.starts_with(&self.path) {
+            return Err(Error::msg(format!(
+                "refusing to write {display}: the path would leave the output directory"
+            )));
+        }
+        let real_path = real(&path);
+        if let Some((_, name)) = self
+            .forbidden
+            .iter()
+            .find(|(dir, _)| real_path.starts_with(dir))
+        {
+            return Err(Error::msg(format!(
+                "refusing to write {display}: it would be inside {name}; choose another --out, such as {DEFAULT_OUT}"
+            )));
+        }
+        if path.exists() && !written_by_publish(&path) {
+            return Err(Error::msg(format!(
+                "{display} exists and was not written by backout publish; move it away or choose another --out"
+            )));
+        }
+        Ok(FileWrite {
+            display,
+            path,
+            contents,
+        })
+    }
+}
+
+/// Whether a file starts like a page publish wrote (its generator mark is in the head).
+fn written_by_publish(path: &Path) -> bool {
+    let Ok(file) = fs::File::open(path) else {
+        return false;
+    };
+    let mut head = Vec::with_capacity(4096);
+    if file.take(4096).read_to_end(&mut head).is_err() {
+        return false;
+    }
+    String::from_utf8_lossy(&head).contains(GENERATOR_MARK)
+}
+
+/// A path with `.` and `..` resolved by name (the directory may not exist yet).
+fn normalize(path: &Path) -> PathBuf {
+    let mut out = PathBuf::new();
+    for component in path.components() {
+        match component {
+            Component::CurDir => {}
+            Component::ParentDir => {
+                out.pop();
+            }
+            other => out.push(other),
+        }
+    }
+    out
+}
+
+/// The path with symlinks resolved as far as it exists, the rest appended by name.
+fn real(path: &Path) -> PathBuf {
+    let mut existing = path.to_path_buf();
+    let mut rest = Vec::new();
+    loop {
+        if let Ok(real) = fs::canonicalize(&existing) {
+            let mut out = real;
+            for part in rest.iter().rev() {
+                out.push(part);
+            }
+            return out;
+        }
+        match (
+            existing.file_name().map(|n| n.to_os_string()),
+            existing.parent(),
+        ) {
+            (Some(name), Some(parent)) => {
+                rest.push(name);
+                existing = parent.to_path_buf();
+            }
+            _ => return path.to_path_buf(),
+        }
+    }
+}
+
+fn slashes(path: &Path) -> String {
+    path.components()
+        .map(|c| c.as_os_str().to_string_lossy().into_owned())
+        .collect::<Vec<_>>()
+        .join("/")
+}
