@@ -1,0 +1,307 @@
+//! Output of the commands that read git history: `tags` and `review`.
+
+use std::io::Write;
+use std::path::Path;
+use std::process::ExitCode;
+
+use anstyle::{AnsiColor, Effects};
+
+use backout::Result;
+use backout::commands;
+use backout::diag::{self, Finding, HumanStyle, Tally};
+use backout::diff::DiffStyle;
+use backout::repo::Change;
+use backout::tags::{At, TagStatus};
+use backout::workspace::Workspace;
+
+use crate::cli::{ReviewArgs, ReviewFormat, TagsArgs, TagsAt, TagsFormat};
+
+use super::{Output, bold, plural, render_table};
+
+pub fn tags(out: &Output, dir: &Path, args: &TagsArgs) -> Result<ExitCode> {
+    let workspace = Workspace::open(dir)?;
+    let at = match args.at {
+        TagsAt::Tag => At::Tag,
+        TagsAt::Head => At::Head,
+    };
+    let report = commands::tags::run(&workspace, at)?;
+    let count = |status: TagStatus| report.rows.iter().filter(|r| r.status == status).count();
+    let failed = report.rows.iter().any(|r| r.status.is_error());
+    let no_tags = report.rows.is_empty() && report.exempt == 0;
+    let no_tags_hint = format!(
+        "no git tag matches `{}` ({} other tags); if this is a CI checkout, fetch the tags: `git fetch --tags` (GitHub Actions: `actions/checkout` with `fetch-depth: 0`)",
+        report.glob, report.ignored
+    );
+    match args.format {
+        TagsFormat::Json => {
+            let json = serde_json::json!({
+                "version": 1,
+                "tags": report.rows,
+                "ok": count(TagStatus::Ok),
+                "draft": count(TagStatus::Draft),
+                "missing": count(TagStatus::Missing),
+                "invalid": count(TagStatus::Invalid),
+                "exempt": report.exempt,
+            });
+            out.print(&format!(
+                "{}\n",
+                serde_json::to_string_pretty(&json).unwrap_or_default()
+            ))?;
+        }
+        TagsFormat::Github => {
+            let mut text = String::new();
+            for row in report.rows.iter().filter(|r| r.status != TagStatus::Ok) {
+                let level = if row.status.is_error() {
+                    "error"
+                } else {
+                    "warning"
+                };
+                let file = row
+                    .path
+                    .as_deref()
+                    .filter(|_| row.status != TagStatus::Missing)
+                    .map(|p| format!("file={},", diag::escape_property(p)))
+                    .unwrap_or_default();
+                text.push_str(&format!(
+                    "::{level} {file}title={}::{}\n",
+                    diag::escape_property(&format!("{} plan for tag {}", row.status, row.tag)),
+                    diag::escape_data(&row.message)
+                ));
+            }
+            if no_tags {
+                text.push_str(&format!(
+                    "::warning title=no release tags::{}\n",
+                    diag::escape_data(&no_tags_hint)
+                ));
+            }
+            out.print(&text)?;
+        }
+        TagsFormat::Human => {
+            let table: Vec<[String; 4]> = report
+                .rows
+                .iter()
+                .map(|row| {
+                    [
+                        row.tag.clone(),
+                        row.path.clone().unwrap_or_else(|| "-".into()),
+                        row.status.to_string(),
+                        row.message.clone(),
+                    ]
+                })
+                .collect();
+            if !table.is_empty() {
+                out.print(&render_table(&["TAG", "PLAN", "STATUS", "NOTE"], &table))?;
+            }
+            let exempt = match (report.exempt, &workspace.config.tags.since) {
+                (0, _) | (_, None) => String::new(),
+                (n, Some(since)) => format!(", {} older than {since} exempt", plural(n, "tag")),
+            };
+            out.note(&format!(
+                "{}: {} ok, {} draft, {} missing, {} invalid{exempt}\n",
+                plural(report.rows.len(), "release tag"),
+                count(TagStatus::Ok),
+                count(TagStatus::Draft),
+                count(TagStatus::Missing),
+                count(TagStatus::Invalid),
+            ))?;
+        }
+    }
+    if no_tags && args.format != TagsFormat::Github {
+        let style = AnsiColor::Yellow.on_default().effects(Effects::BOLD);
+        let _ = writeln!(
+            anstream::stderr(),
+            "{style}warning{style:#}: {no_tags_hint}"
+        );
+    }
+    Ok(if failed {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+pub fn review(out: &Output, dir: &Path, args: &ReviewArgs) -> Result<ExitCode> {
+    let workspace = Workspace::open(dir)?;
+    let review = commands::review::run(&workspace, &args.base, &args.head)?;
+    let tally = review.tally();
+    match args.format {
+        ReviewFormat::Human => out.print(&review_human(&review, out.quiet))?,
+        ReviewFormat::Markdown => out.print(&review_markdown(&review))?,
+        ReviewFormat::Github => {
+            let findings: Vec<Finding> = review.findings().cloned().collect();
+            out.print(&diag::render_github(&findings))?;
+        }
+        ReviewFormat::Json => {
+            let plans: Vec<serde_json::Value> = review
+                .plans
+                .iter()
+                .map(|plan| {
+                    let tally = Tally::of(&plan.findings);
+                    serde_json::json!({
+                        "team": plan.id.team,
+                        "release": plan.id.release,
+                        "change": plan.change,
+                        "path": plan.path,
+                        "renamed_from": plan.renamed_from,
+                        "manifest_changed": plan.manifest_changed,
+                        "errors": tally.errors,
+                        "warnings": tally.warnings,
+                        "findings": plan.findings,
+                        "diff": plan.diff,
+                    })
+                })
+                .collect();
+            let json = serde_json::json!({
+                "version": 1,
+                "base": review.base,
+                "head": review.head,
+                "errors": tally.errors,
+                "warnings": tally.warnings,
+                "plans": plans,
+            });
+            out.print(&format!(
+                "{}\n",
+                serde_json::to_string_pretty(&json).unwrap_or_default()
+            ))?;
+        }
+    }
+    Ok(if tally.errors > 0 {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+fn change_word(plan: &commands::review::ReviewedPlan) -> String {
+    let mut word = match plan.change {
+        Change::Added => "added".to_string(),
+        Change::Deleted => "deleted".to_string(),
+        Change::Modified => "modified".to_string(),
+        Change::Renamed => format!(
+            "renamed from {}",
+            plan.renamed_from.as_deref().unwrap_or("?")
+        ),
+    };
+    if plan.manifest_changed {
+        word.push_str(", manifest changed");
+    }
+    word
+}
+
+fn review_human(review: &commands::review::Review, quiet: bool) -> String {
+    let mut text = String::new();
+    if review.plans.is_empty() {
+        if !quiet {
+            text.push_str(&format!(
+                "no plan or manifest changed between {} and {}\n",
+                review.base, review.head
+            ));
+        }
+        return text;
+    }
+    if !quiet {
+        text.push_str(&format!(
+            "{} {} → {}: {}\n\n",
+            bold("review"),
+            review.base,
+            review.head,
+            plural(review.plans.len(), "plan")
+        ));
+    }
+    for plan in &review.plans {
+        text.push_str(&format!("{} ({})\n", bold(&plan.path), change_word(plan)));
+        if !quiet {
+            if let Some(diff) = &plan.diff {
+                text.push_str(&backout::diff::render_human(diff, &DiffStyle::colored()));
+            }
+        }
+        text.push('\n');
+        text.push_str(&diag::render_human(&plan.findings, &HumanStyle::colored()));
+    }
+    let tally = review.tally();
+    if !quiet {
+        text.push_str(&format!(
+            "reviewed {}: {}, {}\n",
+            plural(review.plans.len(), "plan"),
+            plural(tally.errors, "error"),
+            plural(tally.warnings, "warning")
+        ));
+    }
+    text
+}
+
+fn review_markdown(review: &commands::review::Review) -> String {
+    let tally = review.tally();
+    let mut text = String::from("## backout review\n\n");
+    if review.plans.is_empty() {
+        text.push_str(&format!(
+            "No plan or manifest changed between `{}` and `{}`.\n",
+            review.base, review.head
+        ));
+        return text;
+    }
+    let verdict = if tally.errors > 0 {
+        "❌"
+    } else if tally.warnings > 0 {
+        "⚠️"
+    } else {
+        "✅"
+    };
+    text.push_str(&format!(
+        "{verdict} `{}` → `{}`: {} changed, {}, {}.\n\n",
+        review.base,
+        review.head,
+        plural(review.plans.len(), "plan"),
+        plural(tally.errors, "error"),
+        plural(tally.warnings, "warning")
+    ));
+    text.push_str("| Plan | Change | Errors | Warnings |\n| --- | --- | --- | --- |\n");
+    for plan in &review.plans {
+        let plan_tally = Tally::of(&plan.findings);
+        text.push_str(&format!(
+            "| `{}` | {} | {} | {} |\n",
+            plan.id,
+            change_word(plan).replace('|', "\\|"),
+            plan_tally.errors,
+            plan_tally.warnings
+        ));
+    }
+    for plan in &review.plans {
+        text.push_str(&format!(
+            "\n### `{}` ({})\n\n",
+            plan.id,
+            change_word(plan).replace('|', "\\|")
+        ));
+        if plan.findings.is_empty() {
+            text.push_str("No findings.\n");
+        }
+        for finding in &plan.findings {
+            let icon = if finding.is_error() { "❌" } else { "⚠️" };
+            let help = finding
+                .help
+                .as_deref()
+                .map(|h| format!(" — {}", markdown_inline(h)))
+                .unwrap_or_default();
+            text.push_str(&format!(
+                "- {icon} **{}** `{}:{}`: {}{help}\n",
+                finding.rule,
+                finding.file,
+                finding.line,
+                markdown_inline(&finding.message)
+            ));
+        }
+        if let Some(diff) = &plan.diff {
+            text.push_str("\n<details><summary>Section diff</summary>\n\n");
+            text.push_str(&backout::diff::render_markdown(diff));
+            text.push_str("\n</details>\n");
+        }
+    }
+    text
+}
+
+/// Text for one line of Markdown: no line breaks, no raw HTML.
+fn markdown_inline(text: &str) -> String {
+    text.replace('\n', " ")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+}

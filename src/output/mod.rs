@@ -1,0 +1,113 @@
+//! Runs a command and renders its result: the only place that prints. One file per group
+//! of commands; shared helpers (the output stream, tables, plurals) live here.
+
+mod baseline_diff;
+mod check_list;
+mod history;
+mod setup;
+mod site;
+
+pub use baseline_diff::{baseline, diff};
+pub use check_list::{check, list};
+pub use history::{review, tags};
+pub use setup::{init, new};
+pub use site::publish;
+
+use std::error::Error as _;
+use std::io::{self, Write};
+
+use anstyle::{AnsiColor, Effects, Style};
+
+use backout::{Error, Result};
+
+/// Standard output, coloured or not as the user and the terminal want.
+pub struct Output {
+    quiet: bool,
+}
+
+impl Output {
+    pub fn new(quiet: bool) -> Self {
+        Output { quiet }
+    }
+
+    /// Prints text; a closed pipe (`backout list | head`) is not an error.
+    pub fn print(&self, text: &str) -> Result<()> {
+        self.write_bytes(text.as_bytes())
+    }
+
+    pub fn write_bytes(&self, bytes: &[u8]) -> Result<()> {
+        let mut stdout = anstream::stdout().lock();
+        match stdout.write_all(bytes).and_then(|()| stdout.flush()) {
+            Err(error) if error.kind() != io::ErrorKind::BrokenPipe => {
+                Err(Error::io("write", "standard output", error))
+            }
+            _ => Ok(()),
+        }
+    }
+
+    /// Prints a hint or summary line, unless quiet.
+    pub fn note(&self, text: &str) -> Result<()> {
+        if self.quiet {
+            return Ok(());
+        }
+        self.print(text)
+    }
+}
+
+/// Prints an error and its causes to standard error.
+pub fn error(error: &Error) {
+    let style = AnsiColor::Red.on_default().effects(Effects::BOLD);
+    let mut stderr = anstream::stderr().lock();
+    let _ = writeln!(stderr, "{style}error{style:#}: {error}");
+    let mut source = error.source();
+    while let Some(cause) = source {
+        let _ = writeln!(stderr, "  caused by: {cause}");
+        source = cause.source();
+    }
+}
+
+fn bold(text: &str) -> String {
+    let style = Style::new().effects(Effects::BOLD);
+    format!("{style}{text}{style:#}")
+}
+
+fn plural(count: usize, noun: &str) -> String {
+    if count == 1 {
+        format!("1 {noun}")
+    } else {
+        format!("{count} {noun}s")
+    }
+}
+
+/// Left-aligned columns separated by two spaces; the header in bold.
+fn render_table<const N: usize>(header: &[&str; N], rows: &[[String; N]]) -> String {
+    let mut widths = header.map(str::len);
+    for row in rows {
+        for (width, cell) in widths.iter_mut().zip(row) {
+            *width = (*width).max(cell.chars().count());
+        }
+    }
+    let line = |cells: Vec<&str>| {
+        let mut text = String::new();
+        for (i, (cell, width)) in cells.iter().zip(widths).enumerate() {
+            if i + 1 == N {
+                text.push_str(cell);
+            } else {
+                text.push_str(&format!("{cell:<width$}  "));
+            }
+        }
+        text.trim_end().to_string() + "\n"
+    };
+    let mut out = bold(line(header.to_vec()).trim_end()) + "\n";
+    for row in rows {
+        out.push_str(&line(row.iter().map(String::as_str).collect()));
+    }
+    out
+}
+
+/// Prints why a command refused, as an error line on standard error.
+fn refusal(text: &str) {
+    let style = AnsiColor::Red.on_default().effects(Effects::BOLD);
+    let mut stderr = anstream::stderr().lock();
+    let _ = writeln!(stderr, "{style}error{style:#}: {text}");
+}
