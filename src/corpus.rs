@@ -150,3 +150,71 @@ impl Corpus {
         Checked { plan, findings }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn corpus(manifest: &str) -> Corpus {
+        let id = PlanId::new("t", "v1");
+        let mut catalog = Catalog::default();
+        catalog.teams.insert(
+            "t".into(),
+            vec![crate::workspace::Release {
+                name: "v1".into(),
+                has_plan: true,
+                has_manifest: true,
+            }],
+        );
+        let sources = vec![(id, "m.toml".to_string(), Ok(manifest.to_string()))];
+        Corpus::build(catalog, sources, &["shared-db".into()]).unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    const MANIFEST: &str = "team = \"t\"\nrelease = \"v1\"\n[[items]]\nid = \"api\"\nkind = \"service\"\nversion = \"1.2.0\"\n[[items]]\nid = \"db.main\"\nkind = \"migration\"\nreversible = false\n";
+
+    /// Plan-like text: front matter fragments, headings, lists, code, links, HTML, ids,
+    /// versions, placeholders, odd Unicode and line ends.
+    fn plan_text() -> impl Strategy<Value = String> {
+        let piece = prop_oneof![
+            Just("+++\n".to_string()),
+            Just("team = \"t\"\nrelease = \"v1\"\nstatus = \"approved\"\nwindow = \"1h\"\nduration = \"2h\"\n".to_string()),
+            Just("## Procedure\n".to_string()),
+            Just("## Contingencies\n".to_string()),
+            Just("### Sub\n".to_string()),
+            Just("1. ".to_string()),
+            Just("   - ".to_string()),
+            Just("`api` ".to_string()),
+            Just("db.main ".to_string()),
+            Just("v1.2.3 2.5% 1.5h ".to_string()),
+            Just("TODO ".to_string()),
+            Just("```sh\n".to_string()),
+            Just("[x](javascript:y) ".to_string()),
+            Just("<!-- c --> <b> ".to_string()),
+            Just("\r\n".to_string()),
+            Just("\n".to_string()),
+            "[a-z \u{feff}\u{1F600}é\t|*_>#-]{0,12}",
+        ];
+        prop::collection::vec(piece, 0..40).prop_map(|pieces| pieces.concat())
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(256))]
+
+        #[test]
+        fn checking_any_text_never_panics(text in plan_text()) {
+            let corpus = corpus(MANIFEST);
+            let checked = corpus.check(&PlanId::new("t", "v1"), "p.md", &text, "m.toml");
+            for finding in &checked.findings {
+                prop_assert!(finding.line >= 1 && finding.column >= 1);
+                prop_assert!(finding.end_column > finding.column);
+            }
+        }
+
+        #[test]
+        fn any_manifest_text_is_read_without_panicking(text in "[a-z=\"\\[\\]\n .0-9]{0,200}") {
+            let corpus = corpus(&text);
+            let _ = corpus.check(&PlanId::new("t", "v1"), "p.md", "+++\n+++\n", "m.toml");
+        }
+    }
+}
