@@ -5,7 +5,7 @@
 use std::collections::{HashMap, HashSet};
 
 use crate::check::{self, Context, ManifestInput};
-use crate::diag::{Finding, Rule, SourceFile, unreadable_finding};
+use crate::diag::{Finding, Rule, SourceFile};
 use crate::manifest::Manifest;
 use crate::names::PlanId;
 use crate::plan::Plan;
@@ -132,9 +132,9 @@ impl Corpus {
                 manifest,
             },
             Some(ManifestEntry::Unreadable(finding)) => ManifestInput::Unavailable(finding.clone()),
+            // Reported on the plan (line 1), which exists, so annotations have a place to go.
             None => ManifestInput::Unavailable(
-                unreadable_finding(
-                    manifest_path,
+                file.file_finding(
                     Rule::InvalidPlan,
                     format!(
                         "{manifest_path} is missing: the plan has no manifest to be checked against"
@@ -142,6 +142,7 @@ impl Corpus {
                 )
                 .with_help("create it listing what the release deploys (`backout new` writes one)"),
             ),
+
         };
         let mut findings = check::check(id, &file, &plan, manifest, &context);
         findings.sort_by(|a, b| {
