@@ -142,7 +142,6 @@ impl Corpus {
                 )
                 .with_help("create it listing what the release deploys (`backout new` writes one)"),
             ),
-
         };
         let mut findings = check::check(id, &file, &plan, manifest, &context);
         findings.sort_by(|a, b| {

@@ -48,12 +48,6 @@ fn line_of(text: &str, needle: &str) -> usize {
         .map_or(0, |i| i + 1)
 }
 
-fn replace(repo: &TestRepo, rel: &str, from: &str, to: &str) {
-    let text = repo.read(rel);
-    assert!(text.contains(from), "{rel} lacks {from:?}");
-    repo.write(rel, text.replace(from, to));
-}
-
 #[test]
 fn from_the_same_team_keeps_the_body_and_records_provenance() {
     let repo = payments_repo();
@@ -129,9 +123,7 @@ commit = \"{head}\"
 #[test]
 fn an_existing_baseline_is_replaced_in_place() {
     let repo = payments_repo();
-    replace(
-        &repo,
-        V14,
+    repo.edit(V14,
         "duration = \"45m\"\n",
         "duration = \"45m\"\n[baseline]   # provenance\nfrom = \"payments/v1.3\"   # forked\ncommit = \"2222222222222222222222222222222222222222\"\n",
     );
@@ -152,8 +144,7 @@ fn from_a_sibling_team() {
         "v2.0",
         &[service("checkout-api", "5.0.0", "4.9.0")],
     );
-    replace(
-        &repo,
+    repo.edit(
         "plans/checkout/v2.0/plan.md",
         "The incident commander on call decides.",
         "The checkout incident commander decides.",
@@ -431,36 +422,21 @@ fn missing_or_broken_inputs_are_errors() {
     assert_eq!(repo.snapshot(), before);
 
     // An unparseable target manifest.
-    replace(
-        &repo,
-        V15_MANIFEST,
-        "kind = \"migration\"",
-        "kind = migration",
-    );
+    repo.edit(V15_MANIFEST, "kind = \"migration\"", "kind = migration");
     let before = repo.snapshot();
     repo.run(&["baseline"])
         .code(2)
         .stderr_has("plans/payments/v1.5/manifest.toml:")
         .stderr_has("not valid TOML");
     assert_eq!(repo.snapshot(), before);
-    replace(
-        &repo,
-        V15_MANIFEST,
-        "kind = migration",
-        "kind = \"migraton\"",
-    );
+    repo.edit(V15_MANIFEST, "kind = migration", "kind = \"migraton\"");
     repo.run(&["baseline"])
         .code(2)
         .stderr_has("item kind \"migraton\" is not known; use one of");
-    replace(
-        &repo,
-        V15_MANIFEST,
-        "kind = \"migraton\"",
-        "kind = \"migration\"",
-    );
+    repo.edit(V15_MANIFEST, "kind = \"migraton\"", "kind = \"migration\"");
 
     // An unparseable source plan.
-    replace(&repo, V14, "window = \"72h\"", "window = 72h\"");
+    repo.edit(V14, "window = \"72h\"", "window = 72h\"");
     let before = repo.snapshot();
     repo.run(&["baseline"])
         .code(2)
@@ -509,9 +485,9 @@ fn without_commits_no_commit_is_recorded() {
 fn a_forked_plan_can_be_made_clean() {
     let repo = payments_repo();
     repo.run(&["baseline"]).code(0);
-    replace(&repo, V15, "payments v1.4", "payments v1.5");
-    replace(&repo, V15, "2.3.0", "2.3.1");
-    replace(&repo, V15, "0041_add_refunds", "0042_add_ledger_index");
+    repo.edit(V15, "payments v1.4", "payments v1.5");
+    repo.edit(V15, "2.3.0", "2.3.1");
+    repo.edit(V15, "0041_add_refunds", "0042_add_ledger_index");
     repo.run(&["check", "v1.5"])
         .code(0)
         .stdout_has("checked 1 plan: no problems found");

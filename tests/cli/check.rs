@@ -26,12 +26,6 @@ fn payments_repo() -> TestRepo {
     repo
 }
 
-fn replace(repo: &TestRepo, rel: &str, from: &str, to: &str) {
-    let text = repo.read(rel);
-    assert!(text.contains(from), "{rel} lacks {from:?}");
-    repo.write(rel, text.replacen(from, to, 1));
-}
-
 const V15: &str = "plans/payments/v1.5/plan.md";
 const V15_MANIFEST: &str = "plans/payments/v1.5/manifest.toml";
 
@@ -46,8 +40,7 @@ fn clean_plans_pass() {
 #[test]
 fn one_plan_by_spec_or_path() {
     let repo = payments_repo();
-    replace(
-        &repo,
+    repo.edit(
         "plans/payments/v1.4/plan.md",
         "## Decision",
         "## Decision\nTODO",
@@ -69,8 +62,7 @@ fn one_plan_by_spec_or_path() {
 #[test]
 fn foreign_item_names_the_release_it_belongs_to() {
     let repo = payments_repo();
-    replace(
-        &repo,
+    repo.edit(
         V15,
         "## Verification",
         "4. Restart `ledger-worker`: `kubectl rollout restart ledger-worker`\n\n## Verification",
@@ -87,21 +79,19 @@ fn foreign_item_names_the_release_it_belongs_to() {
 #[test]
 fn shared_ids_and_refers_are_not_foreign() {
     let repo = payments_repo();
-    replace(
-        &repo,
+    repo.edit(
         V15,
         "## Verification",
         "Note: `ledger-worker` keeps running.\n\n## Verification",
     );
     repo.run(&["check", "v1.5", "--format", "json"]).code(1);
-    replace(
-        &repo,
+    repo.edit(
         V15,
         "duration = \"45m\"",
         "duration = \"45m\"\nrefers = [\"ledger-worker\"]",
     );
     repo.run(&["check", "v1.5"]).code(0);
-    replace(&repo, V15, "refers = [\"ledger-worker\"]", "refers = []");
+    repo.edit(V15, "refers = [\"ledger-worker\"]", "refers = []");
     repo.write(
         "backout.toml",
         "default_team = \"payments\"\n[check]\nshared = [\"ledger-worker\"]\n",
@@ -121,8 +111,7 @@ fn newer_releases_of_the_same_team_are_not_in_the_vocabulary() {
             &[service("fraud-scorer", "1.0.0", "0.9.0")],
         ),
     );
-    replace(
-        &repo,
+    repo.edit(
         V15,
         "## Verification",
         "The fraud-scorer is not part of this release.\n\n## Verification",
@@ -133,8 +122,7 @@ fn newer_releases_of_the_same_team_are_not_in_the_vocabulary() {
         "plans/checkout/v2.0/manifest.toml",
         manifest("checkout", "v2.0", &[service("cart-api", "3.0.0", "2.9.0")]),
     );
-    replace(
-        &repo,
+    repo.edit(
         V15,
         "## Verification",
         "Also restart cart-api.\n\n## Verification",
@@ -170,8 +158,7 @@ fn uncovered_and_irreversible_items() {
         "{message}"
     );
     // Named in a step without a command: covered, but still irreversible without detail.
-    replace(
-        &repo,
+    repo.edit(
         V15,
         "## Verification",
         "2. Leave 0042_add_ledger_index in place\n\n## Verification",
@@ -179,8 +166,7 @@ fn uncovered_and_irreversible_items() {
     let run = repo.run(&["check", "--format", "json"]);
     assert_eq!(run.rules(), ["step-without-how", "irreversible-item"]);
     // A contingency for it settles the irreversible rule.
-    replace(
-        &repo,
+    repo.edit(
         V15,
         "## Testing",
         "- 0042_add_ledger_index stays; the old code ignores the index.\n\n## Testing",
@@ -194,19 +180,17 @@ fn uncovered_and_irreversible_items() {
 #[test]
 fn missing_unanswered_and_placeholder_sections() {
     let repo = payments_repo();
-    replace(
-        &repo,
+    repo.edit(
         V15,
         "## Decision\nThe incident commander on call decides.\n",
         "",
     );
-    replace(
-        &repo,
+    repo.edit(
         V15,
         "Post in #releases before and after.",
         "<!-- who is told? -->",
     );
-    replace(&repo, V15, "Rehearsed on staging.", "TBD, FIXME later");
+    repo.edit(V15, "Rehearsed on staging.", "TBD, FIXME later");
     let run = repo.run(&["check", "v1.5", "--format", "json"]);
     run.code(1);
     assert_eq!(
@@ -232,9 +216,7 @@ fn missing_unanswered_and_placeholder_sections() {
 fn stale_versions_and_foreign_releases_are_warnings() {
     let repo = payments_repo();
     add_release(&repo, "payments", "v1.3", &[]);
-    replace(
-        &repo,
-        V15,
+    repo.edit(V15,
         "## Verification",
         "3. Pin `payments-api` to 2.2.9 (not 2.3.1, as in v1.3): `pin payments-api`, wait 1.5h, up to 2.5% errors\n\n## Verification",
     );
@@ -249,7 +231,7 @@ fn stale_versions_and_foreign_releases_are_warnings() {
         "{message}"
     );
     // The previous release (v1.4) and the plan's own release are fine to name.
-    replace(&repo, V15, "as in v1.3", "as in v1.4 and v1.5");
+    repo.edit(V15, "as in v1.3", "as in v1.4 and v1.5");
     let run = repo.run(&["check", "v1.5", "--format", "json"]);
     assert_eq!(run.rules(), ["stale-version"]);
 }
@@ -257,16 +239,15 @@ fn stale_versions_and_foreign_releases_are_warnings() {
 #[test]
 fn window_and_testing_rules() {
     let repo = payments_repo();
-    replace(&repo, V15, "duration = \"45m\"", "duration = \"3d1h\"");
-    replace(&repo, V15, "status = \"draft\"", "status = \"approved\"");
+    repo.edit(V15, "duration = \"45m\"", "duration = \"3d1h\"");
+    repo.edit(V15, "status = \"draft\"", "status = \"approved\"");
     let run = repo.run(&["check", "v1.5", "--format", "json"]);
     run.code(1);
     assert_eq!(run.rules(), ["untested", "window-too-short"]);
     repo.run(&["check", "v1.5"])
         .stdout_has("the rollback takes 3d1h but can only start within 3d of deployment")
         .stdout_has("warning[untested]: the plan is approved but has no passing test");
-    replace(
-        &repo,
+    repo.edit(
         V15,
         "duration = \"3d1h\"",
         "duration = \"1h\"\n[tested]\non = 2026-11-20\nresult = \"pass\"",
@@ -277,8 +258,7 @@ fn window_and_testing_rules() {
 #[test]
 fn output_formats() {
     let repo = payments_repo();
-    replace(
-        &repo,
+    repo.edit(
         V15,
         "## Decision\nThe incident commander on call decides.",
         "## Decision\nTODO",
@@ -320,8 +300,7 @@ fn output_formats() {
 #[test]
 fn human_output_is_a_compiler_diagnostic() {
     let repo = payments_repo();
-    replace(
-        &repo,
+    repo.edit(
         V15,
         "## Decision\nThe incident commander on call decides.",
         "## Decision\nThe TODO commander decides.",

@@ -124,6 +124,25 @@ impl TestRepo {
         fs::read_to_string(self.join(rel)).unwrap_or_else(|e| panic!("read {rel}: {e}"))
     }
 
+    /// Replaces every `from` in a file with `to`; the file must hold `from`.
+    #[track_caller]
+    pub fn edit(&self, rel: &str, from: &str, to: &str) -> &Self {
+        let text = self.read(rel);
+        assert!(text.contains(from), "{rel} lacks {from:?}");
+        self.write(rel, text.replace(from, to))
+    }
+
+
+    /// Gives a fixture plan a status and a passing `[tested]` record.
+    pub fn set_status_tested(&self, rel: &str, status: &str) -> &Self {
+        self.edit(rel, "status = \"draft\"", &format!("status = \"{status}\""));
+        self.edit(
+            rel,
+            "duration = \"45m\"",
+            "duration = \"45m\"\n[tested]\non = 2026-11-20\nresult = \"pass\"",
+        )
+    }
+
     pub fn exists(&self, rel: &str) -> bool {
         self.join(rel).exists()
     }

@@ -25,12 +25,6 @@ fn publish_in(repo: &TestRepo, dir: &Path, args: &[&str]) -> Run {
     repo.run_in_env(dir, &[("SOURCE_DATE_EPOCH", EPOCH)], &all)
 }
 
-fn replace(repo: &TestRepo, rel: &str, from: &str, to: &str) {
-    let text = repo.read(rel);
-    assert!(text.contains(from), "{rel} lacks {from:?}");
-    repo.write(rel, text.replacen(from, to, 1));
-}
-
 /// payments v1.4 (draft) and v1.5 (approved, tested, with comments in its front matter).
 fn payments_repo() -> TestRepo {
     let repo = TestRepo::new();
@@ -50,21 +44,16 @@ fn payments_repo() -> TestRepo {
             migration("0042_add_ledger_index"),
         ],
     );
-    replace(
-        &repo,
-        V15,
+    repo.edit(V15,
         "status = \"draft\"\n",
         "status = \"approved\"     # draft | approved | published\n# Reviewed by SRE on 2026-11-19.\n",
     );
-    replace(
-        &repo,
-        V15,
+    repo.edit(V15,
         "duration = \"45m\"\n",
         "duration = \"45m\"   # measured on staging\n[tested]\non = 2026-11-20\nresult = \"pass\"  # pass | fail\n",
     );
     // Trailing spaces, a tab and a line without a final newline must all survive.
-    replace(
-        &repo,
+    repo.edit(
         V15,
         "Post in #releases before and after.",
         "Post in #releases before and after.   \n\tIndented with a tab.",
@@ -138,7 +127,7 @@ fn republishing_replaces_the_stamp() {
 #[test]
 fn refuses_while_check_finds_errors() {
     let repo = payments_repo();
-    replace(&repo, V15, "## Decision\n", "## Decision\nTBD\n");
+    repo.edit(V15, "## Decision\n", "## Decision\nTBD\n");
     repo.commit("plans");
     let before = repo.snapshot();
     publish(&repo, &["v1.5"])
@@ -158,12 +147,7 @@ fn refuses_while_check_finds_errors() {
 fn refuses_changes_that_are_not_committed() {
     let repo = payments_repo();
     repo.commit("plans");
-    replace(
-        &repo,
-        V15,
-        "Rehearsed on staging.",
-        "Rehearsed on staging twice.",
-    );
+    repo.edit(V15, "Rehearsed on staging.", "Rehearsed on staging twice.");
     let before = repo.snapshot();
     publish(&repo, &["v1.5"])
         .code(1)
@@ -174,12 +158,7 @@ fn refuses_changes_that_are_not_committed() {
     assert!(repo.snapshot() == before);
 
     repo.commit("edit");
-    replace(
-        &repo,
-        V15_MANIFEST,
-        "version = \"2.4.0\"",
-        "version = \"2.4.1\"",
-    );
+    repo.edit(V15_MANIFEST, "version = \"2.4.0\"", "version = \"2.4.1\"");
     publish(&repo, &["v1.5"]).code(1).stderr_has(&format!(
         "{V15_MANIFEST} has changes that are not committed"
     ));
@@ -301,9 +280,7 @@ fn catalog_repo() -> TestRepo {
         "v2.0",
         &[service("checkout-web", "5.0.0", "4.9.2")],
     );
-    replace(
-        &repo,
-        "plans/checkout/v2.0/plan.md",
+    repo.edit("plans/checkout/v2.0/plan.md",
         "status = \"draft\"\nwindow = \"72h\"\nduration = \"45m\"\n",
         "status = \"approved\"\nwindow = \"72h\"\nduration = \"45m\"\n[baseline]\nfrom = \"payments/v1.4\"\ncommit = \"89abcdef0123456789abcdef0123456789abcdef\"\n[tested]\non = 2026-10-01\nresult = \"fail\"\n",
     );
@@ -567,8 +544,7 @@ Title attribute: [t](https://ok.example "a&quot; onmouseover=&quot;alert(1)")
 
 fn hostile_repo() -> TestRepo {
     let repo = payments_repo();
-    replace(
-        &repo,
+    repo.edit(
         V15,
         "Error rate above 2% for 10 minutes after deployment.\n",
         &format!("Error rate above 2% for 10 minutes after deployment.\n{HOSTILE}"),

@@ -4,27 +4,6 @@ use crate::harness::{TestRepo, add_release, manifest, service};
 
 const V15: &str = "plans/payments/v1.5/plan.md";
 
-fn set(repo: &TestRepo, rel: &str, from: &str, to: &str) {
-    let text = repo.read(rel);
-    assert!(text.contains(from), "{rel} lacks {from:?}");
-    repo.write(rel, text.replacen(from, to, 1));
-}
-
-fn tested(repo: &TestRepo, rel: &str, status: &str) {
-    set(
-        repo,
-        rel,
-        "status = \"draft\"",
-        &format!("status = \"{status}\""),
-    );
-    set(
-        repo,
-        rel,
-        "duration = \"45m\"",
-        "duration = \"45m\"\n[tested]\non = 2026-11-20\nresult = \"pass\"",
-    );
-}
-
 /// A base commit with payments v1.4 and v1.5; returns the repository and the base sha.
 fn base_repo() -> (TestRepo, String) {
     let repo = TestRepo::new();
@@ -48,8 +27,7 @@ fn base_repo() -> (TestRepo, String) {
 #[test]
 fn a_changed_plan_shows_its_section_diff_and_findings() {
     let (repo, base) = base_repo();
-    set(
-        &repo,
+    repo.edit(
         V15,
         "The incident commander on call decides.",
         "The TODO decides.",
@@ -77,12 +55,7 @@ fn a_clean_change_passes_and_no_change_says_so() {
     repo.run(&["review", "--base", &base, "--head", "HEAD"])
         .code(0)
         .stdout_has("no plan or manifest changed");
-    set(
-        &repo,
-        V15,
-        "Rehearsed on staging.",
-        "Rehearsed on staging, twice.",
-    );
+    repo.edit(V15, "Rehearsed on staging.", "Rehearsed on staging, twice.");
     repo.commit("edit");
     repo.run(&["review", "--base", &base])
         .code(0)
@@ -92,14 +65,9 @@ fn a_clean_change_passes_and_no_change_says_so() {
 #[test]
 fn published_plans_must_not_change_or_disappear() {
     let (repo, _) = base_repo();
-    tested(&repo, V15, "published");
+    repo.set_status_tested(V15, "published");
     let published = repo.commit("publish v1.5");
-    set(
-        &repo,
-        V15,
-        "Rehearsed on staging.",
-        "Rehearsed on staging, twice.",
-    );
+    repo.edit(V15, "Rehearsed on staging.", "Rehearsed on staging, twice.");
     repo.commit("edit a published plan");
     let run = repo.run(&["review", "--base", &published, "--format", "json"]);
     run.code(1);
@@ -129,21 +97,16 @@ fn published_plans_must_not_change_or_disappear() {
 #[test]
 fn publishing_straight_from_draft_is_a_warning() {
     let (repo, base) = base_repo();
-    tested(&repo, V15, "published");
+    repo.set_status_tested(V15, "published");
     repo.commit("publish without approval");
     let run = repo.run(&["review", "--base", &base]);
     run.code(0)
         .stdout_has("warning[status-skipped]: the plan went from draft to published in one change");
     // Approved first, then published: no warning.
     let (repo, _) = base_repo();
-    tested(&repo, V15, "approved");
+    repo.set_status_tested(V15, "approved");
     let approved = repo.commit("approve");
-    set(
-        &repo,
-        V15,
-        "status = \"approved\"",
-        "status = \"published\"",
-    );
+    repo.edit(V15, "status = \"approved\"", "status = \"published\"");
     repo.commit("publish");
     repo.run(&["review", "--base", &approved])
         .code(0)
@@ -207,8 +170,7 @@ fn renames_and_manifest_changes_are_reviewed() {
 #[test]
 fn markdown_is_a_pull_request_comment_and_github_annotates() {
     let (repo, base) = base_repo();
-    set(
-        &repo,
+    repo.edit(
         V15,
         "The incident commander on call decides.",
         "The TODO decides.",

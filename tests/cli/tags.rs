@@ -2,18 +2,6 @@
 
 use crate::harness::{TestRepo, add_release, service};
 
-fn approve(repo: &TestRepo, team: &str, release: &str) {
-    let path = format!("plans/{team}/{release}/plan.md");
-    let text = repo.read(&path);
-    let text = text.replacen("status = \"draft\"", "status = \"approved\"", 1);
-    let text = text.replacen(
-        "duration = \"45m\"",
-        "duration = \"45m\"\n[tested]\non = 2026-11-20\nresult = \"pass\"",
-        1,
-    );
-    repo.write(&path, text);
-}
-
 /// v1.0 (annotated, ok), v1.1 (lightweight, draft), nightly (not a release tag).
 fn tagged_repo() -> TestRepo {
     let repo = TestRepo::new();
@@ -24,7 +12,7 @@ fn tagged_repo() -> TestRepo {
         "v1.0",
         &[service("payments-api", "1.0.0", "0.9.0")],
     );
-    approve(&repo, "payments", "v1.0");
+    repo.set_status_tested("plans/payments/v1.0/plan.md", "approved");
     repo.commit("v1.0");
     repo.tag("v1.0", true);
     add_release(
@@ -123,9 +111,9 @@ fn team_release_tags() {
         "[tags]\nglob = \"*/v*\"\nformat = \"{team}/{release}\"\n",
     );
     add_release(&repo, "payments", "v1.0", &[]);
-    approve(&repo, "payments", "v1.0");
+    repo.set_status_tested("plans/payments/v1.0/plan.md", "approved");
     add_release(&repo, "checkout", "v2.0", &[]);
-    approve(&repo, "checkout", "v2.0");
+    repo.set_status_tested("plans/checkout/v2.0/plan.md", "approved");
     repo.commit("plans");
     repo.tag("payments/v1.0", true);
     repo.tag("checkout/v2.0", false);
