@@ -44,11 +44,7 @@ pub struct Checked {
 
 impl Corpus {
     /// Parses the manifests and indexes their ids. `catalog` lists every release directory.
-    pub fn build(
-        catalog: Catalog,
-        manifests: Vec<ManifestSource>,
-        shared: &[String],
-    ) -> Result<Corpus, String> {
+    pub fn build(catalog: Catalog, manifests: Vec<ManifestSource>, shared: &[String]) -> Corpus {
         use rayon::prelude::*;
         let parsed: Vec<(PlanId, ManifestEntry)> = manifests
             .into_par_iter()
@@ -76,7 +72,7 @@ impl Corpus {
                 );
             }
         }
-        let vocabulary = builder.build()?;
+        let vocabulary = builder.build();
         let release_names = catalog
             .teams
             .iter()
@@ -85,13 +81,13 @@ impl Corpus {
                 (team.clone(), ReleaseNames::new(names))
             })
             .collect();
-        Ok(Corpus {
+        Corpus {
             manifests: parsed.into_iter().collect(),
             vocabulary,
             release_names,
             shared: shared.iter().cloned().collect(),
             catalog,
-        })
+        }
     }
 
     pub fn catalog(&self) -> &Catalog {
@@ -168,7 +164,7 @@ mod tests {
             }],
         );
         let sources = vec![(id, "m.toml".to_string(), Ok(manifest.to_string()))];
-        Corpus::build(catalog, sources, &["shared-db".into()]).unwrap_or_else(|e| panic!("{e}"))
+        Corpus::build(catalog, sources, &["shared-db".into()])
     }
 
     const MANIFEST: &str = "team = \"t\"\nrelease = \"v1\"\n[[items]]\nid = \"api\"\nkind = \"service\"\nversion = \"1.2.0\"\n[[items]]\nid = \"db.main\"\nkind = \"migration\"\nreversible = false\n";

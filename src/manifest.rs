@@ -108,9 +108,10 @@ fn read(doc: &toml::Spanned<toml::de::DeTable<'_>>, expected: &PlanId, manifest:
     (manifest.team, manifest.release) =
         fields::read_identity(&mut root, expected, "manifest", problems);
     if let Some(items) = root.tables("items", problems) {
+        let mut seen = std::collections::HashSet::new();
         for mut table in items {
             if let Some(item) = read_item(&mut table, problems) {
-                if manifest.items.iter().any(|other| other.id == item.id) {
+                if !seen.insert(item.id.clone()) {
                     problems.push(
                         Problem::new(
                             item.id_span.clone(),

@@ -4,8 +4,6 @@
 use std::collections::HashMap;
 use std::ops::Range;
 
-use aho_corasick::{AhoCorasick, MatchKind};
-
 use crate::plan::PLACEHOLDERS;
 
 fn is_alnum_or_underscore(byte: u8) -> bool {
@@ -125,25 +123,21 @@ fn version_at(bytes: &[u8], i: usize, end: usize) -> Option<(Option<VersionToken
 pub struct ReleaseNames {
     names: Vec<String>,
     index: HashMap<String, usize>,
-    automaton: Option<AhoCorasick>,
+}
+
+/// Characters release names are made of.
+fn is_name_byte(byte: u8) -> bool {
+    byte.is_ascii_alphanumeric() || matches!(byte, b'.' | b'_' | b'-')
 }
 
 impl ReleaseNames {
     pub fn new(names: Vec<String>) -> Self {
-        let automaton = AhoCorasick::builder()
-            .match_kind(MatchKind::Standard)
-            .build(&names)
-            .ok();
         let index = names
             .iter()
             .enumerate()
             .map(|(i, name)| (name.clone(), i))
             .collect();
-        ReleaseNames {
-            names,
-            index,
-            automaton,
-        }
+        ReleaseNames { names, index }
     }
 
     /// Whether `name` is one of the team's releases.
@@ -156,29 +150,36 @@ impl ReleaseNames {
     }
 
     /// Whole-token occurrences: not inside a longer name or version (`v1.4` is not found
-    /// in `v1.4.2` or `v1.40`), returned as (span, name index).
+    /// in `v1.4.2` or `v1.40`), returned as (span, name index). A name can only stand as a
+    /// whole run of name characters (a sentence's final `.` aside), so each run is one
+    /// hash lookup.
     pub fn find(&self, text: &str, windows: &[Range<usize>]) -> Vec<(Range<usize>, usize)> {
-        let Some(automaton) = &self.automaton else {
-            return Vec::new();
-        };
         let bytes = text.as_bytes();
         let mut found = Vec::new();
+        if self.names.is_empty() {
+            return found;
+        }
         for window in windows {
-            let Some(haystack) = text.get(window.clone()) else {
-                continue;
-            };
-            for m in automaton.find_overlapping_iter(haystack) {
-                let span = m.start() + window.start..m.end() + window.start;
-                let before = span.start.checked_sub(1).map(|p| bytes[p]);
-                let after = bytes.get(span.end).copied();
-                let after2 = bytes.get(span.end + 1).copied();
-                let bad_before =
-                    before.is_some_and(|b| is_alnum_or_underscore(b) || b == b'-' || b == b'.');
-                let bad_after = after.is_some_and(|b| is_alnum_or_underscore(b) || b == b'-')
-                    || (after == Some(b'.') && after2.is_some_and(|b| b.is_ascii_alphanumeric()));
-                if !bad_before && !bad_after {
-                    found.push((span, m.pattern().as_usize()));
+            let end = window.end.min(bytes.len());
+            let mut i = window.start;
+            while i < end {
+                if !is_name_byte(bytes[i]) {
+                    i += 1;
+                    continue;
                 }
+                let run_end = bytes[i..end]
+                    .iter()
+                    .position(|b| !is_name_byte(*b))
+                    .map_or(end, |n| i + n);
+                let starts_token = i == 0 || !is_name_byte(bytes[i - 1]);
+                let ends_token = bytes.get(run_end).is_none_or(|b| !is_name_byte(*b));
+                let token = text[i..run_end].trim_end_matches('.');
+                if starts_token && ends_token {
+                    if let Some(&index) = self.index.get(token) {
+                        found.push((i..i + token.len(), index));
+                    }
+                }
+                i = run_end;
             }
         }
         found

@@ -64,7 +64,7 @@ pub fn load_corpus(workspace: &Workspace, catalog: Catalog) -> Result<Corpus> {
             (id, path, text)
         })
         .collect();
-    Corpus::build(catalog, sources, &workspace.config.shared).map_err(Error::msg)
+    Ok(Corpus::build(catalog, sources, &workspace.config.shared))
 }
 
 /// Resolves `check`'s arguments (specs or paths) to plans; none means every plan.

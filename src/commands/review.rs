@@ -149,7 +149,7 @@ impl<'r> Snapshot<'r> {
                 .and_then(|t| t.ok_or_else(ReadProblem::missing));
             sources.push((id, path, text));
         }
-        Corpus::build(catalog, sources, &self.config.shared).map_err(Error::msg)
+        Ok(Corpus::build(catalog, sources, &self.config.shared))
     }
 
     fn path(&self, id: &PlanId, file: &str) -> String {

@@ -132,7 +132,6 @@ impl TestRepo {
         self.write(rel, text.replace(from, to))
     }
 
-
     /// Gives a fixture plan a status and a passing `[tested]` record.
     pub fn set_status_tested(&self, rel: &str, status: &str) -> &Self {
         self.edit(rel, "status = \"draft\"", &format!("status = \"{status}\""));
