@@ -26,7 +26,8 @@ pub struct Cli {
     #[arg(long, value_enum, default_value_t = ColorWhen::Auto, global = true, value_name = "WHEN")]
     pub color: ColorWhen,
 
-    /// Print only what matters: errors and findings, no summaries or hints.
+    /// Print only what matters: no summaries or hints; `check` shows only the findings that
+    /// fail it (errors, and warnings with --deny-warnings).
     #[arg(short, long, global = true)]
     pub quiet: bool,
 

@@ -151,6 +151,20 @@ pub struct FileWrite {
 /// Writes every file or none: checks all of them first, then writes each atomically
 /// (temporary file in the same directory, fsync, rename).
 pub fn write_all(files: &[FileWrite], overwrite: Overwrite) -> Result<()> {
+    check_overwrite(files, overwrite)?;
+    let mut created = Vec::new();
+    let result = write_files(files, &mut created);
+    if result.is_err() {
+        // Leave no empty directory behind; non-empty ones are not ours to remove.
+        for dir in created.iter().rev() {
+            let _ = fs::remove_dir(dir);
+        }
+    }
+    result
+}
+
+/// Refuses, before anything is written, when a file exists and may not be overwritten.
+pub fn check_overwrite(files: &[FileWrite], overwrite: Overwrite) -> Result<()> {
     if overwrite == Overwrite::Refuse {
         if let Some(existing) = files.iter().find(|f| f.path.exists()) {
             return Err(Error::msg(format!(
@@ -159,9 +173,20 @@ pub fn write_all(files: &[FileWrite], overwrite: Overwrite) -> Result<()> {
             )));
         }
     }
+    Ok(())
+}
+
+/// Creates missing parent directories (recording them in `created`) and writes the files.
+fn write_files(files: &[FileWrite], created: &mut Vec<PathBuf>) -> Result<()> {
     for file in files {
-        if let Some(parent) = file.path.parent() {
-            fs::create_dir_all(parent).map_err(|e| Error::io("create directory", parent, e))?;
+        let Some(parent) = file.path.parent() else {
+            continue;
+        };
+        let mut missing: Vec<&Path> = parent.ancestors().take_while(|dir| !dir.exists()).collect();
+        missing.reverse();
+        for dir in missing {
+            fs::create_dir(dir).map_err(|e| Error::io("create directory", dir, e))?;
+            created.push(dir.to_path_buf());
         }
     }
     for file in files {
@@ -173,11 +198,25 @@ pub fn write_all(files: &[FileWrite], overwrite: Overwrite) -> Result<()> {
 /// Writes `contents` to `path` through a temporary file in the same directory.
 pub fn write_atomic(path: &Path, contents: &[u8]) -> Result<()> {
     let dir = path.parent().unwrap_or(Path::new("."));
-    let mut temp = tempfile::Builder::new()
-        .prefix(".backout-")
-        .suffix(".tmp")
+    let mut builder = tempfile::Builder::new();
+    builder.prefix(".backout-").suffix(".tmp");
+    // Temporary files are private (0600); the file we write is not: like any editor, create
+    // it with 0666 minus the umask.
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        builder.permissions(fs::Permissions::from_mode(0o666));
+    }
+    let mut temp = builder
         .tempfile_in(dir)
         .map_err(|e| Error::io("create a temporary file in", dir, e))?;
+    // A file we replace keeps its permissions.
+    if let Ok(existing) = fs::metadata(path) {
+        temp.as_file()
+            .set_permissions(existing.permissions())
+            .map_err(|e| Error::io("set the permissions of", path, e))?;
+    }
+
     temp.write_all(contents)
         .and_then(|()| temp.as_file().sync_all())
         .map_err(|e| Error::io("write", path, e))?;
@@ -189,6 +228,28 @@ pub fn write_atomic(path: &Path, contents: &[u8]) -> Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[cfg(unix)]
+    #[test]
+    fn written_files_are_readable_and_replaced_files_keep_their_mode() -> Result<()> {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().map_err(|e| Error::io("create", "tmp", e))?;
+        let path = dir.path().join("plan.md");
+        write_atomic(&path, b"one")?;
+        let mode = |p: &Path| {
+            fs::metadata(p)
+                .map(|m| m.permissions().mode() & 0o777)
+                .unwrap_or(0)
+        };
+        // Whatever the umask, the owner can read and write, and the file is not 0600-private
+        // unless the umask says so: at least the default 022 leaves it world-readable.
+        assert_eq!(mode(&path) & 0o600, 0o600);
+        fs::set_permissions(&path, fs::Permissions::from_mode(0o640))
+            .map_err(|e| Error::io("chmod", &path, e))?;
+        write_atomic(&path, b"two")?;
+        assert_eq!(mode(&path), 0o640);
+        Ok(())
+    }
 
     #[test]
     fn names_the_line_of_bad_utf8() {

@@ -35,9 +35,18 @@ pub fn run(repo: &Repo, team: Option<&str>, force: bool) -> Result<Initialized> 
     } else {
         Overwrite::Refuse
     };
-    store::write_all(&[file], overwrite)?;
+    // Everything that can refuse is checked before anything is written.
+    store::check_overwrite(std::slice::from_ref(&file), overwrite)?;
     let plans = repo.root().join(&parsed.plans_dir);
+    if plans.exists() && !plans.is_dir() {
+        return Err(Error::msg(format!(
+            "cannot create {}/: a file of that name is in the way; move it, or choose another `plans_dir`",
+            parsed.plans_dir
+        )));
+    }
     fs::create_dir_all(&plans).map_err(|e| Error::io("create directory", &plans, e))?;
+    store::write_all(&[file], overwrite)?;
+
     Ok(Initialized {
         config: config::FILE_NAME.into(),
         plans_dir: parsed.plans_dir,

@@ -22,11 +22,14 @@ pub fn check(out: &Output, dir: &Path, args: &CheckArgs) -> Result<ExitCode> {
     let checked = report.plans.len();
     match args.format {
         CheckFormat::Human => {
+            // Quiet shows what fails the check: errors, and warnings under --deny-warnings.
+            let fails = |f: &&Finding| f.is_error() || args.deny_warnings;
             let shown: Vec<Finding> = if out.quiet {
-                findings.iter().filter(|f| f.is_error()).cloned().collect()
+                findings.iter().filter(fails).cloned().collect()
             } else {
                 findings.clone()
             };
+
             out.print(&diag::render_human(&shown, &HumanStyle::colored()))?;
             out.note(&summary(checked, tally, &workspace))?;
         }

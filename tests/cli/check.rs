@@ -321,6 +321,18 @@ checked 2 plans: 1 error, 0 warnings
     );
     let quiet = repo.run(&["check", "-q"]);
     assert!(!quiet.stdout.contains("checked"), "{}", quiet.stdout);
+    // Quiet still shows a warning that fails the check.
+    repo.edit(V15, "The TODO commander decides.", "The commander decides.");
+    repo.edit(
+        V15,
+        "\n## Verification",
+        "3. Step without a command\n\n## Verification",
+    );
+
+    repo.run(&["check", "-q"]).code(0).stdout_lacks("warning");
+    repo.run(&["check", "-q", "--deny-warnings"])
+        .code(1)
+        .stdout_has("warning[step-without-how]");
 }
 
 #[test]

@@ -26,6 +26,16 @@ fn init_writes_config_and_refuses_to_overwrite() {
 }
 
 #[test]
+fn init_writes_nothing_when_it_cannot_finish() {
+    let repo = TestRepo::new();
+    repo.write("plans", "a file in the way");
+    repo.run(&["init"])
+        .code(2)
+        .stderr_has("cannot create plans/: a file of that name is in the way");
+    assert!(!repo.exists("backout.toml"));
+}
+
+#[test]
 fn new_writes_an_unanswered_plan_and_a_manifest() {
     let repo = TestRepo::new();
     repo.run(&["init", "--team", "payments"]).code(0);
