@@ -59,23 +59,14 @@ pub fn rules(base: Option<&Version<'_>>, head: Option<&Version<'_>>) -> Vec<Find
                 .status
                 .as_ref()
                 .map_or(0..0, |s| s.span.clone());
-            let from = if base_status.is_some() {
-                "from draft "
+            let message = if base_status.is_some() {
+                "the plan went from draft to published in one change, without being approved"
             } else {
-                "as a new plan "
+                "a new plan went straight to published, without being approved"
             };
-            findings.push(
-                file.finding(
-                    Rule::StatusSkipped,
-                    span,
-                    format!(
-                        "the plan went {from}to published in one change, without being approved"
-                    ),
-                )
-                .with_help(
-                    "set `status = \"approved\"` in one pull request, and publish in a later one",
-                ),
-            );
+            findings.push(file.finding(Rule::StatusSkipped, span, message).with_help(
+                "set `status = \"approved\"` in one pull request, and publish in a later one",
+            ));
         }
     }
     findings

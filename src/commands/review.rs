@@ -24,8 +24,10 @@ pub struct ReviewedPlan {
     pub change: Change,
     /// The plan's path at head (at base when deleted).
     pub path: String,
-    /// The path at base, when it was renamed.
+    /// The path at base, when git sees the plan as renamed.
     pub renamed_from: Option<String>,
+    /// Where a deleted plan went, when git sees it renamed into another release.
+    pub moved_to: Option<String>,
     /// Whether manifest.toml changed.
     pub manifest_changed: bool,
     /// The section diff from the base version to the head version.
@@ -178,8 +180,78 @@ fn plan_file(plans_dir: &str, path: &str) -> Option<(PlanId, bool)> {
 /// How a plan's files changed.
 #[derive(Default)]
 struct Touched {
-    plan: Option<(Change, Option<String>, Option<String>)>,
+    plan: Option<PlanFile>,
     manifest: bool,
+}
+
+/// How a plan.md changed, and where its two versions are.
+struct PlanFile {
+    change: Change,
+    /// Where the base text is: the plan's own path, or, for a plan git sees as renamed from
+    /// another release's, that release's plan.
+    base_path: Option<String>,
+    head_path: Option<String>,
+    /// Whether `base_path` is the plan's own (so the base version is this plan's).
+    own_base: bool,
+    /// For a plan that git sees as renamed into another release: where it went.
+    moved_to: Option<String>,
+}
+
+/// Files one changed file under the plan(s) it belongs to. A plan that git sees renamed from
+/// another release's directory is two changes: that release's plan went away (moved), and
+/// this one is new, with the old text as the base of its diff.
+fn record(
+    touched: &mut BTreeMap<PlanId, Touched>,
+    change: &crate::repo::FileChange,
+    old_file: Option<(PlanId, bool)>,
+    new_file: Option<(PlanId, bool)>,
+) {
+    for (id, is_plan) in [&old_file, &new_file].into_iter().flatten() {
+        if !is_plan {
+            touched.entry(id.clone()).or_default().manifest = true;
+        }
+    }
+    let old_plan = old_file.filter(|(_, is_plan)| *is_plan).map(|(id, _)| id);
+    let new_plan = new_file.filter(|(_, is_plan)| *is_plan).map(|(id, _)| id);
+    let file =
+        |change, base_path: &Option<String>, head_path: &Option<String>, own_base| PlanFile {
+            change,
+            base_path: base_path.clone(),
+            head_path: head_path.clone(),
+            own_base,
+            moved_to: None,
+        };
+    match (old_plan, new_plan) {
+        (Some(old), Some(new)) if old == new => {
+            touched.entry(new).or_default().plan = Some(file(
+                change.change,
+                &change.old_path,
+                &change.new_path,
+                true,
+            ));
+        }
+        (old, new) => {
+            if let Some(old) = old {
+                let mut gone = file(Change::Deleted, &change.old_path, &None, true);
+                gone.moved_to = change.new_path.clone().filter(|_| new.is_some());
+                touched.entry(old).or_default().plan = Some(gone);
+            }
+            if let Some(new) = new {
+                let kind = if change.change == Change::Renamed {
+                    Change::Renamed
+                } else {
+                    Change::Added
+                };
+                let base = if kind == Change::Renamed {
+                    change.old_path.clone()
+                } else {
+                    None
+                };
+                touched.entry(new).or_default().plan =
+                    Some(file(kind, &base, &change.new_path, false));
+            }
+        }
+    }
 }
 
 fn label(revision: &str, commit: git2::Oid) -> String {
@@ -210,24 +282,7 @@ pub fn run(workspace: &Workspace, base: &str, head: &str) -> Result<Review> {
                 .new_path
                 .as_deref()
                 .and_then(|p| plan_file(&new.config.plans_dir, p));
-            // A rename is recorded under the plan it became; a plan moved away counts as deleted.
-            match (old_file, new_file) {
-                (_, Some((id, true))) => {
-                    touched.entry(id).or_default().plan = Some((
-                        change.change,
-                        change.old_path.clone(),
-                        change.new_path.clone(),
-                    ));
-                }
-                (Some((id, true)), None) => {
-                    touched.entry(id).or_default().plan =
-                        Some((Change::Deleted, change.old_path.clone(), None));
-                }
-                (_, Some((id, false))) | (Some((id, false)), None) => {
-                    touched.entry(id).or_default().manifest = true
-                }
-                _ => {}
-            }
+            record(&mut touched, &change, old_file, new_file);
         }
     }
     let corpus = new.corpus()?;
@@ -260,45 +315,38 @@ fn review_plan(
     base_label: &str,
     head_label: &str,
 ) -> Result<ReviewedPlan> {
-    let head_path = new.path(&id, PLAN_FILE);
-    let (change, old_path, new_path) = touched.plan.unwrap_or((
-        Change::Modified,
-        Some(old.path(&id, PLAN_FILE)),
-        Some(head_path.clone()),
-    ));
-    let read = |snapshot: &mut Snapshot<'_>, path: &Option<String>| -> Result<Option<String>> {
-        match path {
-            Some(path) => snapshot
-                .read(path)
-                .map_err(|p| Error::msg(format!("{path} {}; {}", p.message, p.help))),
-            None => Ok(None),
-        }
-    };
-    let base_text = read(old, &old_path)?;
-    let head_text = read(new, &new_path)?;
-    let base_manifest = old
-        .read(&old.path(&id, MANIFEST_FILE))
-        .ok()
-        .flatten()
-        .map(|text| Manifest::parse(&text, &id));
-    let head_manifest = corpus.manifest(&id);
+    let plan = touched.plan.unwrap_or_else(|| PlanFile {
+        change: Change::Modified,
+        base_path: Some(old.path(&id, PLAN_FILE)),
+        head_path: Some(new.path(&id, PLAN_FILE)),
+        own_base: true,
+        moved_to: None,
+    });
+    let base_text = read(old, &plan.base_path)?;
+    let head_text = read(new, &plan.head_path)?;
+    // The base side may be another release's plan (a rename across releases).
+    let base_id = plan
+        .base_path
+        .as_deref()
+        .and_then(|p| plan_file(&old.config.plans_dir, p))
+        .map_or_else(|| id.clone(), |(base_id, _)| base_id);
     let base_plan = base_text
         .as_deref()
-        .map(|t| Plan::parse_front_matter(t, &id));
+        .map(|t| Plan::parse_front_matter(t, &base_id));
     let head_plan = head_text
         .as_deref()
         .map(|t| Plan::parse_front_matter(t, &id));
     let mut findings = Vec::new();
-    if let (Some(text), Some(path)) = (head_text.as_deref(), new_path.as_deref()) {
+    if let (Some(text), Some(path)) = (head_text.as_deref(), plan.head_path.as_deref()) {
         findings = corpus
             .check(&id, path, text, &new.path(&id, MANIFEST_FILE))
             .findings;
     }
-    let version = |path: &Option<String>, text: &Option<String>, plan: &Option<Plan>| {
-        Some((path.clone()?, text.clone()?, plan.clone()?))
+    let version = |path: &Option<String>, text: &Option<String>, parsed: &Option<Plan>| {
+        Some((path.clone()?, text.clone()?, parsed.clone()?))
     };
-    let base_version = version(&old_path, &base_text, &base_plan);
-    let head_version = version(&new_path, &head_text, &head_plan);
+    let base_version = version(&plan.base_path, &base_text, &base_plan).filter(|_| plan.own_base);
+    let head_version = version(&plan.head_path, &head_text, &head_plan);
     fn as_version(v: &(String, String, Plan)) -> Version<'_> {
         Version {
             path: &v.0,
@@ -306,35 +354,61 @@ fn review_plan(
             plan: &v.2,
         }
     }
-
-    let plan_changed = base_text != head_text || change == Change::Renamed;
-    if plan_changed {
+    if base_text != head_text || plan.change == Change::Renamed {
         findings.extend(review::rules(
             base_version.as_ref().map(as_version).as_ref(),
             head_version.as_ref().map(as_version).as_ref(),
         ));
     }
-    let old_label = format!("{id}@{base_label}");
-    let new_label = format!("{id}@{head_label}");
-    let diff = Some(PlanDiff::new(
-        &Side {
-            label: &old_label,
-            text: base_text.as_deref().unwrap_or(""),
-            manifest: base_manifest.as_ref(),
-        },
-        &Side {
-            label: &new_label,
-            text: head_text.as_deref().unwrap_or(""),
-            manifest: head_manifest,
-        },
-    ));
+    // A diff needs both sides: a new or deleted plan is shown whole by the pull request.
+    let diff = match (&base_text, &head_text) {
+        (Some(base_text), Some(head_text)) => {
+            let base_manifest = old
+                .read(&old.path(&base_id, MANIFEST_FILE))
+                .ok()
+                .flatten()
+                .map(|text| Manifest::parse(&text, &base_id));
+            let old_label = format!("{base_id}@{base_label}");
+            let new_label = format!("{id}@{head_label}");
+            Some(PlanDiff::new(
+                &Side {
+                    label: &old_label,
+                    text: base_text,
+                    manifest: base_manifest.as_ref(),
+                },
+                &Side {
+                    label: &new_label,
+                    text: head_text,
+                    manifest: corpus.manifest(&id),
+                },
+            ))
+        }
+        _ => None,
+    };
+    let path = plan
+        .head_path
+        .clone()
+        .or(plan.base_path.clone())
+        .unwrap_or_else(|| new.path(&id, PLAN_FILE));
     Ok(ReviewedPlan {
-        path: new_path.clone().or(old_path.clone()).unwrap_or(head_path),
-        renamed_from: (change == Change::Renamed).then_some(old_path).flatten(),
+        path,
+        renamed_from: (plan.change == Change::Renamed)
+            .then_some(plan.base_path)
+            .flatten(),
+        moved_to: plan.moved_to,
         manifest_changed: touched.manifest,
-        change,
+        change: plan.change,
         diff,
         findings,
         id,
     })
+}
+
+fn read(snapshot: &mut Snapshot<'_>, path: &Option<String>) -> Result<Option<String>> {
+    match path {
+        Some(path) => snapshot
+            .read(path)
+            .map_err(|p| Error::msg(format!("{path} {}; {}", p.message, p.help))),
+        None => Ok(None),
+    }
 }

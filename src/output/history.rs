@@ -143,6 +143,7 @@ pub fn review(out: &Output, dir: &Path, args: &ReviewArgs) -> Result<ExitCode> {
                         "change": plan.change,
                         "path": plan.path,
                         "renamed_from": plan.renamed_from,
+                        "moved_to": plan.moved_to,
                         "manifest_changed": plan.manifest_changed,
                         "errors": tally.errors,
                         "warnings": tally.warnings,
@@ -175,7 +176,10 @@ pub fn review(out: &Output, dir: &Path, args: &ReviewArgs) -> Result<ExitCode> {
 fn change_word(plan: &commands::review::ReviewedPlan) -> String {
     let mut word = match plan.change {
         Change::Added => "added".to_string(),
-        Change::Deleted => "deleted".to_string(),
+        Change::Deleted => match &plan.moved_to {
+            Some(to) => format!("deleted: git sees it renamed to {to}"),
+            None => "deleted".to_string(),
+        },
         Change::Modified => "modified".to_string(),
         Change::Renamed => format!(
             "renamed from {}",

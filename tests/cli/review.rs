@@ -156,10 +156,17 @@ fn renames_and_manifest_changes_are_reviewed() {
         plans,
         [
             ("plans/payments/v1.4/plan.md", "modified", true),
+            ("plans/payments/v1.5/plan.md", "deleted", true),
             ("plans/payments/v1.6/plan.md", "renamed", true),
         ]
     );
-    assert_eq!(json["plans"][1]["renamed_from"], V15);
+    assert_eq!(json["plans"][1]["moved_to"], "plans/payments/v1.6/plan.md");
+    assert_eq!(json["plans"][2]["renamed_from"], V15);
+    assert_eq!(
+        json["plans"][2]["diff"]["old"],
+        format!("payments/v1.5@{base} ({})", &base[..10])
+    );
+
     assert_eq!(json["plans"][0]["findings"][0]["rule"], "uncovered-item");
     assert_eq!(
         json["plans"][0]["diff"]["manifest"]["added"][0]["id"],
@@ -207,4 +214,27 @@ fn unknown_revisions_exit_2_and_review_never_writes() {
     repo.run(&["review"]).code(2).stderr_has("--base");
     repo.run(&["review", "--base", &base]);
     assert!(repo.snapshot() == before);
+}
+
+#[test]
+fn a_published_plan_replaced_by_a_new_one_is_two_changes() {
+    let (repo, _) = base_repo();
+    repo.set_status_tested(V15, "published");
+    let published = repo.commit("publish v1.5");
+    // git sees v1.5's plan renamed to v1.9: v1.5 was deleted, v1.9 is new.
+    let text = repo.read(V15).replace("v1.5", "v1.9");
+    let manifest_text = repo
+        .read("plans/payments/v1.5/manifest.toml")
+        .replace("v1.5", "v1.9");
+    repo.remove("plans/payments/v1.5");
+    repo.write("plans/payments/v1.9/plan.md", text);
+    repo.write("plans/payments/v1.9/manifest.toml", manifest_text);
+    repo.commit("replace v1.5 by v1.9");
+    let run = repo.run(&["review", "--base", &published]);
+    run.code(1)
+        .stdout_has("plans/payments/v1.5/plan.md (deleted: git sees it renamed to plans/payments/v1.9/plan.md")
+        .stdout_has("error[published-changed]: this plan was published and must not be deleted")
+        .stdout_has("plans/payments/v1.9/plan.md (renamed from plans/payments/v1.5/plan.md")
+        .stdout_has("warning[status-skipped]: a new plan went straight to published, without being approved")
+        .stdout_has("reviewed 2 plans: 1 error, 1 warning");
 }
