@@ -136,7 +136,10 @@ impl Corpus {
                         "{manifest_path} is missing: the plan has no manifest to be checked against"
                     ),
                 )
-                .with_help("create it listing what the release deploys (`backout new` writes one)"),
+                .with_help(
+                    "create it with `team`, `release` and one [[items]] table per thing the release deploys (docs/format.md)",
+                ),
+
             ),
         };
         let mut findings = check::check(id, &file, &plan, manifest, &context);

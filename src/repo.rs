@@ -164,9 +164,21 @@ impl<'r> TreeFiles<'r> {
         })
     }
 
-    /// The commit a tag or other object finally points at, and its tree.
-    pub fn peel(&self, target: git2::Oid) -> Result<(git2::Oid, git2::Oid), git2::Error> {
-        let commit = self.repo.find_object(target, None)?.peel_to_commit()?;
+    /// The commit a tag or other object finally points at, and its tree; the error is the
+    /// end of a sentence about the tag.
+    pub fn peel(&self, target: git2::Oid) -> Result<(git2::Oid, git2::Oid), String> {
+        let object = self.repo.find_object(target, None).map_err(|_| {
+            "the tag points at an object this clone does not have; fetch it (`git fetch --tags`), or delete the tag".to_string()
+        })?;
+        let commit = object.peel_to_commit().map_err(|_| {
+            let kind = object
+                .peel(git2::ObjectType::Any)
+                .ok()
+                .and_then(|o| o.kind())
+                .or(object.kind())
+                .map_or("object", |kind| kind.str());
+            format!("the tag points at a {kind}, not a commit; a release tag must tag the released commit")
+        })?;
         Ok((commit.id(), commit.tree_id()))
     }
 

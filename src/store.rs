@@ -56,12 +56,7 @@ pub fn read_text(root: &Path, path: &Path) -> Result<Option<String>, ReadProblem
     let metadata = match fs::symlink_metadata(path) {
         Ok(metadata) => metadata,
         Err(error) if error.kind() == io::ErrorKind::NotFound => return Ok(None),
-        Err(error) => {
-            return Err(ReadProblem::new(
-                format!("cannot be read: {error}"),
-                "check its permissions",
-            ));
-        }
+        Err(error) => return Err(unreadable(&error)),
     };
     if metadata.file_type().is_symlink() && !stays_inside(root, path) {
         return Err(ReadProblem::new(
@@ -77,16 +72,9 @@ pub fn read_text(root: &Path, path: &Path) -> Result<Option<String>, ReadProblem
                 "point it at an existing file or remove it",
             ));
         }
-        Err(error) => {
-            return Err(ReadProblem::new(
-                format!("cannot be read: {error}"),
-                "check its permissions",
-            ));
-        }
+        Err(error) => return Err(unreadable(&error)),
     };
-    let metadata = file.metadata().map_err(|error| {
-        ReadProblem::new(format!("cannot be read: {error}"), "check its permissions")
-    })?;
+    let metadata = file.metadata().map_err(|error| unreadable(&error))?;
     if metadata.is_dir() {
         return Err(ReadProblem::new(
             "is a directory, not a file",
@@ -99,13 +87,20 @@ pub fn read_text(root: &Path, path: &Path) -> Result<Option<String>, ReadProblem
     let mut bytes = Vec::with_capacity(metadata.len() as usize);
     file.take(MAX_FILE_BYTES + 1)
         .read_to_end(&mut bytes)
-        .map_err(|error| {
-            ReadProblem::new(format!("cannot be read: {error}"), "check its permissions")
-        })?;
+        .map_err(|error| unreadable(&error))?;
     if bytes.len() as u64 > MAX_FILE_BYTES {
         return Err(too_big(bytes.len() as u64));
     }
     decode(bytes).map(Some)
+}
+
+/// Why the operating system would not let backout read a file, and what to do.
+fn unreadable(error: &io::Error) -> ReadProblem {
+    let help = match error.kind() {
+        io::ErrorKind::PermissionDenied => "give the user running backout read access",
+        _ => "make it a readable regular file (not a symlink loop, a socket or a device)",
+    };
+    ReadProblem::new(format!("cannot be read: {error}"), help)
 }
 
 fn too_big(len: u64) -> ReadProblem {
@@ -125,9 +120,14 @@ pub fn decode(bytes: Vec<u8>) -> Result<String, ReadProblem> {
         let valid = error.utf8_error().valid_up_to();
         let bytes = error.as_bytes();
         let line = bytes[..valid].iter().filter(|b| **b == b'\n').count() + 1;
+        let line_start = bytes[..valid]
+            .iter()
+            .rposition(|b| *b == b'\n')
+            .map_or(0, |i| i + 1);
+        let column = valid - line_start + 1;
         ReadProblem {
             line,
-            message: format!("is not valid UTF-8 (byte {} on line {line})", valid + 1),
+            message: format!("is not valid UTF-8 (line {line}, byte {column} of the line)"),
             help: "save the file as UTF-8".into(),
         }
     })

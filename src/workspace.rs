@@ -277,7 +277,7 @@ fn list_dir(
             problems.push(unreadable_finding(
                 &format!("{display}/{}", name.to_string_lossy()),
                 Rule::InvalidPlan,
-                "directory name is not valid UTF-8; rename it to letters, digits, `.`, `_` and `-`",
+                format!("the name of a directory in {display}/ is not valid UTF-8; rename it to letters, digits, `.`, `_` and `-`"),
             ));
             continue;
         };
@@ -287,7 +287,7 @@ fn list_dir(
                 problems.push(unreadable_finding(
                     &format!("{display}/{name}"),
                     Rule::InvalidPlan,
-                    "is a symlink to a directory outside the repository, which backout does not follow; replace it with a real directory",
+                    format!("{display}/{name} is a symlink to a directory outside the repository, which backout does not follow; replace it with a real directory"),
                 ));
                 continue;
             }

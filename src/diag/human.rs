@@ -103,7 +103,13 @@ fn layout(finding: &Finding) -> (String, usize, usize) {
     let start = finding.column.saturating_sub(snippet.first_column);
     let end = finding.end_column.saturating_sub(snippet.first_column);
     for (i, c) in snippet.text.chars().enumerate() {
-        let width = if c == '\t' { 4 } else { 1 };
+        // Carets line up under what the terminal shows: tabs as 4, CJK and emoji as 2.
+        let width = match c {
+            '\t' => 4,
+            c if c.is_control() => 1,
+            c => unicode_width::UnicodeWidthChar::width(c).unwrap_or(0),
+        };
+
         if i < start {
             caret_at += width;
         } else if i < end {
@@ -130,6 +136,20 @@ fn layout(finding: &Finding) -> (String, usize, usize) {
 mod tests {
     use super::*;
     use crate::diag::{Rule, SourceFile};
+
+    #[test]
+    fn carets_line_up_under_wide_characters() {
+        let file = SourceFile::new("p.md", "日本語 🎉 é TODO\n");
+        let at = file.text().find("TODO").unwrap_or_default();
+        let finding = file.finding(Rule::Placeholder, at..at + 4, "m");
+        let text = render_human(&[finding], &HumanStyle::plain());
+        let lines: Vec<&str> = text.lines().collect();
+        let source = lines[3].split_once("| ").map_or("", |(_, s)| s);
+        let caret = lines[4].split_once("| ").map_or("", |(_, s)| s);
+        let offset = caret.find('^').unwrap_or_default();
+        // "日本語 🎉 é " is 6 + 1 + 2 + 1 + 1 + 1 = 12 columns wide.
+        assert_eq!(offset, 12, "{source}\n{caret}");
+    }
 
     #[test]
     fn renders_a_compiler_style_diagnostic() {

@@ -8,19 +8,19 @@ const SCHEMA: &str = "https://json.schemastore.org/sarif-2.1.0.json";
 const INFORMATION_URI: &str = "https://github.com/backout-dev/backout";
 
 #[derive(Serialize)]
-struct Log<'a> {
+struct Log {
     #[serde(rename = "$schema")]
     schema: &'static str,
     version: &'static str,
-    runs: [Run<'a>; 1],
+    runs: [Run; 1],
 }
 
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
-struct Run<'a> {
+struct Run {
     tool: Tool,
     column_kind: &'static str,
-    results: Vec<SarifResult<'a>>,
+    results: Vec<SarifResult>,
 }
 
 #[derive(Serialize)]
@@ -58,31 +58,31 @@ struct Text {
 
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
-struct SarifResult<'a> {
+struct SarifResult {
     rule_id: &'static str,
     rule_index: usize,
     level: &'static str,
     message: Text,
-    locations: [Location<'a>; 1],
+    locations: [Location; 1],
 }
 
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
-struct Location<'a> {
-    physical_location: PhysicalLocation<'a>,
+struct Location {
+    physical_location: PhysicalLocation,
 }
 
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
-struct PhysicalLocation<'a> {
-    artifact_location: ArtifactLocation<'a>,
+struct PhysicalLocation {
+    artifact_location: ArtifactLocation,
     region: Region,
 }
 
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
-struct ArtifactLocation<'a> {
-    uri: &'a str,
+struct ArtifactLocation {
+    uri: String,
     uri_base_id: &'static str,
 }
 
@@ -92,6 +92,21 @@ struct Region {
     start_line: usize,
     start_column: usize,
     end_column: usize,
+}
+
+/// A repository-relative path as a URI reference: RFC 3986 path characters stay, the rest
+/// (spaces, `%`, `#`, `?`, non-ASCII) is percent-encoded byte by byte.
+fn uri(path: &str) -> String {
+    let mut out = String::with_capacity(path.len());
+    for byte in path.bytes() {
+        let keep = byte.is_ascii_alphanumeric() || b"-._~/!$&'()*+,;=:@".contains(&byte);
+        if keep {
+            out.push(byte as char);
+        } else {
+            out.push_str(&format!("%{byte:02X}"));
+        }
+    }
+    out
 }
 
 fn level(severity: Severity) -> &'static str {
@@ -131,7 +146,7 @@ pub fn render_sarif(findings: &[Finding], rules: &[Rule]) -> String {
             locations: [Location {
                 physical_location: PhysicalLocation {
                     artifact_location: ArtifactLocation {
-                        uri: &finding.file,
+                        uri: uri(&finding.file),
                         uri_base_id: "%SRCROOT%",
                     },
                     region: Region {
@@ -162,4 +177,18 @@ pub fn render_sarif(findings: &[Finding], rules: &[Rule]) -> String {
     let mut text = serde_json::to_string_pretty(&log).unwrap_or_default();
     text.push('\n');
     text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::uri;
+
+    #[test]
+    fn paths_become_uri_references() {
+        assert_eq!(uri("plans/p/v1.5/plan.md"), "plans/p/v1.5/plan.md");
+        assert_eq!(
+            uri("my plans/ü/v#1%/plan.md"),
+            "my%20plans/%C3%BC/v%231%25/plan.md"
+        );
+    }
 }

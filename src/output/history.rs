@@ -305,7 +305,33 @@ fn review_markdown(review: &commands::review::Review) -> String {
 
 /// Text for one line of Markdown: no line breaks, no raw HTML.
 fn markdown_inline(text: &str) -> String {
-    text.replace('\n', " ")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
+    // Inside `code` GitHub shows entities literally, and markup is inert anyway.
+    let mut out = String::with_capacity(text.len());
+    let mut in_code = false;
+    for c in text.chars() {
+        match c {
+            '`' => {
+                in_code = !in_code;
+                out.push(c);
+            }
+            '\n' | '\r' => out.push(' '),
+            '<' if !in_code => out.push_str("&lt;"),
+            '>' if !in_code => out.push_str("&gt;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::markdown_inline;
+
+    #[test]
+    fn escapes_markup_outside_code_only() {
+        assert_eq!(
+            markdown_inline("<b> and `on = <date>`\nnext"),
+            "&lt;b&gt; and `on = <date>` next"
+        );
+    }
 }

@@ -166,8 +166,8 @@ fn release_tags_need_a_default_team() {
     repo.commit("two teams");
     repo.tag("v1.0", false);
     repo.run(&["tags"])
-        .code(1)
-        .stdout_has("set `default_team` in backout.toml");
+        .code(2)
+        .stderr_has("there are several teams (checkout, payments) and no `default_team`");
 }
 
 #[test]
@@ -177,4 +177,20 @@ fn tags_never_write() {
     repo.run(&["tags"]);
     repo.run(&["tags", "--at", "head", "--format", "json"]);
     assert!(repo.snapshot() == before);
+}
+
+#[test]
+fn a_tag_on_a_tree_is_invalid() {
+    let repo = tagged_repo();
+    let tree = repo
+        .git
+        .head()
+        .and_then(|h| h.peel(git2::ObjectType::Tree))
+        .unwrap_or_else(|e| panic!("{e}"));
+    repo.git
+        .tag_lightweight("v1.9", &tree, false)
+        .unwrap_or_else(|e| panic!("{e}"));
+    repo.run(&["tags"]).code(1).stdout_has(
+        "v1.9  plans/payments/v1.9/plan.md  invalid  the tag points at a tree, not a commit",
+    );
 }
