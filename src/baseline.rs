@@ -572,12 +572,14 @@ Errors.
     fn fork_handles_inline_and_dotted_baseline_tables() {
         let provenance = Provenance {
             from: &from(),
-            commit: Some("abc"),
+            commit: Some(SHA),
         };
         let inline = "+++\nteam = \"payments\"\nrelease = \"v1.4\"\nstatus = \"draft\"\nbaseline = { from = \"payments/v1.3\" }\n+++\n";
         let text = fork(inline, &id(), Some(provenance)).unwrap_or_default();
         assert!(
-            text.contains("baseline = { from = \"payments/v1.4\", commit = \"abc\" }\n"),
+            text.contains(&format!(
+                "baseline = {{ from = \"payments/v1.4\", commit = \"{SHA}\" }}\n"
+            )),
             "{text}"
         );
         let dotted = "+++\nteam = \"payments\"\nrelease = \"v1.4\"\nstatus = \"draft\"\nwindow = \"1h\"\nduration = \"1h\"\nbaseline.from = \"payments/v1.3\"\ntested.result = \"pass\"\n+++\n";
@@ -589,7 +591,7 @@ Errors.
             baseline.from.map(|f| f.value).as_deref(),
             Some("payments/v1.4")
         );
-        assert_eq!(baseline.commit.map(|f| f.value).as_deref(), Some("abc"));
+        assert_eq!(baseline.commit.map(|f| f.value).as_deref(), Some(SHA));
         assert!(plan.front.tested.is_none());
     }
 

@@ -129,14 +129,16 @@ fn check_sections(file: &SourceFile<'_>, plan: &Plan, findings: &mut Vec<Finding
                     )),
                 );
             }
-            Some(section) if !section.answered => findings.push(
-                file.finding(
-                    Rule::UnansweredSection,
-                    section.heading.clone(),
-                    format!("section `## {title}` is unanswered"),
-                )
-                .with_help(format!("answer: {question}")),
-            ),
+            // A title used twice is answered when any of its sections is.
+            Some(section) if !body.sections.iter().any(|s| s.is(title) && s.answered) => findings
+                .push(
+                    file.finding(
+                        Rule::UnansweredSection,
+                        section.heading.clone(),
+                        format!("section `## {title}` is unanswered"),
+                    )
+                    .with_help(format!("answer: {question}")),
+                ),
             Some(_) => {}
         }
     }

@@ -139,6 +139,10 @@ impl<'t, 'i> Table<'t, 'i> {
                 describe(value.get_ref())
             ),
         )
+        .help(match want {
+            "a string" => format!("put the value in quotes: {key} = \"...\""),
+            _ => format!("write {want} there (docs/format.md lists every key)"),
+        })
     }
 
     /// Reports a missing required key at the table's start.
@@ -353,7 +357,10 @@ mod tests {
         assert_eq!(
             messages,
             [
-                ("`name` must be a string, not the integer 3", None),
+                (
+                    "`name` must be a string, not the integer 3",
+                    Some("put the value in quotes: name = \"...\"")
+                ),
                 (
                     "unknown key `extra` in [tags]",
                     Some("known keys here: `glob`")

@@ -3,7 +3,7 @@
 
 use std::ops::Range;
 
-use pulldown_cmark::{Event, HeadingLevel, Options, Parser, Tag, TagEnd};
+use pulldown_cmark::{Event, HeadingLevel, LinkType, Options, Parser, Tag, TagEnd};
 
 /// The Markdown dialect of plans: CommonMark with GFM tables, task lists, strikethrough
 /// and footnotes.
@@ -122,6 +122,7 @@ struct Walk {
     blocks: Vec<u32>,
     next_block: u32,
     heading: Option<Heading>,
+    in_autolink: bool,
 }
 
 struct Heading {
@@ -184,16 +185,27 @@ impl Walk {
             ) => {
                 self.blocks.pop();
             }
-            Event::Start(Tag::Link { dest_url, .. }) if !dest_url.trim().is_empty() => {
-                self.says_how();
+            Event::Start(Tag::Link {
+                dest_url,
+                link_type,
+                ..
+            }) => {
+                if !dest_url.trim().is_empty() {
+                    self.says_how();
+                }
+                // An autolink's text is its address: link targets are not searched.
+                if matches!(link_type, LinkType::Autolink | LinkType::Email) {
+                    self.in_autolink = true;
+                }
             }
+            Event::End(TagEnd::Link) => self.in_autolink = false,
             Event::Code(code) => {
                 if !code.trim().is_empty() {
                     self.says_how();
                 }
                 self.text(event, range);
             }
-            Event::Text(_) => self.text(event, range),
+            Event::Text(_) if !self.in_autolink => self.text(event, range),
             _ => {}
         }
     }
@@ -381,6 +393,10 @@ Tried on staging.
         assert!(covered("kubectl"));
         assert!(!covered("example.com"));
         assert!(!covered("when?"));
+        let text = "See <https://wiki.example.com/old-api> and [old-api](https://x).\n";
+        let body = parse_body(text, 0);
+        let found: Vec<&str> = body.windows().into_iter().map(|w| &text[w]).collect();
+        assert_eq!(found, ["See ", " and ", "old-api", "."]);
     }
 
     #[test]

@@ -107,6 +107,17 @@ impl Spec {
     }
 }
 
+impl Spec {
+    /// Parses a plan named on the command line; the error says what is wrong and the fix.
+    pub fn from_arg(text: &str) -> Result<Spec, crate::error::Error> {
+        Spec::parse(text).map_err(|problem| {
+            crate::error::Error::msg(format!(
+                "`{text}` is not a plan name: {problem}; name a plan RELEASE or TEAM/RELEASE, with letters, digits, `.`, `_` and `-`"
+            ))
+        })
+    }
+}
+
 impl fmt::Display for Spec {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match &self.team {

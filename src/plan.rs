@@ -256,8 +256,23 @@ fn read_fields(
     }
 
     if let Some(refers) = root.strings("refers", problems) {
+        for refer in &refers {
+            if !crate::manifest::is_valid_id(refer.value) {
+                problems.push(
+                    Problem::new(
+                        refer.span.clone(),
+                        format!(
+                            "`refers` holds \"{}\", which is not an item id",
+                            refer.value
+                        ),
+                    )
+                    .help("list item ids as manifests write them, such as \"ledger-worker\""),
+                );
+            }
+        }
         front.refers = refers.into_iter().map(owned).collect();
     }
+
     for (key, slot) in [
         ("window", &mut front.window),
         ("duration", &mut front.duration),
@@ -265,12 +280,47 @@ fn read_fields(
         *slot = read_duration(root, key, placeholders, problems);
     }
     if let Some(mut table) = root.table("baseline", problems) {
+        let from = table.string("from", problems);
+        if let Some(from) = &from {
+            let is_plan =
+                crate::names::Spec::parse(from.value).is_ok_and(|spec| spec.team.is_some());
+            if !is_plan {
+                problems.push(
+                    Problem::new(
+                        from.span.clone(),
+                        format!(
+                            "`from` in [baseline] is \"{}\", not a TEAM/RELEASE",
+                            from.value
+                        ),
+                    )
+                    .help("name the plan this one was forked from, such as \"payments/v1.4\""),
+                );
+            }
+        }
+        let commit = table.string("commit", problems);
+        if let Some(commit) = &commit {
+            if !is_commit_id(commit.value) {
+                problems.push(
+                    Problem::new(
+                        commit.span.clone(),
+                        format!(
+                            "`commit` in [baseline] is \"{}\", not a full commit id",
+                            commit.value
+                        ),
+                    )
+                    .help(
+                        "write the 40 (or 64) hex digits of the commit, as `backout baseline` does",
+                    ),
+                );
+            }
+        }
         front.baseline = Some(Baseline {
-            from: table.string("from", problems).map(owned),
-            commit: table.string("commit", problems).map(owned),
+            from: from.map(owned),
+            commit: commit.map(owned),
         });
         table.finish(problems);
     }
+
     if let Some(mut table) = root.table("tested", problems) {
         let on = table.datetime("on", problems);
         let passed = match table.string("result", problems) {
@@ -308,6 +358,11 @@ fn read_fields(
     }
 }
 
+/// Whether `text` is a full SHA-1 or SHA-256 commit id.
+pub fn is_commit_id(text: &str) -> bool {
+    matches!(text.len(), 40 | 64) && text.bytes().all(|b| b.is_ascii_hexdigit())
+}
+
 fn read_duration(
     root: &mut Table<'_, '_>,
     key: &'static str,
@@ -326,10 +381,21 @@ fn read_duration(
         return None;
     }
     match Duration::parse(trimmed) {
+        Some(duration) if key == "window" && duration.seconds() == 0 => {
+            problems.push(
+                Problem::new(
+                    value.span,
+                    "`window` is 0: no rollback would ever be possible",
+                )
+                .help("write how long after deployment a rollback is still possible, like \"72h\""),
+            );
+            None
+        }
         Some(duration) => Some(At {
             value: duration,
             span: value.span,
         }),
+
         None => {
             problems.push(
                 Problem::new(
@@ -405,7 +471,7 @@ mod tests {
         PlanId::new("payments", "v1.5")
     }
 
-    const GOOD: &str = "+++\nteam = \"payments\"\nrelease = \"v1.5\"\nstatus = \"approved\"\nwindow = \"72h\"\nduration = \"1h30m\"\nrefers = [\"ledger\"]\n[baseline]\nfrom = \"payments/v1.4\"\ncommit = \"abc\"\n[tested]\non = 2026-11-20\nresult = \"pass\"\n+++\n\n## Criteria\nx\n";
+    const GOOD: &str = "+++\nteam = \"payments\"\nrelease = \"v1.5\"\nstatus = \"approved\"\nwindow = \"72h\"\nduration = \"1h30m\"\nrefers = [\"ledger\"]\n[baseline]\nfrom = \"payments/v1.4\"\ncommit = \"0123456789abcdef0123456789abcdef01234567\"\n[tested]\non = 2026-11-20\nresult = \"pass\"\n+++\n\n## Criteria\nx\n";
 
     #[test]
     fn reads_front_matter() {
@@ -455,6 +521,22 @@ mod tests {
                 "`status` cannot be \"final\"",
                 "`window` \"soon\" is not a duration",
                 "unknown key `owner`",
+            ]
+        );
+    }
+
+    #[test]
+    fn validates_provenance_refers_and_window() {
+        let text = "+++\nteam = \"payments\"\nrelease = \"v1.5\"\nstatus = \"draft\"\nwindow = \"0m\"\nduration = \"1h\"\nrefers = [\"ok-id\", \"a|b\"]\n[baseline]\nfrom = \"v1.4\"\ncommit = \"xyz\"\n+++\n";
+        let plan = Plan::parse(text, &id());
+        let messages: Vec<_> = plan.problems.iter().map(|p| p.message.as_str()).collect();
+        assert_eq!(
+            messages,
+            [
+                "`refers` holds \"a|b\", which is not an item id",
+                "`window` is 0: no rollback would ever be possible",
+                "`from` in [baseline] is \"v1.4\", not a TEAM/RELEASE",
+                "`commit` in [baseline] is \"xyz\", not a full commit id",
             ]
         );
     }

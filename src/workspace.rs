@@ -127,8 +127,7 @@ impl Workspace {
 
     /// Parses and resolves a spec typed on the command line.
     pub fn resolve_text(&self, text: &str, catalog: &Catalog) -> Result<PlanId> {
-        let spec = Spec::parse(text)
-            .map_err(|problem| Error::msg(format!("`{text}` is not a plan name: {problem}")))?;
+        let spec = Spec::from_arg(text)?;
         self.resolve(&spec, catalog)
     }
 

@@ -84,7 +84,7 @@ impl Forked {
 }
 
 pub fn run(workspace: &Workspace, options: &Options<'_>) -> Result<Forked> {
-    let from = options.from.map(parse_spec).transpose()?;
+    let from = options.from.map(Spec::from_arg).transpose()?;
     let catalog = workspace.catalog()?;
     let (target, inferred_target) = match options.target {
         Some(text) => (workspace.resolve_text(text, &catalog)?, false),
@@ -200,11 +200,6 @@ fn located(path: &str, text: &str, problem: &Problem) -> Error {
     );
     finding.help = problem.help.clone();
     Error::from(finding)
-}
-
-fn parse_spec(text: &str) -> Result<Spec> {
-    Spec::parse(text)
-        .map_err(|problem| Error::msg(format!("`{text}` is not a plan name: {problem}")))
 }
 
 /// The newest release (version order) of the default team that has a manifest.

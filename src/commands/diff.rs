@@ -34,7 +34,7 @@ pub struct Compared {
 /// Compares the plan `spec` (default: the newest plan of the default team) with
 /// `against`, else its baseline source, else its previous release.
 pub fn run(workspace: &Workspace, spec: Option<&str>, against: Option<&str>) -> Result<Compared> {
-    let against = against.map(parse_spec).transpose()?;
+    let against = against.map(Spec::from_arg).transpose()?;
     let catalog = workspace.catalog()?;
     let plan = match spec {
         Some(text) => workspace.resolve_text(text, &catalog)?,
@@ -70,11 +70,6 @@ pub fn run(workspace: &Workspace, spec: Option<&str>, against: Option<&str>) -> 
         basis,
         diff,
     })
-}
-
-fn parse_spec(text: &str) -> Result<Spec> {
-    Spec::parse(text)
-        .map_err(|problem| Error::msg(format!("`{text}` is not a plan name: {problem}")))
 }
 
 /// The newest release (version order) of the default team that has a plan.

@@ -3,11 +3,11 @@
 use std::path::Path;
 use std::process::ExitCode;
 
+use backout::Result;
 use backout::commands;
 use backout::names::Spec;
 use backout::repo::Repo;
 use backout::workspace::Workspace;
-use backout::{Error, Result};
 
 use crate::cli::{InitArgs, NewArgs};
 
@@ -24,8 +24,7 @@ pub fn init(out: &Output, dir: &Path, args: &InitArgs) -> Result<ExitCode> {
 }
 
 pub fn new(out: &Output, dir: &Path, args: &NewArgs) -> Result<ExitCode> {
-    let spec = Spec::parse(&args.spec)
-        .map_err(|problem| Error::msg(format!("`{}` is not a plan name: {problem}", args.spec)))?;
+    let spec = Spec::from_arg(&args.spec)?;
     let workspace = Workspace::open(dir)?;
     let created = commands::new::run(&workspace, &spec, args.force)?;
     for file in &created.files {
