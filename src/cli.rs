@@ -18,9 +18,10 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
     max_term_width = 100
 )]
 pub struct Cli {
-    /// Run as if backout was started in DIR.
-    #[arg(short = 'C', value_name = "DIR", global = true)]
-    pub dir: Option<PathBuf>,
+    /// Run as if backout was started in DIR. Like git: given again, each DIR is taken
+    /// relative to the one before; an empty DIR changes nothing.
+    #[arg(short = 'C', value_name = "DIR", action = clap::ArgAction::Append, value_parser = clap::value_parser!(std::ffi::OsString))]
+    pub dir: Vec<std::ffi::OsString>,
 
     /// When to use colour (NO_COLOR is respected with `auto`).
     #[arg(long, value_enum, default_value_t = ColorWhen::Auto, global = true, value_name = "WHEN")]

@@ -64,10 +64,12 @@ fn run(cli: &Cli) -> Result<ExitCode, Error> {
 fn start_dir(cli: &Cli) -> Result<PathBuf, Error> {
     let current =
         std::env::current_dir().map_err(|e| Error::io("read", "the current directory", e))?;
-    let dir = match &cli.dir {
-        Some(dir) => current.join(dir),
-        None => current,
-    };
+    let dir = cli
+        .dir
+        .iter()
+        .filter(|dir| !dir.is_empty())
+        .fold(current, |dir, next| dir.join(next));
+
     if !dir.is_dir() {
         return Err(Error::msg(format!(
             "-C {}: no such directory; pass an existing directory",

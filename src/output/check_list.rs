@@ -107,5 +107,10 @@ pub fn list(out: &Output, dir: &Path, args: &ListArgs) -> Result<ExitCode> {
             out.print(&render_table(&header, &table))?;
         }
     }
-    Ok(ExitCode::SUCCESS)
+    // Like every command, `list` exits 1 when it found errors (in any plan).
+    Ok(if rows.iter().any(|row| row.errors > 0) {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
 }

@@ -506,9 +506,12 @@ fn dash_c_runs_elsewhere() {
     let repo = payments_repo();
     let elsewhere = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
     let dir = repo.path().display().to_string();
-    repo.run_in(elsewhere.path(), &["-C", &dir, "check"])
-        .code(0)
-        .stdout_has("checked 2 plans");
+    repo.run_in(
+        elsewhere.path(),
+        &["-C", "", "-C", &dir, "-C", "plans", "check"],
+    )
+    .code(0)
+    .stdout_has("checked 2 plans");
 }
 
 #[test]

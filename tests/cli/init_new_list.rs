@@ -135,7 +135,8 @@ fn list_shows_one_row_per_plan() {
     add_release(&repo, "checkout", "v2.0", &[]);
     repo.write("plans/checkout/v2.0/plan.md", "broken");
     let run = repo.run(&["list"]);
-    run.code(0);
+    run.code(1);
+
     assert_eq!(
         run.stdout,
         "TEAM      RELEASE  STATUS   BASELINE  ITEMS  ERRORS  WARNINGS
