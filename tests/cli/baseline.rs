@@ -66,9 +66,9 @@ fn from_the_same_team_keeps_the_body_and_records_provenance() {
         "+++\nteam = \"payments\"\nrelease = \"v1.5\"\nstatus = \"draft\"\nwindow = \"72h\"\nduration = \"45m\"\n\n[baseline]\nfrom = \"payments/v1.4\"\ncommit = \"{head}\"\n+++\n"
     )));
     assert_eq!(head.len(), 40);
-    // `list` shows the provenance.
+    // `list` shows the provenance (and exits 1: the fork still has errors to fix).
     repo.run(&["list", "--format", "json"])
-        .code(0)
+        .code(1)
         .stdout_has("\"baseline\": \"payments/v1.4\"");
 }
 

@@ -421,7 +421,13 @@ fn out_is_resolved_from_the_current_directory() {
         .code(0)
         .stdout_has("wrote www/plans/payments/v1.5.html");
     // -C counts as the current directory.
-    publish(&repo, &["-C", "docs", "v1.5", "--out", "c"]).code(0);
+    repo.run_in_env(
+        repo.path(),
+        &[("SOURCE_DATE_EPOCH", EPOCH)],
+        &["-C", "docs", "publish", "v1.5", "--out", "c"],
+    )
+    .code(0);
+
     assert!(repo.exists("docs/c/index.html"));
     // An absolute --out outside the repository is shown as it is.
     let outside = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
