@@ -708,7 +708,12 @@ fn hostile_markdown_is_inert_on_the_page() {
 
 /// Debian's chromium: /usr/bin/chromium, or `chromium` on PATH.
 fn chromium() -> Option<PathBuf> {
+    // BACKOUT_CHROMIUM names another Chromium or Chrome binary (as GitHub's setup-chrome gives).
+    if let Some(path) = std::env::var_os("BACKOUT_CHROMIUM").map(PathBuf::from) {
+        return path.is_file().then_some(path);
+    }
     let fixed = PathBuf::from("/usr/bin/chromium");
+
     if fixed.is_file() {
         return Some(fixed);
     }
