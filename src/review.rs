@@ -11,65 +11,109 @@ pub struct Version<'a> {
     pub plan: &'a Plan,
 }
 
-/// `published-changed` and `status-skipped` for a plan that differs between base and head.
-/// `base` is `None` for a new plan, `head` is `None` for a deleted one.
-pub fn rules(base: Option<&Version<'_>>, head: Option<&Version<'_>>) -> Vec<Finding> {
+/// What changed for one plan between the base and the head revision.
+pub struct PlanChange<'a> {
+    /// The plan's own base version; `None` when it is new here.
+    pub base: Option<Version<'a>>,
+    /// The head version; `None` when it was deleted.
+    pub head: Option<Version<'a>>,
+    /// The status of the text the head version came from: the base version's, or that of
+    /// the plan git sees it renamed from.
+    pub source_status: Option<Status>,
+    /// Where the plan went, when git sees it renamed into another release.
+    pub moved_to: Option<&'a str>,
+    /// Whether plan.md itself changed (content or path).
+    pub plan_changed: bool,
+    /// The manifest's path, when manifest.toml changed.
+    pub manifest_changed: Option<&'a str>,
+}
+
+/// `published-changed` and `status-skipped` for one changed plan.
+pub fn rules(change: &PlanChange<'_>) -> Vec<Finding> {
     let mut findings = Vec::new();
-    let base_status = base.map(|b| b.plan.status());
-    if base_status == Some(Status::Published) {
-        let published = base
-            .and_then(|b| b.plan.front.published.as_ref())
-            .and_then(|p| p.commit.as_ref())
-            .map(|c| format!(" (from commit {})", short(&c.value)))
-            .unwrap_or_default();
-        let finding = match (base, head) {
-            (_, Some(head)) => {
-                let file = SourceFile::new(head.path, head.text);
-                let span = head
-                    .plan
-                    .front
-                    .status
-                    .as_ref()
-                    .map_or(0..0, |s| s.span.clone());
-                file.finding(
-                    Rule::PublishedChanged,
-                    span,
-                    format!("this plan was published{published} and must not change"),
-                )
-            }
-            (Some(base), None) => unreadable_finding(
-                base.path,
-                Rule::PublishedChanged,
-                format!("this plan was published{published} and must not be deleted"),
-            ),
-            (None, None) => return findings,
-        };
+    if let Some(finding) = published_changed(change) {
         findings.push(finding.with_help(
             "revert the change; to change what production support follows, fork a new plan with `backout baseline` and publish it",
         ));
     }
-    if let Some(head) = head {
-        let skipped = head.plan.status() == Status::Published
-            && matches!(base_status, None | Some(Status::Draft));
-        if skipped {
-            let file = SourceFile::new(head.path, head.text);
-            let span = head
-                .plan
-                .front
-                .status
-                .as_ref()
-                .map_or(0..0, |s| s.span.clone());
-            let message = if base_status.is_some() {
-                "the plan went from draft to published in one change, without being approved"
-            } else {
-                "a new plan went straight to published, without being approved"
-            };
-            findings.push(file.finding(Rule::StatusSkipped, span, message).with_help(
-                "set `status = \"approved\"` in one pull request, and publish in a later one",
-            ));
-        }
+    if let Some(finding) = status_skipped(change) {
+        findings.push(finding.with_help(
+            "set `status = \"approved\"` in one pull request, and publish in a later one",
+        ));
     }
     findings
+}
+
+fn status_span(version: &Version<'_>) -> std::ops::Range<usize> {
+    version
+        .plan
+        .front
+        .status
+        .as_ref()
+        .map_or(0..0, |s| s.span.clone())
+}
+
+fn published_changed(change: &PlanChange<'_>) -> Option<Finding> {
+    let base = change.base.as_ref()?;
+    if base.plan.status() != Status::Published {
+        return None;
+    }
+    let published = base
+        .plan
+        .front
+        .published
+        .as_ref()
+        .and_then(|p| p.commit.as_ref())
+        .map(|c| format!(" (from commit {})", short(&c.value)))
+        .unwrap_or_default();
+    if change.plan_changed {
+        return Some(match (&change.head, change.moved_to) {
+            (Some(head), _) => SourceFile::new(head.path, head.text).finding(
+                Rule::PublishedChanged,
+                status_span(head),
+                format!("this plan was published{published} and must not change"),
+            ),
+            (None, Some(to)) => unreadable_finding(
+                base.path,
+                Rule::PublishedChanged,
+                format!(
+                    "this plan was published{published} and must not move (git sees it renamed to {to})"
+                ),
+            ),
+            (None, None) => unreadable_finding(
+                base.path,
+                Rule::PublishedChanged,
+                format!("this plan was published{published} and must not be deleted"),
+            ),
+        });
+    }
+    let manifest = change.manifest_changed?;
+    Some(unreadable_finding(
+        manifest,
+        Rule::PublishedChanged,
+        format!(
+            "the manifest of a plan published{published} must not change: its page lists the items it had"
+        ),
+    ))
+}
+
+fn status_skipped(change: &PlanChange<'_>) -> Option<Finding> {
+    let head = change.head.as_ref()?;
+    if !change.plan_changed || head.plan.status() != Status::Published {
+        return None;
+    }
+    let message = match change.source_status {
+        None => "a new plan went straight to published, without being approved",
+        Some(Status::Draft) => {
+            "the plan went from draft to published in one change, without being approved"
+        }
+        Some(_) => return None,
+    };
+    Some(SourceFile::new(head.path, head.text).finding(
+        Rule::StatusSkipped,
+        status_span(head),
+        message,
+    ))
 }
 
 fn short(commit: &str) -> &str {
@@ -109,10 +153,15 @@ mod tests {
             text,
             plan,
         });
-        rules(base.as_ref(), head.as_ref())
-            .iter()
-            .map(|f| f.rule.code())
-            .collect()
+        let change = PlanChange {
+            source_status: base.as_ref().map(|b| b.plan.status()),
+            base,
+            head,
+            moved_to: None,
+            plan_changed: true,
+            manifest_changed: None,
+        };
+        rules(&change).iter().map(|f| f.rule.code()).collect()
     }
 
     #[test]

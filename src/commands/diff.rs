@@ -160,5 +160,6 @@ fn read_manifest(workspace: &Workspace, id: &PlanId) -> Option<Manifest> {
     let text = store::read_text(workspace.root(), &workspace.path(id, MANIFEST_FILE))
         .ok()
         .flatten()?;
-    Some(Manifest::parse(&text, id))
+    // A manifest with problems is not compared: its items would show as a false delta.
+    Some(Manifest::parse(&text, id)).filter(Manifest::is_valid)
 }

@@ -20,8 +20,10 @@ use crate::workspace::{Catalog, MANIFEST_FILE, PLAN_FILE, Release, Workspace};
 #[derive(Debug)]
 pub struct ReviewedPlan {
     pub id: PlanId,
-    /// How plan.md changed (`Modified` when only the manifest did).
-    pub change: Change,
+    /// How plan.md changed; `None` when only manifest.toml did.
+    pub change: Option<Change>,
+    /// Whether the release has a plan on either side (a release can have only a manifest).
+    pub has_plan: bool,
     /// The plan's path at head (at base when deleted).
     pub path: String,
     /// The path at base, when git sees the plan as renamed.
@@ -315,6 +317,8 @@ fn review_plan(
     base_label: &str,
     head_label: &str,
 ) -> Result<ReviewedPlan> {
+    let change = touched.plan.as_ref().map(|p| p.change);
+    // Only the manifest changed: both sides of the plan are where they always were.
     let plan = touched.plan.unwrap_or_else(|| PlanFile {
         change: Change::Modified,
         base_path: Some(old.path(&id, PLAN_FILE)),
@@ -345,7 +349,7 @@ fn review_plan(
     let version = |path: &Option<String>, text: &Option<String>, parsed: &Option<Plan>| {
         Some((path.clone()?, text.clone()?, parsed.clone()?))
     };
-    let base_version = version(&plan.base_path, &base_text, &base_plan).filter(|_| plan.own_base);
+    let base_version = version(&plan.base_path, &base_text, &base_plan);
     let head_version = version(&plan.head_path, &head_text, &head_plan);
     fn as_version(v: &(String, String, Plan)) -> Version<'_> {
         Version {
@@ -354,12 +358,23 @@ fn review_plan(
             plan: &v.2,
         }
     }
-    if base_text != head_text || plan.change == Change::Renamed {
-        findings.extend(review::rules(
-            base_version.as_ref().map(as_version).as_ref(),
-            head_version.as_ref().map(as_version).as_ref(),
-        ));
-    }
+    let manifest_path = if head_text.is_some() || plan.base_path.is_none() {
+        new.path(&id, MANIFEST_FILE)
+    } else {
+        old.path(&id, MANIFEST_FILE)
+    };
+    findings.extend(review::rules(&review::PlanChange {
+        base: base_version
+            .as_ref()
+            .filter(|_| plan.own_base)
+            .map(as_version),
+        head: head_version.as_ref().map(as_version),
+        source_status: base_plan.as_ref().map(Plan::status),
+        moved_to: plan.moved_to.as_deref(),
+        plan_changed: change.is_some()
+            && (base_text != head_text || plan.change == Change::Renamed),
+        manifest_changed: touched.manifest.then_some(manifest_path.as_str()),
+    }));
     // A diff needs both sides: a new or deleted plan is shown whole by the pull request.
     let diff = match (&base_text, &head_text) {
         (Some(base_text), Some(head_text)) => {
@@ -367,7 +382,8 @@ fn review_plan(
                 .read(&old.path(&base_id, MANIFEST_FILE))
                 .ok()
                 .flatten()
-                .map(|text| Manifest::parse(&text, &base_id));
+                .map(|text| Manifest::parse(&text, &base_id))
+                .filter(Manifest::is_valid);
             let old_label = format!("{base_id}@{base_label}");
             let new_label = format!("{id}@{head_label}");
             Some(PlanDiff::new(
@@ -379,17 +395,22 @@ fn review_plan(
                 &Side {
                     label: &new_label,
                     text: head_text,
-                    manifest: corpus.manifest(&id),
+                    manifest: corpus.manifest(&id).filter(|m| m.is_valid()),
                 },
             ))
         }
         _ => None,
     };
-    let path = plan
-        .head_path
-        .clone()
-        .or(plan.base_path.clone())
-        .unwrap_or_else(|| new.path(&id, PLAN_FILE));
+    let has_plan = base_text.is_some() || head_text.is_some();
+    let path = if has_plan {
+        plan.head_path
+            .clone()
+            .filter(|_| head_text.is_some())
+            .or(plan.base_path.clone())
+            .unwrap_or_else(|| new.path(&id, PLAN_FILE))
+    } else {
+        manifest_path.clone()
+    };
     Ok(ReviewedPlan {
         path,
         renamed_from: (plan.change == Change::Renamed)
@@ -397,7 +418,8 @@ fn review_plan(
             .flatten(),
         moved_to: plan.moved_to,
         manifest_changed: touched.manifest,
-        change: plan.change,
+        has_plan,
+        change,
         diff,
         findings,
         id,

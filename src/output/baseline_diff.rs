@@ -169,9 +169,14 @@ fn baseline_summary(forked: &Forked) -> String {
     }
     text.push('\n');
     let target = &forked.target;
-    if forked.written {
+    if forked.written && forked.source.plan().is_some() {
         text.push_str(&format!(
             "next: edit {}, then `backout check {target}`; `backout diff {target}` shows what you changed\n",
+            forked.path
+        ));
+    } else if forked.written {
+        text.push_str(&format!(
+            "next: edit {}, then `backout check {target}`\n",
             forked.path
         ));
     } else {

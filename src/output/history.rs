@@ -141,6 +141,7 @@ pub fn review(out: &Output, dir: &Path, args: &ReviewArgs) -> Result<ExitCode> {
                         "team": plan.id.team,
                         "release": plan.id.release,
                         "change": plan.change,
+                        "has_plan": plan.has_plan,
                         "path": plan.path,
                         "renamed_from": plan.renamed_from,
                         "moved_to": plan.moved_to,
@@ -175,18 +176,20 @@ pub fn review(out: &Output, dir: &Path, args: &ReviewArgs) -> Result<ExitCode> {
 
 fn change_word(plan: &commands::review::ReviewedPlan) -> String {
     let mut word = match plan.change {
-        Change::Added => "added".to_string(),
-        Change::Deleted => match &plan.moved_to {
+        Some(Change::Added) => "added".to_string(),
+        Some(Change::Deleted) => match &plan.moved_to {
             Some(to) => format!("deleted: git sees it renamed to {to}"),
             None => "deleted".to_string(),
         },
-        Change::Modified => "modified".to_string(),
-        Change::Renamed => format!(
+        Some(Change::Modified) => "modified".to_string(),
+        Some(Change::Renamed) => format!(
             "renamed from {}",
             plan.renamed_from.as_deref().unwrap_or("?")
         ),
+        None if plan.has_plan => "manifest changed".to_string(),
+        None => return "manifest changed; the release has no plan yet".to_string(),
     };
-    if plan.manifest_changed {
+    if plan.manifest_changed && plan.change.is_some() {
         word.push_str(", manifest changed");
     }
     word

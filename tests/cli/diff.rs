@@ -264,6 +264,16 @@ fn a_missing_manifest_leaves_the_delta_out() {
 }
 
 #[test]
+fn a_broken_manifest_is_not_compared() {
+    let repo = small_repo();
+    let path = "plans/payments/v2/manifest.toml";
+    repo.write(path, repo.read(path) + "garbage = [\n");
+    repo.run(&["diff", "v2"])
+        .code(0)
+        .stdout_has("manifest: not compared (a manifest.toml is missing or unreadable)\n");
+}
+
+#[test]
 fn errors_exit_2_and_diff_never_writes() {
     let repo = small_repo();
     let before = repo.snapshot();

@@ -155,7 +155,7 @@ fn renames_and_manifest_changes_are_reviewed() {
     assert_eq!(
         plans,
         [
-            ("plans/payments/v1.4/plan.md", "modified", true),
+            ("plans/payments/v1.4/plan.md", "", true),
             ("plans/payments/v1.5/plan.md", "deleted", true),
             ("plans/payments/v1.6/plan.md", "renamed", true),
         ]
@@ -233,8 +233,66 @@ fn a_published_plan_replaced_by_a_new_one_is_two_changes() {
     let run = repo.run(&["review", "--base", &published]);
     run.code(1)
         .stdout_has("plans/payments/v1.5/plan.md (deleted: git sees it renamed to plans/payments/v1.9/plan.md")
-        .stdout_has("error[published-changed]: this plan was published and must not be deleted")
+        .stdout_has("error[published-changed]: this plan was published and must not move (git sees it renamed to plans/payments/v1.9/plan.md)")
         .stdout_has("plans/payments/v1.9/plan.md (renamed from plans/payments/v1.5/plan.md")
-        .stdout_has("warning[status-skipped]: a new plan went straight to published, without being approved")
-        .stdout_has("reviewed 2 plans: 1 error, 1 warning");
+        .stdout_lacks("status-skipped")
+        .stdout_has("reviewed 2 plans: 1 error, 0 warnings");
+}
+
+#[test]
+fn a_new_plan_published_at_once_skips_approval() {
+    let (repo, base) = base_repo();
+    add_release(
+        &repo,
+        "payments",
+        "v1.6",
+        &[service("payments-api", "2.5.0", "2.4.0")],
+    );
+    repo.set_status_tested("plans/payments/v1.6/plan.md", "published");
+    repo.commit("v1.6, published at once");
+    repo.run(&["review", "--base", &base])
+        .code(0)
+        .stdout_has("plans/payments/v1.6/plan.md (added, manifest changed)")
+        .stdout_has("warning[status-skipped]: a new plan went straight to published, without being approved");
+}
+
+#[test]
+fn manifest_changes_of_published_plans_and_releases_without_plans() {
+    let (repo, _) = base_repo();
+    repo.set_status_tested(V15, "published");
+    let published = repo.commit("publish v1.5");
+    repo.edit(
+        "plans/payments/v1.5/manifest.toml",
+        "version = \"2.4.0\"",
+        "version = \"2.4.1\"",
+    );
+    repo.write(
+        "plans/payments/v1.7/manifest.toml",
+        manifest("payments", "v1.7", &[]),
+    );
+    repo.commit("change a published manifest; a release with only a manifest");
+    let run = repo.run(&["review", "--base", &published, "--format", "json"]);
+    run.code(1);
+    let json = run.json();
+    let v15 = &json["plans"][0];
+    assert_eq!(v15["change"], serde_json::Value::Null);
+    assert_eq!(v15["has_plan"], true);
+    let rules: Vec<&str> = v15["findings"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|f| f["rule"].as_str().unwrap_or_default())
+        .collect();
+    assert_eq!(rules, ["published-changed"]);
+    assert_eq!(
+        v15["findings"][0]["file"],
+        "plans/payments/v1.5/manifest.toml"
+    );
+    assert_eq!(v15["diff"]["manifest"]["changed"][0]["id"], "payments-api");
+    let v17 = &json["plans"][1];
+    assert_eq!(v17["has_plan"], false);
+    assert_eq!(v17["path"], "plans/payments/v1.7/manifest.toml");
+    repo.run(&["review", "--base", &published]).stdout_has(
+        "plans/payments/v1.7/manifest.toml (manifest changed; the release has no plan yet)",
+    );
 }
