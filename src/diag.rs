@@ -199,6 +199,8 @@ pub struct SourceFile<'a> {
     path: &'a str,
     text: &'a str,
     line_starts: Vec<usize>,
+    /// The last column computed: (line start, byte, characters before it on the line).
+    column_cache: std::cell::Cell<(usize, usize, usize)>,
 }
 
 impl<'a> SourceFile<'a> {
@@ -210,6 +212,7 @@ impl<'a> SourceFile<'a> {
             path,
             text,
             line_starts,
+            column_cache: std::cell::Cell::new((0, 0, 0)),
         }
     }
 
@@ -261,8 +264,7 @@ impl<'a> SourceFile<'a> {
         let range = self.line_range(line);
         let start = start.clamp(range.start, range.end);
         let end = floor_char_boundary(self.text, span.end.clamp(start, range.end));
-        let line_text = &self.text[range.clone()];
-        let column = self.text[range.start..start].chars().count() + 1;
+        let column = self.column_of(range.start, start);
         let width = self.text[start..end].chars().count().max(1);
         Finding {
             rule,
@@ -273,8 +275,23 @@ impl<'a> SourceFile<'a> {
             end_column: column + width,
             message: message.into(),
             help: None,
-            snippet: snippet(line_text, column),
+            snippet: snippet(self.text, range, start, column),
         }
+    }
+
+    /// The 1-based column (in characters) of byte `at` on the line starting at `line_start`.
+    /// Counting resumes from the previous answer when it is on the same line and before
+    /// `at`, so many findings on one long line cost a pass over the line, not one each.
+    fn column_of(&self, line_start: usize, at: usize) -> usize {
+        let (cached_line, cached_at, cached_chars) = self.column_cache.get();
+        let (from, chars) = if cached_line == line_start && cached_at <= at {
+            (cached_at, cached_chars)
+        } else {
+            (line_start, 0)
+        };
+        let chars = chars + self.text[from..at].chars().count();
+        self.column_cache.set((line_start, at, chars));
+        chars + 1
     }
 
     /// A finding about the whole file, placed on its first line.
@@ -298,21 +315,33 @@ pub fn unreadable_finding(path: &str, rule: Rule, message: impl Into<String>) ->
     }
 }
 
-fn snippet(line: &str, column: usize) -> Snippet {
-    let chars = line.chars().count();
-    if chars <= SNIPPET_WIDTH {
+/// The finding's line, or on a long line a window around the finding: found by walking at
+/// most the window's width from the finding, so the cost does not grow with the line.
+fn snippet(text: &str, line: Range<usize>, at: usize, column: usize) -> Snippet {
+    if line.len() <= SNIPPET_WIDTH {
         return Snippet {
-            text: line.to_string(),
+            text: text[line].to_string(),
             first_column: 1,
             cut_end: false,
         };
     }
-    let first = column.saturating_sub(SNIPPET_WIDTH / 4).max(1);
-    let text: String = line.chars().skip(first - 1).take(SNIPPET_WIDTH).collect();
+    let before = &text[line.start..at];
+
+    let (back_bytes, back_chars) = before
+        .char_indices()
+        .rev()
+        .take(SNIPPET_WIDTH / 4)
+        .fold((before.len(), 0), |(_, n), (i, _)| (i, n + 1));
+    let window_start = line.start + back_bytes;
+    let window_end = text[window_start..line.end]
+        .char_indices()
+        .nth(SNIPPET_WIDTH)
+        .map_or(line.end, |(i, _)| window_start + i);
+
     Snippet {
-        cut_end: first - 1 + SNIPPET_WIDTH < chars,
-        text,
-        first_column: first,
+        text: text[window_start..window_end].to_string(),
+        first_column: column - back_chars,
+        cut_end: window_end < line.end,
     }
 }
 
