@@ -197,6 +197,17 @@ impl<'a> Walk<'a> {
             Event::Start(Tag::Item) => self.start_item(range.start),
             Event::End(TagEnd::Item) => self.end_item(),
             Event::TaskListMarker(_) if self.items.last() == Some(&true) => {}
+            // Footnote labels become ids and #links: prefix them, so a label such as
+            // `procedure` or `done-1` cannot collide with the page's own ids.
+            Event::FootnoteReference(label) => {
+                self.emit(Event::FootnoteReference(CowStr::from(format!(
+                    "fn-{label}"
+                ))));
+            }
+            Event::Start(Tag::FootnoteDefinition(label)) => {
+                let label = CowStr::from(format!("fn-{label}"));
+                self.emit(Event::Start(Tag::FootnoteDefinition(label)));
+            }
             other => self.emit(other),
         }
     }
@@ -763,6 +774,16 @@ mod tests {
             "{html}"
         );
         assert!(html.contains("Inline &lt;i&gt;x&lt;/i&gt;."), "{html}");
+    }
+
+    #[test]
+    fn footnote_ids_cannot_collide_with_the_page() {
+        let html = all_html(&render(
+            "## Criteria\n\nSee[^procedure].\n\n[^procedure]: note\n",
+        ));
+        assert!(html.contains("id=\"fn-procedure\""), "{html}");
+        assert!(html.contains("href=\"#fn-procedure\""), "{html}");
+        assert!(!html.contains("id=\"procedure\""), "{html}");
     }
 
     #[test]
