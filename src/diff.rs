@@ -322,7 +322,15 @@ pub fn section_diffs(old: &str, new: &str) -> Vec<SectionDiff> {
 }
 
 fn compare(old: &SectionText<'_>, new: &SectionText<'_>) -> SectionDiff {
-    let hunks = if old.content == new.content {
+    let hunks = if old.heading.trim_end() != new.heading.trim_end() {
+        // Matched by title ignoring case, but the heading line itself changed: show it.
+        hunks(
+            &format!("{}\n{}", old.heading.trim_end(), old.content),
+            &format!("{}\n{}", new.heading.trim_end(), new.content),
+            old.heading_line,
+            new.heading_line,
+        )
+    } else if old.content == new.content {
         Vec::new()
     } else {
         hunks(
@@ -619,7 +627,8 @@ Canary first.
     fn hunks_carry_file_line_numbers() {
         let diffs = section_diffs(OLD, NEW);
         let hunk = &diffs[0].hunks[0];
-        assert_eq!(hunk.header(), "@@ -15,2 +10,2 @@");
+        // The heading matched ignoring case, but its case changed: it is part of the hunk.
+        assert_eq!(hunk.header(), "@@ -14,3 +9,3 @@");
         let lines: Vec<String> = hunk
             .lines
             .iter()
@@ -628,7 +637,9 @@ Canary first.
         assert_eq!(
             lines,
             [
+                "-## Procedure",
                 "-1. Roll back `old-api`: `deploy old-api 1.0`",
+                "+## procedure",
                 "+1. Roll back `new-api`: `deploy new-api 2.0`",
                 " 2. Check `make smoke`",
             ]

@@ -113,15 +113,18 @@ impl Repo {
 
     /// Resolves a revision (`origin/main`, `HEAD~2`, a sha, a tag) to a commit id.
     pub fn resolve_commit(&self, revision: &str) -> Result<git2::Oid> {
-        let object = self.repo.revparse_single(revision).map_err(|e| {
-            Error::git(
-                format!("unknown revision `{revision}`; name a branch, tag or commit that exists here (in CI, fetch it first)"),
-                e,
-            )
+        // libgit2's own wording adds nothing to these sentences, so it is not chained.
+        let object = self.repo.revparse_single(revision).map_err(|_| {
+            Error::msg(format!(
+                "unknown revision `{revision}`; name a branch, tag or commit that exists here (in CI, fetch it first)"
+            ))
         })?;
-        let commit = object
-            .peel_to_commit()
-            .map_err(|e| Error::git(format!("revision `{revision}` is not a commit"), e))?;
+        let commit = object.peel_to_commit().map_err(|_| {
+            Error::msg(format!(
+                "revision `{revision}` is not a commit; name a branch, tag or commit"
+            ))
+        })?;
+
         Ok(commit.id())
     }
 }

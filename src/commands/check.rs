@@ -79,11 +79,21 @@ pub fn select(
     let mut plans = Vec::new();
     for target in targets {
         let as_path = workspace.cwd.join(target);
+        // Something only a path looks like: `./x`, `/x`, `a/b/c`, `plan.md`.
+        let looks_like_path = target.starts_with("./")
+            || target.starts_with('/')
+            || target.matches('/').count() > 1
+            || target.ends_with(".md")
+            || target.ends_with(".toml");
         let id = if Path::new(target).components().count() > 0
             && as_path.exists()
             && !is_spec_like(target, catalog)
         {
             workspace.plan_for_path(Path::new(target))?
+        } else if looks_like_path && !is_spec_like(target, catalog) {
+            return Err(Error::msg(format!(
+                "{target} does not exist; name a plan directory or plan.md that exists, or a plan as RELEASE or TEAM/RELEASE"
+            )));
         } else {
             workspace.resolve_text(target, catalog)?
         };

@@ -54,6 +54,9 @@ fn one_plan_by_spec_or_path() {
     repo.run_in(&repo.join("plans/payments"), &["check", "v1.5"])
         .code(0);
     repo.run(&["check", "v1.4"]).code(1);
+    repo.run(&["check", "./plans/payments/v9/plan.md"])
+        .code(2)
+        .stderr_has("./plans/payments/v9/plan.md does not exist");
     repo.run(&["check", "v9"])
         .code(2)
         .stderr_has("no plan at plans/payments/v9/plan.md");

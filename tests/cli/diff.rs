@@ -88,7 +88,11 @@ front matter:
 +1. Roll back `api`: `deploy api 2.0`
 +2. Run `make smoke`
 
-## criteria: unchanged
+## criteria: changed
+@@ -9,2 +13,2 @@
+-## Criteria
++## criteria
+ Errors above 2%.
 
 ## Rollout: added
 @@ -0,0 +16,2 @@
@@ -144,14 +148,14 @@ fn markdown_wraps_hunks_in_diff_fences() {
         .stdout_has("### Backout plan diff: `payments/v1` → `payments/v2`\n")
         .stdout_has("| `duration` | `\"45m\"` | `\"1h\"` |\n")
         .stdout_has(
-            "| Section | Change |\n| --- | --- |\n| Procedure | changed |\n| criteria | unchanged |\n| Rollout | added |\n| Testing | removed |\n",
+            "| Section | Change |\n| --- | --- |\n| Procedure | changed |\n| criteria | changed |\n| Rollout | added |\n| Testing | removed |\n",
         )
         .stdout_has(
             "#### Procedure (changed)\n\n```diff\n@@ -13,1 +10,2 @@\n-1. Roll back `api`: `deploy api 1.0`\n+1. Roll back `api`: `deploy api 2.0`\n+2. Run `make smoke`\n```\n",
         )
         .stdout_has("#### Testing (removed)\n\n```diff\n@@ -15,2 +0,0 @@\n-## Testing\n-Tried.\n```\n")
         .stdout_has("- added `db` (migration, irreversible)\n- removed `old-flag` (flag)\n- changed `api`: version `1.0` → `2.0`; previous `0.9` → `1.0`\n")
-        .stdout_lacks("criteria (unchanged)")
+        .stdout_has("#### criteria (changed)\n\n```diff\n@@ -9,2 +13,2 @@\n-## Criteria\n+## criteria\n Errors above 2%.\n```\n")
         .stdout_lacks("comparing");
 }
 
@@ -178,7 +182,7 @@ fn json_has_sections_hunks_and_the_manifest_delta() {
         statuses,
         [
             ("Procedure", "changed"),
-            ("criteria", "unchanged"),
+            ("criteria", "changed"),
             ("Rollout", "added"),
             ("Testing", "removed")
         ]
@@ -203,7 +207,8 @@ fn json_has_sections_hunks_and_the_manifest_delta() {
     );
     assert_eq!(hunk["lines"][2]["kind"], "added");
     assert_eq!(hunk["lines"][2]["text"], "2. Run `make smoke`");
-    assert_eq!(sections[1]["hunks"].as_array().map(Vec::len), Some(0));
+    // Matched by title ignoring case; the heading's own change is shown.
+    assert_eq!(sections[1]["hunks"][0]["lines"][0]["text"], "## Criteria");
     let manifest = &json["manifest"];
     assert_eq!(manifest["added"][0]["id"], "db");
     assert_eq!(manifest["added"][0]["reversible"], false);
