@@ -475,6 +475,39 @@ mod tests {
     use super::*;
     use crate::markdown::parse_body;
 
+    /// Every element a rendered plan body may contain.
+    const BODY_TAGS: [&str; 29] = [
+        "p",
+        "a",
+        "span",
+        "code",
+        "pre",
+        "strong",
+        "em",
+        "h2",
+        "h3",
+        "h4",
+        "h5",
+        "h6",
+        "ul",
+        "ol",
+        "li",
+        "table",
+        "thead",
+        "tbody",
+        "tr",
+        "th",
+        "td",
+        "br",
+        "sup",
+        "div",
+        "input",
+        "label",
+        "del",
+        "blockquote",
+        "hr",
+    ];
+
     fn render(text: &str) -> Rendered {
         render_body(text, 0, &parse_body(text, 0))
     }
@@ -594,35 +627,7 @@ mod tests {
                     }
                 }
                 assert!(
-                    [
-                        "p",
-                        "a",
-                        "span",
-                        "code",
-                        "pre",
-                        "strong",
-                        "em",
-                        "h2",
-                        "h3",
-                        "ul",
-                        "ol",
-                        "li",
-                        "table",
-                        "thead",
-                        "tbody",
-                        "tr",
-                        "th",
-                        "td",
-                        "br",
-                        "sup",
-                        "div",
-                        "input",
-                        "label",
-                        "del",
-                        "blockquote",
-                        "hr",
-                    ]
-                    .contains(&tag.as_str()),
+                    BODY_TAGS.contains(&tag.as_str()),
                     "{input:?} produced <{tag}>:\n{html}"
                 );
             }
@@ -692,38 +697,7 @@ mod tests {
     fn assert_inert(input: &str, html: &str) {
         for (tag, attributes) in tags(html) {
             assert!(
-                [
-                    "p",
-                    "a",
-                    "span",
-                    "code",
-                    "pre",
-                    "strong",
-                    "em",
-                    "h2",
-                    "h3",
-                    "h4",
-                    "h5",
-                    "h6",
-                    "ul",
-                    "ol",
-                    "li",
-                    "table",
-                    "thead",
-                    "tbody",
-                    "tr",
-                    "th",
-                    "td",
-                    "br",
-                    "sup",
-                    "div",
-                    "input",
-                    "label",
-                    "del",
-                    "blockquote",
-                    "hr",
-                ]
-                .contains(&tag.as_str()),
+                BODY_TAGS.contains(&tag.as_str()),
                 "{input:?} produced <{tag}>:\n{html}"
             );
             for (name, value) in attributes {
