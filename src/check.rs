@@ -309,6 +309,9 @@ impl<'p> References<'p> {
 
     fn foreign(&self, findings: &mut Vec<Finding>) {
         let vocabulary = self.context.vocabulary;
+        // An id may stand many times in a plan and belong to thousands of releases: work out
+        // whom it belongs to once per id.
+        let mut owners_of: HashMap<u32, Option<String>> = HashMap::new();
         for occurrence in self.occurrences {
             let name = vocabulary.id(occurrence.id);
             if self.own.contains_key(name)
@@ -317,20 +320,25 @@ impl<'p> References<'p> {
             {
                 continue;
             }
-            let owners = self.visible_owners(occurrence.id);
-            if owners.is_empty() {
+            let owners = owners_of.entry(occurrence.id).or_insert_with(|| {
+                let owners = self.visible_owners(occurrence.id);
+                let mut names: Vec<String> = owners.iter().take(3).map(|o| o.to_string()).collect();
+                if owners.len() > 3 {
+                    names.push(format!("{} more", owners.len() - 3));
+                }
+                (!owners.is_empty()).then(|| join_and(&names))
+            });
+            let Some(owners) = owners else {
                 continue;
-            }
-            let mut names: Vec<String> = owners.iter().take(3).map(|o| o.to_string()).collect();
-            if owners.len() > 3 {
-                names.push(format!("{} more", owners.len() - 3));
-            }
+            };
             findings.push(
+
                 self.file
                     .finding(
                         Rule::ForeignItem,
                         occurrence.span.clone(),
-                        format!("`{name}` belongs to {}, not to {}", join_and(&names), self.id),
+                        format!("`{name}` belongs to {owners}, not to {}", self.id),
+
                     )
                     .with_help(format!(
                         "rewrite this for {}; if `{name}` is meant, add it to this release's manifest or to `refers` in the front matter",

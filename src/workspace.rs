@@ -226,9 +226,9 @@ impl Catalog {
     }
 
     pub fn release(&self, id: &PlanId) -> Option<&Release> {
-        self.releases(&id.team)
-            .iter()
-            .find(|r| r.name == id.release)
+        let releases = self.releases(&id.team);
+        let at = releases.partition_point(|r| version::compare(&r.name, &id.release).is_lt());
+        releases.get(at).filter(|r| r.name == id.release)
     }
 
     /// Every release directory as a plan id, teams in name order, releases oldest first.
@@ -241,12 +241,15 @@ impl Catalog {
     }
 
     /// The greatest release of the same team below `id` that has a plan.
+    /// Releases are kept in version order, so this is a binary search (then a walk back
+    /// over releases without a plan): `check` asks it for every plan.
     pub fn previous(&self, id: &PlanId) -> Option<&str> {
-        self.releases(&id.team)
+        let releases = self.releases(&id.team);
+        let below = releases.partition_point(|r| version::compare(&r.name, &id.release).is_lt());
+        releases[..below]
             .iter()
             .rev()
-            .filter(|r| r.has_plan)
-            .find(|r| version::compare(&r.name, &id.release).is_lt())
+            .find(|r| r.has_plan)
             .map(|r| r.name.as_str())
     }
 }
