@@ -75,8 +75,9 @@ pub enum Command {
     Review(ReviewArgs),
     /// Stamp a plan as published and render the static site on-call follows.
     ///
-    /// Refuses (exit 1) while `check` finds errors in the plan, or while its plan.md or
-    /// manifest.toml differ from HEAD. Then sets `status = "published"` and
+    /// Refuses (exit 1) while `check` finds errors in the plan, while its status is
+    /// "draft" (unless `allow_draft = true` under [publish] in backout.toml), or while its
+    /// plan.md or manifest.toml differ from HEAD. Then sets `status = "published"` and
     /// `[published] at/commit` in the plan's front matter (nothing else in the file
     /// changes) and writes index.html and plans/<team>/<release>.html under --out.
     /// SOURCE_DATE_EPOCH, when set, replaces the clock. See docs/publish.md.

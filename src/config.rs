@@ -26,6 +26,14 @@ pub struct Config {
     pub default_team: Option<String>,
     pub tags: Tags,
     pub shared: Vec<String>,
+    pub publish: Publish,
+}
+
+/// `[publish]`: what `backout publish` accepts.
+#[derive(Debug, Clone, Default)]
+pub struct Publish {
+    /// Whether a plan whose status is `draft` may be published (default: no).
+    pub allow_draft: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -33,6 +41,8 @@ pub struct Tags {
     pub glob: String,
     pub format: TagFormat,
     pub since: Option<String>,
+    /// Whether a draft plan at a release tag fails `backout tags` (default: a warning).
+    pub deny_draft: bool,
 }
 
 impl Tags {
@@ -55,8 +65,10 @@ impl Default for Config {
                 glob: "v*".into(),
                 format: TagFormat::Release,
                 since: None,
+                deny_draft: false,
             },
             shared: Vec::new(),
+            publish: Publish::default(),
         }
     }
 }
@@ -120,6 +132,12 @@ fn read(doc: &toml::Spanned<toml::de::DeTable<'_>>, problems: &mut Vec<Problem>)
         }
         check.finish(problems);
     }
+    if let Some(mut publish) = root.table("publish", problems) {
+        if let Some(allow) = publish.bool("allow_draft", problems) {
+            config.publish.allow_draft = allow.value;
+        }
+        publish.finish(problems);
+    }
     root.finish(problems);
     config
 }
@@ -152,6 +170,9 @@ fn read_tags(tags: &mut Table<'_, '_>, config: &mut Tags, problems: &mut Vec<Pro
     }
     if let Some(since) = tags.string("since", problems) {
         config.since = checked_name(since, "release", problems);
+    }
+    if let Some(deny) = tags.bool("deny_draft", problems) {
+        config.deny_draft = deny.value;
     }
 }
 
@@ -210,10 +231,16 @@ glob = "v*"
 format = "{{release}}"
 # Releases older than this need no plan.
 # since = "v1.0"
+# A draft plan at a release tag is a warning; true makes it an error.
+# deny_draft = true
 
 [check]
 # Item ids that many releases refer to (a database, a queue); never reported as foreign.
 shared = []
+
+[publish]
+# A plan still in "draft" is refused by `backout publish`; true allows it.
+allow_draft = false
 "#
     )
 }
@@ -258,6 +285,30 @@ shared = ["postgres-main", "kafka"]
         assert_eq!(config.tags.since.as_deref(), Some("v1.0"));
         assert_eq!(config.shared, ["postgres-main", "kafka"]);
         assert_eq!(config.tags.glob, "release-*");
+    }
+
+    #[test]
+    fn reads_the_status_gates() {
+        let config = Config::parse("backout.toml", "")
+            .map(|c| (c.tags.deny_draft, c.publish.allow_draft))
+            .map_err(|e| e.to_string());
+        assert_eq!(config, Ok((false, false)));
+        let text = "[tags]\ndeny_draft = true\n[publish]\nallow_draft = true\n";
+        let config = Config::parse("backout.toml", text)
+            .map(|c| (c.tags.deny_draft, c.publish.allow_draft))
+            .map_err(|e| e.to_string());
+        assert_eq!(config, Ok((true, true)));
+        let text = "[publish]\nallow_drafts = true\n[tags]\ndeny_draft = \"yes\"\n";
+        let error = Config::parse("backout.toml", text)
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default();
+        assert!(
+            error.contains("backout.toml:2:1: unknown key `allow_drafts` in [publish]; did you mean `allow_draft`?"),
+            "{error}"
+        );
+        assert!(error.contains("backout.toml:4:14:"), "{error}");
+        assert!(error.contains("true or false"), "{error}");
     }
 
     #[test]

@@ -43,6 +43,11 @@ impl TagStatus {
     pub fn is_error(self) -> bool {
         matches!(self, TagStatus::Missing | TagStatus::Invalid)
     }
+
+    /// Whether this status fails `backout tags` when `[tags] deny_draft` is `deny_draft`.
+    pub fn fails(self, deny_draft: bool) -> bool {
+        self.is_error() || (deny_draft && self == TagStatus::Draft)
+    }
 }
 
 impl fmt::Display for TagStatus {

@@ -104,6 +104,9 @@ pub fn run(workspace: &Workspace, options: &Options<'_>) -> Result<Forked> {
             "{path} already exists{why}; pass --force to overwrite it, or name the release to fork into"
         )));
     }
+    if options.force && catalog.release(&target).is_some_and(|r| r.has_plan) {
+        refuse_published(workspace, &target, &path)?;
+    }
     let manifest_path = workspace.display_path(&target, MANIFEST_FILE);
     let manifest = read_target_manifest(workspace, &target, &manifest_path)?;
     let corpus = load_corpus(workspace, catalog)?;
@@ -167,6 +170,21 @@ pub fn run(workspace: &Workspace, options: &Options<'_>) -> Result<Forked> {
         refers,
         written: !options.dry_run,
     })
+}
+
+/// A published plan is final: `--force` does not replace it.
+fn refuse_published(workspace: &Workspace, target: &PlanId, path: &str) -> Result<()> {
+    // A plan that cannot be read is not known to be published; --force may replace it.
+    let Ok(Some(text)) = store::read_text(workspace.root(), &workspace.path(target, PLAN_FILE))
+    else {
+        return Ok(());
+    };
+    if plan::Plan::parse_front_matter(&text, target).status() != plan::Status::Published {
+        return Ok(());
+    }
+    Err(Error::msg(format!(
+        "{path} is published, and a published plan is final: --force will not replace it; fork it into a new release instead (`backout baseline <release> --from {target}`), and publish that"
+    )))
 }
 
 /// Writes the new plan atomically; refuses to replace one without `force`.

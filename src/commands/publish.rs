@@ -12,7 +12,7 @@ use crate::corpus::Corpus;
 use crate::diag::Finding;
 use crate::error::{Error, Result};
 use crate::names::PlanId;
-use crate::plan::Plan;
+use crate::plan::{Plan, Status};
 use crate::publish::site::{self, Entry, GENERATOR_MARK, Origin, SiteFile};
 use crate::publish::stamp::{self, Stamp};
 use crate::repo::Repo;
@@ -41,6 +41,12 @@ pub enum Outcome {
     Refused {
         id: PlanId,
         findings: Vec<Finding>,
+    },
+    /// The plan's status is `draft` and `[publish] allow_draft` is not set; nothing was
+    /// written.
+    Draft {
+        id: PlanId,
+        path: String,
     },
     /// The plan or its manifest differ from HEAD, so HEAD would not be an honest stamp;
     /// nothing was written.
@@ -162,6 +168,12 @@ fn prepare(
     if checked.findings.iter().any(Finding::is_error) {
         let findings = checked.findings;
         return Ok(Err(Outcome::Refused { id, findings }));
+    }
+    if checked.plan.status() == Status::Draft && !workspace.config.publish.allow_draft {
+        return Ok(Err(Outcome::Draft {
+            id,
+            path: plan_file,
+        }));
     }
     let stamped = stamp::stamp(&text, stamp).map_err(|problem| {
         Error::msg(format!(

@@ -22,6 +22,15 @@ pub struct TagsReport {
     /// Tags that do not match `[tags] glob`.
     pub ignored: usize,
     pub glob: String,
+    /// `[tags] deny_draft`: a draft plan at a release tag fails the command.
+    pub deny_draft: bool,
+}
+
+impl TagsReport {
+    /// Whether a row fails `backout tags`.
+    pub fn fails(&self, row: &TagRow) -> bool {
+        row.status.fails(self.deny_draft)
+    }
 }
 
 /// A release tag waiting for its verdict.
@@ -85,6 +94,11 @@ pub fn run(workspace: &Workspace, at: At) -> Result<TagsReport> {
         At::Tag => at_tags(&repo, pending)?,
         At::Head => at_head(&repo, pending)?,
     });
+    if config.tags.deny_draft {
+        for row in rows.iter_mut().filter(|r| r.status == TagStatus::Draft) {
+            row.message = "the plan is still a draft, and `deny_draft = true` in [tags] makes that an error; approve the plan (`status = \"approved\"`) before tagging the release".into();
+        }
+    }
     rows.sort_by(|a, b| {
         a.team
             .cmp(&b.team)
@@ -101,6 +115,7 @@ pub fn run(workspace: &Workspace, at: At) -> Result<TagsReport> {
         exempt,
         ignored: total - matched,
         glob: config.tags.glob.clone(),
+        deny_draft: config.tags.deny_draft,
     })
 }
 

@@ -26,7 +26,7 @@ pub fn tags(out: &Output, dir: &Path, args: &TagsArgs) -> Result<ExitCode> {
     };
     let report = commands::tags::run(&workspace, at)?;
     let count = |status: TagStatus| report.rows.iter().filter(|r| r.status == status).count();
-    let failed = report.rows.iter().any(|r| r.status.is_error());
+    let failed = report.rows.iter().any(|r| report.fails(r));
     let no_tags = report.rows.is_empty() && report.exempt == 0;
     let no_tags_hint = format!(
         "no git tag matches `{}` ({} other tags); if this is a CI checkout, fetch the tags: `git fetch --tags` (GitHub Actions: `actions/checkout` with `fetch-depth: 0`)",
@@ -51,7 +51,7 @@ pub fn tags(out: &Output, dir: &Path, args: &TagsArgs) -> Result<ExitCode> {
         TagsFormat::Github => {
             let mut text = String::new();
             for row in report.rows.iter().filter(|r| r.status != TagStatus::Ok) {
-                let level = if row.status.is_error() {
+                let level = if report.fails(row) {
                     "error"
                 } else {
                     "warning"

@@ -56,6 +56,13 @@ pub fn publish(out: &Output, dir: &Path, args: &PublishArgs) -> Result<ExitCode>
             ));
             Ok(ExitCode::from(1))
         }
+        Outcome::Draft { id, path } => {
+            refusal(&format!(
+                "refusing to publish {id}: its status is \"draft\" in {path}; once the plan is reviewed, set `status = \"approved\"`, commit, and run `backout publish {}` again (or allow drafts with `allow_draft = true` under [publish] in backout.toml)",
+                args.spec
+            ));
+            Ok(ExitCode::from(1))
+        }
         Outcome::Uncommitted { id, files, commit } => {
             let (verb, pronoun) = if files.len() == 1 {
                 ("has", "it")

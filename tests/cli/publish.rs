@@ -250,6 +250,7 @@ fn warns_when_a_published_plan_was_never_tested() {
         "v1.5",
         &[service("payments-api", "2.4.0", "2.3.1")],
     );
+    repo.edit(V15, "status = \"draft\"", "status = \"approved\"");
     repo.commit("plans");
     publish(&repo, &["v1.5"])
         .code(0)
