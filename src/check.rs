@@ -23,6 +23,9 @@ pub struct Context<'a> {
     pub release_names: &'a ReleaseNames,
     /// The previous release of the plan's team that has a plan.
     pub previous: Option<&'a str>,
+    /// The vocabulary sources (manifests) that count, when not all of them do: for a
+    /// published plan, those of the commit it was published from.
+    pub live: Option<&'a HashSet<u32>>,
 }
 
 /// The manifest next to a plan, as far as it could be read.
@@ -35,6 +38,9 @@ pub enum ManifestInput<'a> {
     },
     /// Missing or unreadable: the finding says why.
     Unavailable(Finding),
+    /// Not to be looked at: the manifests that count for the plan are not available (a
+    /// published plan whose commit a shallow clone lacks).
+    Skipped,
 }
 
 /// Checks one plan and returns its findings, in file order.
@@ -81,6 +87,7 @@ pub fn check(
     check_releases(file, id, &windows, context, &mut findings);
     match manifest {
         ManifestInput::Unavailable(finding) => findings.push(finding),
+        ManifestInput::Skipped => {}
         ManifestInput::Parsed {
             path,
             text: manifest_text,
@@ -91,7 +98,7 @@ pub fn check(
                 findings.push(problem_finding(&manifest_file, problem));
             }
             if manifest.is_valid() {
-                let occurrences = context.vocabulary.find(text, &windows);
+                let occurrences = context.find(text, &windows);
                 References::new(file, id, plan, manifest, context, &occurrences)
                     .check(&windows, &mut findings);
             }
@@ -296,9 +303,12 @@ impl<'p> References<'p> {
     /// The releases an id belongs to that this plan could have copied it from.
     fn visible_owners(&self, index: u32) -> Vec<&'p PlanId> {
         let id = self.id;
-        self.context
-            .vocabulary
-            .owners(index)
+        let vocabulary = self.context.vocabulary;
+        vocabulary
+            .sources(index)
+            .iter()
+            .filter(|source| self.context.live.is_none_or(|live| live.contains(source)))
+            .filter_map(|&source| vocabulary.release(source))
             .filter(|owner| {
                 *owner != id
                     && !(owner.team == id.team
@@ -499,6 +509,19 @@ impl<'p> References<'p> {
 }
 
 impl Context<'_> {
+    /// The occurrences of the ids whose manifests count for this plan.
+    fn find(&self, text: &str, windows: &[Range<usize>]) -> Vec<Occurrence> {
+        match self.live {
+            None => self.vocabulary.find(text, windows),
+            Some(live) => self.vocabulary.find_where(text, windows, &mut |id| {
+                self.vocabulary
+                    .sources(id)
+                    .iter()
+                    .any(|source| live.contains(source))
+            }),
+        }
+    }
+
     fn release_names_contains(&self, name: &str) -> bool {
         self.release_names.contains(name)
     }

@@ -25,12 +25,44 @@ pub enum ManifestEntry {
 }
 
 /// The manifests, vocabulary and release names of one repository state.
+///
+/// Published plans are checked against the manifests of the commit they were published
+/// from: those that differ from this state's are added as *historic* manifests, whose ids
+/// join the vocabulary as further sources (see `check_pinned`).
 pub struct Corpus {
     manifests: HashMap<PlanId, ManifestEntry>,
     vocabulary: Vocabulary,
     release_names: HashMap<String, ReleaseNames>,
     shared: HashSet<String>,
     catalog: Catalog,
+    /// The vocabulary source of each manifest of this state.
+    sources: HashMap<PlanId, u32>,
+    /// Manifests as they were at older commits.
+    historic: Vec<ManifestEntry>,
+}
+
+/// Which manifest a published plan had at the commit it was published from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PinnedManifest {
+    /// The same as this state's manifest of that release.
+    Current(PlanId),
+    /// A historic manifest (`Corpus::add_historic`).
+    Historic(usize),
+    /// There was none.
+    Missing,
+}
+
+/// What a published plan is checked against: the state of its published commit.
+pub struct Pin<'a> {
+    /// The vocabulary sources (manifests) that were there at the commit.
+    pub live: &'a HashSet<u32>,
+    pub manifest: PinnedManifest,
+    /// The release names of the plan's team at the commit.
+    pub release_names: &'a ReleaseNames,
+    /// The previous release with a plan at the commit.
+    pub previous: Option<&'a str>,
+    /// `[check] shared` at the commit.
+    pub shared: &'a HashSet<String>,
 }
 
 /// One manifest as read: its plan, its display path and its text or why it is unreadable.
@@ -64,12 +96,14 @@ impl Corpus {
             })
             .collect();
         let mut builder = Vocabulary::builder();
+        let mut sources = HashMap::new();
         for (id, entry) in &parsed {
             if let ManifestEntry::Parsed { manifest, .. } = entry {
-                builder.add(
+                let source = builder.add(
                     id.clone(),
                     manifest.items.iter().map(|item| item.id.as_str()),
                 );
+                sources.insert(id.clone(), source);
             }
         }
         let vocabulary = builder.build();
@@ -87,7 +121,61 @@ impl Corpus {
             release_names,
             shared: shared.iter().cloned().collect(),
             catalog,
+            sources,
+            historic: Vec::new(),
         }
+    }
+
+    /// The text of this state's manifest of a release, when it could be read.
+    pub fn manifest_text(&self, id: &PlanId) -> Option<&str> {
+        match self.manifests.get(id) {
+            Some(ManifestEntry::Parsed { text, .. }) => Some(text),
+            _ => None,
+        }
+    }
+
+    /// The vocabulary source of this state's manifest of a release.
+    pub fn source_of(&self, id: &PlanId) -> Option<u32> {
+        self.sources.get(id).copied()
+    }
+
+    /// Adds a release's manifest as it was at an older commit (shown as `path`); returns
+    /// its number and its vocabulary source, when it parses.
+    pub fn add_historic(
+        &mut self,
+        id: PlanId,
+        path: String,
+        text: Result<String, ReadProblem>,
+    ) -> (usize, Option<u32>) {
+        let (entry, source) = match text {
+            Ok(text) => {
+                let manifest = Manifest::parse(&text, &id);
+                let source = self
+                    .vocabulary
+                    .add(id, manifest.items.iter().map(|item| item.id.as_str()));
+                let entry = ManifestEntry::Parsed {
+                    path,
+                    text,
+                    manifest,
+                };
+                (entry, Some(source))
+            }
+            Err(problem) => (ManifestEntry::Unreadable(problem.finding(&path)), None),
+        };
+        self.historic.push(entry);
+        (self.historic.len() - 1, source)
+    }
+
+    /// Every vocabulary source that an id standing in the plan's text belongs to: the
+    /// manifests whose presence at a commit decides what the text refers to there.
+    pub fn candidate_sources(&self, text: &str, plan: &Plan) -> HashSet<u32> {
+        let mut sources = HashSet::new();
+        let vocabulary = &self.vocabulary;
+        vocabulary.find_where(text, &plan.body.windows(), &mut |id| {
+            sources.extend(vocabulary.sources(id).iter().copied());
+            false
+        });
+        sources
     }
 
     pub fn catalog(&self) -> &Catalog {
@@ -108,46 +196,118 @@ impl Corpus {
 
     /// Checks the plan text of `id` (found at `path`) against this corpus.
     pub fn check(&self, id: &PlanId, path: &str, text: &str, manifest_path: &str) -> Checked {
-        let file = SourceFile::new(path, text);
-        let plan = Plan::parse(text, id);
+        self.check_parsed(id, path, text, Plan::parse(text, id), manifest_path)
+    }
+
+    /// Checks a plan already parsed from `text` against this corpus.
+    pub fn check_parsed(
+        &self,
+        id: &PlanId,
+        path: &str,
+        text: &str,
+        plan: Plan,
+        manifest_path: &str,
+    ) -> Checked {
         let empty = ReleaseNames::new(Vec::new());
         let context = Context {
             vocabulary: &self.vocabulary,
             shared: &self.shared,
             release_names: self.release_names.get(&id.team).unwrap_or(&empty),
             previous: self.catalog.previous(id),
+            live: None,
         };
-        let manifest = match self.manifests.get(id) {
-            Some(ManifestEntry::Parsed {
-                path,
-                text,
-                manifest,
-            }) => ManifestInput::Parsed {
-                path,
-                text,
-                manifest,
-            },
-            Some(ManifestEntry::Unreadable(finding)) => ManifestInput::Unavailable(finding.clone()),
-            // Reported on the plan (line 1), which exists, so annotations have a place to go.
-            None => ManifestInput::Unavailable(
-                file.file_finding(
-                    Rule::InvalidPlan,
-                    format!(
-                        "{manifest_path} is missing: the plan has no manifest to be checked against"
-                    ),
-                )
-                .with_help(
-                    "create it with `team`, `release` and one [[items]] table per thing the release deploys (docs/format.md)",
-                ),
+        let entry = self.manifests.get(id);
+        run(id, path, text, plan, entry, manifest_path, &context)
+    }
 
-            ),
+    /// Checks a published plan whose commit is not available without its content rules:
+    /// nothing that depends on the manifests or the release names is looked at.
+    pub fn check_unpinned(&self, id: &PlanId, path: &str, text: &str, plan: Plan) -> Checked {
+        let (none, no_names) = (HashSet::new(), ReleaseNames::new(Vec::new()));
+        let context = Context {
+            vocabulary: &self.vocabulary,
+            shared: &self.shared,
+            release_names: &no_names,
+            previous: None,
+            live: Some(&none),
         };
-        let mut findings = check::check(id, &file, &plan, manifest, &context);
-        findings.sort_by(|a, b| {
-            (&a.file, a.line, a.column, a.rule).cmp(&(&b.file, b.line, b.column, b.rule))
-        });
+        let file = SourceFile::new(path, text);
+        let mut findings = check::check(id, &file, &plan, ManifestInput::Skipped, &context);
+        sort(&mut findings);
         Checked { plan, findings }
     }
+
+    /// Checks a published plan against the state of the commit it was published from.
+    pub fn check_pinned(
+        &self,
+        id: &PlanId,
+        path: &str,
+        text: &str,
+        plan: Plan,
+        manifest_path: &str,
+        pin: &Pin<'_>,
+    ) -> Checked {
+        let context = Context {
+            vocabulary: &self.vocabulary,
+            shared: pin.shared,
+            release_names: pin.release_names,
+            previous: pin.previous,
+            live: Some(pin.live),
+        };
+        let entry = match &pin.manifest {
+            PinnedManifest::Current(release) => self.manifests.get(release),
+            PinnedManifest::Historic(index) => self.historic.get(*index),
+            PinnedManifest::Missing => None,
+        };
+        run(id, path, text, plan, entry, manifest_path, &context)
+    }
+}
+
+/// Checks one parsed plan with its manifest, as far as it could be read.
+fn run(
+    id: &PlanId,
+    path: &str,
+    text: &str,
+    plan: Plan,
+    entry: Option<&ManifestEntry>,
+    manifest_path: &str,
+    context: &Context<'_>,
+) -> Checked {
+    let file = SourceFile::new(path, text);
+    let manifest = match entry {
+        Some(ManifestEntry::Parsed {
+            path,
+            text,
+            manifest,
+        }) => ManifestInput::Parsed {
+            path,
+            text,
+            manifest,
+        },
+        Some(ManifestEntry::Unreadable(finding)) => ManifestInput::Unavailable(finding.clone()),
+        // Reported on the plan (line 1), which exists, so annotations have a place to go.
+        None => ManifestInput::Unavailable(
+            file.file_finding(
+                Rule::InvalidPlan,
+                format!(
+                    "{manifest_path} is missing: the plan has no manifest to be checked against"
+                ),
+            )
+            .with_help(
+                "create it with `team`, `release` and one [[items]] table per thing the release deploys (docs/format.md)",
+            ),
+        ),
+    };
+    let mut findings = check::check(id, &file, &plan, manifest, context);
+    sort(&mut findings);
+    Checked { plan, findings }
+}
+
+/// Findings in file order.
+fn sort(findings: &mut [Finding]) {
+    findings.sort_by(|a, b| {
+        (&a.file, a.line, a.column, a.rule).cmp(&(&b.file, b.line, b.column, b.rule))
+    });
 }
 
 #[cfg(test)]

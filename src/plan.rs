@@ -350,9 +350,22 @@ fn read_fields(
         table.finish(problems);
     }
     if let Some(mut table) = root.table("published", problems) {
+        let commit = table.string("commit", problems);
+        if let Some(commit) = commit.as_ref().filter(|c| !is_commit_id(c.value)) {
+            problems.push(
+                Problem::new(
+                    commit.span.clone(),
+                    format!(
+                        "`commit` in [published] is \"{}\", not a full commit id",
+                        commit.value
+                    ),
+                )
+                .help("publish with `backout publish`, which records the commit the plan is published from"),
+            );
+        }
         front.published = Some(Published {
             at: table.datetime("at", problems),
-            commit: table.string("commit", problems).map(owned),
+            commit: commit.map(owned),
         });
         table.finish(problems);
     }

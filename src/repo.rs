@@ -57,6 +57,23 @@ impl Repo {
     pub fn git(&self) -> &Repository {
         &self.repo
     }
+
+    /// The tree of the commit a full hex id names, if this clone has that commit (a
+    /// shallow clone may not; history may have been rewritten).
+    pub fn tree_of_commit(&self, id: &str) -> Option<git2::Oid> {
+        let oid = git2::Oid::from_str(id).ok()?;
+        self.repo
+            .find_commit(oid)
+            .ok()
+            .map(|commit| commit.tree_id())
+    }
+}
+
+/// The id git gives a file with these bytes (`git hash-object`), to tell whether a file of
+/// the work tree is the one a commit holds without reading the commit's copy.
+pub fn blob_id(bytes: &[u8]) -> Result<git2::Oid> {
+    git2::Oid::hash_object(git2::ObjectType::Blob, bytes)
+        .map_err(|e| Error::git("cannot hash a file as git does", e))
 }
 
 /// A git tag: its short name and the object it points at (not yet peeled).
@@ -221,6 +238,52 @@ impl<'r> TreeFiles<'r> {
             }
         }
         Ok(None)
+    }
+
+    /// The tree at `path` (with `/` separators; empty for `tree` itself), if there is one.
+    pub fn tree_at(
+        &mut self,
+        tree: git2::Oid,
+        path: &str,
+    ) -> Result<Option<git2::Oid>, git2::Error> {
+        let mut current = tree;
+        for part in path.split('/').filter(|p| !p.is_empty()) {
+            match self.entry(current, part.as_bytes())? {
+                Some((id, EntryKind::Tree)) => current = id,
+                _ => return Ok(None),
+            }
+        }
+        Ok(Some(current))
+    }
+
+    /// The entries of a tree: name, object id and whether it is a tree (files and trees
+    /// only; submodules and symlinks are left out).
+    pub fn entries(&self, tree: git2::Oid) -> Result<Vec<(String, git2::Oid, bool)>, git2::Error> {
+        let object = self.odb.read(tree)?;
+        Ok(TreeEntries {
+            data: object.data(),
+        }
+        .filter(|(_, _, kind)| *kind != EntryKind::Other)
+        .map(|(name, oid, kind)| {
+            (
+                String::from_utf8_lossy(name).into_owned(),
+                oid,
+                kind == EntryKind::Tree,
+            )
+        })
+        .collect())
+    }
+
+    /// The blob named `name` directly in `tree`, if it is a file there.
+    pub fn file_in(
+        &mut self,
+        tree: git2::Oid,
+        name: &str,
+    ) -> Result<Option<git2::Oid>, git2::Error> {
+        Ok(match self.entry(tree, name.as_bytes())? {
+            Some((id, EntryKind::File)) => Some(id),
+            _ => None,
+        })
     }
 
     /// A blob's bytes.

@@ -31,10 +31,14 @@ fn is_separator(byte: u8) -> bool {
 }
 
 /// Every item id of every manifest, and the releases each belongs to.
-#[derive(Debug)]
+///
+/// Each manifest added is a *source*, numbered in the order added; the same release may be
+/// a source more than once (its manifest now, and as it was at an older commit), so a
+/// search can be limited to the sources that count for one plan.
+#[derive(Debug, Default)]
 pub struct Vocabulary {
     ids: Vec<Box<str>>,
-    /// For each id, the releases (indices into `releases`) whose manifest lists it.
+    /// For each id, the sources (indices into `releases`) whose manifest lists it.
     owners: Vec<Vec<u32>>,
     releases: Vec<PlanId>,
     by_id: HashMap<Box<str>, u32>,
@@ -52,16 +56,59 @@ pub struct Occurrence {
 /// Adds manifests one at a time, then builds the vocabulary once.
 #[derive(Debug, Default)]
 pub struct VocabularyBuilder {
-    ids: Vec<Box<str>>,
-    owners: Vec<Vec<u32>>,
-    releases: Vec<PlanId>,
-    by_id: HashMap<Box<str>, u32>,
+    vocabulary: Vocabulary,
 }
 
 impl VocabularyBuilder {
-    /// Records that `release`'s manifest lists `ids`.
-    pub fn add<'a>(&mut self, release: PlanId, ids: impl IntoIterator<Item = &'a str>) {
-        let release_index = self.releases.len() as u32;
+    /// Records that `release`'s manifest lists `ids`; returns the source's number.
+    pub fn add<'a>(&mut self, release: PlanId, ids: impl IntoIterator<Item = &'a str>) -> u32 {
+        self.vocabulary.insert(release, ids, |_| {})
+    }
+
+    pub fn build(mut self) -> Vocabulary {
+        let mut prefixes = HashSet::new();
+        for id in &self.vocabulary.ids {
+            add_prefixes(&mut prefixes, id);
+        }
+        self.vocabulary.prefixes = prefixes;
+        self.vocabulary
+    }
+}
+
+/// Records the prefixes of `id` that end just before a separator.
+fn add_prefixes(prefixes: &mut HashSet<Box<str>>, id: &str) {
+    for (at, _) in id.match_indices(|c: char| c.is_ascii() && is_separator(c as u8)) {
+        if at > 0 {
+            prefixes.insert(Box::from(&id[..at]));
+        }
+    }
+}
+
+impl Vocabulary {
+    pub fn builder() -> VocabularyBuilder {
+        VocabularyBuilder::default()
+    }
+
+    /// Adds one more source after the vocabulary was built; returns its number.
+    pub fn add<'a>(&mut self, release: PlanId, ids: impl IntoIterator<Item = &'a str>) -> u32 {
+        let mut new_ids = Vec::new();
+        let source = self.insert(release, ids, |index| new_ids.push(index));
+        for index in new_ids {
+            if let Some(id) = self.ids.get(index as usize) {
+                add_prefixes(&mut self.prefixes, id);
+            }
+        }
+        source
+    }
+
+    /// Adds a source; `new_id` hears of every id not seen before.
+    fn insert<'a>(
+        &mut self,
+        release: PlanId,
+        ids: impl IntoIterator<Item = &'a str>,
+        mut new_id: impl FnMut(u32),
+    ) -> u32 {
+        let source = self.releases.len() as u32;
         self.releases.push(release);
         for id in ids {
             let index = match self.by_id.get(id) {
@@ -71,38 +118,16 @@ impl VocabularyBuilder {
                     self.ids.push(id.into());
                     self.owners.push(Vec::new());
                     self.by_id.insert(id.into(), index);
+                    new_id(index);
                     index
                 }
             };
             let owners = &mut self.owners[index as usize];
-            if owners.last() != Some(&release_index) {
-                owners.push(release_index);
+            if owners.last() != Some(&source) {
+                owners.push(source);
             }
         }
-    }
-
-    pub fn build(self) -> Vocabulary {
-        let mut prefixes = HashSet::new();
-        for id in &self.ids {
-            for (at, _) in id.match_indices(|c: char| c.is_ascii() && is_separator(c as u8)) {
-                if at > 0 {
-                    prefixes.insert(Box::from(&id[..at]));
-                }
-            }
-        }
-        Vocabulary {
-            ids: self.ids,
-            owners: self.owners,
-            releases: self.releases,
-            by_id: self.by_id,
-            prefixes,
-        }
-    }
-}
-
-impl Vocabulary {
-    pub fn builder() -> VocabularyBuilder {
-        VocabularyBuilder::default()
+        source
     }
 
     pub fn len(&self) -> usize {
@@ -123,16 +148,36 @@ impl Vocabulary {
 
     /// The releases whose manifest lists the id.
     pub fn owners(&self, index: u32) -> impl Iterator<Item = &PlanId> {
-        self.owners
-            .get(index as usize)
-            .into_iter()
-            .flatten()
-            .filter_map(|&release| self.releases.get(release as usize))
+        self.sources(index)
+            .iter()
+            .filter_map(|&source| self.release(source))
+    }
+
+    /// The sources whose manifest lists the id.
+    pub fn sources(&self, index: u32) -> &[u32] {
+        self.owners.get(index as usize).map_or(&[], Vec::as_slice)
+    }
+
+    /// The release a source is the manifest of.
+    pub fn release(&self, source: u32) -> Option<&PlanId> {
+        self.releases.get(source as usize)
     }
 
     /// Every whole-token occurrence of an id in the `windows` of `text`, in order. Where
     /// two occurrences overlap, the longer wins (`svc.db` hides `svc` and `db`).
     pub fn find(&self, text: &str, windows: &[Range<usize>]) -> Vec<Occurrence> {
+        self.find_where(text, windows, &mut |_| true)
+    }
+
+    /// Like `find`, for a vocabulary of only the ids that `counts` accepts: the others are
+    /// not there at all (they hide no shorter id). `counts` hears of every id that stands
+    /// at a place in the text, so it can also collect them.
+    pub fn find_where(
+        &self,
+        text: &str,
+        windows: &[Range<usize>],
+        counts: &mut dyn FnMut(u32) -> bool,
+    ) -> Vec<Occurrence> {
         let mut found = Vec::new();
         if self.ids.is_empty() {
             return found;
@@ -150,7 +195,7 @@ impl Vocabulary {
                     .iter()
                     .position(|b| !is_id_byte(*b))
                     .map_or(end, |n| i + n);
-                self.find_in_run(text, i..run_end, &mut found);
+                self.find_in_run(text, i..run_end, counts, &mut found);
                 i = run_end;
             }
         }
@@ -158,13 +203,19 @@ impl Vocabulary {
     }
 
     /// Finds ids in one run of id characters, starting from each of its atoms.
-    fn find_in_run(&self, text: &str, run: Range<usize>, found: &mut Vec<Occurrence>) {
+    fn find_in_run(
+        &self,
+        text: &str,
+        run: Range<usize>,
+        counts: &mut dyn FnMut(u32) -> bool,
+        found: &mut Vec<Occurrence>,
+    ) {
         let bytes = text.as_bytes();
         let mut start = run.start;
         while start < run.end {
             let starts_token = start == 0 || !is_word_byte(bytes[start - 1]);
             if starts_token && bytes[start].is_ascii_alphanumeric() {
-                if let Some(occurrence) = self.longest_from(text, start, run.end) {
+                if let Some(occurrence) = self.longest_from(text, start, run.end, counts) {
                     found.push(occurrence);
                 }
             }
@@ -176,7 +227,13 @@ impl Vocabulary {
     }
 
     /// The longest id that starts at `start` and ends at an atom end before `run_end`.
-    fn longest_from(&self, text: &str, start: usize, run_end: usize) -> Option<Occurrence> {
+    fn longest_from(
+        &self,
+        text: &str,
+        start: usize,
+        run_end: usize,
+        counts: &mut dyn FnMut(u32) -> bool,
+    ) -> Option<Occurrence> {
         let bytes = text.as_bytes();
         let mut best = None;
         let mut end = start;
@@ -189,10 +246,12 @@ impl Vocabulary {
             let ends_token = bytes.get(end).is_none_or(|b| !is_word_byte(*b));
             if ends_token {
                 if let Some(&id) = self.by_id.get(candidate) {
-                    best = Some(Occurrence {
-                        span: start..end,
-                        id,
-                    });
+                    if counts(id) {
+                        best = Some(Occurrence {
+                            span: start..end,
+                            id,
+                        });
+                    }
                 }
             }
             if end >= run_end || !self.prefixes.contains(candidate) {
@@ -316,6 +375,39 @@ mod tests {
             let v = vocabulary(&ids);
             proptest::prop_assert_eq!(found(&v, &text), reference(&ids, &text));
         }
+    }
+
+    #[test]
+    fn sources_added_later_and_limited_searches() {
+        let mut builder = Vocabulary::builder();
+        let now = builder.add(PlanId::new("a", "v1"), ["svc", "db"]);
+        let mut v = builder.build();
+        // The same release as it was at an older commit, with an id it no longer lists.
+        let then = v.add(PlanId::new("a", "v1"), ["svc.db", "svc"]);
+        assert_eq!((now, then), (0, 1));
+        let text = "svc.db";
+        let all = |v: &Vocabulary| -> Vec<String> {
+            v.find(text, std::slice::from_ref(&(0..text.len())))
+                .into_iter()
+                .map(|o| text[o.span].to_string())
+                .collect()
+        };
+        assert_eq!(all(&v), ["svc.db"]);
+        // Only the current manifest counts: `svc.db` is no id, so it hides nothing.
+        let mut seen = Vec::new();
+        let only_now: Vec<String> = v
+            .find_where(text, std::slice::from_ref(&(0..text.len())), &mut |id| {
+                seen.push(v.id(id).to_string());
+                v.sources(id).contains(&now)
+            })
+            .into_iter()
+            .map(|o| text[o.span].to_string())
+            .collect();
+        assert_eq!(only_now, ["svc", "db"]);
+        assert_eq!(seen, ["svc", "svc.db", "db"]);
+        let svc = v.index_of("svc").unwrap_or(u32::MAX);
+        assert_eq!(v.sources(svc), [0, 1]);
+        assert_eq!(v.release(1), Some(&PlanId::new("a", "v1")));
     }
 
     #[test]

@@ -1,14 +1,17 @@
 //! `backout check`: find the plans, read them in parallel, check each against the corpus.
 
+use std::collections::HashMap;
 use std::path::Path;
 
 use rayon::prelude::*;
 
-use crate::corpus::{Corpus, ManifestSource};
+use crate::commands::pinned::{self, PinnedPlan, Unpinned};
+use crate::corpus::{Checked, Corpus, ManifestSource};
 use crate::diag::{Finding, Tally};
 use crate::error::{Error, Result};
 use crate::names::PlanId;
-use crate::plan::Status;
+use crate::plan::{Plan, Status};
+use crate::repo;
 use crate::store;
 use crate::workspace::{Catalog, MANIFEST_FILE, PLAN_FILE, Workspace};
 
@@ -36,6 +39,8 @@ pub struct CheckReport {
     pub plans: Vec<PlanReport>,
     /// Problems with directories that are not plans at all (bad names, escaping symlinks).
     pub problems: Vec<Finding>,
+    /// Published plans whose commit this clone lacks, checked without their content rules.
+    pub unpinned: Unpinned,
 }
 
 impl CheckReport {
@@ -136,41 +141,100 @@ pub fn run(workspace: &Workspace, targets: &[String]) -> Result<CheckReport> {
             .map(|(id, _)| id)
             .collect(),
     };
-    let corpus = load_corpus(workspace, catalog)?;
-    let reports = plans
+    let mut corpus = load_corpus(workspace, catalog)?;
+    let position: HashMap<PlanId, usize> = plans
+        .iter()
+        .enumerate()
+        .map(|(i, id)| (id.clone(), i))
+        .collect();
+    let outcomes: Vec<Outcome> = plans
         .into_par_iter()
         .map(|id| check_one(workspace, &corpus, id))
         .collect();
+    let mut reports = Vec::with_capacity(outcomes.len());
+    let mut published = Vec::new();
+    for outcome in outcomes {
+        match outcome {
+            Outcome::Checked(report) => reports.push(report),
+            Outcome::Pinned(plan) => published.push(*plan),
+        }
+    }
+    let mut unpinned = Unpinned::default();
+    if !published.is_empty() {
+        let current = current_blobs(&corpus)?;
+        let repo = workspace.repo()?;
+        let (checked, skipped) =
+            pinned::check(&repo, &workspace.config, &mut corpus, &current, published)?;
+        unpinned = skipped;
+        for (plan, checked) in checked {
+            let items = corpus.manifest(&plan.id).map(|m| m.items.len());
+            reports.push(report(plan.id, checked, items));
+        }
+        reports.sort_by_key(|r| position.get(&r.id).copied().unwrap_or(usize::MAX));
+    }
     Ok(CheckReport {
         plans: reports,
         problems,
+        unpinned,
     })
 }
 
-/// Reads and checks one plan of the work tree.
-pub fn check_one(workspace: &Workspace, corpus: &Corpus, id: PlanId) -> PlanReport {
+/// The git blob id of each manifest of the corpus, to tell which ones a commit still holds.
+pub fn current_blobs(corpus: &Corpus) -> Result<HashMap<PlanId, git2::Oid>> {
+    let ids: Vec<PlanId> = corpus.catalog().all().map(|(id, _)| id).collect();
+    ids.into_par_iter()
+        .filter_map(|id| {
+            let text = corpus.manifest_text(&id)?;
+            Some(repo::blob_id(text.as_bytes()).map(|blob| (id, blob)))
+        })
+        .collect()
+}
+
+/// A plan checked, or a published plan to check against its commit.
+pub enum Outcome {
+    Checked(PlanReport),
+    Pinned(Box<PinnedPlan>),
+}
+
+/// Reads and checks one plan of the work tree; a published plan is left for its commit.
+pub fn check_one(workspace: &Workspace, corpus: &Corpus, id: PlanId) -> Outcome {
     let path = workspace.display_path(&id, PLAN_FILE);
     let manifest_path = workspace.display_path(&id, MANIFEST_FILE);
     let items = corpus.manifest(&id).map(|m| m.items.len());
     match store::read_text(workspace.root(), &workspace.path(&id, PLAN_FILE)) {
         Ok(Some(text)) => {
-            let checked = corpus.check(&id, &path, &text, &manifest_path);
-            PlanReport {
-                status: checked.plan.front.status.as_ref().map(|s| s.value),
-                baseline: checked
-                    .plan
-                    .front
-                    .baseline
-                    .as_ref()
-                    .and_then(|b| b.from.as_ref())
-                    .map(|f| f.value.clone()),
-                items,
-                findings: checked.findings,
-                id,
+            let plan = Plan::parse(&text, &id);
+            if let Some(commit) = pinned::commit_of(&plan) {
+                return Outcome::Pinned(Box::new(PinnedPlan {
+                    commit: commit.to_string(),
+                    id,
+                    path,
+                    manifest_path,
+                    text,
+                    plan,
+                }));
             }
+            let checked = corpus.check_parsed(&id, &path, &text, plan, &manifest_path);
+            Outcome::Checked(report(id, checked, items))
         }
-        Ok(None) => unreadable(id, &path, items, store::ReadProblem::missing()),
-        Err(problem) => unreadable(id, &path, items, problem),
+        Ok(None) => Outcome::Checked(unreadable(id, &path, items, store::ReadProblem::missing())),
+        Err(problem) => Outcome::Checked(unreadable(id, &path, items, problem)),
+    }
+}
+
+fn report(id: PlanId, checked: Checked, items: Option<usize>) -> PlanReport {
+    PlanReport {
+        status: checked.plan.front.status.as_ref().map(|s| s.value),
+        baseline: checked
+            .plan
+            .front
+            .baseline
+            .as_ref()
+            .and_then(|b| b.from.as_ref())
+            .map(|f| f.value.clone()),
+        items,
+        findings: checked.findings,
+        id,
     }
 }
 

@@ -7,6 +7,7 @@ pub mod diff;
 pub mod init;
 pub mod list;
 pub mod new;
+pub mod pinned;
 pub mod publish;
 pub mod review;
 pub mod tags;

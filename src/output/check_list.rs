@@ -1,5 +1,6 @@
 //! Output of `check` and `list`.
 
+use std::io::Write;
 use std::path::Path;
 use std::process::ExitCode;
 
@@ -36,6 +37,17 @@ pub fn check(out: &Output, dir: &Path, args: &CheckArgs) -> Result<ExitCode> {
         CheckFormat::Json => out.print(&diag::render_json(&findings, checked))?,
         CheckFormat::Github => out.print(&diag::render_github(&findings))?,
         CheckFormat::Sarif => out.print(&diag::render_sarif(&findings, Rule::ALL))?,
+    }
+    if let Some(note) = report.unpinned.note() {
+        if args.format == CheckFormat::Github {
+            out.print(&format!(
+                "::warning title=published plans checked without their commit::{}\n",
+                diag::escape_data(&note)
+            ))?;
+        } else {
+            let style = AnsiColor::Yellow.on_default().effects(Effects::BOLD);
+            let _ = writeln!(anstream::stderr(), "{style}warning{style:#}: {note}");
+        }
     }
     let failed = tally.errors > 0 || (args.deny_warnings && tally.warnings > 0);
     Ok(if failed {

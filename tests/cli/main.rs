@@ -11,3 +11,4 @@ mod init_new_list;
 mod publish;
 mod review;
 mod tags;
+mod teams;
