@@ -1,6 +1,8 @@
 //! The review rules for plan changes in pull requests: what may not change between the base
 //! and the head version of a plan, beyond what `check` says of the head version.
 
+use std::collections::HashMap;
+
 use crate::diag::{Finding, Rule, SourceFile, unreadable_finding};
 use crate::plan::{Plan, Status};
 
@@ -116,6 +118,72 @@ fn status_skipped(change: &PlanChange<'_>) -> Option<Finding> {
     ))
 }
 
+/// The findings of `head` that `base` did not have. Findings are compared by rule, file
+/// name and subject, never by line: a plan that did not change keeps its lines, but one
+/// that did would otherwise make every finding below an edit look new. Where a subject
+/// has more findings at head than at base, the extra ones are new.
+pub fn new_findings(base: &[Finding], head: Vec<Finding>) -> Vec<Finding> {
+    let mut before: HashMap<Subject, usize> = HashMap::new();
+    for finding in base {
+        *before.entry(Subject::of(finding)).or_default() += 1;
+    }
+    head.into_iter()
+        .filter(|finding| match before.get_mut(&Subject::of(finding)) {
+            Some(count) if *count > 0 => {
+                *count -= 1;
+                false
+            }
+            _ => true,
+        })
+        .collect()
+}
+
+/// What a finding is about, independent of where it is: the rule, the file's name
+/// (`plan.md` or `manifest.toml`), the first `quoted` name of its message (the item,
+/// section or word it is about: `smoke`, `## Decision`) and the text it points at. The
+/// rest of the message is left out, since it can change without the problem changing
+/// (the releases an item belongs to, an item's version).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+struct Subject {
+    rule: Rule,
+    file: String,
+    quoted: String,
+    text: String,
+}
+
+impl Subject {
+    fn of(finding: &Finding) -> Subject {
+        let file = finding
+            .file
+            .rsplit('/')
+            .next()
+            .unwrap_or(&finding.file)
+            .to_string();
+        let quoted = finding
+            .message
+            .split('`')
+            .nth(1)
+            .map(str::to_string)
+            .unwrap_or_default();
+        let snippet = &finding.snippet;
+        let skip = finding.column.saturating_sub(snippet.first_column.max(1));
+        let width = finding.end_column.saturating_sub(finding.column);
+        let text: String = snippet.text.chars().skip(skip).take(width).collect();
+        // With neither a quoted name nor a span, the message is all there is.
+        let text = if quoted.is_empty() && text.trim().is_empty() {
+            finding.message.clone()
+        } else {
+            text
+        };
+        Subject {
+            rule: finding.rule,
+            file,
+            quoted,
+            text,
+        }
+    }
+}
+
 fn short(commit: &str) -> &str {
     commit.get(..10).unwrap_or(commit)
 }
@@ -172,6 +240,42 @@ mod tests {
         );
         assert_eq!(codes(Some("published"), None), ["published-changed"]);
         assert!(codes(Some("approved"), Some("published")).is_empty());
+    }
+
+    #[test]
+    fn new_findings_are_compared_by_subject_not_line() {
+        let base_text = "1. Restart `api`.\n2. Restart `db`.\n";
+        let head_text =
+            "0. Page the DBA.\n1. Restart `api`.\n2. Restart `db`.\n3. Check `db` again.\n";
+        let findings = |path: &str, text: &str, ids: &[&str]| -> Vec<Finding> {
+            let file = SourceFile::new(path, text);
+            let mut out = Vec::new();
+            for name in ids {
+                let quoted = format!("`{name}`");
+                for (at, _) in text.match_indices(&quoted) {
+                    out.push(file.finding(
+                        Rule::ForeignItem,
+                        at + 1..at + quoted.len() - 1,
+                        format!("`{name}` belongs to x/v{}", text.len()),
+                    ));
+                }
+            }
+            out.sort_by_key(|f| f.line);
+            out
+        };
+        let base = findings("p/t/v1/plan.md", base_text, &["api", "db"]);
+        let head = findings("p/t/v2/plan.md", head_text, &["api", "db"]);
+        let new: Vec<(usize, String)> = new_findings(&base, head)
+            .into_iter()
+            .map(|f| {
+                (
+                    f.line,
+                    f.message.split('`').nth(1).unwrap_or("").to_string(),
+                )
+            })
+            .collect();
+        // Moved lines and changed owners are the same problems; the second `db` is new.
+        assert_eq!(new, [(4, "db".to_string())]);
     }
 
     #[test]

@@ -4,7 +4,7 @@ use std::path::Path;
 use std::process::ExitCode;
 
 use backout::Result;
-use backout::baseline::{self, Place};
+use backout::baseline::{self, ChangeGroup, Place};
 use backout::commands;
 use backout::commands::baseline::{Forked, Source};
 use backout::commands::diff::Basis;
@@ -104,11 +104,17 @@ fn baseline_header(forked: &Forked) -> String {
 
 /// What must change, grouped by section, each finding on one line with its line number.
 fn baseline_changes(forked: &Forked, style: &HumanStyle) -> String {
-    if forked.changes.is_empty() {
+    changes_text(&forked.path, &forked.changes, style)
+}
+
+/// What must change in the plan at `path`, place by place (also shown by `review` for a
+/// plan forked in the pull request).
+pub(super) fn changes_text(path: &str, changes: &[ChangeGroup], style: &HumanStyle) -> String {
+    if changes.is_empty() {
         return String::new();
     }
-    let mut text = format!("\nwhat must change in {}:\n", forked.path);
-    for group in &forked.changes {
+    let mut text = format!("\nwhat must change in {path}:\n");
+    for group in changes {
         let place = match &group.place {
             Place::FrontMatter => format!("front matter (line {})", group.line),
             Place::Top => format!("before the first section (line {})", group.line),

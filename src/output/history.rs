@@ -7,6 +7,7 @@ use std::process::ExitCode;
 use anstyle::{AnsiColor, Effects};
 
 use backout::Result;
+use backout::baseline::Place;
 use backout::commands;
 use backout::diag::{self, Finding, HumanStyle, Tally};
 use backout::diff::DiffStyle;
@@ -127,44 +128,18 @@ pub fn review(out: &Output, dir: &Path, args: &ReviewArgs) -> Result<ExitCode> {
     match args.format {
         ReviewFormat::Human => out.print(&review_human(&review, out.quiet))?,
         ReviewFormat::Markdown => out.print(&review_markdown(&review))?,
-        ReviewFormat::Github => {
-            let findings: Vec<Finding> = review.findings().cloned().collect();
-            out.print(&diag::render_github(&findings))?;
-        }
-        ReviewFormat::Json => {
-            let plans: Vec<serde_json::Value> = review
-                .plans
-                .iter()
-                .map(|plan| {
-                    let tally = Tally::of(&plan.findings);
-                    serde_json::json!({
-                        "team": plan.id.team,
-                        "release": plan.id.release,
-                        "change": plan.change,
-                        "has_plan": plan.has_plan,
-                        "path": plan.path,
-                        "renamed_from": plan.renamed_from,
-                        "moved_to": plan.moved_to,
-                        "manifest_changed": plan.manifest_changed,
-                        "errors": tally.errors,
-                        "warnings": tally.warnings,
-                        "findings": plan.findings,
-                        "diff": plan.diff,
-                    })
-                })
-                .collect();
-            let json = serde_json::json!({
-                "version": 1,
-                "base": review.base,
-                "head": review.head,
-                "errors": tally.errors,
-                "warnings": tally.warnings,
-                "plans": plans,
-            });
+        ReviewFormat::Github => out.print(&review_github(&review))?,
+        ReviewFormat::Json => out.print(&review_json(&review))?,
+    }
+    if let Some(note) = review.unpinned.note() {
+        if args.format == ReviewFormat::Github {
             out.print(&format!(
-                "{}\n",
-                serde_json::to_string_pretty(&json).unwrap_or_default()
+                "::warning title=published plans checked without their commit::{}\n",
+                diag::escape_data(&note)
             ))?;
+        } else {
+            let style = AnsiColor::Yellow.on_default().effects(Effects::BOLD);
+            let _ = writeln!(anstream::stderr(), "{style}warning{style:#}: {note}");
         }
     }
     Ok(if tally.errors > 0 {
@@ -174,9 +149,116 @@ pub fn review(out: &Output, dir: &Path, args: &ReviewArgs) -> Result<ExitCode> {
     })
 }
 
+/// What a plan listed as caused by the change is called in every format.
+const CAUSED: &str = "not changed; findings caused by this change";
+
+/// Annotations; a finding in a plan the change did not touch says so, since GitHub shows
+/// it away from the pull request's diff.
+fn review_github(review: &commands::review::Review) -> String {
+    let findings: Vec<Finding> = review
+        .plans
+        .iter()
+        .flat_map(|plan| {
+            plan.findings.iter().map(|finding| {
+                let mut finding = finding.clone();
+                if plan.caused_by_change {
+                    finding.message = format!(
+                        "{} (caused by this change: {} itself did not change)",
+                        finding.message, plan.id
+                    );
+                }
+                finding
+            })
+        })
+        .collect();
+    diag::render_github(&findings)
+}
+
+fn review_json(review: &commands::review::Review) -> String {
+    let tally = review.tally();
+    let plans: Vec<serde_json::Value> = review
+        .plans
+        .iter()
+        .map(|plan| {
+            let tally = Tally::of(&plan.findings);
+            serde_json::json!({
+                "team": plan.id.team,
+                "release": plan.id.release,
+                "change": plan.change,
+                "has_plan": plan.has_plan,
+                "path": plan.path,
+                "renamed_from": plan.renamed_from,
+                "moved_to": plan.moved_to,
+                "manifest_changed": plan.manifest_changed,
+                "caused_by_change": plan.caused_by_change,
+                "errors": tally.errors,
+                "warnings": tally.warnings,
+                "findings": plan.findings,
+                "diff": plan.diff,
+                "fork": plan.fork.as_ref().map(fork_json),
+            })
+        })
+        .collect();
+    let json = serde_json::json!({
+        "version": 1,
+        "base": review.base,
+        "head": review.head,
+        "errors": tally.errors,
+        "warnings": tally.warnings,
+        "changed": review.changed(),
+        "caused": review.caused(),
+        "unpinned": review.unpinned.plans.iter().map(|p| p.to_string()).collect::<Vec<_>>(),
+        "plans": plans,
+    });
+    format!(
+        "{}\n",
+        serde_json::to_string_pretty(&json).unwrap_or_default()
+    )
+}
+
+/// A forked plan's source and what must still change, place by place.
+fn fork_json(fork: &commands::review::ForkReview) -> serde_json::Value {
+    let changes: Vec<serde_json::Value> = fork
+        .changes
+        .iter()
+        .map(|group| {
+            let (place, title) = match &group.place {
+                Place::FrontMatter => ("front matter", None),
+                Place::Top => ("top", None),
+                Place::Section(title) => ("section", Some(title.as_str())),
+                Place::File(file) => ("file", Some(file.as_str())),
+            };
+            let mentions: Vec<serde_json::Value> = group
+                .mentions
+                .iter()
+                .map(|m| serde_json::json!({"line": m.line, "column": m.column, "message": m.message}))
+                .collect();
+            serde_json::json!({
+                "place": place,
+                "title": title,
+                "line": group.line,
+                "findings": group.findings,
+                "mentions": mentions,
+                "unchanged_since": group.unchanged_since,
+            })
+        })
+        .collect();
+    serde_json::json!({
+        "from": fork.from.to_string(),
+        "source": fork.source,
+        "changes": changes,
+    })
+}
+
 fn change_word(plan: &commands::review::ReviewedPlan) -> String {
+    if plan.caused_by_change {
+        return CAUSED.to_string();
+    }
     let mut word = match plan.change {
-        Some(Change::Added) => "added".to_string(),
+        Some(Change::Added) => match &plan.fork {
+            Some(fork) => format!("added, forked from {}", fork.from),
+            None => "added".to_string(),
+        },
         Some(Change::Deleted) => match &plan.moved_to {
             Some(to) => format!("deleted: git sees it renamed to {to}"),
             None => "deleted".to_string(),
@@ -193,6 +275,23 @@ fn change_word(plan: &commands::review::ReviewedPlan) -> String {
         word.push_str(", manifest changed");
     }
     word
+}
+
+/// `2 plans changed`, and `, 1 more plan with findings caused by this change`.
+fn review_counts(review: &commands::review::Review) -> String {
+    let mut text = format!("{} changed", plural(review.changed(), "plan"));
+    if review.caused() > 0 {
+        let plans = if review.caused() == 1 {
+            "plan"
+        } else {
+            "plans"
+        };
+        text.push_str(&format!(
+            ", {} more {plans} with findings caused by this change",
+            review.caused()
+        ));
+    }
+    text
 }
 
 fn review_human(review: &commands::review::Review, quiet: bool) -> String {
@@ -212,18 +311,32 @@ fn review_human(review: &commands::review::Review, quiet: bool) -> String {
             bold("review"),
             review.base,
             review.head,
-            plural(review.plans.len(), "plan")
+            review_counts(review)
         ));
     }
+    let style = HumanStyle::colored();
     for plan in &review.plans {
         text.push_str(&format!("{} ({})\n", bold(&plan.path), change_word(plan)));
         if !quiet {
+            if let Some(fork) = &plan.fork {
+                text.push_str(&format!(
+                    "forked from {}: the diff shows what changed since\n",
+                    fork.source
+                ));
+            }
             if let Some(diff) = &plan.diff {
                 text.push_str(&backout::diff::render_human(diff, &DiffStyle::colored()));
             }
+            if let Some(fork) = &plan.fork {
+                text.push_str(&super::baseline_diff::changes_text(
+                    &plan.path,
+                    &fork.changes,
+                    &style,
+                ));
+            }
         }
         text.push('\n');
-        text.push_str(&diag::render_human(&plan.findings, &HumanStyle::colored()));
+        text.push_str(&diag::render_human(&plan.findings, &style));
     }
     let tally = review.tally();
     if !quiet {
@@ -255,10 +368,10 @@ fn review_markdown(review: &commands::review::Review) -> String {
         "✅"
     };
     text.push_str(&format!(
-        "{verdict} `{}` → `{}`: {} changed, {}, {}.\n\n",
+        "{verdict} `{}` → `{}`: {}; {}, {}.\n\n",
         review.base,
         review.head,
-        plural(review.plans.len(), "plan"),
+        review_counts(review),
         plural(tally.errors, "error"),
         plural(tally.warnings, "warning")
     ));
@@ -297,10 +410,71 @@ fn review_markdown(review: &commands::review::Review) -> String {
                 markdown_inline(&finding.message)
             ));
         }
+        if let Some(fork) = &plan.fork {
+            text.push_str(&fork_markdown(&plan.path, fork));
+        }
         if let Some(diff) = &plan.diff {
-            text.push_str("\n<details><summary>Section diff</summary>\n\n");
+            let summary = match &plan.fork {
+                Some(fork) => format!("Section diff against {}", markdown_inline(&fork.source)),
+                None => "Section diff".to_string(),
+            };
+            text.push_str(&format!("\n<details><summary>{summary}</summary>\n\n"));
             text.push_str(&backout::diff::render_markdown(diff));
             text.push_str("\n</details>\n");
+        }
+    }
+    text
+}
+
+/// What must still change in a forked plan, as a nested list.
+fn fork_markdown(path: &str, fork: &commands::review::ForkReview) -> String {
+    let mut text = format!(
+        "\n**Forked from `{}`.** What must still change in `{path}`:\n\n",
+        fork.from
+    );
+    if fork.changes.is_empty() {
+        text.push_str("Nothing: every section was rewritten for this release.\n");
+        return text;
+    }
+    for group in &fork.changes {
+        let place = match &group.place {
+            Place::FrontMatter => format!("front matter (line {})", group.line),
+            Place::Top => format!("before the first section (line {})", group.line),
+            Place::Section(title) => {
+                format!(
+                    "section **{}** (line {})",
+                    markdown_inline(title),
+                    group.line
+                )
+            }
+            Place::File(file) => format!("`{file}`"),
+        };
+        text.push_str(&format!("- {place}\n"));
+        let mut lines: Vec<(usize, usize, String)> = group
+            .findings
+            .iter()
+            .map(|finding| {
+                let icon = if finding.is_error() { "❌" } else { "⚠️" };
+                let line = format!(
+                    "{icon} **{}** {}",
+                    finding.rule,
+                    markdown_inline(&finding.message)
+                );
+                (finding.line, finding.column, line)
+            })
+            .chain(group.mentions.iter().map(|mention| {
+                let line = format!("ℹ️ {}", markdown_inline(&mention.message));
+                (mention.line, mention.column, line)
+            }))
+            .collect();
+        lines.sort_by_key(|(line, column, _)| (*line, *column));
+        for (line, column, message) in lines {
+            text.push_str(&format!("  - line {line}:{column}: {message}\n"));
+        }
+        if let Some(source) = &group.unchanged_since {
+            text.push_str(&format!(
+                "  - unchanged since `{source}`: confirm it still holds\n"
+            ));
         }
     }
     text

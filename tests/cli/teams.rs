@@ -279,3 +279,260 @@ fn a_published_commit_must_be_a_full_commit_id() {
             &published_from[..12]
         ));
 }
+
+fn plan_rows(run: &Run) -> Vec<(String, bool, u64)> {
+    run.json()["plans"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|p| {
+            (
+                format!(
+                    "{}/{}",
+                    p["team"].as_str().unwrap_or_default(),
+                    p["release"].as_str().unwrap_or_default()
+                ),
+                p["caused_by_change"].as_bool().unwrap_or_default(),
+                p["errors"].as_u64().unwrap_or_default(),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn review_names_the_plans_a_new_manifest_item_breaks() {
+    let (repo, _) = three_teams();
+    // payments/v1.5 already names a checkout service: not this change's doing.
+    repo.edit(
+        PAYMENTS_V15,
+        "## Contingencies\n",
+        "## Contingencies\nIf `checkout-web` errors too, page the checkout on-call.\n",
+    );
+    let base = repo.commit("payments v1.5 talks about checkout");
+    add_smoke_and_dashboard(&repo);
+    repo.commit("checkout v2.1 deploys the smoke job and a dashboard");
+
+    let human = repo.run(&["review", "--base", &base]);
+    human
+        .code(1)
+        .stdout_has("1 plan changed, 2 more plans with findings caused by this change")
+        .stdout_has("plans/checkout/v2.1/plan.md (manifest changed)")
+        .stdout_has("plans/search/v3.0/plan.md (not changed; findings caused by this change)")
+        .stdout_has("plans/payments/v1.5/plan.md (not changed; findings caused by this change)")
+        .stdout_has("error[foreign-item]: `smoke` belongs to checkout/v2.1, not to payments/v1.5")
+        .stdout_has(
+            "error[foreign-item]: `dashboard` belongs to checkout/v2.1, not to payments/v1.5",
+        )
+        .stdout_lacks("`checkout-web` belongs to")
+        .stdout_lacks("payments/v1.4")
+        .stdout_has("reviewed 3 plans: 7 errors, 0 warnings");
+
+    let json = repo.run(&["review", "--base", &base, "--format", "json"]);
+    json.code(1);
+    assert_eq!(
+        plan_rows(&json),
+        [
+            ("checkout/v2.1".to_string(), false, 2),
+            ("payments/v1.5".to_string(), true, 3),
+            ("search/v3.0".to_string(), true, 2),
+        ]
+    );
+    let doc = json.json();
+    assert_eq!(doc["caused"], 2);
+    assert_eq!(doc["plans"][1]["change"], serde_json::Value::Null);
+    assert_eq!(doc["plans"][1]["path"], PAYMENTS_V15);
+    assert_eq!(doc["plans"][1]["findings"][0]["line"], 24);
+
+    let markdown = repo.run(&["review", "--base", &base, "--format", "markdown"]);
+    markdown
+        .code(1)
+        .stdout_has("1 plan changed, 2 more plans with findings caused by this change; 7 errors, 0 warnings.")
+        .stdout_has("| `payments/v1.5` | not changed; findings caused by this change | 3 | 0 |")
+        .stdout_has("### `payments/v1.5` (not changed; findings caused by this change)")
+        .stdout_has("- ❌ **foreign-item** `plans/payments/v1.5/plan.md:24`: `smoke` belongs to checkout/v2.1, not to payments/v1.5");
+
+    let github = repo.run(&["review", "--base", &base, "--format", "github"]);
+    github.code(1).stdout_has(
+        "::error file=plans/payments/v1.5/plan.md,line=24,endLine=24,col=9,endColumn=14,title=foreign-item::",
+    ).stdout_has(
+        "::`smoke` belongs to checkout/v2.1, not to payments/v1.5 (caused by this change: payments/v1.5 itself did not change)",
+    );
+}
+
+#[test]
+fn review_of_a_config_change_rechecks_every_plan() {
+    let (repo, _) = three_teams();
+    repo.write("backout.toml", "[check]\nshared = [\"smoke\"]\n");
+    add_smoke_and_dashboard(&repo);
+    repo.edit(
+        CHECKOUT_V21_MANIFEST,
+        "\n[[items]]\nid = \"dashboard\"\nkind = \"config\"\n",
+        "",
+    );
+    let base = repo.commit("smoke is shared");
+    repo.write("backout.toml", "[check]\nshared = []\n");
+    repo.commit("nothing is shared any more");
+    let run = repo.run(&["review", "--base", &base, "--format", "json"]);
+    run.code(1);
+    assert_eq!(
+        plan_rows(&run),
+        [
+            ("payments/v1.5".to_string(), true, 2),
+            ("search/v3.0".to_string(), true, 2),
+        ]
+    );
+}
+
+#[test]
+fn review_of_a_forked_plan_shows_its_diff_against_the_source() {
+    let (repo, _) = three_teams();
+    // The draft v1.5 looks ahead to v1.6; nothing is wrong with that until v1.6 exists.
+    repo.edit(
+        PAYMENTS_V15,
+        "Rehearsed on staging.",
+        "Rehearsed on staging; v1.6 will drop the old ledger table.",
+    );
+    let base = repo.commit("v1.5 looks ahead");
+    // The pull request: v1.6's manifest, its plan forked from v1.5, one section rewritten.
+    repo.write(
+        "plans/payments/v1.6/manifest.toml",
+        manifest(
+            "payments",
+            "v1.6",
+            &[
+                service("payments-api", "2.5.0", "2.4.0"),
+                migration("0043_drop_old_ledger"),
+            ],
+        ),
+    );
+    repo.run(&["baseline", "payments/v1.6", "--from", "payments/v1.5"])
+        .code(0);
+    repo.edit(
+        "plans/payments/v1.6/plan.md",
+        "The incident commander on call decides.",
+        "The payments incident commander decides, with the DBA on call for the ledger.",
+    );
+    repo.commit("payments v1.6");
+
+    let human = repo.run(&["review", "--base", &base]);
+    human
+        .code(1)
+        .stdout_has("plans/payments/v1.6/plan.md (added, forked from payments/v1.5, manifest changed)")
+        .stdout_has(&format!(
+            "forked from payments/v1.5@{}: the diff shows what changed since",
+            &base[..10]
+        ))
+        .stdout_has(&format!("--- payments/v1.5@{}", &base[..10]))
+        .stdout_has("## Decision: changed")
+        .stdout_has("-The incident commander on call decides.")
+        .stdout_has("+The payments incident commander decides, with the DBA on call for the ledger.")
+        .stdout_has("## Procedure: unchanged")
+        .stdout_has("manifest: 1 added, 0 removed, 1 changed")
+        .stdout_has("  + 0043_drop_old_ledger (migration, irreversible)")
+        .stdout_has("what must change in plans/payments/v1.6/plan.md:")
+        .stdout_has("error[uncovered-item] manifest item `0043_drop_old_ledger` (migration) is not covered by any procedure step")
+        .stdout_has("unchanged since payments/v1.5: confirm it still holds")
+        // The untouched v1.5 now names a release that exists.
+        .stdout_has("plans/payments/v1.5/plan.md (not changed; findings caused by this change)")
+        .stdout_has("warning[foreign-release]: names release v1.6 of payments, but this plan is for v1.5");
+
+    let json = repo.run(&["review", "--base", &base, "--format", "json"]);
+    json.code(1);
+    let doc = json.json();
+    let v16 = &doc["plans"][0];
+    assert_eq!(v16["release"], "v1.6");
+    assert_eq!(v16["change"], "added");
+    assert_eq!(v16["fork"]["from"], "payments/v1.5");
+    assert_eq!(v16["diff"]["old"], format!("payments/v1.5@{}", &base[..10]));
+    assert_eq!(
+        v16["diff"]["manifest"]["added"][0]["id"],
+        "0043_drop_old_ledger"
+    );
+    let places: Vec<String> = v16["fork"]["changes"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|c| {
+            format!(
+                "{} {}",
+                c["place"].as_str().unwrap_or_default(),
+                c["title"].as_str().unwrap_or_default()
+            )
+        })
+        .collect();
+    assert!(
+        places.contains(&"section Procedure".to_string()),
+        "{places:?}"
+    );
+    assert_eq!(doc["plans"][1]["caused_by_change"], true);
+
+    let markdown = repo.run(&["review", "--base", &base, "--format", "markdown"]);
+    markdown
+        .code(1)
+        .stdout_has("| `payments/v1.6` | added, forked from payments/v1.5, manifest changed |")
+        .stdout_has("**Forked from `payments/v1.5`.** What must still change in `plans/payments/v1.6/plan.md`:")
+        .stdout_has("- section **Procedure** (line 24)\n  - line 24:1: ❌ **uncovered-item**")
+        .stdout_has("❌ **uncovered-item** manifest item `0043_drop_old_ledger` (migration) is not covered by any procedure step")
+        .stdout_has(&format!(
+            "<details><summary>Section diff against payments/v1.5@{}</summary>",
+            &base[..10]
+        ))
+        .stdout_has("+The payments incident commander decides, with the DBA on call for the ledger.");
+}
+
+#[test]
+fn review_of_a_sibling_fork_points_at_the_source_team() {
+    let (repo, _) = three_teams();
+    let base = repo.head().to_string();
+    repo.write(
+        "plans/loyalty/v0.1/manifest.toml",
+        manifest(
+            "loyalty",
+            "v0.1",
+            &[service("loyalty-api", "0.1.0", "0.0.9")],
+        ),
+    );
+    repo.run(&["baseline", "loyalty/v0.1", "--from", "payments/v1.5"])
+        .code(0);
+    repo.commit("loyalty's first release, forked from payments");
+    repo.run(&["review", "--base", &base])
+        .code(1)
+        .stdout_has("plans/loyalty/v0.1/plan.md (added, forked from payments/v1.5, manifest changed)")
+        .stdout_has("note names payments, the team this plan was forked from: is it still right for loyalty?")
+        .stdout_has("  - payments-api")
+        .stdout_has("  + loyalty-api (service 0.1.0)");
+}
+
+#[test]
+fn review_checks_a_plan_published_in_the_change_against_its_commit() {
+    let repo = TestRepo::new();
+    add_release(
+        &repo,
+        "payments",
+        "v1.4",
+        &[service("payments-api", "2.3.1", "2.3.0")],
+    );
+    add_release(
+        &repo,
+        "checkout",
+        "v2.1",
+        &[service("checkout-web", "5.1.0", "5.0.0")],
+    );
+    repo.set_status_tested(PAYMENTS_V14, "approved");
+    let base = repo.commit("approved");
+    publish(&repo, "payments/v1.4").code(0);
+    // The same pull request also adds `smoke` to checkout: the published plan was
+    // published before that, so it stays green; the review still flags the manifest.
+    add_smoke_and_dashboard(&repo);
+    repo.commit("publish payments/v1.4; checkout deploys a smoke job");
+    let run = repo.run(&["review", "--base", &base, "--format", "json"]);
+    run.code(1);
+    let doc = run.json();
+    let v14 = &doc["plans"][1];
+    assert_eq!(v14["release"], "v1.4");
+    assert_eq!(v14["change"], "modified");
+    assert_eq!(v14["caused_by_change"], false);
+    assert_eq!(v14["findings"], serde_json::json!([]));
+    assert_eq!(doc["plans"].as_array().map(Vec::len), Some(2));
+    assert_eq!(run.stderr, "");
+}
