@@ -1,0 +1,216 @@
+//! A repository state at one revision, read from git: its backout.toml, its release
+//! directories with the blobs of their files, and its corpus.
+
+use std::collections::BTreeMap;
+
+use crate::config::{self, Config};
+use crate::corpus::{Corpus, ManifestSource};
+use crate::error::{Error, Result};
+use crate::names::{PlanId, is_valid_name};
+use crate::repo::{Repo, TreeFiles};
+use crate::store::{self, ReadProblem};
+use crate::workspace::{Catalog, MANIFEST_FILE, PLAN_FILE, Release};
+
+/// A repository state at one commit: its backout.toml and files, read from git.
+pub(super) struct Snapshot<'r> {
+    pub(super) files: TreeFiles<'r>,
+    pub(super) tree: git2::Oid,
+    pub(super) config: Config,
+    /// The blob of backout.toml, to tell whether it changed.
+    pub(super) config_blob: Option<git2::Oid>,
+}
+
+impl<'r> Snapshot<'r> {
+    pub(super) fn open(repo: &'r Repo, commit: git2::Oid, label: &str) -> Result<Snapshot<'r>> {
+        let files = TreeFiles::new(repo.git())
+            .map_err(|e| Error::git("cannot read the object database", e))?;
+        let tree = repo.commit_tree(commit)?;
+        let mut snapshot = Snapshot {
+            files,
+            tree,
+            config: Config::default(),
+            config_blob: None,
+        };
+        snapshot.config_blob = snapshot
+            .files
+            .find(tree, config::FILE_NAME)
+            .map_err(|e| Error::git(format!("cannot read {} at {label}", config::FILE_NAME), e))?;
+        if let Some(text) = snapshot.read(config::FILE_NAME).map_err(|p| {
+            Error::msg(format!(
+                "{} at {label} {}; {}",
+                config::FILE_NAME,
+                p.message,
+                p.help
+            ))
+        })? {
+            snapshot.config = Config::parse(&format!("{} at {label}", config::FILE_NAME), &text)?;
+        }
+        Ok(snapshot)
+    }
+
+    pub(super) fn read(&mut self, path: &str) -> Result<Option<String>, ReadProblem> {
+        match self.files.find(self.tree, path) {
+            Ok(Some(blob)) => self.read_blob(blob).map(Some),
+            Ok(None) => Ok(None),
+            Err(error) => Err(git_problem(&error)),
+        }
+    }
+
+    pub(super) fn read_blob(&self, blob: git2::Oid) -> Result<String, ReadProblem> {
+        match self.files.read(blob) {
+            Ok(bytes) if bytes.len() as u64 > store::MAX_FILE_BYTES => Err(ReadProblem {
+                line: 1,
+                message: "is larger than 8 MB".into(),
+                help: "keep plans short enough to follow during an incident".into(),
+            }),
+            Ok(bytes) => store::decode(bytes),
+            Err(error) => Err(git_problem(&error)),
+        }
+    }
+
+    /// Every team and release directory of the snapshot, with the blobs of their files.
+    pub(super) fn listing(&mut self) -> Result<Listing> {
+        let git = |e| Error::git("cannot list the plans at a revision", e);
+        let mut listing = Listing::default();
+        let Some(plans) = self
+            .files
+            .tree_at(self.tree, &self.config.plans_dir)
+            .map_err(git)?
+        else {
+            return Ok(listing);
+        };
+        for (team, team_tree, is_dir) in self.files.entries(plans).map_err(git)? {
+            if !is_dir || !is_valid_name(&team) {
+                continue;
+            }
+            let releases = self.releases(team_tree)?;
+            listing.teams.insert(team, releases);
+        }
+        Ok(listing)
+    }
+
+    /// The release directories of a team's directory, in version order.
+    pub(super) fn releases(&mut self, team_tree: git2::Oid) -> Result<Vec<ListedRelease>> {
+        let git = |e| Error::git("cannot list the plans at a revision", e);
+        let mut releases = Vec::new();
+        for (name, tree, is_dir) in self.files.entries(team_tree).map_err(git)? {
+            if !is_dir || !is_valid_name(&name) {
+                continue;
+            }
+            let mut release = ListedRelease {
+                name,
+                plan: None,
+                manifest: None,
+            };
+            for (file, blob, is_dir) in self.files.entries(tree).map_err(git)? {
+                match file.as_str() {
+                    PLAN_FILE if !is_dir => release.plan = Some(blob),
+                    MANIFEST_FILE if !is_dir => release.manifest = Some(blob),
+                    _ => {}
+                }
+            }
+            releases.push(release);
+        }
+        releases.sort_by(|a, b| crate::version::compare(&a.name, &b.name));
+        Ok(releases)
+    }
+
+    /// The releases of one team, in version order (none when it has no directory).
+    pub(super) fn team(&mut self, team: &str) -> Result<Vec<ListedRelease>> {
+        let dir = format!("{}/{team}", self.config.plans_dir);
+        match self
+            .files
+            .tree_at(self.tree, &dir)
+            .map_err(|e| Error::git("cannot list the plans at a revision", e))?
+        {
+            Some(tree) => self.releases(tree),
+            None => Ok(Vec::new()),
+        }
+    }
+
+    /// The corpus (all manifests) of the snapshot.
+    pub(super) fn corpus(&self, listing: &Listing) -> Corpus {
+        let sources: Vec<ManifestSource> = listing
+            .manifests()
+            .map(|(id, blob)| {
+                let path = self.path(&id, MANIFEST_FILE);
+                let text = self.read_blob(blob);
+                (id, path, text)
+            })
+            .collect();
+        Corpus::build(listing.catalog(), sources, &self.config.shared)
+    }
+
+    pub(super) fn path(&self, id: &PlanId, file: &str) -> String {
+        format!(
+            "{}/{}/{}/{file}",
+            self.config.plans_dir, id.team, id.release
+        )
+    }
+}
+
+fn git_problem(error: &git2::Error) -> ReadProblem {
+    ReadProblem {
+        line: 1,
+        message: format!("cannot be read from git: {}", error.message()),
+        help: "check the repository with `git fsck`".into(),
+    }
+}
+
+/// The release directories of a snapshot and the blobs of their files.
+#[derive(Default)]
+pub(super) struct Listing {
+    teams: BTreeMap<String, Vec<ListedRelease>>,
+}
+
+pub(super) struct ListedRelease {
+    name: String,
+    plan: Option<git2::Oid>,
+    manifest: Option<git2::Oid>,
+}
+
+impl Listing {
+    pub(super) fn catalog(&self) -> Catalog {
+        let mut catalog = Catalog::default();
+        for (team, releases) in &self.teams {
+            catalog.teams.insert(team.clone(), releases_of(releases));
+        }
+        catalog
+    }
+
+    fn all(&self) -> impl Iterator<Item = (PlanId, &ListedRelease)> {
+        self.teams.iter().flat_map(|(team, releases)| {
+            releases
+                .iter()
+                .map(move |release| (PlanId::new(team.clone(), release.name.clone()), release))
+        })
+    }
+
+    pub(super) fn manifests(&self) -> impl Iterator<Item = (PlanId, git2::Oid)> {
+        self.all()
+            .filter_map(|(id, release)| Some((id, release.manifest?)))
+    }
+
+    pub(super) fn plans(&self) -> impl Iterator<Item = (PlanId, git2::Oid)> {
+        self.all()
+            .filter_map(|(id, release)| Some((id, release.plan?)))
+    }
+
+    pub(super) fn release(&self, id: &PlanId) -> Option<&ListedRelease> {
+        let releases = self.teams.get(&id.team)?;
+        let at =
+            releases.partition_point(|r| crate::version::compare(&r.name, &id.release).is_lt());
+        releases.get(at).filter(|r| r.name == id.release)
+    }
+}
+
+pub(super) fn releases_of(listed: &[ListedRelease]) -> Vec<Release> {
+    listed
+        .iter()
+        .map(|release| Release {
+            name: release.name.clone(),
+            has_plan: release.plan.is_some(),
+            has_manifest: release.manifest.is_some(),
+        })
+        .collect()
+}
