@@ -248,6 +248,19 @@ format = "{{release}}"
 [check]
 # Item ids that many releases refer to (a database, a queue); never reported as foreign.
 shared = []
+# How `manifest-drift` is reported: "warning", "error" or "off".
+# drift = "warning"
+
+# How a release's git changes become manifest items (`backout manifest`, `manifest-drift`).
+# [[derive]]
+# path = "services/{{id}}/"                 # {{id}}: one part of the path; a trailing / = any file below
+# kind = "service"
+# version_file = "services/{{id}}/VERSION"  # its first line; or the version of a Cargo.toml, package.json, Chart.yaml
+#
+# [[derive]]
+# path = "db/migrations/{{id}}.sql"
+# kind = "migration"
+# reversible_if = "db/migrations/{{id}}.down.sql"  # reversible only when this file exists
 "#
     )
 }

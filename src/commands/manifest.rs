@@ -501,6 +501,24 @@ impl<'r> Drift<'r> {
     }
 }
 
+/// The `manifest-drift` findings of one release of the work tree; none where the check
+/// does not run.
+pub fn drift_of(workspace: &Workspace, corpus: &Corpus, id: &PlanId) -> Vec<Finding> {
+    if workspace.config.derive.is_empty() {
+        return Vec::new();
+    }
+    let Ok(repo) = workspace.repo() else {
+        return Vec::new();
+    };
+    let head = head_of(&repo);
+    match Drift::open(&repo, &workspace.config, corpus.catalog(), head) {
+        Ok(mut drift) => drift
+            .check(id, None, corpus.manifest_source(id))
+            .unwrap_or_default(),
+        Err(_) => Vec::new(),
+    }
+}
+
 /// Runs `manifest-drift` over `check`'s reports, adding its findings to each plan; returns
 /// the notes on where (or why) it did not run.
 pub fn check_drift(

@@ -340,6 +340,51 @@ mod tests {
     }
 
     #[test]
+    fn reads_rules_from_backout_toml() {
+        let text = "[check]\ndrift = \"error\"\n\n[[derive]]\npath = \"services/{id}/\"\nkind = \"service\"\nversion_file = \"services/{id}/VERSION\"\n\n[[derive]]\npath = \"chart/\"\nid = \"ledger-chart\"\nkind = \"infra\"\nversion_file = \"chart/Chart.yaml\"\n";
+        let config =
+            crate::config::Config::parse("backout.toml", text).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(config.drift, Some(crate::diag::Severity::Error));
+        assert_eq!(config.derive.len(), 2);
+        assert_eq!(config.derive[1].item_id(""), "ledger-chart");
+        assert_eq!(config.derive[0].item_id("api"), "api");
+    }
+
+    #[test]
+    fn reports_every_mistake_where_it_is() {
+        let text = "[check]\ndrift = \"loud\"\n[[derive]]\npath = \"services/{name}/\"\nkind = \"servcie\"\n[[derive]]\npath = \"chart/\"\nkind = \"infra\"\nversoin_file = \"x\"\n[[derive]]\npath = \"db/{id}.sql\"\nkind = \"migration\"\nreversible_if = \"db/\"\n[[derive]]\nkind = \"flag\"\n";
+        let error = crate::config::Config::parse("backout.toml", text)
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default();
+        let lines: Vec<&str> = error.lines().collect();
+        let expected = [
+            "backout.toml:2:9: `drift` in [check] cannot be \"loud\"; use \"warning\" (the default), \"error\" or \"off\"",
+            "backout.toml:4:8: `path` holds `{name}`, but `{id}` is the only placeholder; write a repository path such as \"services/{id}/\" or \"db/migrations/{id}.sql\"",
+            "backout.toml:5:8: `kind` \"servcie\" is not an item kind; did you mean \"service\"?",
+            "backout.toml:7:8: `path` \"chart/\" has no `{id}`, so it names no item; put `{id}` where the item's name is in the path (\"services/{id}/\"), or name the item with `id = \"payments-api\"`",
+            "backout.toml:9:1: unknown key `versoin_file` in derive[2]; did you mean `version_file`?",
+            "backout.toml:13:17: `reversible_if` names a directory; name a file, without the trailing `/`",
+            "backout.toml:14:1: `path` in derive[4] is missing; add `path = \"services/{id}/\"`",
+        ];
+        assert_eq!(lines, expected);
+    }
+
+    #[test]
+    fn the_init_template_examples_are_valid_rules() {
+        let template = crate::config::template(Some("payments"));
+        let start = template.find("# [[derive]]").unwrap_or(template.len());
+        let uncommented: String = template[start..]
+            .lines()
+            .map(|line| line.strip_prefix("# ").unwrap_or(""))
+            .map(|line| format!("{line}\n"))
+            .collect();
+        let config = crate::config::Config::parse("backout.toml", &uncommented)
+            .unwrap_or_else(|e| panic!("{e}\n{uncommented}"));
+        assert_eq!(config.derive.len(), 2);
+    }
+
+    #[test]
     fn rejects_bad_patterns() {
         for bad in [
             "",

@@ -37,9 +37,9 @@ impl Merged {
 }
 
 /// Merges derived items into a manifest's text: adds the items it lacks, updates the derived
-/// fields (`version`, `previous`, `reversible`; `kind` only where missing) of those it has,
-/// and leaves everything else (other items, keys, comments, spacing) as it was. The error
-/// completes "<manifest> ...".
+/// fields of those it has (`version`, `previous`; `reversible` only to `false`; `kind` only
+/// where missing), and leaves everything else (other items, keys, comments, spacing) as it
+/// was. The error completes "<manifest> ...".
 pub fn merge(text: &str, items: &[DerivedItem]) -> Result<Merged, String> {
     let mut doc: DocumentMut = text.parse().map_err(|e: toml_edit::TomlError| {
         format!("is not valid TOML: {}", one_line(e.message()))
@@ -199,13 +199,10 @@ fn update(
             merged,
         )?;
     }
-    match item.reversible {
-        Some(false) => set(table, item, "reversible", Value::from(false), merged)?,
-        // Reversible is the default: only a `false` written before needs to change.
-        Some(true) if table.get("reversible").is_some() => {
-            set(table, item, "reversible", Value::from(true), merged)?;
-        }
-        _ => {}
+    // Only ever towards caution: a `reversible = false` written by hand stays, even where a
+    // down script exists (the person who wrote it may know that it loses data).
+    if item.reversible == Some(false) {
+        set(table, item, "reversible", Value::from(false), merged)?;
     }
     Ok(())
 }

@@ -7,6 +7,7 @@ mod check;
 mod diff;
 mod docs;
 mod init_new_list;
+mod manifest;
 mod publish;
 mod review;
 mod tags;
