@@ -95,7 +95,7 @@ pub struct Note {
 pub struct Derivation {
     /// Items in rule order, then by id (version-aware).
     pub items: Vec<DerivedItem>,
-    /// Changed files that no rule matched.
+    /// Changed files that no rule matched (as an item's file or a `reversible_if`).
     pub unmatched: usize,
     pub notes: Vec<Note>,
 }
@@ -118,29 +118,40 @@ pub fn derive<'p>(
     let mut index: HashMap<String, usize> = HashMap::new();
     let mut invalid: HashSet<String> = HashSet::new();
     let mut conflicts: HashSet<String> = HashSet::new();
-    // (rule, captured part) of each item, to read its files once all paths are known.
-    let mut captured: Vec<(usize, String)> = Vec::new();
+    // The rules (index, captured part) that name each item, to read its files once all
+    // paths are known.
+    let mut captured: Vec<Vec<(usize, String)>> = Vec::new();
     for path in paths {
-        let Some((rule_index, part)) = claim(rules, path) else {
-            derivation.unmatched += 1;
-            continue;
+        let (rule_index, part) = match claim(rules, path) {
+            Claim::Item(rule, part) => (rule, part),
+            Claim::Companion => continue,
+            Claim::None => {
+                derivation.unmatched += 1;
+                continue;
+            }
         };
         let rule = &rules[rule_index];
         let id = rule.item_id(part);
         if let Some(&at) = index.get(&id) {
             let item = &mut derivation.items[at];
-            if item.rule != rule_index + 1 {
-                let first = item.rule;
+            // Several rules may name one item (its code and its build file); only a rule that
+            // gives it another kind is a mistake.
+            if item.kind != rule.kind {
                 if conflicts.insert(id.clone()) {
                     derivation.notes.push(Note {
                         message: format!(
-                            "{path} makes `{id}` a {} by rule {}, but rule {first} already made it a {}; kept rule {first}'s",
+                            "{path} makes `{id}` a {} by rule {}, but rule {} already made it a {}; kept the {}",
                             rule.kind,
                             rule_index + 1,
+                            item.rule,
+                            item.kind,
                             item.kind
                         ),
                     });
                 }
+            } else if !captured[at].iter().any(|(r, _)| *r == rule_index) {
+                captured[at].push((rule_index, part.to_string()));
+                item.rule = item.rule.min(rule_index + 1);
             }
             item.files.push(path.to_string());
             continue;
@@ -159,7 +170,7 @@ pub fn derive<'p>(
             continue;
         }
         index.insert(id.clone(), derivation.items.len());
-        captured.push((rule_index, part.to_string()));
+        captured.push(vec![(rule_index, part.to_string())]);
         derivation.items.push(DerivedItem {
             id,
             kind: rule.kind,
@@ -171,14 +182,9 @@ pub fn derive<'p>(
             files: vec![path.to_string()],
         });
     }
-    for (item, (rule_index, part)) in derivation.items.iter_mut().zip(&captured) {
-        describe(
-            &rules[*rule_index],
-            part,
-            item,
-            trees,
-            &mut derivation.notes,
-        );
+    for (item, named) in derivation.items.iter_mut().zip(&mut captured) {
+        named.sort_by_key(|(rule, _)| *rule);
+        describe(rules, named, item, trees, &mut derivation.notes);
     }
     derivation.items.sort_by(|a, b| {
         a.rule
@@ -189,29 +195,48 @@ pub fn derive<'p>(
     derivation
 }
 
-/// The first rule that matches `path`, and what its `{id}` captured. A file that matches a
-/// rule's `reversible_if` (a migration's down script) is that item's companion, not an item
-/// of the rule.
-fn claim<'p>(rules: &[DeriveRule], path: &'p str) -> Option<(usize, &'p str)> {
-    rules.iter().enumerate().find_map(|(i, rule)| {
-        let part = rule.path.matches(path)?;
+/// What a changed path is to the rules.
+enum Claim<'p> {
+    /// An item's file: the rule's index and what its `{id}` captured.
+    Item(usize, &'p str),
+    /// The `reversible_if` file of a rule's item (a migration's down script): not an item
+    /// of its own.
+    Companion,
+    None,
+}
+
+/// The first rule that matches `path` as an item's file or as a companion.
+fn claim<'p>(rules: &[DeriveRule], path: &'p str) -> Claim<'p> {
+    for (i, rule) in rules.iter().enumerate() {
         let companion = rule
             .reversible_if
             .as_ref()
             .is_some_and(|file| file.matches(path).is_some());
-        (!companion).then_some((i, part))
-    })
+        if companion {
+            return Claim::Companion;
+        }
+        if let Some(part) = rule.path.matches(path) {
+            return Claim::Item(i, part);
+        }
+    }
+    Claim::None
 }
 
-/// Fills in an item's change, versions and reversibility from the two trees.
+/// Fills in an item's change, versions and reversibility from the two trees: the change
+/// from the first rule that names it, the version and reversibility from the first rule
+/// that has a `version_file` or a `reversible_if` (among those that matched, then those
+/// that give the item's id as a fixed `id`).
 fn describe(
-    rule: &DeriveRule,
-    part: &str,
+    rules: &[DeriveRule],
+    named: &[(usize, String)],
     item: &mut DerivedItem,
     trees: &mut impl Trees,
     notes: &mut Vec<Note>,
 ) {
-    let root = rule.path.expand(part);
+    let Some((first, part)) = named.first() else {
+        return;
+    };
+    let root = rules[*first].path.expand(part);
     let mut exists = |side| match trees.exists(side, &root) {
         Ok(exists) => Some(exists),
         Err(why) => {
@@ -226,13 +251,24 @@ fn describe(
         (Some(true), Some(false)) => ItemChange::Removed,
         _ => ItemChange::Changed,
     };
-    if let Some(file) = &rule.version_file {
-        let path = file.expand(part);
+    // The rules that matched, then any rule that names this item by a fixed `id`.
+    let id = item.id.clone();
+    let with = |pick: fn(&DeriveRule) -> Option<&crate::config::PathPattern>| {
+        named
+            .iter()
+            .find_map(|(rule, part)| pick(&rules[*rule]).map(|file| file.expand(part)))
+            .or_else(|| {
+                rules
+                    .iter()
+                    .filter(|rule| !rule.path.has_placeholder() && rule.item_id("") == id)
+                    .find_map(|rule| pick(rule).map(|file| file.expand("")))
+            })
+    };
+    if let Some(path) = with(|rule| rule.version_file.as_ref()) {
         item.version = read_version(trees, Side::To, &path, notes);
         item.previous = read_version(trees, Side::From, &path, notes);
     }
-    if let Some(file) = &rule.reversible_if {
-        let path = file.expand(part);
+    if let Some(path) = with(|rule| rule.reversible_if.as_ref()) {
         match trees.exists(Side::To, &path) {
             Ok(exists) => item.reversible = Some(exists),
             Err(why) => notes.push(Note {
@@ -500,8 +536,8 @@ mod tests {
                 ),
             ]
         );
-        // README.md, and the down script, which belongs to its migration.
-        assert_eq!(derivation.unmatched, 2);
+        // README.md; the down script belongs to its migration.
+        assert_eq!(derivation.unmatched, 1);
         assert_eq!(derivation.items[0].files.len(), 2);
         assert!(derivation.notes.is_empty(), "{:?}", derivation.notes);
     }
@@ -525,7 +561,25 @@ mod tests {
                 .message
                 .contains("`my svc` is not a valid item id")
         );
-        assert!(derivation.notes[1].message.contains("kept rule 1's"));
+        assert!(derivation.notes[1].message.contains("kept the service"));
+    }
+
+    #[test]
+    fn several_rules_can_name_one_item() {
+        let mut code = rule("src/", Kind::Service);
+        code.id = Some("ledger-api".into());
+        code.version_file = PathPattern::parse("Cargo.toml").ok();
+        let mut build = rule("Cargo.toml", Kind::Service);
+        build.id = Some("ledger-api".into());
+        let mut trees = trees(
+            &[("Cargo.toml", "[package]\nversion = \"3.2.0\"\n")],
+            &[("Cargo.toml", "[package]\nversion = \"3.3.0\"\n")],
+        );
+        let derivation = derive(&[code, build], ["Cargo.toml", "Cargo.lock"], &mut trees);
+        assert_eq!(derivation.items.len(), 1);
+        assert_eq!(derivation.items[0].version.as_deref(), Some("3.3.0"));
+        assert_eq!(derivation.items[0].previous.as_deref(), Some("3.2.0"));
+        assert!(derivation.notes.is_empty(), "{:?}", derivation.notes);
     }
 
     #[test]

@@ -45,7 +45,6 @@ fn header(derived: &Derived) -> Vec<String> {
     } else {
         String::new()
     };
-    let matched = derived.changed - derived.derivation.unmatched;
     vec![
         format!(
             "{}{inferred}, derived by `backout manifest` from the files changed between {} and {}:",
@@ -53,10 +52,16 @@ fn header(derived: &Derived) -> Vec<String> {
             derived.from.label(),
             derived.to.label()
         ),
-        format!(
-            "{matched} of {} matched a [[derive]] rule.",
-            plural(derived.changed, "changed file"),
-        ),
+        match derived.derivation.unmatched {
+            0 => format!(
+                "{}, each matched by a [[derive]] rule.",
+                plural(derived.changed, "changed file")
+            ),
+            unmatched => format!(
+                "{}, {unmatched} of them matched by no [[derive]] rule.",
+                plural(derived.changed, "changed file")
+            ),
+        },
     ]
 }
 

@@ -199,7 +199,7 @@ fn services_and_migrations_changed_between_two_tags_become_items() {
     assert_eq!(json["to"]["how"], "release-tag");
     // ledger-api (2), statements-export (2), three migration files, the README.
     assert_eq!(json["changed_files"], 8);
-    assert_eq!(json["unmatched_files"], 2);
+    assert_eq!(json["unmatched_files"], 1);
     assert_eq!(
         json["items"][0]["files"],
         serde_json::json!([
