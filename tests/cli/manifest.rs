@@ -747,3 +747,22 @@ reversible_if = "migrations/{id}/down.sql"
         ]
     );
 }
+
+#[test]
+fn publish_refuses_while_drift_is_an_error() {
+    let repo = drift_repo("\n[check]\ndrift = \"error\"\n", &v15_items()[..1]);
+    repo.set_status_tested("plans/payments/v1.5/plan.md", "approved");
+    repo.commit("approve v1.5");
+    let run = repo.run(&["publish", "v1.5", "--dry-run"]);
+    run.code(1);
+    assert!(
+        format!("{}{}", run.stdout, run.stderr).contains("error[manifest-drift]"),
+        "{}\n{}",
+        run.stdout,
+        run.stderr
+    );
+    // As a warning, drift does not stop publishing.
+    repo.write("backout.toml", RULES);
+    repo.commit("drift is a warning");
+    repo.run(&["publish", "v1.5", "--dry-run"]).code(0);
+}
