@@ -92,8 +92,8 @@ pub enum Command {
             kind = \"migration\"\n\
             reversible_if = \"db/migrations/{id}.down.sql\"\n\n\
             Prints the derived manifest. --write merges it into the release's manifest.toml: adds \
-            the items it lacks and updates their derived fields (version, previous, reversible), \
-            keeping every other item, key and comment as it was. `check` reports an item the rules \
+            the items it lacks and updates their derived fields (version and previous; reversible \
+            only to false), keeping every other item, key and comment as it was. `check` reports an item the rules \
             find but the manifest lacks as `manifest-drift`."
     )]
     Manifest(ManifestArgs),

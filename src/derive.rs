@@ -582,6 +582,26 @@ mod tests {
         assert!(derivation.notes.is_empty(), "{:?}", derivation.notes);
     }
 
+    proptest::proptest! {
+        #[test]
+        fn any_pattern_and_path_is_matched_without_panicking(
+            pattern in "[a-z{}/.é]{0,16}",
+            paths in proptest::collection::vec("[a-z{}/.é \n]{0,20}", 0..20),
+        ) {
+            let mut rules = rules();
+            if let Ok(path) = PathPattern::parse(&pattern) {
+                let mut rule = rule("x/{id}/", Kind::Other);
+                rule.path = path;
+                rule.id = Some("fixed".into());
+                rules.insert(0, rule);
+            }
+            let derivation = derive(&rules, paths.iter().map(String::as_str), &mut Fake::default());
+            for item in &derivation.items {
+                proptest::prop_assert!(is_valid_id(&item.id));
+            }
+        }
+    }
+
     #[test]
     fn finds_the_previous_release_tag() {
         let names = ["v1.10", "v1.9", "v2.0-rc1", "v1.4", "nightly"];
