@@ -106,11 +106,13 @@ impl Derivation {
     }
 }
 
-/// Matches every changed path against the rules (the first rule that matches a path claims
-/// it) and reads each item's version and reversibility. Linear in the number of paths,
-/// times the number of rules; two tree lookups and at most two file reads per item.
+/// Matches every changed path against the rules that apply to `team` (the first rule that
+/// matches a path claims it) and reads each item's version and reversibility. Linear in the
+/// number of paths, times the number of rules; two tree lookups and at most two file reads
+/// per item.
 pub fn derive<'p>(
     rules: &[DeriveRule],
+    team: &str,
     paths: impl IntoIterator<Item = &'p str>,
     trees: &mut impl Trees,
 ) -> Derivation {
@@ -122,7 +124,7 @@ pub fn derive<'p>(
     // paths are known.
     let mut captured: Vec<Vec<(usize, String)>> = Vec::new();
     for path in paths {
-        let (rule_index, part) = match claim(rules, path) {
+        let (rule_index, part) = match claim(rules, team, path) {
             Claim::Item(rule, part) => (rule, part),
             Claim::Companion => continue,
             Claim::None => {
@@ -184,7 +186,7 @@ pub fn derive<'p>(
     }
     for (item, named) in derivation.items.iter_mut().zip(&mut captured) {
         named.sort_by_key(|(rule, _)| *rule);
-        describe(rules, named, item, trees, &mut derivation.notes);
+        describe(rules, team, named, item, trees, &mut derivation.notes);
     }
     derivation.items.sort_by(|a, b| {
         a.rule
@@ -206,8 +208,11 @@ enum Claim<'p> {
 }
 
 /// The first rule that matches `path` as an item's file or as a companion.
-fn claim<'p>(rules: &[DeriveRule], path: &'p str) -> Claim<'p> {
+fn claim<'p>(rules: &[DeriveRule], team: &str, path: &'p str) -> Claim<'p> {
     for (i, rule) in rules.iter().enumerate() {
+        if !rule.applies_to(team) {
+            continue;
+        }
         let companion = rule
             .reversible_if
             .as_ref()
@@ -228,6 +233,7 @@ fn claim<'p>(rules: &[DeriveRule], path: &'p str) -> Claim<'p> {
 /// that give the item's id as a fixed `id`).
 fn describe(
     rules: &[DeriveRule],
+    team: &str,
     named: &[(usize, String)],
     item: &mut DerivedItem,
     trees: &mut impl Trees,
@@ -260,7 +266,8 @@ fn describe(
             .or_else(|| {
                 rules
                     .iter()
-                    .filter(|rule| !rule.path.has_placeholder() && rule.item_id("") == id)
+                    .filter(|rule| rule.applies_to(team) && !rule.path.has_placeholder())
+                    .filter(|rule| rule.item_id("") == id)
                     .find_map(|rule| pick(rule).map(|file| file.expand("")))
             })
     };
@@ -423,6 +430,7 @@ mod tests {
             id: None,
             version_file: None,
             reversible_if: None,
+            team: None,
         }
     }
 
@@ -476,7 +484,7 @@ mod tests {
             "services/old/VERSION",
             "README.md",
         ];
-        let derivation = derive(&rules(), changed, &mut trees);
+        let derivation = derive(&rules(), "payments", changed, &mut trees);
         let summary: Vec<_> = derivation
             .items
             .iter()
@@ -552,7 +560,7 @@ mod tests {
             "services/api/x",
             "jobs/api/y",
         ];
-        let derivation = derive(&rules, changed, &mut Fake::default());
+        let derivation = derive(&rules, "payments", changed, &mut Fake::default());
         assert_eq!(derivation.items.len(), 1);
         assert_eq!(derivation.items[0].files, ["services/api/x", "jobs/api/y"]);
         assert_eq!(derivation.notes.len(), 2, "{:?}", derivation.notes);
@@ -575,7 +583,12 @@ mod tests {
             &[("Cargo.toml", "[package]\nversion = \"3.2.0\"\n")],
             &[("Cargo.toml", "[package]\nversion = \"3.3.0\"\n")],
         );
-        let derivation = derive(&[code, build], ["Cargo.toml", "Cargo.lock"], &mut trees);
+        let derivation = derive(
+            &[code, build],
+            "ledger",
+            ["Cargo.toml", "Cargo.lock"],
+            &mut trees,
+        );
         assert_eq!(derivation.items.len(), 1);
         assert_eq!(derivation.items[0].version.as_deref(), Some("3.3.0"));
         assert_eq!(derivation.items[0].previous.as_deref(), Some("3.2.0"));
@@ -595,7 +608,7 @@ mod tests {
                 rule.id = Some("fixed".into());
                 rules.insert(0, rule);
             }
-            let derivation = derive(&rules, paths.iter().map(String::as_str), &mut Fake::default());
+            let derivation = derive(&rules, "payments", paths.iter().map(String::as_str), &mut Fake::default());
             for item in &derivation.items {
                 proptest::prop_assert!(is_valid_id(&item.id));
             }

@@ -95,6 +95,15 @@ pub fn run(workspace: &Workspace, options: &Options<'_>) -> Result<Derived> {
         Some(spec) => (workspace.resolve_text(spec, &catalog)?, false),
         None => (newest_release(workspace)?, true),
     };
+    if !config.derive.iter().any(|rule| rule.applies_to(&id.team)) {
+        return Err(Error::msg(format!(
+            "every [[derive]] rule in {} has a `team` other than {}; add a rule for {}'s files (with `team = \"{}\"` or without `team`)",
+            config::FILE_NAME,
+            id.team,
+            id.team,
+            id.team
+        )));
+    }
     let repo = workspace.repo()?;
     let head = head_of(&repo);
     let ranges = Ranges::new(
@@ -112,7 +121,8 @@ pub fn run(workspace: &Workspace, options: &Options<'_>) -> Result<Derived> {
             )),
         })?;
     let mut files = tree_files(&repo)?;
-    let (derivation, changed) = derive_range(&repo, &mut files, &config.derive, &from, &to)?;
+    let rules = (config.derive.as_slice(), id.team.as_str());
+    let (derivation, changed) = derive_range(&repo, &mut files, rules, &from, &to)?;
     let path = workspace.display_path(&id, MANIFEST_FILE);
     let write = if options.write {
         Some(write(workspace, &id, &path, &derivation)?)
@@ -412,7 +422,7 @@ impl GitTrees<'_, '_> {
 fn derive_range(
     repo: &Repo,
     files: &mut TreeFiles<'_>,
-    rules: &[DeriveRule],
+    (rules, team): (&[DeriveRule], &str),
     from: &Endpoint,
     to: &Endpoint,
 ) -> Result<(Derivation, usize)> {
@@ -425,7 +435,7 @@ fn derive_range(
     let paths = changes
         .iter()
         .filter_map(|change| change.new_path.as_deref().or(change.old_path.as_deref()));
-    let derivation = derive::derive(rules, paths, &mut trees);
+    let derivation = derive::derive(rules, team, paths, &mut trees);
     Ok((derivation, changes.len()))
 }
 
@@ -481,6 +491,12 @@ impl<'r> Drift<'r> {
         if status == Some(Status::Published) {
             return Err("not run: the plan is published, so its manifest is final".into());
         }
+        if !self.rules.iter().any(|rule| rule.applies_to(&id.team)) {
+            return Err(format!(
+                "not run: no [[derive]] rule applies to {} (each has another `team`)",
+                id.team
+            ));
+        }
         let Some((path, text, manifest)) = manifest.filter(|(_, _, m)| m.is_valid()) else {
             return Err("not run: the manifest is missing or has problems".into());
         };
@@ -488,7 +504,8 @@ impl<'r> Drift<'r> {
             .ranges
             .resolve(id, None, None)
             .map_err(|why| format!("not run: {why}"))?;
-        let (derivation, _) = derive_range(self.repo, &mut self.files, self.rules, &from, &to)
+        let rules = (self.rules, id.team.as_str());
+        let (derivation, _) = derive_range(self.repo, &mut self.files, rules, &from, &to)
             .map_err(|e| format!("not run: {e}"))?;
         let file = SourceFile::new(path, text);
         let derived = drift::Derived {

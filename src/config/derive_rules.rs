@@ -23,6 +23,16 @@ pub struct DeriveRule {
     pub version_file: Option<PathPattern>,
     /// The item is reversible when this file exists at the release.
     pub reversible_if: Option<PathPattern>,
+    /// The only team whose releases the rule applies to (a team's directories in a
+    /// repository many teams share); `None`: every team.
+    pub team: Option<String>,
+}
+
+impl DeriveRule {
+    /// Whether the rule applies to releases of `team`.
+    pub fn applies_to(&self, team: &str) -> bool {
+        self.team.as_deref().is_none_or(|own| own == team)
+    }
 }
 
 impl DeriveRule {
@@ -199,7 +209,16 @@ fn read_rule(table: &mut Table<'_, '_>, problems: &mut Vec<Problem>) -> Option<D
     let id = table.string("id", problems);
     let version_file = table.string("version_file", problems);
     let reversible_if = table.string("reversible_if", problems);
+    let team = table.string("team", problems);
     let before = problems.len();
+    if let Some(team) = &team {
+        if let Some(problem) = crate::names::name_problem(team.value) {
+            problems.push(Problem::new(
+                team.span.clone(),
+                format!("team name `{}` {problem}", team.value),
+            ));
+        }
+    }
     let path = pattern(path, "path", problems);
     let version_file = pattern(version_file, "version_file", problems);
     let reversible_if = pattern(reversible_if, "reversible_if", problems);
@@ -236,6 +255,7 @@ fn read_rule(table: &mut Table<'_, '_>, problems: &mut Vec<Problem>) -> Option<D
         id: id?,
         version_file: version_file.map(|(p, _)| p),
         reversible_if: reversible_if.map(|(p, _)| p),
+        team: team.map(|t| t.value.to_string()),
     })
 }
 
@@ -348,6 +368,21 @@ mod tests {
         assert_eq!(config.derive.len(), 2);
         assert_eq!(config.derive[1].item_id(""), "ledger-chart");
         assert_eq!(config.derive[0].item_id("api"), "api");
+        assert!(config.derive[0].applies_to("checkout"));
+        let text = "[[derive]]\npath = \"apps/{id}/\"\nkind = \"service\"\nteam = \"payments\"\n[[derive]]\npath = \"x/{id}\"\nkind = \"data\"\nteam = \"a b\"\n";
+        let error = crate::config::Config::parse("backout.toml", text)
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default();
+        assert_eq!(
+            error,
+            "backout.toml:8:8: team name `a b` contains a space, but only letters, digits, `.`, `_` and `-` are allowed"
+        );
+        let text = "[[derive]]\npath = \"apps/{id}/\"\nkind = \"service\"\nteam = \"payments\"\n";
+        let config =
+            crate::config::Config::parse("backout.toml", text).unwrap_or_else(|e| panic!("{e}"));
+        assert!(config.derive[0].applies_to("payments"));
+        assert!(!config.derive[0].applies_to("checkout"));
     }
 
     #[test]

@@ -766,3 +766,52 @@ fn publish_refuses_while_drift_is_an_error() {
     repo.commit("drift is a warning");
     repo.run(&["publish", "v1.5", "--dry-run"]).code(0);
 }
+
+#[test]
+fn each_team_starts_at_its_own_previous_tag() {
+    let repo = TestRepo::new();
+    repo.write(
+        "backout.toml",
+        "[tags]\nformat = \"{team}/{release}\"\nglob = \"*/v*\"\n\n[[derive]]\npath = \"payments/{id}/\"\nkind = \"service\"\nversion_file = \"payments/{id}/VERSION\"\nteam = \"payments\"\n\n[[derive]]\npath = \"checkout/{id}/\"\nkind = \"service\"\nversion_file = \"checkout/{id}/VERSION\"\nteam = \"checkout\"\n",
+    );
+    repo.write("payments/payments-api/VERSION", "1.4.0\n");
+    repo.write("checkout/checkout-web/VERSION", "2.0.0\n");
+    repo.commit("first releases");
+    repo.tag("payments/v1.4", true).tag("checkout/v2.0", true);
+    repo.write("checkout/checkout-web/VERSION", "2.1.0\n");
+    repo.commit("checkout 2.1");
+    repo.tag("checkout/v2.1", true);
+    repo.write("payments/payments-api/VERSION", "1.5.0\n");
+    repo.commit("payments 1.5");
+    // payments/v1.5 starts at payments/v1.4; the range holds checkout's 2.1 too, but only
+    // payments' rules apply to a payments release.
+    let json = repo
+        .run(&["manifest", "payments/v1.5", "--format", "json"])
+        .json();
+    assert_eq!(json["from"]["rev"], "payments/v1.4");
+    let ids: Vec<String> = items(&json).into_iter().map(|i| i.0).collect();
+    assert_eq!(ids, ["payments-api"]);
+    assert_eq!(json["unmatched_files"], 1);
+    repo.run(&["manifest", "search/v1.0", "--from", "checkout/v2.0"])
+        .code(2)
+        .stderr_has("every [[derive]] rule in backout.toml has a `team` other than search");
+    // ...while checkout/v2.1 is its own tag's range.
+    let json = repo
+        .run(&["manifest", "checkout/v2.1", "--format", "json"])
+        .json();
+    assert_eq!(
+        (json["from"]["rev"].as_str(), json["to"]["rev"].as_str()),
+        (Some("checkout/v2.0"), Some("checkout/v2.1"))
+    );
+    assert_eq!(
+        items(&json),
+        [item(
+            "checkout-web",
+            "service",
+            Some("2.1.0"),
+            Some("2.0.0"),
+            None,
+            "changed"
+        )]
+    );
+}
