@@ -86,7 +86,7 @@ pub enum Command {
             [[derive]]\n\
             path = \"services/{id}/\"               # {id}: one path part; a trailing / = any file below\n\
             kind = \"service\"\n\
-            version_file = \"services/{id}/VERSION\" # first line; or the version of Cargo.toml, package.json, Chart.yaml\n\n\
+            version_file = \"services/{id}/VERSION\" # its first line is the version\n\n\
             [[derive]]\n\
             path = \"db/migrations/{id}.sql\"\n\
             kind = \"migration\"\n\
@@ -94,7 +94,10 @@ pub enum Command {
             Prints the derived manifest. --write merges it into the release's manifest.toml: adds \
             the items it lacks and updates their derived fields (version and previous; reversible \
             only to false), keeping every other item, key and comment as it was. `check` reports an item the rules \
-            find but the manifest lacks as `manifest-drift`."
+            find but the manifest lacks as `manifest-drift`.\n\n\
+            A version_file named Cargo.toml, package.json or Chart.yaml gives that file's version \
+            instead of its first line. Rules may also take `id` (a fixed id, or a template such as \
+            \"db-{id}\") and `team` (the only team whose releases they apply to)."
     )]
     Manifest(ManifestArgs),
     /// Stamp a plan as published and render the static site on-call follows.
