@@ -508,13 +508,13 @@ impl<'r> Drift<'r> {
         let (derivation, _) = derive_range(self.repo, &mut self.files, rules, &from, &to)
             .map_err(|e| format!("not run: {e}"))?;
         let file = SourceFile::new(path, text);
-        let derived = drift::Derived {
+        let found = drift::Found {
             derivation: &derivation,
             from: &from.rev,
             to: &to.rev,
             severity: self.severity,
         };
-        Ok(drift::check(id, &file, manifest, &derived))
+        Ok(drift::check(id, &file, manifest, &found))
     }
 }
 

@@ -8,8 +8,8 @@ use crate::diag::{Finding, Rule, Severity, SourceFile};
 use crate::manifest::Manifest;
 use crate::names::PlanId;
 
-/// What the manifest is compared with.
-pub struct Derived<'a> {
+/// What the rules found in the release's range: what the manifest is compared with.
+pub struct Found<'a> {
     pub derivation: &'a Derivation,
     /// Where the range starts and ends, as users name them: `v1.4`, `HEAD`.
     pub from: &'a str,
@@ -23,16 +23,12 @@ pub fn check(
     id: &PlanId,
     file: &SourceFile<'_>,
     manifest: &Manifest,
-    derived: &Derived<'_>,
+    found: &Found<'_>,
 ) -> Vec<Finding> {
     let listed: HashSet<&str> = manifest.items.iter().map(|i| i.id.as_str()).collect();
     let at = manifest.release.as_ref().map_or(0..0, |r| r.span.clone());
-    let range = format!(
-        "between {} and {}",
-        escape(derived.from),
-        escape(derived.to)
-    );
-    derived
+    let range = format!("between {} and {}", escape(found.from), escape(found.to));
+    found
         .derivation
         .items
         .iter()
@@ -65,7 +61,7 @@ pub fn check(
                     "add it as an [[items]] entry with kind = \"{}\", or run `backout manifest {id} --write`",
                     item.kind
                 ));
-            finding.severity = derived.severity;
+            finding.severity = found.severity;
             finding
         })
         .collect()
@@ -100,14 +96,14 @@ mod tests {
             ],
             ..Derivation::default()
         };
-        let derived = Derived {
+        let found = Found {
             derivation: &derivation,
             from: "v1.4",
             to: "HEAD",
             severity: Severity::Error,
         };
         let file = SourceFile::new("m.toml", text);
-        let findings = check(&id, &file, &manifest, &derived);
+        let findings = check(&id, &file, &manifest, &found);
         let messages: Vec<_> = findings.iter().map(|f| f.message.as_str()).collect();
         assert_eq!(
             messages,
