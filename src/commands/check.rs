@@ -7,7 +7,7 @@ use rayon::prelude::*;
 
 use crate::commands::pinned::{self, PinnedPlan, Unpinned};
 use crate::corpus::{Checked, Corpus, ManifestSource};
-use crate::diag::{Finding, Tally};
+use crate::diag::{Finding, Note, Tally};
 use crate::error::{Error, Result};
 use crate::names::PlanId;
 use crate::plan::{Plan, Status};
@@ -39,6 +39,8 @@ pub struct CheckReport {
     pub plans: Vec<PlanReport>,
     /// Problems with directories that are not plans at all (bad names, escaping symlinks).
     pub problems: Vec<Finding>,
+    /// Rules that did not run (for a plan, or at all), and why.
+    pub notes: Vec<Note>,
     /// Published plans whose commit this clone lacks, checked without their content rules.
     pub unpinned: Unpinned,
 }
@@ -172,9 +174,11 @@ pub fn run(workspace: &Workspace, targets: &[String]) -> Result<CheckReport> {
         }
         reports.sort_by_key(|r| position.get(&r.id).copied().unwrap_or(usize::MAX));
     }
+    let notes = super::manifest::check_drift(workspace, &corpus, &mut reports);
     Ok(CheckReport {
         plans: reports,
         problems,
+        notes,
         unpinned,
     })
 }

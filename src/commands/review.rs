@@ -7,6 +7,7 @@
 use std::collections::{BTreeMap, HashMap};
 
 use crate::baseline::ChangeGroup;
+use crate::commands::manifest::Drift;
 use crate::commands::pinned::{self, PinnedPlan, Unpinned};
 use crate::corpus::Corpus;
 use crate::diag::{Finding, Tally};
@@ -245,11 +246,21 @@ pub fn run(workspace: &Workspace, base: &str, head: &str) -> Result<Review> {
         .into_iter()
         .map(|(plan, checked)| (plan.id, checked.findings))
         .collect();
+    // `manifest-drift` at head: the release's range ends at the reviewed head, not HEAD.
+    let head_config = new.config.clone();
+    let head_end = Some((head_commit, head.to_string()));
+    let mut drift = Drift::open(&repo, &head_config, corpus.catalog(), head_end).ok();
     let mut plans = Vec::new();
     for sides in sides {
         let findings = pinned_findings.remove(&sides.id);
         plans.push(review_plan(
-            &repo, &mut old, &mut new, &corpus, sides, findings, &labels,
+            &repo,
+            &mut old,
+            &mut new,
+            (&corpus, drift.as_mut()),
+            sides,
+            findings,
+            &labels,
         )?);
     }
     plans.extend(caused(&mut old, &mut new, &corpus, &listing, &impact)?);
@@ -323,7 +334,7 @@ fn review_plan(
     repo: &Repo,
     old: &mut Snapshot<'_>,
     new: &mut Snapshot<'_>,
-    corpus: &Corpus,
+    (corpus, drift): (&Corpus, Option<&mut Drift<'_>>),
     sides: Sides,
     pinned_findings: Option<Vec<Finding>>,
     labels: &Labels,
@@ -364,6 +375,11 @@ fn review_plan(
                     .findings
             }
         };
+        let status = Some(parsed.status());
+        if let Some(Ok(found)) = drift.map(|d| d.check(&id, status, corpus.manifest_source(&id))) {
+            findings.extend(found);
+            crate::diag::sort(&mut findings);
+        }
     }
     let check_findings = findings.clone();
     let version = |path: &Option<String>, text: &Option<String>, parsed: &Option<Plan>| {
