@@ -158,8 +158,14 @@ impl Plan {
     /// Parses a plan; `expected` is the team and release its directory says.
     pub fn parse(text: &str, expected: &PlanId) -> Plan {
         let mut plan = Plan::parse_front_matter(text, expected);
-        plan.body = markdown::parse_body(text, plan.body_start);
+        plan.parse_body(text);
         plan
+    }
+
+    /// Parses the body of a plan read with `parse_front_matter` (the same `text`), which
+    /// makes it what `parse` returns.
+    pub fn parse_body(&mut self, text: &str) {
+        self.body = markdown::parse_body(text, self.body_start);
     }
 
     /// Parses only the front matter (the body stays empty): enough to know whether a plan

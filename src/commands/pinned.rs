@@ -17,6 +17,7 @@ use crate::check::join_and;
 use crate::config::{self, Config};
 use crate::corpus::{Checked, Corpus, Pin, PinnedManifest};
 use crate::error::{Error, Result};
+use crate::markdown::Body;
 use crate::names::{PlanId, is_valid_name};
 use crate::plan::{Plan, Status, is_commit_id};
 use crate::repo::{Repo, TreeFiles};
@@ -31,6 +32,8 @@ pub struct PinnedPlan {
     pub path: String,
     pub manifest_path: String,
     pub text: String,
+    /// The plan; its body is parsed again when it is checked (the front matter is enough
+    /// to know it is published).
     pub plan: Plan,
     /// `[published] commit`.
     pub commit: String,
@@ -297,17 +300,23 @@ impl Shared<'_> {
             teams: HashMap::new(),
         };
         let mut out = Vec::with_capacity(chunk.len());
-        for plan in chunk {
+        for mut plan in chunk {
+            plan.plan.parse_body(&plan.text);
             let commit_index = self.index.get(&plan.commit).copied().unwrap_or(0);
-            let checked = match self.commits.get(commit_index) {
+            let mut checked = match self.commits.get(commit_index) {
                 Some(commit) if commit.tree.is_some() => {
-                    self.check_one(&mut worker, commit_index, commit, &plan)?
+                    self.check_one(&mut worker, commit_index, commit, &mut plan)?
                 }
                 _ => {
+                    let parsed = std::mem::take(&mut plan.plan);
                     self.corpus
-                        .check_unpinned(&plan.id, &plan.path, &plan.text, plan.plan.clone())
+                        .check_unpinned(&plan.id, &plan.path, &plan.text, parsed)
                 }
             };
+            // Thousands of plans may be published: keep what the reports need, not every
+            // text and parse.
+            checked.plan.body = Body::default();
+            plan.text = String::new();
             out.push((plan, checked));
         }
         Ok(out)
@@ -318,7 +327,7 @@ impl Shared<'_> {
         worker: &mut Worker<'_, '_>,
         at: usize,
         commit: &Commit,
-        plan: &PinnedPlan,
+        plan: &mut PinnedPlan,
     ) -> Result<Checked> {
         let vocabulary = self.corpus.vocabulary();
         let mut live = HashSet::new();
@@ -352,11 +361,12 @@ impl Shared<'_> {
             previous: previous.as_deref(),
             shared: &commit.shared,
         };
+        let parsed = std::mem::take(&mut plan.plan);
         Ok(self.corpus.check_pinned(
             &plan.id,
             &plan.path,
             &plan.text,
-            plan.plan.clone(),
+            parsed,
             &plan.manifest_path,
             &pin,
         ))
