@@ -536,3 +536,36 @@ fn review_checks_a_plan_published_in_the_change_against_its_commit() {
     assert_eq!(doc["plans"].as_array().map(Vec::len), Some(2));
     assert_eq!(run.stderr, "");
 }
+
+#[test]
+fn review_sees_a_previous_release_change_in_an_untouched_plan() {
+    let repo = TestRepo::new();
+    for (release, version, previous) in [
+        ("v1.4", "2.3.1", "2.3.0"),
+        ("v1.5", "2.4.0", "2.3.1"),
+        ("v1.6", "2.5.0", "2.4.0"),
+    ] {
+        add_release(
+            &repo,
+            "payments",
+            release,
+            &[service("payments-api", version, previous)],
+        );
+    }
+    repo.edit(
+        "plans/payments/v1.6/plan.md",
+        "Rehearsed on staging.",
+        "Rehearsed on staging; a rollback returns to v1.5.",
+    );
+    let base = repo.commit("three releases");
+    repo.run(&["check"]).code(0).stdout_lacks("foreign-release");
+    // v1.5 was never shipped: its plan goes, its directory (and manifest) stays.
+    repo.remove("plans/payments/v1.5/plan.md");
+    repo.commit("v1.5 was never released");
+    let run = repo.run(&["review", "--base", &base]);
+    run.code(0)
+        .stdout_has("plans/payments/v1.5/plan.md (deleted)")
+        .stdout_has("plans/payments/v1.6/plan.md (not changed; findings caused by this change)")
+        .stdout_has("warning[foreign-release]: names release v1.5 of payments, but this plan is for v1.6 (previous: v1.4)")
+        .stdout_lacks("plans/payments/v1.4/plan.md");
+}

@@ -115,6 +115,15 @@ impl Impact {
         !self.everything && self.ids.is_empty() && self.names.is_empty() && self.previous.is_empty()
     }
 
+    /// Whether the change can reach the plan `id` at all, before its text is read.
+    fn may_reach(&self, id: &PlanId) -> bool {
+        !self.touched.contains(id)
+            && (self.everything
+                || !self.ids.is_empty()
+                || self.names.contains_key(&id.team)
+                || self.previous.contains(id))
+    }
+
     /// Whether the untouched plan `id` with this text may have new findings. Errs towards
     /// yes: the text is searched whole, front matter and comments included.
     fn may_affect(&self, id: &PlanId, text: &str) -> bool {
@@ -147,7 +156,7 @@ pub(super) fn caused(
     }
     let mut suspects = Vec::new();
     for (id, blob) in listing.plans() {
-        if impact.touched.contains(&id) {
+        if !impact.may_reach(&id) {
             continue;
         }
         // An unreadable plan says so at both revisions: nothing new.
