@@ -174,7 +174,7 @@ fn check_timing(file: &SourceFile<'_>, plan: &Plan, findings: &mut Vec<Finding>)
             let span = front.status.as_ref().map_or(0..0, |s| s.span.clone());
             findings.push(
                 file.finding(Rule::Untested, span, format!("the plan is {status} but has no passing test"))
-                    .with_help("try the plan (on staging, say) and record `[tested] on = <date>`, `result = \"pass\"`"),
+                    .with_help("try the plan (on staging, say) and record it in the front matter, above any `[baseline]` table, as three lines: `[tested]`, `on = 2026-11-20` (the day you tried it) and `result = \"pass\"`"),
             );
         }
     }

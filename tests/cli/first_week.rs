@@ -68,3 +68,76 @@ fn a_hotfix_release_comes_after_its_release_and_forks_it() {
         .collect();
     assert_eq!(releases, ["v1.3", "v1.4", "v1.4-hotfix", "v1.4.1"]);
 }
+
+#[test]
+fn tested_keys_below_baseline_are_told_to_move_and_untested_shows_real_toml() {
+    let repo = payments_repo();
+    repo.write(
+        "plans/payments/v1.5/manifest.toml",
+        manifest(
+            "payments",
+            "v1.5",
+            &[service("payments-api", "2.4.0", "2.3.1")],
+        ),
+    );
+    repo.run(&["baseline", "v1.5", "--from", "v1.4"]).code(0);
+    let plan = "plans/payments/v1.5/plan.md";
+    repo.edit(plan, "status = \"draft\"", "status = \"approved\"");
+    // What a user following the old docs wrote: the keys appended at the end.
+    let text = repo.read(plan);
+    let close = text[3..].find("+++\n").map_or(0, |i| i + 3);
+    repo.write(
+        plan,
+        format!(
+            "{}on = 2026-11-20\nresult = \"pass\"\n{}",
+            &text[..close],
+            &text[close..]
+        ),
+    );
+    let run = repo.run(&["check", "v1.5", "--format", "json"]);
+    run.code(1);
+    let json = run.json();
+    let helps: Vec<&str> = json["findings"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|f| f["rule"] == "invalid-plan")
+        .filter_map(|f| f["help"].as_str())
+        .collect();
+    assert_eq!(helps.len(), 2, "{}", run.stdout);
+    assert!(
+        helps[0].contains(
+            "move a `[tested]` line with `on = ...` and `result = ...` above `[baseline]`"
+        ),
+        "{helps:?}"
+    );
+    // The untested help shows the three real lines.
+    let untested = json["findings"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .find(|f| f["rule"] == "untested")
+        .and_then(|f| f["help"].as_str())
+        .unwrap_or_default()
+        .to_string();
+    assert!(
+        untested.contains(
+            "`[tested]`, `on = 2026-11-20` (the day you tried it) and `result = \"pass\"`"
+        ),
+        "{untested}"
+    );
+    // Unrelated keys get the list of known keys, not a far-fetched did-you-mean.
+    repo.write(
+        plan,
+        text.replacen(
+            "\n[baseline]",
+            "\n[tested]\nby = \"alice\"\nenv = \"staging\"\n\n[baseline]",
+            1,
+        ),
+    );
+    let run = repo.run(&["check", "v1.5"]);
+    run.code(1)
+        .stdout_has("unknown key `by` in [tested]")
+        .stdout_has("= help: known keys here: `on`, `result`")
+        .stdout_lacks("did you mean");
+}
