@@ -141,3 +141,70 @@ fn tested_keys_below_baseline_are_told_to_move_and_untested_shows_real_toml() {
         .stdout_has("= help: known keys here: `on`, `result`")
         .stdout_lacks("did you mean");
 }
+
+/// payments v1.3 and v1.4 with plans, and v1.5's manifest.
+fn with_v15_manifest() -> TestRepo {
+    let repo = payments_repo();
+    repo.write(
+        "plans/payments/v1.5/manifest.toml",
+        manifest(
+            "payments",
+            "v1.5",
+            &[
+                service("payments-api", "2.4.0", "2.3.1"),
+                migration("0042_add_ledger_index"),
+            ],
+        ),
+    );
+    repo
+}
+
+#[test]
+fn quiet_baseline_starts_with_the_list() {
+    let repo = with_v15_manifest();
+    let run = repo.run(&["baseline", "-q", "--dry-run"]);
+    run.code(0);
+    assert!(
+        run.stdout
+            .starts_with("what must change in plans/payments/v1.5/plan.md:\n"),
+        "{:?}",
+        run.stdout
+    );
+}
+
+#[test]
+fn baseline_over_a_named_release_does_not_ask_to_name_it() {
+    let repo = with_v15_manifest();
+    repo.run(&["baseline", "v1.5"]).code(0);
+    let run = repo.run(&["baseline", "v1.5"]);
+    run.code(2)
+        .stderr_has("plans/payments/v1.5/plan.md already exists; pass --force to overwrite it\n");
+    // Inferred, the release it chose can be named instead.
+    repo.run(&["baseline"])
+        .code(2)
+        .stderr_has("(payments/v1.5 is the newest release of payments with a manifest); pass --force to overwrite it, or name the release to fork into");
+}
+
+#[test]
+fn tables_line_up_by_display_width() {
+    let repo = payments_repo();
+    // A baseline written in another script (invalid, but shown as written).
+    repo.edit(
+        "plans/payments/v1.4/plan.md",
+        "duration = \"45m\"",
+        "duration = \"45m\"\n[baseline]\nfrom = \"支払い/v1.3\"",
+    );
+    let run = repo.run(&["list"]);
+    run.code(1);
+    let column_of = |line: &str, needle: &str| {
+        let at = line
+            .find(needle)
+            .unwrap_or_else(|| panic!("{needle} in {line}"));
+        unicode_width::UnicodeWidthStr::width(&line[..at])
+    };
+    let lines: Vec<&str> = run.stdout.lines().collect();
+    assert!(lines[2].contains("支払い/v1.3"), "{}", run.stdout);
+    let items = column_of(lines[0], "ITEMS");
+    assert_eq!(column_of(lines[1], "1  "), items, "{}", run.stdout);
+    assert_eq!(column_of(lines[2], "2  "), items, "{}", run.stdout);
+}
