@@ -74,12 +74,16 @@ pub enum Command {
     /// of the head versions, and the review rules; exit 1 on errors.
     Review(ReviewArgs),
     /// Stamp a plan as published and render the static site on-call follows.
-    ///
-    /// Refuses (exit 1) while `check` finds errors in the plan, or while its plan.md or
-    /// manifest.toml differ from HEAD. Then sets `status = "published"` and
-    /// `[published] at/commit` in the plan's front matter (nothing else in the file
-    /// changes) and writes index.html and plans/<team>/<release>.html under --out.
-    /// SOURCE_DATE_EPOCH, when set, replaces the clock. See docs/publish.md.
+    #[command(long_about = concat!(
+        "Stamp a plan as published and render the static site on-call follows.\n\n",
+        "Refuses (exit 1) while `check` finds errors in the plan, or while its plan.md or \
+        manifest.toml differ from HEAD. Then sets `status = \"published\"` and \
+        `[published] at/commit` in the plan's front matter (nothing else in the file \
+        changes) and writes index.html and plans/<team>/<release>.html under --out. \
+        SOURCE_DATE_EPOCH, when set, replaces the clock. See ",
+        backout::docs_url!("publish.md"),
+        "."
+    ))]
     Publish(PublishArgs),
     /// Print a shell completion script.
     Completions(CompletionsArgs),

@@ -195,7 +195,8 @@ pub fn template(default_team: Option<&str>) -> String {
         None => "# default_team = \"payments\"".to_string(),
     };
     format!(
-        r#"# backout: release backout plans as code. See docs/format.md.
+        r#"# backout: release backout plans as code. Every key is described at
+# {docs}
 
 # Where plans live: <plans_dir>/<team>/<release>/plan.md and manifest.toml.
 plans_dir = "plans"
@@ -214,7 +215,8 @@ format = "{{release}}"
 [check]
 # Item ids that many releases refer to (a database, a queue); never reported as foreign.
 shared = []
-"#
+"#,
+        docs = crate::docs_url!("format.md#backouttoml")
     )
 }
 

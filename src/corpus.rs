@@ -136,9 +136,11 @@ impl Corpus {
                         "{manifest_path} is missing: the plan has no manifest to be checked against"
                     ),
                 )
-                .with_help(
-                    "create it with `team`, `release` and one [[items]] table per thing the release deploys (docs/format.md)",
-                ),
+                .with_help(concat!(
+                    "create it with `team`, `release` and one [[items]] table per thing the release deploys (see ",
+                    crate::docs_url!("format.md#manifesttoml"),
+                    ")"
+                )),
 
             ),
         };

@@ -150,7 +150,10 @@ impl<'t, 'i> Table<'t, 'i> {
         )
         .help(match want {
             "a string" => format!("put the value in quotes: {key} = \"...\""),
-            _ => format!("write {want} there (docs/format.md lists every key)"),
+            _ => format!(
+                "write {want} there (every key is listed at {})",
+                crate::docs_url!("format.md")
+            ),
         })
     }
 

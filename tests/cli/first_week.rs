@@ -208,3 +208,43 @@ fn tables_line_up_by_display_width() {
     assert_eq!(column_of(lines[1], "1  "), items, "{}", run.stdout);
     assert_eq!(column_of(lines[2], "2  "), items, "{}", run.stdout);
 }
+
+/// Every mention of a docs page is the project's URL, never a path of the user's repository.
+#[track_caller]
+fn docs_are_urls(text: &str) {
+    for (at, _) in text.match_indices("docs/") {
+        assert!(
+            text[..at].ends_with("https://github.com/backout-dev/backout/blob/main/"),
+            "a path of ours at {at}: {text}"
+        );
+    }
+}
+
+#[test]
+fn messages_point_at_the_docs_online_not_at_a_path() {
+    let repo = TestRepo::new();
+    repo.run(&["init", "--team", "payments"]).code(0);
+    let config = repo.read("backout.toml");
+    assert!(
+        config.contains(
+            "https://github.com/backout-dev/backout/blob/main/docs/format.md#backouttoml"
+        ),
+        "{config}"
+    );
+    docs_are_urls(&config);
+    repo.run(&["new", "v1.5"]).code(0);
+    repo.remove("plans/payments/v1.5/manifest.toml");
+    repo.edit(
+        "plans/payments/v1.5/plan.md",
+        "refers = []",
+        "refers = \"ledger-worker\"",
+    );
+    let run = repo.run(&["check"]);
+    run.code(1)
+        .stdout_has("blob/main/docs/format.md#manifesttoml")
+        .stdout_has("(every key is listed at https://github.com/backout-dev/backout/blob/main/docs/format.md)");
+    docs_are_urls(&run.stdout);
+    let help = repo.run(&["publish", "--help"]);
+    help.stdout_has("https://github.com/backout-dev/backout/blob/main/docs/publish.md");
+    docs_are_urls(&help.stdout);
+}
