@@ -91,6 +91,7 @@ pub fn check(
                 findings.push(problem_finding(&manifest_file, problem));
             }
             if manifest.is_valid() {
+                findings.extend(crate::rules::manifest::empty(&manifest_file, id, manifest));
                 let occurrences = context.vocabulary.find(text, &windows);
                 References::new(file, id, plan, manifest, context, &occurrences)
                     .check(&windows, &mut findings);

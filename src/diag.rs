@@ -96,6 +96,8 @@ rules! {
         "An approved or published plan has no passing test recorded.";
     IrreversibleItem = "irreversible-item", Error,
         "An irreversible item is not covered by Contingencies or by a step that says how.";
+    EmptyManifest = "empty-manifest", Error,
+        "The release's manifest lists no items.";
     PublishedChanged = "published-changed", Error,
         "A pull request changes or deletes a plan that was already published.";
     StatusSkipped = "status-skipped", Warning,

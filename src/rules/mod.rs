@@ -1,0 +1,4 @@
+//! Check rules, one file per family: each a function from a plan's context to findings,
+//! called from `check`.
+
+pub mod manifest;
