@@ -10,6 +10,7 @@ use crate::manifest::{Item, Manifest};
 use crate::markdown::Body;
 use crate::names::PlanId;
 use crate::plan::{Plan, SECTIONS, Status};
+use crate::rules::procedure;
 use crate::tokens::{self, ReleaseNames};
 use crate::version;
 use crate::vocab::{Occurrence, Vocabulary};
@@ -361,7 +362,8 @@ impl<'p> References<'p> {
             };
             if let Some(step) = segment.step.and_then(|s| body.steps.get(s as usize)) {
                 in_step.insert(occurrence.id);
-                if step.says_how {
+                let text = self.file.text();
+                if procedure::says_how_beyond_ids(step, text, |id| self.own.contains_key(id)) {
                     with_how.insert(occurrence.id);
                 } else {
                     vague

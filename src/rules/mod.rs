@@ -2,3 +2,4 @@
 //! called from `check`.
 
 pub mod manifest;
+pub mod procedure;

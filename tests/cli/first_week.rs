@@ -248,3 +248,68 @@ fn messages_point_at_the_docs_online_not_at_a_path() {
     help.stdout_has("https://github.com/backout-dev/backout/blob/main/docs/publish.md");
     docs_are_urls(&help.stdout);
 }
+
+/// A v1.5 plan the way a team writes one: a title, prose, numbered steps with commands.
+/// `procedure` replaces the steps.
+fn v15_plan(title: &str, procedure: &str) -> String {
+    format!(
+        "+++
+team = \"payments\"
+release = \"v1.5\"
+status = \"draft\"
+window = \"72h\"
+duration = \"45m\"
++++
+
+# {title}
+
+## Criteria
+Roll back when the payment error rate stays above 2% for 10 minutes.
+
+## Decision
+The incident commander on call decides, after asking the payments lead.
+
+## Responsibilities
+The payments release engineer on call, within 15 minutes of the decision.
+
+## Procedure
+{procedure}
+## Verification
+Run the smoke tests: `make smoke ENV=prod`.
+
+## Communication
+Post in the release channel before and after; support is told by the incident commander.
+
+## Contingencies
+If the rollback fails, fail over to the standby region ([BCP](https://wiki.example.com/bcp)).
+
+## Testing
+Rehearsed on staging on 2026-10-01; the rollback took 38 minutes.
+"
+    )
+}
+
+const V15_PLAN: &str = "plans/payments/v1.5/plan.md";
+
+#[test]
+fn naming_an_irreversible_item_in_code_is_not_saying_how() {
+    let repo = with_v15_manifest();
+    repo.write(
+        V15_PLAN,
+        v15_plan(
+            "Backout plan: payments v1.5",
+            "1. Roll back `payments-api` from 2.4.0 to 2.3.1: `kubectl rollout undo deployment/payments-api`\n2. Migration `0042_add_ledger_index`.\n",
+        ),
+    );
+    let run = repo.run(&["check", "v1.5"]);
+    run.code(1)
+        .stdout_has("error[irreversible-item]: irreversible item `0042_add_ledger_index` (migration) is covered neither by Contingencies nor by a step that says how")
+        .stdout_has(&format!("--> {V15_PLAN}:22:1"));
+    // A command that acts on it says how.
+    repo.edit(
+        V15_PLAN,
+        "2. Migration `0042_add_ledger_index`.",
+        "2. Leave migration `0042_add_ledger_index` in place: `psql -c 'select 1 from ledger limit 1'` proves the old code still reads it.",
+    );
+    repo.run(&["check", "v1.5"]).code(0);
+}
