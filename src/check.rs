@@ -79,7 +79,7 @@ pub fn check(
     }
     check_timing(file, plan, &mut findings);
     check_steps(file, body, &mut findings);
-    check_releases(file, id, &windows, context, &mut findings);
+    check_releases(file, id, &windows, &body.titles, context, &mut findings);
     match manifest {
         ManifestInput::Unavailable(finding) => findings.push(finding),
         ManifestInput::Parsed {
@@ -207,16 +207,25 @@ fn check_releases(
     file: &SourceFile<'_>,
     id: &PlanId,
     windows: &[Range<usize>],
+    titles: &[Range<usize>],
     context: &Context<'_>,
     findings: &mut Vec<Finding>,
 ) {
     let text = file.text();
     for (span, index) in context.release_names.find(text, windows) {
         let name = context.release_names.name(index);
-        if name == id.release
-            || Some(name) == context.previous
-            || names_other_team(text, &span, &id.team)
-        {
+        if name == id.release || names_other_team(text, &span, &id.team) {
+            continue;
+        }
+        // Steps may name the previous release (a rollback returns to it); the title names
+        // the plan's own release and no other.
+        if titles.iter().any(|title| title.contains(&span.start)) {
+            findings.push(crate::rules::releases::title_names_another(
+                file, id, span, name,
+            ));
+            continue;
+        }
+        if Some(name) == context.previous {
             continue;
         }
         let previous = context

@@ -70,6 +70,8 @@ pub struct Segment {
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Body {
     pub sections: Vec<Section>,
+    /// Level-1 headings (the plan's title), whole.
+    pub titles: Vec<Range<usize>>,
     pub steps: Vec<Step>,
     pub segments: Vec<Segment>,
 }
@@ -288,7 +290,7 @@ impl Walk {
                 self.subsection = None;
                 self.list_depth = 0;
             }
-            HeadingLevel::H1 => {}
+            HeadingLevel::H1 => self.body.titles.push(heading.start..end),
             _ => {
                 if self.in_procedure() {
                     self.subsection = Some(title);

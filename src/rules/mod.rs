@@ -3,3 +3,4 @@
 
 pub mod manifest;
 pub mod procedure;
+pub mod releases;

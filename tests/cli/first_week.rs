@@ -313,3 +313,23 @@ fn naming_an_irreversible_item_in_code_is_not_saying_how() {
     );
     repo.run(&["check", "v1.5"]).code(0);
 }
+
+#[test]
+fn a_title_naming_another_release_is_foreign_even_the_previous_one() {
+    let repo = with_v15_manifest();
+    let steps = "1. Roll back `payments-api` from 2.4.0 to 2.3.1 (as in v1.4): `kubectl rollout undo deployment/payments-api`\n2. Leave `0042_add_ledger_index` in place; the old code ignores it ([runbook](https://wiki.example.com/payments/migrations)).\n";
+    repo.write(V15_PLAN, v15_plan("Backout plan: payments v1.4", steps));
+    let run = repo.run(&["check", "v1.5"]);
+    run.code(0)
+        .stdout_has("warning[foreign-release]: the title names release v1.4 of payments, but this plan is for v1.5")
+        .stdout_has(&format!("--> {V15_PLAN}:9:26"))
+        .stdout_has("= help: write v1.5 in the title");
+    // The step's "as in v1.4" is the previous release: allowed.
+    let json = repo.run(&["check", "v1.5", "--format", "json"]).json();
+    assert_eq!(json["warnings"], 1, "{json}");
+    repo.write(V15_PLAN, v15_plan("Backout plan: payments v1.3", steps));
+    repo.run(&["check", "v1.5"])
+        .stdout_has("the title names release v1.3 of payments");
+    repo.write(V15_PLAN, v15_plan("Backout plan: payments v1.5", steps));
+    repo.run(&["check", "v1.5", "--deny-warnings"]).code(0);
+}
