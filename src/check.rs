@@ -80,6 +80,12 @@ pub fn check(
     check_timing(file, plan, &mut findings);
     check_steps(file, body, &mut findings);
     check_releases(file, id, &windows, &body.titles, context, &mut findings);
+    findings.extend(crate::rules::teams::foreign_team(
+        file,
+        id,
+        plan,
+        context.vocabulary,
+    ));
     match manifest {
         ManifestInput::Unavailable(finding) => findings.push(finding),
         ManifestInput::Parsed {

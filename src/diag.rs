@@ -88,6 +88,8 @@ rules! {
         "A version next to an item reference is neither that item's version nor its previous version.";
     ForeignRelease = "foreign-release", Warning,
         "The plan names a release of its team other than itself and its previous release.";
+    ForeignTeam = "foreign-team", Warning,
+        "A plan forked from a sibling team's still names that team, in text, code, channels or links.";
     StepWithoutHow = "step-without-how", Warning,
         "A procedure step says what to do but not how: no command, code or link.";
     WindowTooShort = "window-too-short", Error,

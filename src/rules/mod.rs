@@ -4,3 +4,4 @@
 pub mod manifest;
 pub mod procedure;
 pub mod releases;
+pub mod teams;

@@ -333,3 +333,77 @@ fn a_title_naming_another_release_is_foreign_even_the_previous_one() {
     repo.write(V15_PLAN, v15_plan("Backout plan: payments v1.5", steps));
     repo.run(&["check", "v1.5", "--deny-warnings"]).code(0);
 }
+
+#[test]
+fn a_sibling_fork_flags_the_sibling_team_in_code_channels_and_links() {
+    let repo = payments_repo();
+    repo.edit(
+        "plans/payments/v1.4/plan.md",
+        "The release engineer on call, within 15 minutes of the decision.",
+        "The payments release engineer on call (page `payments-ic`), within 15 minutes.",
+    );
+    repo.edit(
+        "plans/payments/v1.4/plan.md",
+        "Post in #releases before and after.",
+        "Post in #payments-releases before and after.\n<!-- payments asked for this channel -->",
+    );
+    repo.edit(
+        "plans/payments/v1.4/plan.md",
+        "(see the [BCP](https://wiki.example.com/bcp))",
+        "(see the [BCP](https://wiki.example.com/payments/bcp))",
+    );
+    repo.write(
+        "plans/checkout/v1.0/manifest.toml",
+        manifest(
+            "checkout",
+            "v1.0",
+            &[
+                service("payments-api", "2.3.1", "2.3.0"),
+                migration("0041_add_refunds"),
+            ],
+        ),
+    );
+    repo.commit("checkout's first manifest");
+    repo.run(&["baseline", "checkout/v1.0", "--from", "payments/v1.4"])
+        .code(0);
+    let run = repo.run(&["check", "checkout/v1.0", "--format", "json"]);
+    let json = run.json();
+    let found: Vec<(u64, u64)> = json["findings"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|f| f["rule"] == "foreign-team")
+        .map(|f| {
+            (
+                f["line"].as_u64().unwrap_or_default(),
+                f["column"].as_u64().unwrap_or_default(),
+            )
+        })
+        .collect();
+    let plan = repo.read("plans/checkout/v1.0/plan.md");
+    let line = |needle: &str| {
+        plan.lines()
+            .position(|l| l.contains(needle))
+            .map_or(0, |i| i as u64 + 1)
+    };
+    // The title, the people and the pager, the channel, the link; not the item
+    // `payments-api` of checkout's own manifest, not the HTML comment.
+    assert_eq!(
+        found,
+        [
+            (line("# Backout plan: payments v1.4"), 17),
+            (line("The payments release engineer"), 5),
+            (line("The payments release engineer"), 46),
+            (line("#payments-releases"), 10),
+            (line("wiki.example.com/payments/bcp"), 96),
+        ],
+        "{plan}"
+    );
+    let human = repo.run(&["check", "checkout/v1.0"]);
+    human
+        .stdout_has("warning[foreign-team]: names payments, the team this plan was forked from (payments/v1.4), not checkout")
+        .stdout_has("Post in #payments-releases before and after.");
+    // A plan of the same team is not a sibling fork.
+    repo.run(&["check", "payments/v1.4", "--format", "json"])
+        .code(0);
+}
