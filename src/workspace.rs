@@ -176,6 +176,10 @@ pub struct Catalog {
     pub teams: BTreeMap<String, Vec<Release>>,
     /// Directories backout cannot use (bad names, symlinks out of the repository).
     pub problems: Vec<Finding>,
+    /// Directories under a team that hold neither a plan nor a manifest (an `archive/`, a
+    /// folder of notes): not releases, so not release names either. Repository-relative,
+    /// sorted.
+    pub skipped: Vec<String>,
 }
 
 impl Catalog {
@@ -184,7 +188,8 @@ impl Catalog {
         let plans = workspace.plans_dir();
         let mut catalog = Catalog::default();
         let plans_display = &workspace.config.plans_dir;
-        let Some(teams) = list_dir(root, &plans, plans_display, &mut catalog.problems)? else {
+        let Some(teams) = list_dir(root, &plans, plans_display, &mut catalog.problems, None)?
+        else {
             return Ok(catalog);
         };
         let mut dirs: Vec<(String, String, PathBuf)> = Vec::new();
@@ -194,7 +199,10 @@ impl Catalog {
             if !with_releases {
                 continue;
             }
-            if let Some(releases) = list_dir(root, &team_path, &display, &mut catalog.problems)? {
+            let skipped = Some(&mut catalog.skipped);
+            if let Some(releases) =
+                list_dir(root, &team_path, &display, &mut catalog.problems, skipped)?
+            {
                 for (release, path) in releases {
                     dirs.push((team.clone(), release, path));
                 }
@@ -212,8 +220,16 @@ impl Catalog {
             })
             .collect();
         for (team, release) in releases {
+            // Only a directory holding a plan or a manifest is a release.
+            if !release.has_plan && !release.has_manifest {
+                catalog
+                    .skipped
+                    .push(format!("{plans_display}/{team}/{}", release.name));
+                continue;
+            }
             catalog.teams.entry(team).or_default().push(release);
         }
+        catalog.skipped.sort();
         for releases in catalog.teams.values_mut() {
             releases.sort_by(|a, b| version::compare(&a.name, &b.name));
         }
@@ -258,12 +274,15 @@ fn is_file(path: &Path) -> bool {
     fs::symlink_metadata(path).is_ok()
 }
 
-/// Lists the usable subdirectories of `dir`; `None` when `dir` does not exist.
+/// Lists the usable subdirectories of `dir`; `None` when `dir` does not exist. With
+/// `skipped` (a team's directory), a subdirectory whose name is not a release name and that
+/// holds neither a plan nor a manifest is not a release at all: listed there, not a problem.
 fn list_dir(
     root: &Path,
     dir: &Path,
     display: &str,
     problems: &mut Vec<Finding>,
+    mut skipped: Option<&mut Vec<String>>,
 ) -> Result<Option<Vec<(String, PathBuf)>>> {
     let entries = match fs::read_dir(dir) {
         Ok(entries) => entries,
@@ -301,6 +320,12 @@ fn list_dir(
             continue;
         }
         if let Some(problem) = name_problem(&name) {
+            if let Some(skipped) = skipped.as_deref_mut() {
+                if !is_file(&path.join(PLAN_FILE)) && !is_file(&path.join(MANIFEST_FILE)) {
+                    skipped.push(format!("{display}/{name}"));
+                    continue;
+                }
+            }
             problems.push(unreadable_finding(
                 &format!("{display}/{name}"),
                 Rule::InvalidPlan,

@@ -36,6 +36,8 @@ pub struct CheckReport {
     pub plans: Vec<PlanReport>,
     /// Problems with directories that are not plans at all (bad names, escaping symlinks).
     pub problems: Vec<Finding>,
+    /// Directories under a team that are not releases (no plan, no manifest).
+    pub skipped: Vec<String>,
 }
 
 impl CheckReport {
@@ -123,10 +125,10 @@ fn is_spec_like(text: &str, catalog: &Catalog) -> bool {
 pub fn run(workspace: &Workspace, targets: &[String]) -> Result<CheckReport> {
     let catalog = workspace.catalog()?;
     let selection = select(workspace, &catalog, targets)?;
-    let problems = if selection.is_none() {
-        catalog.problems.clone()
+    let (problems, skipped) = if selection.is_none() {
+        (catalog.problems.clone(), catalog.skipped.clone())
     } else {
-        Vec::new()
+        (Vec::new(), Vec::new())
     };
     let plans: Vec<PlanId> = match selection {
         Some(plans) => plans,
@@ -144,6 +146,7 @@ pub fn run(workspace: &Workspace, targets: &[String]) -> Result<CheckReport> {
     Ok(CheckReport {
         plans: reports,
         problems,
+        skipped,
     })
 }
 

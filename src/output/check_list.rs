@@ -31,6 +31,13 @@ pub fn check(out: &Output, dir: &Path, args: &CheckArgs) -> Result<ExitCode> {
             };
 
             out.print(&diag::render_human(&shown, &HumanStyle::colored()))?;
+            for dir in &report.skipped {
+                out.note(&format!(
+                    "note: {dir}/ holds no {} or {}, so it is not a release; skipped\n",
+                    backout::workspace::PLAN_FILE,
+                    backout::workspace::MANIFEST_FILE
+                ))?;
+            }
             out.note(&summary(checked, tally, &workspace))?;
         }
         CheckFormat::Json => out.print(&diag::render_json(&findings, checked))?,

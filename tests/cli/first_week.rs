@@ -407,3 +407,48 @@ fn a_sibling_fork_flags_the_sibling_team_in_code_channels_and_links() {
     repo.run(&["check", "payments/v1.4", "--format", "json"])
         .code(0);
 }
+
+#[test]
+fn only_directories_with_a_plan_or_manifest_are_releases() {
+    let repo = payments_repo();
+    repo.write(
+        "plans/payments/archive/2023-q4-notes.md",
+        "Old rollback notes, kept for reference.\n",
+    );
+    repo.write("plans/payments/_drafts/ideas.md", "Maybe one day.\n");
+    repo.edit(
+        "plans/payments/v1.4/plan.md",
+        "Rehearsed on staging.",
+        "Rehearsed on staging; the notes of earlier rehearsals are in the archive.",
+    );
+    let run = repo.run(&["check"]);
+    run.code(0)
+        .stdout_lacks("foreign-release")
+        .stdout_lacks("invalid-plan")
+        .stdout_has("note: plans/payments/_drafts/ holds no plan.md or manifest.toml, so it is not a release; skipped\nnote: plans/payments/archive/ holds no plan.md or manifest.toml, so it is not a release; skipped\nchecked 2 plans: no problems found\n");
+    assert_eq!(run.stdout.matches("archive/ holds").count(), 1);
+    repo.run(&["check", "-q"]).code(0).stdout_lacks("note:");
+    // Review reads the same directories from git and agrees.
+    let base = repo.head().to_string();
+    repo.commit("an archive of old notes");
+    repo.run(&["review", "--base", &base])
+        .code(0)
+        .stdout_lacks("foreign-release");
+    // The previous release skips it too: v1.5 forks v1.4.
+    repo.write(
+        "plans/payments/v1.5/manifest.toml",
+        manifest(
+            "payments",
+            "v1.5",
+            &[service("payments-api", "2.4.0", "2.3.1")],
+        ),
+    );
+    repo.run(&["baseline", "--dry-run"])
+        .code(0)
+        .stdout_has("forked payments/v1.4");
+    // A badly named directory that does hold a plan is still reported.
+    repo.write("plans/payments/_drafts/plan.md", "+++\n+++\n");
+    repo.run(&["check"])
+        .code(1)
+        .stdout_has("directory name `_drafts` must start with a letter or digit");
+}
