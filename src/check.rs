@@ -400,10 +400,16 @@ impl<'p> References<'p> {
             .clone()
             .unwrap_or(self.plan.body_start..self.plan.body_start);
         let vocabulary = self.context.vocabulary;
+        // Without steps, one finding says what to do instead of one per item.
+        let steps = procedure::steps(self.file, body, self.manifest.items.len());
+        let per_item = matches!(steps, procedure::Steps::Listed);
+        if let procedure::Steps::None(finding) = steps {
+            findings.push(finding);
+        }
         for item in &self.manifest.items {
             let index = vocabulary.index_of(&item.id);
             let covered = index.is_some_and(|i| in_step.contains(&i));
-            if !covered {
+            if !covered && per_item {
                 findings.push(
                     self.file
                         .finding(

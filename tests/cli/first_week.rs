@@ -452,3 +452,49 @@ fn only_directories_with_a_plan_or_manifest_are_releases() {
         .code(1)
         .stdout_has("directory name `_drafts` must start with a letter or digit");
 }
+
+#[test]
+fn a_procedure_missing_or_written_as_a_table_is_one_finding() {
+    let repo = with_v15_manifest();
+    let plan = v15_plan(
+        "Backout plan: payments v1.5",
+        "1. Roll back `payments-api` from 2.4.0 to 2.3.1: `kubectl rollout undo deployment/payments-api`\n2. Leave `0042_add_ledger_index` in place ([runbook](https://wiki.example.com/m)).\n",
+    );
+    // No Procedure at all: the missing section says it, not one error per item.
+    let start = plan.find("## Procedure").unwrap_or_default();
+    let end = plan.find("## Verification").unwrap_or_default();
+    repo.write(V15_PLAN, format!("{}{}", &plan[..start], &plan[end..]));
+    let run = repo.run(&["check", "v1.5", "--format", "json"]);
+    run.code(1);
+    assert_eq!(
+        run.rules(),
+        ["missing-section", "irreversible-item"],
+        "{}",
+        run.stdout
+    );
+    // Forty services rolled back in a table: one finding that says rows are not steps.
+    let items: Vec<String> = (1..=40).map(|n| format!("svc-{n:02}")).collect();
+    let manifest_items: Vec<crate::harness::Item<'_>> = items
+        .iter()
+        .map(|id| service(id, "1.1.0", "1.0.0"))
+        .collect();
+    repo.write(
+        "plans/payments/v1.5/manifest.toml",
+        manifest("payments", "v1.5", &manifest_items),
+    );
+    let mut table = String::from("| Service | Command |\n|---|---|\n");
+    for id in &items {
+        table.push_str(&format!("| `{id}` | `helm rollback {id} 0` |\n"));
+    }
+    repo.write(V15_PLAN, v15_plan("Backout plan: payments v1.5", &table));
+    let run = repo.run(&["check", "v1.5"]);
+    run.code(1)
+        .stdout_has("error[uncovered-item]: `## Procedure` has no steps (rows of a table are not steps), so none of the 40 manifest items is covered")
+        .stdout_has("= help: write the procedure as a numbered list, one step per manifest item naming it, with its command");
+    assert_eq!(
+        run.stdout.matches("uncovered-item").count(),
+        1,
+        "{}",
+        run.stdout
+    );
+}
