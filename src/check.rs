@@ -493,6 +493,12 @@ impl<'p> References<'p> {
             if inside_id || self.context.release_names_contains(written) {
                 continue;
             }
+            let vocabulary = self.context.vocabulary;
+            let is_item =
+                |word: &str| self.own.contains_key(word) || vocabulary.index_of(word).is_some();
+            if crate::rules::versions::belongs_to_word(text, token.span.start, is_item) {
+                continue;
+            }
             let bare = written.trim_start_matches(['v', 'V']);
             let known = items.iter().any(|item| {
                 [&item.version, &item.previous]

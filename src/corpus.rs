@@ -5,7 +5,7 @@
 use std::collections::{HashMap, HashSet};
 
 use crate::check::{self, Context, ManifestInput};
-use crate::diag::{Finding, Rule, SourceFile};
+use crate::diag::{Finding, Rule, SourceFile, Suppressed};
 use crate::manifest::Manifest;
 use crate::names::PlanId;
 use crate::plan::Plan;
@@ -40,6 +40,8 @@ pub type ManifestSource = (PlanId, String, Result<String, ReadProblem>);
 pub struct Checked {
     pub plan: Plan,
     pub findings: Vec<Finding>,
+    /// Findings a `backout-ignore` comment silenced: not in `findings`.
+    pub suppressed: Vec<Suppressed>,
 }
 
 impl Corpus {
@@ -145,10 +147,15 @@ impl Corpus {
             ),
         };
         let mut findings = check::check(id, &file, &plan, manifest, &context);
+        let suppressed = crate::rules::ignore::apply(&file, plan.body_start, &mut findings);
         findings.sort_by(|a, b| {
             (&a.file, a.line, a.column, a.rule).cmp(&(&b.file, b.line, b.column, b.rule))
         });
-        Checked { plan, findings }
+        Checked {
+            plan,
+            findings,
+            suppressed,
+        }
     }
 }
 

@@ -100,6 +100,8 @@ rules! {
         "An irreversible item is not covered by Contingencies or by a step that says how.";
     EmptyManifest = "empty-manifest", Error,
         "The release's manifest lists no items.";
+    UnusedIgnore = "unused-ignore", Warning,
+        "A backout-ignore comment names no rule, an unknown rule or invalid-plan, gives no reason, or silences nothing.";
     PublishedChanged = "published-changed", Error,
         "A pull request changes or deletes a plan that was already published.";
     StatusSkipped = "status-skipped", Warning,
@@ -173,6 +175,16 @@ impl Finding {
     pub fn is_error(&self) -> bool {
         self.severity == Severity::Error
     }
+}
+
+/// A finding a `<!-- backout-ignore RULE: reason -->` comment silenced: reported as such,
+/// counted, never failing.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Suppressed {
+    #[serde(flatten)]
+    pub finding: Finding,
+    /// Why the plan is right here, as the comment says.
+    pub reason: String,
 }
 
 /// Counts of findings by severity.

@@ -5,7 +5,7 @@ use std::path::Path;
 use rayon::prelude::*;
 
 use crate::corpus::{Corpus, ManifestSource};
-use crate::diag::{Finding, Tally};
+use crate::diag::{Finding, Suppressed, Tally};
 use crate::error::{Error, Result};
 use crate::names::PlanId;
 use crate::plan::Status;
@@ -22,6 +22,8 @@ pub struct PlanReport {
     /// Number of manifest items, when the manifest could be read.
     pub items: Option<usize>,
     pub findings: Vec<Finding>,
+    /// Findings silenced by `backout-ignore` comments: counted, never failing.
+    pub suppressed: Vec<Suppressed>,
 }
 
 impl PlanReport {
@@ -47,6 +49,14 @@ impl CheckReport {
             .iter()
             .flat_map(|plan| plan.findings.iter().cloned())
             .chain(self.problems.iter().cloned())
+            .collect()
+    }
+
+    /// Every finding a `backout-ignore` comment silenced, plan by plan.
+    pub fn suppressed(&self) -> Vec<Suppressed> {
+        self.plans
+            .iter()
+            .flat_map(|plan| plan.suppressed.iter().cloned())
             .collect()
     }
 }
@@ -169,6 +179,7 @@ pub fn check_one(workspace: &Workspace, corpus: &Corpus, id: PlanId) -> PlanRepo
                     .map(|f| f.value.clone()),
                 items,
                 findings: checked.findings,
+                suppressed: checked.suppressed,
                 id,
             }
         }
@@ -190,5 +201,6 @@ fn unreadable(
         baseline: None,
         items,
         findings: vec![finding],
+        suppressed: Vec::new(),
     }
 }

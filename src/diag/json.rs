@@ -2,7 +2,7 @@
 
 use serde::Serialize;
 
-use super::{Finding, Tally};
+use super::{Finding, Suppressed, Tally};
 
 /// The JSON document `--format json` prints.
 #[derive(Debug, Serialize)]
@@ -13,10 +13,18 @@ pub struct JsonReport<'a> {
     pub errors: usize,
     pub warnings: usize,
     pub findings: &'a [Finding],
+    /// Findings silenced by `backout-ignore` comments, each with its `reason`; not in
+    /// `findings`, `errors` or `warnings`.
+    pub suppressed: &'a [Suppressed],
 }
 
-/// Renders findings as a pretty-printed JSON document ending in a newline.
-pub fn render_json(findings: &[Finding], plans_checked: usize) -> String {
+/// Renders findings (and the suppressed ones) as a pretty-printed JSON document ending in a
+/// newline.
+pub fn render_json(
+    findings: &[Finding],
+    suppressed: &[Suppressed],
+    plans_checked: usize,
+) -> String {
     let tally = Tally::of(findings);
     let report = JsonReport {
         version: 1,
@@ -24,6 +32,7 @@ pub fn render_json(findings: &[Finding], plans_checked: usize) -> String {
         errors: tally.errors,
         warnings: tally.warnings,
         findings,
+        suppressed,
     };
     let mut text = serde_json::to_string_pretty(&report).unwrap_or_default();
     text.push('\n');

@@ -18,6 +18,7 @@ pub fn check(out: &Output, dir: &Path, args: &CheckArgs) -> Result<ExitCode> {
     let workspace = Workspace::open(dir)?;
     let report = commands::check::run(&workspace, &args.targets)?;
     let findings = report.findings();
+    let suppressed = report.suppressed();
     let tally = Tally::of(&findings);
     let checked = report.plans.len();
     match args.format {
@@ -38,9 +39,9 @@ pub fn check(out: &Output, dir: &Path, args: &CheckArgs) -> Result<ExitCode> {
                     backout::workspace::MANIFEST_FILE
                 ))?;
             }
-            out.note(&summary(checked, tally, &workspace))?;
+            out.note(&summary(checked, tally, suppressed.len(), &workspace))?;
         }
-        CheckFormat::Json => out.print(&diag::render_json(&findings, checked))?,
+        CheckFormat::Json => out.print(&diag::render_json(&findings, &suppressed, checked))?,
         CheckFormat::Github => out.print(&diag::render_github(&findings))?,
         CheckFormat::Sarif => out.print(&diag::render_sarif(&findings, Rule::ALL))?,
     }
@@ -52,7 +53,7 @@ pub fn check(out: &Output, dir: &Path, args: &CheckArgs) -> Result<ExitCode> {
     })
 }
 
-fn summary(checked: usize, tally: Tally, workspace: &Workspace) -> String {
+fn summary(checked: usize, tally: Tally, suppressed: usize, workspace: &Workspace) -> String {
     if checked == 0 && tally.errors == 0 {
         return format!(
             "no plans found under {}/; create one with `backout new <release>`\n",
@@ -60,8 +61,15 @@ fn summary(checked: usize, tally: Tally, workspace: &Workspace) -> String {
         );
     }
     let plans = plural(checked, "plan");
+    let suppressed = match suppressed {
+        0 => String::new(),
+        n => format!(" ({n} suppressed by backout-ignore comments)"),
+    };
     if tally.errors == 0 && tally.warnings == 0 {
-        return format!("{} {plans}: no problems found\n", bold("checked"));
+        return format!(
+            "{} {plans}: no problems found{suppressed}\n",
+            bold("checked")
+        );
     }
     let style = if tally.errors > 0 {
         AnsiColor::Red.on_default().effects(Effects::BOLD)
@@ -69,7 +77,7 @@ fn summary(checked: usize, tally: Tally, workspace: &Workspace) -> String {
         AnsiColor::Yellow.on_default().effects(Effects::BOLD)
     };
     format!(
-        "{style}checked{style:#} {plans}: {}, {}\n",
+        "{style}checked{style:#} {plans}: {}, {}{suppressed}\n",
         plural(tally.errors, "error"),
         plural(tally.warnings, "warning")
     )

@@ -498,3 +498,55 @@ fn a_procedure_missing_or_written_as_a_table_is_one_finding() {
         run.stdout
     );
 }
+
+#[test]
+fn tool_versions_are_not_stale_and_one_finding_can_be_ignored() {
+    let repo = with_v15_manifest();
+    let steps = "1. Roll back `payments-api` from 2.4.0 to 2.3.1 with kubectl 1.28 (Java 17.0.2 clients reconnect over TLS 1.2): `kubectl rollout undo deployment/payments-api`
+2. Check `0042_add_ledger_index` with the postgres client 15.4: `psql -c '\\d ledger'` ([runbook](https://wiki.example.com/payments/migrations)).
+";
+    repo.write(V15_PLAN, v15_plan("Backout plan: payments v1.5", steps));
+    repo.run(&["check", "v1.5", "--deny-warnings"])
+        .code(0)
+        .stdout_has("checked 1 plan: no problems found\n");
+    // A stale version next to the item is still found.
+    repo.edit(V15_PLAN, "to 2.3.1 with", "to 2.2.9 with");
+    repo.run(&["check", "v1.5"])
+        .code(0)
+        .stdout_has("warning[stale-version]: version 2.2.9 matches no item referenced here");
+    // The team says why 2.2.9 is right, and the finding is silenced: counted, not failing.
+    repo.edit(
+        V15_PLAN,
+        "1. Roll back `payments-api`",
+        "<!-- backout-ignore stale-version: 2.2.9 is the last build that ran on the old ledger -->\n1. Roll back `payments-api`",
+    );
+    repo.run(&["check", "v1.5", "--deny-warnings"])
+        .code(0)
+        .stdout_has("checked 1 plan: no problems found (1 suppressed by backout-ignore comments)\n")
+        .stdout_lacks("stale-version");
+    let json = repo.run(&["check", "v1.5", "--format", "json"]).json();
+    assert_eq!(json["warnings"], 0);
+    assert_eq!(json["findings"].as_array().map(Vec::len), Some(0));
+    let suppressed = &json["suppressed"][0];
+    assert_eq!(suppressed["rule"], "stale-version");
+    assert_eq!(suppressed["line"], 22);
+    assert_eq!(
+        suppressed["reason"],
+        "2.2.9 is the last build that ran on the old ledger"
+    );
+    // Never for invalid-plan; a comment that silences nothing is reported.
+    repo.edit(V15_PLAN, "status = \"draft\"", "status = \"final\"");
+    repo.edit(
+        V15_PLAN,
+        "## Criteria",
+        "<!-- backout-ignore invalid-plan: we like it -->\n## Criteria",
+    );
+    let run = repo.run(&["check", "v1.5", "--format", "json"]);
+    run.code(1);
+    assert_eq!(
+        run.rules(),
+        ["invalid-plan", "unused-ignore"],
+        "{}",
+        run.stdout
+    );
+}
