@@ -113,7 +113,8 @@ pub struct NewArgs {
 
 #[derive(Debug, Args)]
 pub struct CheckArgs {
-    /// Plans to check: RELEASE, TEAM/RELEASE, or a path to a plan directory or plan.md.
+    /// Plans to check: RELEASE, TEAM/RELEASE, a TEAM (all its plans), or a path to a plan
+    /// directory, its plan.md or a team directory, from here or from the work tree root.
     /// Default: every plan.
     #[arg(value_name = "SPEC|PATH")]
     pub targets: Vec<String>,
@@ -171,8 +172,9 @@ pub enum TagsFormat {
 
 #[derive(Debug, Args)]
 pub struct BaselineArgs {
-    /// The release to fork into: RELEASE (of the default team) or TEAM/RELEASE.
-    /// Default: the newest release of the default team that has a manifest.toml.
+    /// The release to fork into: RELEASE (of the default team), TEAM/RELEASE, or its
+    /// directory (`.` in it). Default: the newest release of the default team that has a
+    /// manifest.toml.
     #[arg(value_name = "SPEC")]
     pub spec: Option<String>,
     /// The plan to fork: RELEASE (of the target's team) or TEAM/RELEASE (a sibling team).
@@ -188,8 +190,8 @@ pub struct BaselineArgs {
 
 #[derive(Debug, Args)]
 pub struct DiffArgs {
-    /// The plan to compare: RELEASE or TEAM/RELEASE. Default: the newest plan of the
-    /// default team.
+    /// The plan to compare: RELEASE, TEAM/RELEASE, or its directory or plan.md. Default: the
+    /// newest plan of the default team.
     #[arg(value_name = "SPEC")]
     pub spec: Option<String>,
     /// Compare with this plan (RELEASE of the same team, or TEAM/RELEASE) instead of the
@@ -231,7 +233,8 @@ pub enum ReviewFormat {
 
 #[derive(Debug, Args)]
 pub struct PublishArgs {
-    /// The plan to publish: RELEASE (of the default team) or TEAM/RELEASE.
+    /// The plan to publish: RELEASE (of the default team), TEAM/RELEASE, or its directory or
+    /// plan.md.
     #[arg(value_name = "SPEC")]
     pub spec: String,
     /// Where to write the site [default: public/ at the repository root]. A relative DIR

@@ -87,7 +87,7 @@ pub fn run(workspace: &Workspace, options: &Options<'_>) -> Result<Forked> {
     let from = options.from.map(Spec::from_arg).transpose()?;
     let catalog = workspace.catalog()?;
     let (target, inferred_target) = match options.target {
-        Some(text) => (workspace.resolve_text(text, &catalog)?, false),
+        Some(text) => (workspace.resolve_arg(text, &catalog)?, false),
         None => (infer_target(workspace, &catalog)?, true),
     };
     let path = workspace.display_path(&target, PLAN_FILE);

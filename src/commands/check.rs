@@ -10,7 +10,7 @@ use crate::error::{Error, Result};
 use crate::names::PlanId;
 use crate::plan::Status;
 use crate::store;
-use crate::workspace::{Catalog, MANIFEST_FILE, PLAN_FILE, Workspace};
+use crate::workspace::{Catalog, MANIFEST_FILE, PLAN_FILE, PathTarget, Workspace, is_spec_like};
 
 /// What checking one plan found.
 #[derive(Debug)]
@@ -90,24 +90,39 @@ pub fn select(
     }
     let mut plans = Vec::new();
     for target in targets {
-        let as_path = workspace.cwd.join(target);
-        // Something only a path looks like: `./x`, `/x`, `a/b/c`, `plan.md`.
-        let looks_like_path = target.starts_with("./")
-            || target.starts_with('/')
-            || target.matches('/').count() > 1
-            || target.ends_with(".md")
-            || target.ends_with(".toml");
-        let id = if Path::new(target).components().count() > 0
-            && as_path.exists()
-            && !is_spec_like(target, catalog)
-        {
-            workspace.plan_for_path(Path::new(target))?
-        } else if looks_like_path && !is_spec_like(target, catalog) {
-            return Err(Error::msg(format!(
-                "{target} does not exist; name a plan directory or plan.md that exists, or a plan as RELEASE or TEAM/RELEASE"
-            )));
+        // A team's name (that is not also a release name) checks all its plans.
+        let is_team = !target.contains('/')
+            && catalog.teams.contains_key(target.as_str())
+            && !is_spec_like(target, catalog);
+        let named = if is_team {
+            PathTarget::Team(target.clone())
+        } else if workspace.is_path_arg(target, catalog) {
+            workspace.target_for_path(Path::new(target))?
         } else {
-            workspace.resolve_text(target, catalog)?
+            PathTarget::Plan(workspace.resolve_text(target, catalog)?)
+        };
+        let id = match named {
+            PathTarget::All => return Ok(None),
+            PathTarget::Team(team) => {
+                let team_plans: Vec<PlanId> = catalog
+                    .releases(&team)
+                    .iter()
+                    .filter(|r| r.has_plan)
+                    .map(|r| PlanId::new(team.clone(), r.name.clone()))
+                    .collect();
+                if team_plans.is_empty() {
+                    return Err(Error::msg(format!(
+                        "team {team} has no plans yet; create one with `backout new {team}/<release>`"
+                    )));
+                }
+                for id in team_plans {
+                    if !plans.contains(&id) {
+                        plans.push(id);
+                    }
+                }
+                continue;
+            }
+            PathTarget::Plan(id) => id,
         };
         if !catalog.release(&id).is_some_and(|r| r.has_plan) {
             return Err(Error::msg(format!(
@@ -120,15 +135,6 @@ pub fn select(
         }
     }
     Ok(Some(plans))
-}
-
-/// Whether `text` names a release of the catalog as a spec (so `v1.5` is a spec even when
-/// a directory of that name sits in the current directory).
-fn is_spec_like(text: &str, catalog: &Catalog) -> bool {
-    match text.split_once('/') {
-        Some((team, release)) => catalog.release(&PlanId::new(team, release)).is_some(),
-        None => catalog.teams.values().flatten().any(|r| r.name == text),
-    }
 }
 
 /// Checks the selected plans, or all of them.

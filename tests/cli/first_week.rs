@@ -550,3 +550,88 @@ fn tool_versions_are_not_stale_and_one_finding_can_be_ignored() {
         run.stdout
     );
 }
+
+#[test]
+fn init_says_what_it_wrote_and_where() {
+    let repo = TestRepo::new();
+    repo.write("services/api/README.md", "The payments API.\n");
+    let run = repo.run_in(&repo.join("services/api"), &["init", "--team", "payments"]);
+    run.code(0);
+    run.stdout_has("wrote backout.toml (default_team = \"payments\")\ncreated plans/\nboth at the work tree root, /");
+    let root = run.stdout.lines().nth(2).unwrap_or_default();
+    let root = root.trim_start_matches("both at the work tree root, ");
+    assert_eq!(
+        std::fs::canonicalize(root).ok(),
+        std::fs::canonicalize(repo.path()).ok()
+    );
+    assert!(repo.exists("backout.toml") && !repo.exists("services/api/backout.toml"));
+    repo.run(&["init", "--force"])
+        .code(0)
+        .stdout_has("replaced backout.toml\nkept plans/, which already exists\nnext:")
+        .stdout_lacks("work tree root");
+}
+
+#[test]
+fn check_takes_a_team_and_paths_copied_from_the_output() {
+    let repo = with_v15_manifest();
+    add_release(
+        &repo,
+        "checkout",
+        "v2.0",
+        &[service("checkout-api", "5.0.0", "4.9.0")],
+    );
+    // A team's name checks all its plans.
+    repo.run(&["check", "payments"])
+        .code(0)
+        .stdout_has("checked 2 plans");
+    repo.run(&["check", "checkout"])
+        .code(0)
+        .stdout_has("checked 1 plan");
+    repo.run(&["check", "plans/payments"])
+        .code(0)
+        .stdout_has("checked 2 plans");
+    repo.write("plans/search/notes/todo.md", "later\n");
+    repo.run(&["check", "search"])
+        .code(2)
+        .stderr_has("team search has no plans yet; create one with `backout new search/<release>`");
+    // Paths as the output prints them work from a subdirectory.
+    let sub = repo.join("plans/checkout");
+    repo.run_in(&sub, &["check", "plans/payments/v1.4/plan.md"])
+        .code(0)
+        .stdout_has("checked 1 plan");
+    repo.run_in(&sub, &["check", "plans/payments/v1.4"]).code(0);
+    repo.run_in(&repo.join("plans/payments/v1.4"), &["check", "."])
+        .code(0)
+        .stdout_has("checked 1 plan");
+    // The root holds every plan.
+    repo.run(&["check", "."])
+        .code(0)
+        .stdout_has("checked 3 plans");
+}
+
+#[test]
+fn diff_publish_and_baseline_take_a_path_where_check_does() {
+    let repo = with_v15_manifest();
+    let v15 = repo.join("plans/payments/v1.5");
+    // baseline . in the directory of the release being prepared.
+    repo.run_in(&v15, &["baseline", ".", "--from", "v1.4"])
+        .code(0)
+        .stdout_has("forked payments/v1.4 (named with --from) into payments/v1.5");
+    repo.run_in(&v15, &["diff", "."])
+        .code(0)
+        .stdout_has("comparing payments/v1.5 with payments/v1.4 (its baseline source)");
+    repo.run_in(
+        &repo.join("plans"),
+        &["diff", "plans/payments/v1.5/plan.md"],
+    )
+    .code(0);
+    let v14 = repo.join("plans/payments/v1.4");
+    repo.set_status_tested("plans/payments/v1.4/plan.md", "approved");
+    repo.commit("v1.4 approved");
+    repo.run_in(&v14, &["publish", ".", "--dry-run"])
+        .code(0)
+        .stdout_has("payments/v1.4");
+    repo.run_in(&v14, &["diff", ".."])
+        .code(2)
+        .stderr_has("is the directory of team payments, not a plan");
+}

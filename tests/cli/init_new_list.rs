@@ -7,7 +7,7 @@ fn init_writes_config_and_refuses_to_overwrite() {
     let repo = TestRepo::new();
     repo.run(&["init", "--team", "payments"])
         .code(0)
-        .stdout_has("created backout.toml");
+        .stdout_has("wrote backout.toml (default_team = \"payments\")\ncreated plans/\n");
     assert!(
         repo.read("backout.toml")
             .contains("default_team = \"payments\"")
