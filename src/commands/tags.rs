@@ -29,6 +29,8 @@ struct Pending {
     tag: TagRef,
     id: PlanId,
     path: String,
+    /// What to do when the plan is missing.
+    fix: String,
 }
 
 pub fn run(workspace: &Workspace, at: At) -> Result<TagsReport> {
@@ -54,6 +56,13 @@ pub fn run(workspace: &Workspace, at: At) -> Result<TagsReport> {
     let mut rows = Vec::new();
     let mut pending = Vec::new();
     let mut exempt = 0;
+    // Other teams' releases, for tags a `{release}` format gives to the default team (only
+    // a hint: a work tree that cannot be listed leaves it out).
+    let catalog = if needs_team {
+        workspace.catalog().unwrap_or_default()
+    } else {
+        Default::default()
+    };
     for tag in all.into_iter().filter(|t| matcher.is_match(&t.name)) {
         match tags::plan_of(&tag.name, config.tags.format, default_team.as_deref()) {
             Ok(id) => {
@@ -67,7 +76,8 @@ pub fn run(workspace: &Workspace, at: At) -> Result<TagsReport> {
                     continue;
                 }
                 let path = workspace.display_path(&id, PLAN_FILE);
-                pending.push(Pending { tag, id, path });
+                let fix = missing_fix(&catalog, &id);
+                pending.push(Pending { tag, id, path, fix });
             }
             Err(message) => rows.push(TagRow {
                 tag: tag.name,
@@ -102,6 +112,29 @@ pub fn run(workspace: &Workspace, at: At) -> Result<TagsReport> {
         ignored: total - matched,
         glob: config.tags.glob.clone(),
     })
+}
+
+/// What to do about a missing plan: add it, unless the tag's release is another team's
+/// (with `format = "{release}"` every release tag is the default team's).
+fn missing_fix(catalog: &crate::workspace::Catalog, id: &PlanId) -> String {
+    let others: Vec<&str> = catalog
+        .teams
+        .iter()
+        .filter(|(team, releases)| {
+            **team != id.team && releases.iter().any(|r| r.name == id.release)
+        })
+        .map(|(team, _)| team.as_str())
+        .collect();
+    if others.is_empty() {
+        return format!("add one with `backout new {id}`");
+    }
+    format!(
+        "{} is a release of {}, not of {}, but with `format = \"{{release}}\"` every tag matching `glob` is a release of the default team: narrow `[tags] glob` to the tags of {}, or tag releases as TEAM/RELEASE with `format = \"{{team}}/{{release}}\"`",
+        id.release,
+        others.join(" and "),
+        id.team,
+        id.team
+    )
 }
 
 fn row(pending: &Pending, commit: Option<String>, status: TagStatus, message: String) -> TagRow {
@@ -186,10 +219,7 @@ fn lookup(
         Ok(None) => {
             return (
                 TagStatus::Missing,
-                format!(
-                    "no plan at {} in {place}; add one with `backout new {}`",
-                    pending.path, pending.id
-                ),
+                format!("no plan at {} in {place}; {}", pending.path, pending.fix),
             );
         }
         Err(error) => {

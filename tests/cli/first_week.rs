@@ -635,3 +635,105 @@ fn diff_publish_and_baseline_take_a_path_where_check_does() {
         .code(2)
         .stderr_has("is the directory of team payments, not a plan");
 }
+
+#[test]
+fn a_tag_of_another_team_is_not_hinted_as_a_new_plan_of_the_default_team() {
+    let repo = payments_repo();
+    repo.set_status_tested("plans/payments/v1.4/plan.md", "approved");
+    repo.commit("v1.4 approved");
+    repo.tag("v1.4", true);
+    add_release(
+        &repo,
+        "search",
+        "v3.1",
+        &[service("search-api", "3.1.0", "3.0.2")],
+    );
+    repo.commit("search v3.1");
+    repo.tag("v3.1", true);
+    let run = repo.run(&["tags", "--format", "json"]);
+    run.code(1);
+    let json = run.json();
+    let message = json["tags"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .find(|t| t["tag"] == "v3.1")
+        .and_then(|t| t["message"].as_str())
+        .unwrap_or_default()
+        .to_string();
+    assert!(
+        message.starts_with("no plan at plans/payments/v3.1/plan.md in the tagged commit "),
+        "{message}"
+    );
+    assert!(
+        message.contains("v3.1 is a release of search, not of payments, but with `format = \"{release}\"` every tag matching `glob` is a release of the default team: narrow `[tags] glob` to the tags of payments, or tag releases as TEAM/RELEASE"),
+        "{message}"
+    );
+    assert!(!message.contains("backout new"), "{message}");
+}
+
+#[test]
+fn tag_globs_take_braces_as_documented() {
+    let repo = payments_repo();
+    repo.write(
+        "backout.toml",
+        "default_team = \"payments\"\n[tags]\nglob = \"{v*,hotfix-*}\"\n",
+    );
+    repo.commit("two kinds of release tags");
+    repo.tag("v1.4", true);
+    repo.tag("hotfix-1.4.1", true);
+    repo.tag("nightly", false);
+    let json = repo.run(&["tags", "--format", "json"]).json();
+    let tags: Vec<&str> = json["tags"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|t| t["tag"].as_str())
+        .collect();
+    assert_eq!(tags, ["v1.4", "hotfix-1.4.1"]);
+}
+
+/// Every key of a JSON object, and of the objects inside it, recursively.
+fn keys(value: &serde_json::Value, into: &mut std::collections::BTreeSet<String>) {
+    match value {
+        serde_json::Value::Object(map) => {
+            for (key, inner) in map {
+                into.insert(key.clone());
+                keys(inner, into);
+            }
+        }
+        serde_json::Value::Array(items) => items.iter().for_each(|item| keys(item, into)),
+        _ => {}
+    }
+}
+
+#[test]
+fn ci_docs_name_every_key_of_the_review_and_diff_json() {
+    let repo = with_v15_manifest();
+    let base = repo.commit("v1.5 manifest");
+    repo.run(&["baseline", "v1.5"]).code(0);
+    repo.edit(
+        "plans/payments/v1.4/manifest.toml",
+        "version = \"2.3.1\"",
+        "version = \"2.3.2\"",
+    );
+    repo.commit("v1.5 forked; v1.4's manifest fixed");
+    let docs = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/docs/ci.md"))
+        .unwrap_or_default();
+    let mut found = std::collections::BTreeSet::new();
+    keys(
+        &repo
+            .run(&["review", "--base", &base, "--format", "json"])
+            .json(),
+        &mut found,
+    );
+    keys(
+        &repo.run(&["diff", "v1.5", "--format", "json"]).json(),
+        &mut found,
+    );
+    let missing: Vec<&String> = found
+        .iter()
+        .filter(|key| !docs.contains(&format!("`{key}`")))
+        .collect();
+    assert!(missing.is_empty(), "docs/ci.md does not name {missing:?}");
+}
