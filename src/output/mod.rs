@@ -4,6 +4,7 @@
 mod baseline_diff;
 mod check_list;
 mod history;
+pub mod man;
 mod setup;
 mod site;
 

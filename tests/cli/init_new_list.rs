@@ -158,7 +158,12 @@ fn completions_and_man_page() {
     repo.run(&["completions", "bash"])
         .code(0)
         .stdout_has("_backout");
-    repo.run(&["man"]).code(0).stdout_has(".TH backout");
+    let man = repo.run(&["man"]);
+    man.code(0)
+        .stdout_has(".TH backout")
+        .stdout_has("\\fBbackout check\\fR");
+    // No page of its own is installed for a command: none is referred to.
+    assert!(!man.stdout.contains("(1)"), "{}", man.stdout);
     repo.run(&["--version"]).code(0).stdout_has("backout 0.1.0");
     repo.run(&["--help"]).code(0).stdout_has("Exit codes");
 }
