@@ -29,8 +29,6 @@ struct Pending {
     tag: TagRef,
     id: PlanId,
     path: String,
-    /// What to do when the plan is missing.
-    fix: String,
 }
 
 pub fn run(workspace: &Workspace, at: At) -> Result<TagsReport> {
@@ -56,13 +54,6 @@ pub fn run(workspace: &Workspace, at: At) -> Result<TagsReport> {
     let mut rows = Vec::new();
     let mut pending = Vec::new();
     let mut exempt = 0;
-    // Other teams' releases, for tags a `{release}` format gives to the default team (only
-    // a hint: a work tree that cannot be listed leaves it out).
-    let catalog = if needs_team {
-        workspace.catalog().unwrap_or_default()
-    } else {
-        Default::default()
-    };
     for tag in all.into_iter().filter(|t| matcher.is_match(&t.name)) {
         match tags::plan_of(&tag.name, config.tags.format, default_team.as_deref()) {
             Ok(id) => {
@@ -76,8 +67,7 @@ pub fn run(workspace: &Workspace, at: At) -> Result<TagsReport> {
                     continue;
                 }
                 let path = workspace.display_path(&id, PLAN_FILE);
-                let fix = missing_fix(&catalog, &id);
-                pending.push(Pending { tag, id, path, fix });
+                pending.push(Pending { tag, id, path });
             }
             Err(message) => rows.push(TagRow {
                 tag: tag.name,
@@ -95,6 +85,9 @@ pub fn run(workspace: &Workspace, at: At) -> Result<TagsReport> {
         At::Tag => at_tags(&repo, pending)?,
         At::Head => at_head(&repo, pending)?,
     });
+    if needs_team && rows.iter().any(|r| r.status == TagStatus::Missing) {
+        explain_other_teams(workspace, &mut rows);
+    }
     rows.sort_by(|a, b| {
         a.team
             .cmp(&b.team)
@@ -114,27 +107,52 @@ pub fn run(workspace: &Workspace, at: At) -> Result<TagsReport> {
     })
 }
 
-/// What to do about a missing plan: add it, unless the tag's release is another team's
-/// (with `format = "{release}"` every release tag is the default team's).
-fn missing_fix(catalog: &crate::workspace::Catalog, id: &PlanId) -> String {
+/// With `format = "{release}"` every release tag is the default team's: a missing plan
+/// whose release is another team's is explained, instead of hinted as a new plan of the
+/// default team. Only a hint: a work tree that cannot be listed leaves the messages be.
+fn explain_other_teams(workspace: &Workspace, rows: &mut [TagRow]) {
+    let Ok(catalog) = workspace.catalog() else {
+        return;
+    };
+    for row in rows.iter_mut().filter(|r| r.status == TagStatus::Missing) {
+        let (Some(team), Some(release)) = (&row.team, &row.release) else {
+            continue;
+        };
+        let id = PlanId::new(team.clone(), release.clone());
+        if let Some(fix) = other_team_fix(&catalog, &id) {
+            row.message = row.message.replace(&add_hint(&id), &fix);
+        }
+    }
+}
+
+/// The fix `lookup` suggests for a missing plan.
+fn add_hint(id: &PlanId) -> String {
+    format!("add one with `backout new {id}`")
+}
+
+/// Why a tag's plan is not the default team's to add, when its release is another team's.
+fn other_team_fix(catalog: &crate::workspace::Catalog, id: &PlanId) -> Option<String> {
     let others: Vec<&str> = catalog
         .teams
-        .iter()
-        .filter(|(team, releases)| {
-            **team != id.team && releases.iter().any(|r| r.name == id.release)
+        .keys()
+        .filter(|team| {
+            **team != id.team
+                && catalog
+                    .release(&PlanId::new(team.as_str(), id.release.as_str()))
+                    .is_some()
         })
-        .map(|(team, _)| team.as_str())
+        .map(String::as_str)
         .collect();
     if others.is_empty() {
-        return format!("add one with `backout new {id}`");
+        return None;
     }
-    format!(
+    Some(format!(
         "{} is a release of {}, not of {}, but with `format = \"{{release}}\"` every tag matching `glob` is a release of the default team: narrow `[tags] glob` to the tags of {}, or tag releases as TEAM/RELEASE with `format = \"{{team}}/{{release}}\"`",
         id.release,
         others.join(" and "),
         id.team,
         id.team
-    )
+    ))
 }
 
 fn row(pending: &Pending, commit: Option<String>, status: TagStatus, message: String) -> TagRow {
@@ -219,7 +237,11 @@ fn lookup(
         Ok(None) => {
             return (
                 TagStatus::Missing,
-                format!("no plan at {} in {place}; {}", pending.path, pending.fix),
+                format!(
+                    "no plan at {} in {place}; {}",
+                    pending.path,
+                    add_hint(&pending.id)
+                ),
             );
         }
         Err(error) => {
