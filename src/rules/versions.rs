@@ -3,19 +3,22 @@
 //! `postgres client 15.4`), not to an item.
 
 /// Words that connect a version to an item rather than own it: "from 2.3.1 to 2.3.0",
-/// "version 2.3.1", "deploys 2.4.0", and their German counterparts. A version after one of
-/// them is judged like any other.
+/// "version 2.3.1", "deploys 2.4.0" (English prepositions, conjunctions, articles and the
+/// verbs of a rollout), and their German counterparts. A version after one of them is
+/// judged like any other. Sorted, for a binary search.
 const CONNECTORS: &[&str] = &[
-    // English: prepositions, conjunctions, articles and verbs a version follows.
     "a",
+    "ab",
     "after",
     "again",
+    "als",
     "also",
     "an",
     "and",
     "are",
     "as",
     "at",
+    "auf",
     "back",
     "be",
     "became",
@@ -23,12 +26,18 @@ const CONNECTORS: &[&str] = &[
     "been",
     "before",
     "below",
+    "bis",
     "but",
     "by",
+    "das",
+    "dem",
+    "den",
     "deploy",
     "deployed",
     "deploying",
     "deploys",
+    "der",
+    "die",
     "downgrade",
     "downgraded",
     "downgrades",
@@ -41,6 +50,7 @@ const CONNECTORS: &[&str] = &[
     "installs",
     "into",
     "is",
+    "ist",
     "it",
     "its",
     "keep",
@@ -48,8 +58,11 @@ const CONNECTORS: &[&str] = &[
     "leave",
     "leaves",
     "like",
+    "mit",
+    "nach",
     "not",
     "now",
+    "oder",
     "of",
     "on",
     "onto",
@@ -86,8 +99,9 @@ const CONNECTORS: &[&str] = &[
     "shipped",
     "ships",
     "since",
-    "still",
+    "sind",
     "stays",
+    "still",
     "tag",
     "tagged",
     "than",
@@ -97,6 +111,7 @@ const CONNECTORS: &[&str] = &[
     "this",
     "till",
     "to",
+    "und",
     "under",
     "until",
     "upgrade",
@@ -110,30 +125,14 @@ const CONNECTORS: &[&str] = &[
     "version",
     "versions",
     "via",
-    "was",
-    "were",
-    "with",
-    // German.
-    "ab",
-    "als",
-    "auf",
-    "bis",
-    "das",
-    "dem",
-    "den",
-    "der",
-    "die",
-    "ist",
-    "mit",
-    "nach",
-    "oder",
-    "sind",
-    "und",
     "von",
     "vor",
     "war",
-    "wird",
+    "was",
     "werden",
+    "were",
+    "wird",
+    "with",
     "zu",
     "zum",
     "zur",
@@ -184,15 +183,21 @@ pub fn belongs_to_word(text: &str, at: usize, is_item: impl Fn(&str) -> bool) ->
         i + trimmed[i..].chars().next().map_or(1, char::len_utf8)
     });
     let token = &trimmed[start..];
-    if is_item(token.trim_matches(|c: char| matches!(c, '`' | '*' | '"' | '\''))) {
-        return false;
-    }
     let word = token.trim_matches(is_wrapping);
-    if word.is_empty() || !word.chars().any(char::is_alphabetic) || is_item(word) {
+    if word.is_empty() || !word.chars().any(char::is_alphabetic) {
         return false;
     }
-    let lower = word.to_lowercase();
-    !CONNECTORS.contains(&lower.as_str()) && !CONNECTORS.contains(&token.to_lowercase().as_str())
+    let lower: std::borrow::Cow<'_, str> = if word.chars().any(char::is_uppercase) {
+        word.to_lowercase().into()
+    } else {
+        word.into()
+    };
+    if CONNECTORS.binary_search(&lower.as_ref()).is_ok() {
+        return false;
+    }
+    // An id keeps its own dots and dashes: `db.main:` is `db.main`.
+    let id = token.trim_matches(|c: char| matches!(c, '`' | '*' | '"' | '\''));
+    !(is_item(id) || is_item(word))
 }
 
 #[cfg(test)]
@@ -204,6 +209,12 @@ mod tests {
         let at = marked.find('|').unwrap_or_default();
         let text = marked.replacen('|', "", 1);
         belongs_to_word(&text, at, |w| w == "payments-api" || w == "db.main")
+    }
+
+    #[test]
+    fn connectors_are_sorted_lower_case_and_unique() {
+        assert!(CONNECTORS.windows(2).all(|w| w[0] < w[1]));
+        assert!(CONNECTORS.iter().all(|w| w.to_lowercase() == *w));
     }
 
     #[test]
