@@ -12,6 +12,7 @@ pub mod check;
 pub mod commands;
 pub mod config;
 pub mod corpus;
+pub mod derive;
 pub mod diag;
 pub mod diff;
 pub mod duration;

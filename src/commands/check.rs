@@ -5,7 +5,7 @@ use std::path::Path;
 use rayon::prelude::*;
 
 use crate::corpus::{Corpus, ManifestSource};
-use crate::diag::{Finding, Suppressed, Tally};
+use crate::diag::{Finding, Note, Suppressed, Tally};
 use crate::error::{Error, Result};
 use crate::names::PlanId;
 use crate::plan::Status;
@@ -40,6 +40,8 @@ pub struct CheckReport {
     pub problems: Vec<Finding>,
     /// Directories under a team that are not releases (no plan, no manifest).
     pub skipped: Vec<String>,
+    /// Rules that did not run (for a plan, or at all), and why.
+    pub notes: Vec<Note>,
 }
 
 impl CheckReport {
@@ -155,14 +157,16 @@ pub fn run(workspace: &Workspace, targets: &[String]) -> Result<CheckReport> {
             .collect(),
     };
     let corpus = load_corpus(workspace, catalog)?;
-    let reports = plans
+    let mut reports: Vec<PlanReport> = plans
         .into_par_iter()
         .map(|id| check_one(workspace, &corpus, id))
         .collect();
+    let notes = super::manifest::check_drift(workspace, &corpus, &mut reports);
     Ok(CheckReport {
         plans: reports,
         problems,
         skipped,
+        notes,
     })
 }
 

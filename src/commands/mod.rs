@@ -6,6 +6,7 @@ pub mod check;
 pub mod diff;
 pub mod init;
 pub mod list;
+pub mod manifest;
 pub mod new;
 pub mod publish;
 pub mod review;

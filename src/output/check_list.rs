@@ -39,9 +39,17 @@ pub fn check(out: &Output, dir: &Path, args: &CheckArgs) -> Result<ExitCode> {
                     backout::workspace::MANIFEST_FILE
                 ))?;
             }
+            if out.verbose {
+                out.print(&notes(&report.notes))?;
+            }
             out.note(&summary(checked, tally, suppressed.len(), &workspace))?;
         }
-        CheckFormat::Json => out.print(&diag::render_json(&findings, &suppressed, checked))?,
+        CheckFormat::Json => out.print(&diag::render_check_json(
+            &findings,
+            &suppressed,
+            checked,
+            &report.notes,
+        ))?,
         CheckFormat::Github => out.print(&diag::render_github(&findings))?,
         CheckFormat::Sarif => out.print(&diag::render_sarif(&findings, Rule::ALL))?,
     }
@@ -51,6 +59,25 @@ pub fn check(out: &Output, dir: &Path, args: &CheckArgs) -> Result<ExitCode> {
     } else {
         ExitCode::SUCCESS
     })
+}
+
+/// `-v`: the rules that did not run, and why.
+fn notes(notes: &[diag::Note]) -> String {
+    let style = HumanStyle::colored().help;
+    notes
+        .iter()
+        .map(|note| {
+            let plan = note
+                .plan
+                .as_ref()
+                .map(|p| format!("{p}: "))
+                .unwrap_or_default();
+            format!(
+                "{style}note{style:#}[{}]: {plan}{}\n",
+                note.rule, note.message
+            )
+        })
+        .collect()
 }
 
 fn summary(checked: usize, tally: Tally, suppressed: usize, workspace: &Workspace) -> String {

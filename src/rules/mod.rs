@@ -1,6 +1,7 @@
-//! Check rules, one file per family: each a function from a plan's context to findings,
-//! called from `check`.
+//! Check rules that have a file of their own, one per family: each a function from what the
+//! plan is checked against to findings, called from `check`.
 
+pub mod drift;
 pub mod ignore;
 pub mod manifest;
 pub mod procedure;
