@@ -260,8 +260,8 @@ pub enum ReviewFormat {
 
 #[derive(Debug, Args)]
 pub struct ManifestArgs {
-    /// The release: RELEASE (of the default team) or TEAM/RELEASE. Default: the newest
-    /// release of the default team.
+    /// The release: RELEASE (of the default team), TEAM/RELEASE, or its directory (`.` in
+    /// it). Default: the newest release of the default team.
     #[arg(value_name = "SPEC")]
     pub spec: Option<String>,
     /// Where the release's changes start [default: the team's greatest release tag below it].

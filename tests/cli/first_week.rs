@@ -634,6 +634,17 @@ fn diff_publish_and_baseline_take_a_path_where_check_does() {
     repo.run_in(&v14, &["diff", ".."])
         .code(2)
         .stderr_has("is the directory of team payments, not a plan");
+    // `manifest .` too, in the directory of the release it derives.
+    repo.write(
+        "backout.toml",
+        "default_team = \"payments\"\n[[derive]]\npath = \"services/{id}/\"\nkind = \"service\"\n",
+    );
+    repo.commit("derive rules");
+    repo.tag("v1.4", true);
+    repo.write("services/payments-api/main.go", "package main\n");
+    repo.commit("payments-api changes");
+    let derived = repo.run_in(&v15, &["manifest", ".", "--format", "json"]);
+    derived.code(0).stdout_has("payments-api");
 }
 
 #[test]
