@@ -174,6 +174,66 @@ fn directives(file: &SourceFile<'_>, body_start: usize) -> Vec<Directive> {
     found
 }
 
+/// For each finding, the directive that silences it, if any: of the valid directives naming
+/// its rule whose lines hold it, the one whose lines start last (the nearest above it). One
+/// sweep per rule over directives and findings sorted by line, so thousands of each stay
+/// cheap.
+fn silencers(path: &str, directives: &[Directive], findings: &[Finding]) -> Vec<Option<usize>> {
+    use std::collections::{BinaryHeap, HashMap};
+
+    let mut silencers = vec![None; findings.len()];
+    // Per rule: the directives' (first line, last line, index), and the findings' (line, index).
+    let mut scopes: HashMap<Rule, Vec<(usize, usize, usize)>> = HashMap::new();
+    for (index, directive) in directives.iter().enumerate() {
+        let (None, Some(lines)) = (&directive.problem, &directive.lines) else {
+            continue;
+        };
+        for rule in &directive.rules {
+            scopes
+                .entry(*rule)
+                .or_default()
+                .push((*lines.start(), *lines.end(), index));
+        }
+    }
+    let mut lines: HashMap<Rule, Vec<(usize, usize)>> = HashMap::new();
+    for (index, finding) in findings.iter().enumerate() {
+        if finding.file == path && is_ignorable(finding.rule) && scopes.contains_key(&finding.rule)
+        {
+            lines
+                .entry(finding.rule)
+                .or_default()
+                .push((finding.line, index));
+        }
+    }
+    for (rule, mut at) in lines {
+        let Some(mut rule_scopes) = scopes.remove(&rule) else {
+            continue;
+        };
+        rule_scopes.sort_unstable();
+        at.sort_unstable();
+        let mut next = 0;
+        // The scopes begun so far, the latest begun on top. One that has ended is dropped
+        // when it comes to the top: lines only grow, so it never applies again.
+        let mut open: BinaryHeap<(usize, usize, usize)> = BinaryHeap::new();
+        for (line, finding) in at {
+            while let Some(&(first, last, directive)) = rule_scopes.get(next) {
+                if first > line {
+                    break;
+                }
+                open.push((first, last, directive));
+                next += 1;
+            }
+            while open.peek().is_some_and(|(_, last, _)| *last < line) {
+                open.pop();
+            }
+            if let Some((_, _, directive)) = open.peek() {
+                silencers[finding] = Some(*directive);
+            }
+        }
+    }
+    silencers
+}
+
 /// Takes the findings of the plan `file` that a directive silences out of `findings`, and
 /// adds an `unused-ignore` finding for each directive that is wrong or silences nothing.
 pub fn apply(
@@ -192,19 +252,11 @@ pub fn apply(
     // While the plan or its manifest cannot be read, the rules that need them did not run:
     // a comment silencing nothing then proves nothing.
     let rules_ran = !findings.iter().any(|f| f.rule == Rule::InvalidPlan);
+    let silencers = silencers(file.path(), &directives, findings);
     let mut suppressed = Vec::new();
     let mut kept = Vec::with_capacity(findings.len());
-    for finding in findings.drain(..) {
-        let silencer = (finding.file == file.path() && is_ignorable(finding.rule))
-            .then(|| {
-                directives.iter_mut().find(|d| {
-                    d.problem.is_none()
-                        && d.rules.contains(&finding.rule)
-                        && d.lines.as_ref().is_some_and(|l| l.contains(&finding.line))
-                })
-            })
-            .flatten();
-        match silencer {
+    for (finding, silencer) in findings.drain(..).zip(silencers) {
+        match silencer.and_then(|index| directives.get_mut(index)) {
             Some(directive) => {
                 directive.used = true;
                 suppressed.push(Suppressed {
@@ -379,6 +431,24 @@ Para four.
             ),
             "{idle:?}"
         );
+    }
+
+    #[test]
+    fn the_nearest_comment_above_a_finding_silences_it() {
+        let text = "1. `api` 9.9.1 <!-- backout-ignore stale-version: pinned one -->\n   `api` 9.9.2 <!-- backout-ignore stale-version: pinned two -->\n   `api` 9.9.3 <!-- backout-ignore stale-version: pinned three -->\n";
+        let file = SourceFile::new("p.md", text);
+        let mut all = findings(
+            &file,
+            &[
+                (Rule::StaleVersion, 1),
+                (Rule::StaleVersion, 2),
+                (Rule::StaleVersion, 3),
+            ],
+        );
+        let suppressed = apply(&file, 0, &mut all);
+        let reasons: Vec<&str> = suppressed.iter().map(|s| s.reason.as_str()).collect();
+        assert_eq!(reasons, ["pinned one", "pinned two", "pinned three"]);
+        assert!(all.is_empty(), "{all:?}");
     }
 
     #[test]
