@@ -225,7 +225,11 @@ fn check_releases(
         }
         // Steps may name the previous release (a rollback returns to it); the title names
         // the plan's own release and no other.
-        if titles.iter().any(|title| title.contains(&span.start)) {
+        let title = titles.partition_point(|title| title.end <= span.start);
+        if titles
+            .get(title)
+            .is_some_and(|title| title.contains(&span.start))
+        {
             findings.push(crate::rules::releases::title_names_another(
                 file, id, span, name,
             ));
@@ -371,14 +375,22 @@ impl<'p> References<'p> {
         let mut with_how = HashSet::new();
         // Where an item is named in a step that does not say how: the place to add detail.
         let mut vague: HashMap<u32, Range<usize>> = HashMap::new();
+        // Whether each step says how beyond naming items, worked out once per step.
+        let mut step_how: Vec<Option<bool>> = vec![None; body.steps.len()];
         for occurrence in self.occurrences {
             let Some(segment) = body.segment_at(occurrence.span.start) else {
                 continue;
             };
-            if let Some(step) = segment.step.and_then(|s| body.steps.get(s as usize)) {
+            if let Some((index, step)) = segment
+                .step
+                .and_then(|s| Some((s as usize, body.steps.get(s as usize)?)))
+            {
                 in_step.insert(occurrence.id);
                 let text = self.file.text();
-                if procedure::says_how_beyond_ids(step, text, |id| self.own.contains_key(id)) {
+                let says_how = *step_how[index].get_or_insert_with(|| {
+                    procedure::says_how_beyond_ids(step, text, |id| self.own.contains_key(id))
+                });
+                if says_how {
                     with_how.insert(occurrence.id);
                 } else {
                     vague

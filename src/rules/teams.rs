@@ -83,6 +83,14 @@ fn tokens(text: &str, ranges: &[Range<usize>], name: &str) -> Vec<Range<usize>> 
     found
 }
 
+/// Whether `span` overlaps one of `spans`, which are sorted and do not overlap each other.
+fn overlaps_any(span: &Range<usize>, spans: &[Range<usize>]) -> bool {
+    let first_ending_after = spans.partition_point(|other| other.end <= span.start);
+    spans
+        .get(first_ending_after)
+        .is_some_and(|other| other.start < span.end)
+}
+
 /// Every place the plan still names the sibling team it was forked from. Item ids (the
 /// vocabulary's) are left to the item rules, and the plan's own team name is not the
 /// sibling's even when it holds it (`payments-ic` forked from `payments`).
@@ -99,13 +107,10 @@ pub fn foreign_team(
     let ranges = visible_ranges(text, plan.body_start);
     let ids = vocabulary.find(text, &ranges);
     let own = tokens(text, &ranges, &id.team);
-    let overlaps = |span: &Range<usize>, other: &Range<usize>| {
-        span.start < other.end && other.start < span.end
-    };
+    let ids: Vec<Range<usize>> = ids.into_iter().map(|o| o.span).collect();
     tokens(text, &ranges, team)
         .into_iter()
-        .filter(|span| !ids.iter().any(|o| overlaps(span, &o.span)))
-        .filter(|span| !own.iter().any(|o| overlaps(span, o)))
+        .filter(|span| !overlaps_any(span, &ids) && !overlaps_any(span, &own))
         .map(|span| {
             file.finding(
                 Rule::ForeignTeam,
