@@ -7,9 +7,10 @@ use std::ops::Range;
 use crate::diag::{Finding, Rule, SourceFile};
 use crate::fields::Problem;
 use crate::manifest::{Item, Manifest};
-use crate::markdown::Body;
+use crate::markdown::{Body, Heading};
 use crate::names::PlanId;
-use crate::plan::{Plan, SECTIONS, Status};
+use crate::plan::{Plan, Status};
+use crate::sections::{Kind, Sections};
 use crate::tokens::{self, ReleaseNames};
 use crate::version;
 use crate::vocab::{Occurrence, Vocabulary};
@@ -23,6 +24,8 @@ pub struct Context<'a> {
     pub release_names: &'a ReleaseNames,
     /// The previous release of the plan's team that has a plan.
     pub previous: Option<&'a str>,
+    /// Which titles name which required section, and the template language.
+    pub sections: &'a Sections,
 }
 
 /// The manifest next to a plan, as far as it could be read.
@@ -64,7 +67,7 @@ pub fn check(
     let text = file.text();
     let body = &plan.body;
     let windows = body.windows();
-    check_sections(file, plan, &mut findings);
+    check_sections(file, plan, context.sections, &mut findings);
     for span in tokens::placeholders(text, &windows) {
         let word = &text[span.clone()];
         findings.push(
@@ -112,36 +115,128 @@ fn problem_finding(file: &SourceFile<'_>, problem: &Problem) -> Finding {
     }
 }
 
-fn check_sections(file: &SourceFile<'_>, plan: &Plan, findings: &mut Vec<Finding>) {
+fn check_sections(
+    file: &SourceFile<'_>,
+    plan: &Plan,
+    sections: &Sections,
+    findings: &mut Vec<Finding>,
+) {
     let body = &plan.body;
-    for (title, question) in SECTIONS {
-        match body.section(title) {
+    let language = sections.language();
+    let mut suggested: HashSet<usize> = HashSet::new();
+    for kind in Kind::ALL {
+        let title = kind.title(language);
+        let question = kind.question(language);
+        match body.section(kind) {
             None => {
                 let at = plan.body_start.min(file.text().len());
-                findings.push(
-                    file.finding(
-                        Rule::MissingSection,
-                        at..at,
-                        format!("section `## {title}` is missing"),
-                    )
-                    .with_help(format!(
-                        "add a `## {title}` section that answers: {question}"
-                    )),
-                );
+                let message = format!("section `## {title}` is missing");
+                let finding = match near_miss(sections, body, kind, &mut suggested) {
+                    Some((heading, hint)) => {
+                        let shown = shown_title(&heading.title);
+                        let hashes = "#".repeat(usize::from(heading.level));
+                        let (message, help) = match hint {
+                            NearMiss::Level => (
+                                format!(
+                                    "{message}; the level-{} heading `{shown}` here would be it at level 2",
+                                    heading.level
+                                ),
+                                format!(
+                                    "write it as `## {shown}`: required sections are level-2 headings"
+                                ),
+                            ),
+                            NearMiss::Typo => (
+                                format!("{message}; is `{hashes} {shown}` here meant to be it?"),
+                                format!("rename it to `## {title}`"),
+                            ),
+                            NearMiss::Hint => (
+                                format!("{message}; is `{hashes} {shown}` here meant to be it?"),
+                                format!(
+                                    "rename it to `## {title}`, or accept its title with `{} = [\"{}\"]` under [sections] in backout.toml",
+                                    kind.name(),
+                                    shown.replace('"', "\\\"")
+                                ),
+                            ),
+                        };
+                        file.finding(Rule::MissingSection, heading.span.clone(), message)
+                            .with_help(help)
+                    }
+                    None => file
+                        .finding(Rule::MissingSection, at..at, message)
+                        .with_help(format!(
+                            "add a `## {title}` section that answers: {question}"
+                        )),
+                };
+                findings.push(finding);
             }
             // A title used twice is answered when any of its sections is.
-            Some(section) if !body.sections.iter().any(|s| s.is(title) && s.answered) => findings
+            Some(section) if !body.sections.iter().any(|s| s.is(kind) && s.answered) => findings
                 .push(
                     file.finding(
                         Rule::UnansweredSection,
                         section.heading.clone(),
-                        format!("section `## {title}` is unanswered"),
+                        format!("section `## {}` is unanswered", shown_title(&section.title)),
                     )
                     .with_help(format!("answer: {question}")),
                 ),
             Some(_) => {}
         }
     }
+}
+
+/// Why a heading looks like a missing section.
+enum NearMiss {
+    /// It names the section, but is not a level-2 heading.
+    Level,
+    /// Its title is a misspelling of one of the section's titles.
+    Typo,
+    /// Its words hint at the section (`## Rollback` for the procedure).
+    Hint,
+}
+
+/// A heading that is almost the missing section `kind`; each heading is suggested once.
+fn near_miss<'b>(
+    sections: &Sections,
+    body: &'b Body,
+    kind: Kind,
+    suggested: &mut HashSet<usize>,
+) -> Option<(&'b Heading, NearMiss)> {
+    let unnamed = |h: &Heading| h.level == 2 && h.kind.is_none();
+    type Test<'t> = &'t dyn Fn(&Heading) -> bool;
+    let tests: [(NearMiss, Test<'_>); 3] = [
+        (NearMiss::Level, &|h| h.kind == Some(kind) && h.level != 2),
+        (NearMiss::Typo, &|h| {
+            unnamed(h) && sections.is_typo_of(kind, &h.title)
+        }),
+        (NearMiss::Hint, &|h| {
+            unnamed(h) && sections.guess(&h.title, 1) == Some(kind)
+        }),
+    ];
+    for (why, test) in tests {
+        let found = body
+            .headings
+            .iter()
+            .enumerate()
+            .find(|(i, h)| !suggested.contains(i) && test(h));
+        if let Some((i, heading)) = found {
+            suggested.insert(i);
+            return Some((heading, why));
+        }
+    }
+    None
+}
+
+/// A heading's title as messages show it: one line, no control characters, not too long.
+fn shown_title(title: &str) -> String {
+    let mut shown: String = title
+        .chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .take(80)
+        .collect();
+    if title.chars().count() > 80 {
+        shown.push('…');
+    }
+    shown
 }
 
 fn check_timing(file: &SourceFile<'_>, plan: &Plan, findings: &mut Vec<Finding>) {
@@ -372,12 +467,12 @@ impl<'p> References<'p> {
             let in_contingencies = segment
                 .section
                 .and_then(|s| body.sections.get(s as usize))
-                .is_some_and(|section| section.is("contingencies"));
+                .is_some_and(|section| section.is(Kind::Contingencies));
             if in_contingencies {
                 with_how.insert(occurrence.id);
             }
         }
-        let procedure = body.section("procedure").map(|s| s.heading.clone());
+        let procedure = body.section(Kind::Procedure).map(|s| s.heading.clone());
         let anchor = procedure
             .clone()
             .unwrap_or(self.plan.body_start..self.plan.body_start);

@@ -6,6 +6,7 @@ use crate::diag::{Rule, SourceFile};
 use crate::error::Error;
 use crate::fields::{self, At, Problem, Table};
 use crate::names::name_problem;
+use crate::sections::{Kind, Language, Sections, TitleProblem};
 
 /// The config file's name at the work tree root.
 pub const FILE_NAME: &str = "backout.toml";
@@ -26,6 +27,10 @@ pub struct Config {
     pub default_team: Option<String>,
     pub tags: Tags,
     pub shared: Vec<String>,
+    /// `language`: the titles and questions `new` writes.
+    pub language: Language,
+    /// The section table: built-in titles plus `[sections]`, in `language`.
+    pub sections: Sections,
 }
 
 #[derive(Debug, Clone)]
@@ -57,6 +62,8 @@ impl Default for Config {
                 since: None,
             },
             shared: Vec::new(),
+            language: Language::En,
+            sections: Sections::default(),
         }
     }
 }
@@ -114,6 +121,23 @@ fn read(doc: &toml::Spanned<toml::de::DeTable<'_>>, problems: &mut Vec<Problem>)
         read_tags(&mut tags, &mut config.tags, problems);
         tags.finish(problems);
     }
+    if let Some(language) = root.string("language", problems) {
+        match Language::from_code(language.value) {
+            Some(value) => config.language = value,
+            None => problems.push(
+                Problem::new(
+                    language.span,
+                    format!("`language` cannot be \"{}\"", language.value),
+                )
+                .help("use \"en\" (English) or \"de\" (German)"),
+            ),
+        }
+    }
+    config.sections = Sections::default().with_language(config.language);
+    if let Some(mut sections) = root.table("sections", problems) {
+        read_sections(&mut sections, &mut config.sections, problems);
+        sections.finish(problems);
+    }
     if let Some(mut check) = root.table("check", problems) {
         if let Some(shared) = check.strings("shared", problems) {
             config.shared = shared.into_iter().map(|s| s.value.to_string()).collect();
@@ -152,6 +176,34 @@ fn read_tags(tags: &mut Table<'_, '_>, config: &mut Tags, problems: &mut Vec<Pro
     }
     if let Some(since) = tags.string("since", problems) {
         config.since = checked_name(since, "release", problems);
+    }
+}
+
+/// `[sections]`: more titles for the required sections, keyed by their canonical names.
+fn read_sections(table: &mut Table<'_, '_>, sections: &mut Sections, problems: &mut Vec<Problem>) {
+    for kind in Kind::ALL {
+        let Some(titles) = table.strings(kind.name(), problems) else {
+            continue;
+        };
+        for title in titles {
+            match sections.add(kind, title.value) {
+                Ok(()) => {}
+                Err(TitleProblem::Empty) => problems.push(
+                    Problem::new(title.span, format!("`{kind}` in [sections] holds \"{}\", which is no title once numbering and punctuation are ignored", title.value))
+                        .help("write the heading's words, such as \"Rollback steps\""),
+                ),
+                Err(TitleProblem::Taken(other)) => problems.push(
+                    Problem::new(
+                        title.span,
+                        format!(
+                            "`{kind}` in [sections] holds \"{}\", which already names the section `{other}`",
+                            title.value
+                        ),
+                    )
+                    .help(format!("remove it from `{kind}`; a title can name only one section")),
+                ),
+            }
+        }
     }
 }
 
@@ -203,6 +255,9 @@ plans_dir = "plans"
 # The team a bare RELEASE on the command line (and a "{{release}}" tag) belongs to.
 {team_line}
 
+# The language of the titles and questions `backout new` writes: "en" or "de".
+language = "en"
+
 [tags]
 # Which git tags are releases; `backout tags` checks that each one has a plan.
 glob = "v*"
@@ -214,6 +269,12 @@ format = "{{release}}"
 [check]
 # Item ids that many releases refer to (a database, a queue); never reported as foreign.
 shared = []
+
+# More titles for the required sections, beyond the built-in English and German ones
+# (docs/format.md lists them). Keys: criteria, decision, responsibilities, procedure,
+# verification, communication, contingencies, testing.
+# [sections]
+# procedure = ["Runbook", "Rückbau"]
 "#
     )
 }
@@ -245,12 +306,15 @@ mod tests {
         let text = r#"
 plans_dir = "ops/plans/"
 default_team = "payments"
+language = "de"
 [tags]
 glob = "release-*"
 format = "{team}/{release}"
 since = "v1.0"
 [check]
 shared = ["postgres-main", "kafka"]
+[sections]
+procedure = ["Rückbau", "Ablauf"]
 "#;
         let config = Config::parse("backout.toml", text).unwrap_or_else(|f| panic!("{f:?}"));
         assert_eq!(config.plans_dir, "ops/plans");
@@ -258,6 +322,31 @@ shared = ["postgres-main", "kafka"]
         assert_eq!(config.tags.since.as_deref(), Some("v1.0"));
         assert_eq!(config.shared, ["postgres-main", "kafka"]);
         assert_eq!(config.tags.glob, "release-*");
+        assert_eq!(config.language, Language::De);
+        assert_eq!(config.sections.language(), Language::De);
+        assert_eq!(config.sections.kind_of("RÜCKBAU:"), Some(Kind::Procedure));
+        assert_eq!(config.sections.added().len(), 1);
+    }
+
+    #[test]
+    fn rejects_bad_sections_and_languages() {
+        let text = "language = \"fr\"\n[sections]\nprocdure = [\"Runbook\"]\ncriteria = [\"Rollback steps\", \"?\"]\ntesting = \"Drill\"\n";
+        let error = Config::parse("backout.toml", text)
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default();
+        let lines: Vec<&str> = error.lines().collect();
+        assert_eq!(lines.len(), 5, "{error}");
+        assert!(lines[0].starts_with("backout.toml:1:12: `language` cannot be \"fr\""));
+        assert!(
+            lines[1]
+                .contains("holds \"Rollback steps\", which already names the section `procedure`")
+        );
+        assert!(lines[2].contains("holds \"?\", which is no title"));
+        assert!(lines[3].contains("`testing` in [sections] must be an array of strings"));
+        assert!(
+            lines[4].ends_with("unknown key `procdure` in [sections]; did you mean `procedure`?")
+        );
     }
 
     #[test]

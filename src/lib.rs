@@ -24,6 +24,7 @@ pub mod plan;
 pub mod publish;
 pub mod repo;
 pub mod review;
+pub mod sections;
 pub mod store;
 pub mod tags;
 pub mod tokens;

@@ -9,4 +9,5 @@ mod docs;
 mod init_new_list;
 mod publish;
 mod review;
+mod sections;
 mod tags;
