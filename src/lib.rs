@@ -17,6 +17,7 @@ pub mod diff;
 pub mod duration;
 pub mod error;
 pub mod fields;
+pub mod import;
 pub mod manifest;
 pub mod markdown;
 pub mod names;

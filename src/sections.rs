@@ -187,6 +187,13 @@ const TABLE: [Entry; 8] = [
             ("threshold*", 2),
             ("success*", 1),
             ("abort*", 2),
+            ("exceed*", 2),
+            ("error rate", 2),
+            ("wenn", 1),
+            ("fehler", 1),
+            ("fehlerquote", 2),
+            ("fehlerrate", 2),
+            ("ueberschreit*", 2),
             ("kriteri*", 3),
             ("wann", 2),
             ("ausloes*", 3),
@@ -254,7 +261,7 @@ const TABLE: [Entry; 8] = [
             "Wer gibt den Rollback frei",
         ],
         hints: &[
-            ("decid*", 3),
+            ("decid*", 4),
             ("decision*", 2),
             ("authori*", 3),
             ("approv*", 3),
@@ -318,8 +325,8 @@ const TABLE: [Entry; 8] = [
             ("who does", 3),
             ("responsib*", 3),
             ("role*", 3),
-            ("owner*", 3),
-            ("on call", 2),
+            ("owner*", 2),
+            ("on call", 1),
             ("how soon", 4),
             ("how quickly", 4),
             ("wie schnell", 4),
@@ -328,7 +335,6 @@ const TABLE: [Entry; 8] = [
             ("ausfuehr*", 3),
             ("zustaendig*", 3),
             ("verantwort*", 3),
-            ("rolle*", 3),
             ("bereitschaft", 2),
         ],
     },
@@ -405,6 +411,7 @@ const TABLE: [Entry; 8] = [
             ("backout", 1),
             ("revert*", 1),
             ("undo", 1),
+            ("disabled", 2),
             ("ablauf", 3),
             ("schritt*", 3),
             ("vorgeh*", 3),
@@ -461,7 +468,7 @@ const TABLE: [Entry; 8] = [
             ("verif*", 3),
             ("validat*", 3),
             ("smoke", 3),
-            ("confirm*", 2),
+            ("confirm*", 3),
             ("check*", 2),
             ("worked", 2),
             ("healthy", 2),
@@ -514,14 +521,17 @@ const TABLE: [Entry; 8] = [
             ("tell", 1),
             ("inform", 1),
             ("informed", 3),
-            ("notif*", 3),
+            ("notify", 3),
+            ("notified", 3),
+            ("notifies", 3),
             ("communicat*", 3),
             ("stakeholder*", 3),
             ("channel*", 2),
             ("announce*", 3),
             ("comms", 3),
             ("kommunik*", 3),
-            ("informiert", 3),
+            ("informier*", 3),
+            ("rundmail", 2),
             ("benachrichtig*", 3),
             ("kanal*", 2),
             ("meldeweg*", 3),
@@ -578,8 +588,7 @@ const TABLE: [Entry; 8] = [
             ("last resort", 3),
             ("continuity", 3),
             ("plan b", 3),
-            ("fails", 2),
-            ("failure", 2),
+            ("fail*", 3),
             ("alternative*", 2),
             ("notfall*", 3),
             ("ausweich*", 3),
@@ -749,7 +758,18 @@ impl Sections {
     /// The section a question or label most likely belongs to, by its words, when one
     /// section clearly wins. `min` is the least score that counts (2 is a clear hint).
     pub fn guess(&self, text: &str, min: u8) -> Option<Kind> {
-        let scores = hint_scores(text);
+        best_of(hint_scores(text), min)
+    }
+
+    /// How much `text` hints at each section, in [`Kind::ALL`] order (see [`Sections::guess`]).
+    pub fn hints(&self, text: &str) -> [u8; 8] {
+        hint_scores(text)
+    }
+}
+
+/// The section with the highest score, when it is at least `min` and alone at the top.
+pub fn best_of(scores: [u8; 8], min: u8) -> Option<Kind> {
+    {
         let best = *scores.iter().max()?;
         if best < min || scores.iter().filter(|s| **s == best).count() > 1 {
             return None;
@@ -760,7 +780,9 @@ impl Sections {
             .find(|(_, s)| *s == best)
             .map(|(k, _)| k)
     }
+}
 
+impl Sections {
     /// Whether a heading that matches no title is a likely misspelling of one of `kind`'s
     /// titles (an edit or two away).
     pub fn is_typo_of(&self, kind: Kind, title: &str) -> bool {

@@ -4,12 +4,14 @@
 mod baseline_diff;
 mod check_list;
 mod history;
+mod import;
 mod setup;
 mod site;
 
 pub use baseline_diff::{baseline, diff};
 pub use check_list::{check, list};
 pub use history::{review, tags};
+pub use import::import;
 pub use setup::{init, new};
 pub use site::publish;
 
