@@ -124,6 +124,26 @@ fn check_sections(
     let body = &plan.body;
     let language = sections.language();
     let mut suggested: HashSet<usize> = HashSet::new();
+    // What each heading that names no section resembles, worked out once and only when a
+    // section is missing.
+    let resemblance: Vec<(Option<Kind>, Option<Kind>)> =
+        if Kind::ALL.iter().all(|kind| body.section(*kind).is_some()) {
+            Vec::new()
+        } else {
+            // A plan is read by people: the first few hundred headings hold any near miss,
+            // and a generated plan with thousands costs no more than a glance at those.
+            let mut unnamed = 0usize;
+            body.headings
+                .iter()
+                .map(|h| match h.kind {
+                    None if h.level == 2 && unnamed < NEAR_MISS_HEADINGS => {
+                        unnamed += 1;
+                        sections.resembles(&h.title)
+                    }
+                    _ => (None, None),
+                })
+                .collect()
+        };
     for kind in Kind::ALL {
         let title = kind.title(language);
         let question = kind.question(language);
@@ -131,7 +151,7 @@ fn check_sections(
             None => {
                 let at = plan.body_start.min(file.text().len());
                 let message = format!("section `## {title}` is missing");
-                let finding = match near_miss(sections, body, kind, &mut suggested) {
+                let finding = match near_miss(body, &resemblance, kind, &mut suggested) {
                     Some((heading, hint)) => {
                         let shown = shown_title(&heading.title);
                         let hashes = "#".repeat(usize::from(heading.level));
@@ -184,6 +204,10 @@ fn check_sections(
     }
 }
 
+/// How many level-2 headings that name no section are compared with a missing section's
+/// titles.
+const NEAR_MISS_HEADINGS: usize = 300;
+
 /// Why a heading looks like a missing section.
 enum NearMiss {
     /// It names the section, but is not a level-2 heading.
@@ -196,28 +220,26 @@ enum NearMiss {
 
 /// A heading that is almost the missing section `kind`; each heading is suggested once.
 fn near_miss<'b>(
-    sections: &Sections,
     body: &'b Body,
+    resemblance: &[(Option<Kind>, Option<Kind>)],
     kind: Kind,
     suggested: &mut HashSet<usize>,
 ) -> Option<(&'b Heading, NearMiss)> {
-    let unnamed = |h: &Heading| h.level == 2 && h.kind.is_none();
-    type Test<'t> = &'t dyn Fn(&Heading) -> bool;
+    let like = |i: usize| resemblance.get(i).copied().unwrap_or_default();
+    type Test<'t> = &'t dyn Fn(usize, &Heading) -> bool;
     let tests: [(NearMiss, Test<'_>); 3] = [
-        (NearMiss::Level, &|h| h.kind == Some(kind) && h.level != 2),
-        (NearMiss::Typo, &|h| {
-            unnamed(h) && sections.is_typo_of(kind, &h.title)
+        (NearMiss::Level, &|_, h| {
+            h.kind == Some(kind) && h.level != 2
         }),
-        (NearMiss::Hint, &|h| {
-            unnamed(h) && sections.guess(&h.title, 1) == Some(kind)
-        }),
+        (NearMiss::Typo, &|i, _| like(i).0 == Some(kind)),
+        (NearMiss::Hint, &|i, _| like(i).1 == Some(kind)),
     ];
     for (why, test) in tests {
         let found = body
             .headings
             .iter()
             .enumerate()
-            .find(|(i, h)| !suggested.contains(i) && test(h));
+            .find(|(i, h)| !suggested.contains(i) && test(*i, h));
         if let Some((i, heading)) = found {
             suggested.insert(i);
             return Some((heading, why));

@@ -261,12 +261,18 @@ fn prose_blocks(body: &str, first_line: usize) -> Vec<(usize, String)> {
     let mut out: Vec<(usize, String)> = Vec::new();
     let mut open = false;
     let mut at = 0;
+    // Skipped ranges come in document order: walk them alongside the lines.
+    let mut next_skip = 0;
     for (index, line) in body.split_inclusive('\n').enumerate() {
         let range = at..at + line.len();
         at += line.len();
-        let skipped = skip
+        while skip.get(next_skip).is_some_and(|s| s.end <= range.start) {
+            next_skip += 1;
+        }
+        let skipped = skip[next_skip..]
             .iter()
-            .any(|s| s.start < range.end && range.start < s.end);
+            .take_while(|s| s.start < range.end)
+            .any(|s| range.start < s.end);
         let line = line.trim_end_matches('\n');
         if skipped || line.trim().is_empty() {
             open = false;
@@ -511,6 +517,93 @@ mod tests {
                 plan.problems,
                 imported.text
             );
+        }
+    }
+
+    /// What a source line says, without Markdown syntax (see tests/cli/import.rs).
+    fn contents(source: &str) -> Vec<String> {
+        let mut out = Vec::new();
+        for line in source.replace("\r\n", "\n").replace('\r', "\n").lines() {
+            let text = line.trim().trim_start_matches('\u{feff}').trim();
+            let syntax = text.is_empty()
+                || matches!(text, "---" | "+++" | "...")
+                || text.chars().all(|c| c == '=' || c == '-')
+                || (text.starts_with('|') && text.chars().all(|c| "|-: ".contains(c)));
+            if syntax {
+                continue;
+            }
+            let hashes = text.len() - text.trim_start_matches('#').len();
+            let text = if (1..=6).contains(&hashes)
+                && text[hashes..]
+                    .chars()
+                    .next()
+                    .is_none_or(|c| c == ' ' || c == '\t')
+            {
+                text.trim_start_matches('#').trim()
+            } else {
+                text
+            };
+            // A line with a pipe may be a table row (even without a leading pipe): its cells.
+            if text.contains('|') {
+                out.extend(
+                    text.trim_matches('|')
+                        .split('|')
+                        .map(|cell| cell.trim().trim_matches('|').trim().to_string())
+                        .filter(|cell| !cell.is_empty() && !matches!(cell.as_str(), "#" | "Nr.")),
+                );
+            } else if !text.is_empty() {
+                out.push(text.to_string());
+            }
+        }
+        out
+    }
+
+    fn source_text() -> impl proptest::strategy::Strategy<Value = String> {
+        use proptest::prelude::*;
+        let piece = prop_oneof![
+            Just("---\n".to_string()),
+            Just("+++\n".to_string()),
+            Just("window: 72h\n".to_string()),
+            Just("# Plan\n".to_string()),
+            Just("## Rollback steps\n".to_string()),
+            Just("###### Who decides to roll back?\n".to_string()),
+            Just("### Step 2: Restore\n".to_string()),
+            Just("**When do we roll back?** ".to_string()),
+            Just("**Wer entscheidet?**\n".to_string()),
+            Just("Step 1: stop `x`\n".to_string()),
+            Just("Schritt 2: Paket einspielen\n".to_string()),
+            Just("Decision: the IC\n".to_string()),
+            Just("| # | Action | Command |\n|---|---|---|\n| 1 | Stop | `s` |\n".to_string()),
+            Just("1. one\n".to_string()),
+            Just("- [ ] task\n".to_string()),
+            Just("<!-- prompt -->\n".to_string()),
+            Just("<!--\n## Testing\n-->\n".to_string()),
+            Just("```\n## Procedure\n".to_string()),
+            Just("It takes about 45 minutes, within 72 hours of the deployment.\n".to_string()),
+            Just("Procedure\n=========\n".to_string()),
+            Just("> quoted\n".to_string()),
+            Just("[ref]: https://example.com\n".to_string()),
+            Just("\r\n".to_string()),
+            Just("\n".to_string()),
+            "[a-z \u{feff}é\t|*_>#:?-]{0,12}",
+        ];
+        prop::collection::vec(piece, 0..30).prop_map(|pieces| pieces.concat())
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(256))]
+
+        #[test]
+        fn any_source_imports_into_a_valid_plan_without_losing_a_line(source in source_text()) {
+            let imported = run(&source);
+            let plan = Plan::parse(&imported.text, &id());
+            proptest::prop_assert!(plan.is_valid(), "{:?}\n{}", plan.problems, imported.text);
+            for line in contents(&source) {
+                proptest::prop_assert!(
+                    imported.text.contains(&line),
+                    "{:?} lost from {:?}:\n{}", line, source, imported.text
+                );
+            }
         }
     }
 }

@@ -667,6 +667,8 @@ const TABLE: [Entry; 8] = [
 pub struct Sections {
     /// Normalised title -> section.
     titles: HashMap<String, Kind>,
+    /// The normalised titles of each section, in [`Kind::ALL`] order.
+    by_kind: Vec<Vec<String>>,
     /// The titles `[sections]` added, as written, per section.
     added: Vec<(Kind, String)>,
     language: Language,
@@ -693,17 +695,22 @@ impl Sections {
         static BUILTIN: OnceLock<Sections> = OnceLock::new();
         BUILTIN.get_or_init(|| {
             let mut titles = HashMap::new();
+            let mut by_kind = vec![Vec::new(); Kind::ALL.len()];
             for kind in Kind::ALL {
                 let entry = kind.entry();
                 let all = [entry.name, entry.en.0, entry.de.0]
                     .into_iter()
                     .chain(entry.titles.iter().copied());
                 for title in all {
-                    titles.insert(normalize(title), kind);
+                    let key = normalize(title);
+                    if titles.insert(key.clone(), kind).is_none() {
+                        by_kind[kind as usize].push(key);
+                    }
                 }
             }
             Sections {
                 titles,
+                by_kind,
                 added: Vec::new(),
                 language: Language::En,
             }
@@ -726,7 +733,10 @@ impl Sections {
             Some(&other) if other != kind => Err(TitleProblem::Taken(other)),
             Some(_) => Ok(()),
             None => {
-                self.titles.insert(key, kind);
+                self.titles.insert(key.clone(), kind);
+                if let Some(list) = self.by_kind.get_mut(kind as usize) {
+                    list.push(key);
+                }
                 self.added.push((kind, title.to_string()));
                 Ok(())
             }
@@ -745,14 +755,6 @@ impl Sections {
     /// The section a heading's text names, if any.
     pub fn kind_of(&self, title: &str) -> Option<Kind> {
         self.titles.get(&normalize(title)).copied()
-    }
-
-    /// Whether `title`, once normalised, is one of `kind`'s titles.
-    pub fn titles_of(&self, kind: Kind) -> impl Iterator<Item = &str> {
-        self.titles
-            .iter()
-            .filter(move |(_, k)| **k == kind)
-            .map(|(title, _)| title.as_str())
     }
 
     /// The section a question or label most likely belongs to, by its words, when one
@@ -783,18 +785,26 @@ pub fn best_of(scores: [u8; 8], min: u8) -> Option<Kind> {
 }
 
 impl Sections {
-    /// Whether a heading that matches no title is a likely misspelling of one of `kind`'s
-    /// titles (an edit or two away).
-    pub fn is_typo_of(&self, kind: Kind, title: &str) -> bool {
+    /// What a heading that names no section looks like: the section one of whose titles it
+    /// misspells (an edit or two away), and the section its words hint at. For messages
+    /// that point at a near miss.
+    pub fn resembles(&self, title: &str) -> (Option<Kind>, Option<Kind>) {
         let key = normalize(title);
-        if key.is_empty() || key.chars().count() > 80 {
-            return false;
-        }
-        self.titles_of(kind).any(|known| {
-            // Two edits only in long titles: `Rollback` is not a misspelt `Fallback`.
-            let allowed = if known.len() >= 12 { 2 } else { 1 };
-            strsim::damerau_levenshtein(&key, known) <= allowed
-        })
+        let length = key.chars().count();
+        let typo = (length > 0 && length <= 80)
+            .then(|| {
+                Kind::ALL.into_iter().find(|kind| {
+                    self.by_kind[*kind as usize].iter().any(|known| {
+                        // Two edits only in long titles: `Rollback` is no misspelt `Fallback`.
+                        let allowed = if known.len() >= 12 { 2 } else { 1 };
+                        // The distance is at least the difference in length.
+                        length.abs_diff(known.chars().count()) <= allowed
+                            && strsim::osa_distance(&key, known) <= allowed
+                    })
+                })
+            })
+            .flatten();
+        (typo, best_of(hint_scores(&key), 1))
     }
 }
 
@@ -819,7 +829,10 @@ fn hint_scores(text: &str) -> [u8; 8] {
 
 fn hint_matches(hint: &str, words: &[&str], spaced: &str) -> bool {
     if hint.contains(' ') {
-        return spaced.contains(&format!(" {hint} "));
+        // A phrase: its words in a row, as whole words.
+        return spaced.match_indices(hint).any(|(at, _)| {
+            spaced[..at].ends_with(' ') && spaced[at + hint.len()..].starts_with(' ')
+        });
     }
     match hint.split_once('*') {
         // `gibt*frei`: a separable verb, both parts in the text.
@@ -1106,14 +1119,27 @@ mod tests {
     }
 
     #[test]
-    fn typos_are_near_misses() {
+    fn near_misses_by_spelling_or_words() {
         let sections = Sections::builtin();
-        assert!(sections.is_typo_of(Kind::Procedure, "Procdure"));
-        assert!(sections.is_typo_of(Kind::Criteria, "Critera"));
-        assert!(sections.is_typo_of(Kind::Contingencies, "Contingency plans"));
-        assert!(!sections.is_typo_of(Kind::Procedure, "Overview"));
-        assert!(!sections.is_typo_of(Kind::Contingencies, "Rollback"));
-        assert!(sections.is_typo_of(Kind::Responsibilities, "Responsibilties"));
+        let cases = [
+            ("Procdure", Some(Kind::Procedure), None),
+            ("Critera", Some(Kind::Criteria), None),
+            (
+                "Contingency plans",
+                Some(Kind::Contingencies),
+                Some(Kind::Contingencies),
+            ),
+            (
+                "Responsibilties",
+                Some(Kind::Responsibilities),
+                Some(Kind::Responsibilities),
+            ),
+            ("Overview", None, None),
+            ("Rollback", None, Some(Kind::Procedure)),
+        ];
+        for (title, typo, hint) in cases {
+            assert_eq!(sections.resembles(title), (typo, hint), "{title}");
+        }
     }
 
     #[test]

@@ -66,6 +66,9 @@ pub fn convert(
         out: String::new(),
         stack: Vec::new(),
         first_line,
+        line_starts: std::iter::once(0)
+            .chain(body.match_indices('\n').map(|(i, _)| i + 1))
+            .collect(),
         converted: Converted::default(),
     };
     let has_h1 = pieces
@@ -132,12 +135,23 @@ enum Lead {
     Label { words: String },
 }
 
+/// The start of the line holding byte `at` (bytes, so `at` may be inside a character).
 fn line_start(text: &str, at: usize) -> usize {
-    text[..at].rfind('\n').map_or(0, |i| i + 1)
+    let bytes = text.as_bytes();
+    bytes[..at.min(bytes.len())]
+        .iter()
+        .rposition(|b| *b == b'\n')
+        .map_or(0, |i| i + 1)
 }
 
+/// Just after the end of the line holding byte `at` (its `\n`, or the end of the text).
 fn line_end(text: &str, at: usize) -> usize {
-    text[at..].find('\n').map_or(text.len(), |i| at + i + 1)
+    let bytes = text.as_bytes();
+    let at = at.min(bytes.len());
+    bytes[at..]
+        .iter()
+        .position(|b| *b == b'\n')
+        .map_or(bytes.len(), |i| at + i + 1)
 }
 
 /// The top-level blocks of `body`, with paragraphs split at lines that open a question,
@@ -275,7 +289,13 @@ fn raw_title(heading: &str) -> String {
     let heading = heading.trim_end_matches('\n');
     let lines: Vec<&str> = heading.lines().collect();
     let first = lines.first().copied().unwrap_or("").trim();
-    if first.starts_with('#') {
+    let hashes = first.len() - first.trim_start_matches('#').len();
+    let atx = (1..=6).contains(&hashes)
+        && first[hashes..]
+            .chars()
+            .next()
+            .is_none_or(|c| c == ' ' || c == '\t');
+    if atx {
         let text = first.trim_start_matches('#').trim();
         // A closing sequence of `#` is not part of the title.
         let without = text.trim_end_matches('#');
@@ -540,6 +560,8 @@ struct Writer<'a> {
     /// Headings of other sections: source level and the level written.
     stack: Vec<(u8, u8)>,
     first_line: usize,
+    /// Where each line of the body starts.
+    line_starts: Vec<usize>,
     converted: Converted,
 }
 
@@ -574,7 +596,7 @@ fn item(text: &str) -> String {
 
 impl<'a> Writer<'a> {
     fn line_of(&self, offset: usize) -> usize {
-        self.first_line + self.body[..offset].matches('\n').count()
+        self.first_line + self.line_starts.partition_point(|start| *start <= offset) - 1
     }
 
     fn slice(&self, piece: &Piece) -> &'a str {

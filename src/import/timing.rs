@@ -348,6 +348,10 @@ const FILLERS: &[&str] = &[
 
 fn read_sentence(line: &str, sentence: &Range<usize>) -> Vec<Found> {
     let words = words(&line[sentence.clone()]);
+    // "window" anywhere before an amount makes it the window: find the first one once.
+    let window_word = words
+        .iter()
+        .position(|w| WINDOW_WORDS.contains(&w.text.as_str()));
     let shift = |span: Range<usize>| span.start + sentence.start..span.end + sentence.start;
     let mut out = Vec::new();
     let mut i = 0;
@@ -358,7 +362,8 @@ fn read_sentence(line: &str, sentence: &Range<usize>) -> Vec<Found> {
         };
         let before = &words[..i];
         let end_span = words[amount.end - 1].span.end;
-        if let Some(start) = window_cue(before, &words[amount.end..]) {
+        let named = window_word.filter(|at| *at < i);
+        if let Some(start) = named.or_else(|| window_cue(before, &words[amount.end..])) {
             let anchor_end = deployment_anchor(&words[amount.end..])
                 .map_or(end_span, |k| words[amount.end + k].span.end);
             out.push(Found {
@@ -383,18 +388,13 @@ fn read_sentence(line: &str, sentence: &Range<usize>) -> Vec<Found> {
     out
 }
 
-/// Where the words that make the amount a rollback window start, if they do: "window" in
-/// the sentence before it, or "within"/"up to"/"innerhalb"/"bis zu" right before it and a
-/// deployment right after it ("within 72 hours of the deployment").
+/// Where the words that make the amount a rollback window start, if they do: "within"/"up
+/// to"/"innerhalb"/"bis zu" right before it and a deployment right after it ("within 72
+/// hours of the deployment"), or "possible" in the sentence.
 fn window_cue(before: &[Word], after: &[Word]) -> Option<usize> {
-    if let Some(at) = before
-        .iter()
-        .position(|w| WINDOW_WORDS.contains(&w.text.as_str()))
-    {
-        return Some(at);
-    }
     let mut k = before.len();
-    while k > 0 && FILLERS.contains(&before[k - 1].text.as_str()) {
+    let floor = k.saturating_sub(4);
+    while k > floor && FILLERS.contains(&before[k - 1].text.as_str()) {
         k -= 1;
     }
     let cue = match before.get(k.checked_sub(1)?)?.text.as_str() {
@@ -402,12 +402,17 @@ fn window_cue(before: &[Word], after: &[Word]) -> Option<usize> {
         "to" | "zu" if k >= 2 && matches!(before[k - 2].text.as_str(), "up" | "bis") => k - 2,
         _ => return None,
     };
-    let possible = before.iter().chain(after).any(|w| {
-        matches!(
-            w.text.as_str(),
-            "possible" | "moeglich" | "allowed" | "erlaubt" | "zulaessig"
-        )
-    });
+    let possible = before
+        .iter()
+        .rev()
+        .take(12)
+        .chain(after.iter().take(12))
+        .any(|w| {
+            matches!(
+                w.text.as_str(),
+                "possible" | "moeglich" | "allowed" | "erlaubt" | "zulaessig"
+            )
+        });
     (deployment_anchor(after).is_some() || possible).then_some(cue)
 }
 
