@@ -63,6 +63,23 @@ impl Kind {
         }
     }
 
+    /// The built-in alternative titles in `language` (beyond the template's).
+    pub fn other_titles(self, language: Language) -> &'static [&'static str] {
+        match language {
+            Language::En => self.entry().titles,
+            Language::De => self.entry().titles_de,
+        }
+    }
+
+    /// Every built-in title: the canonical name, both template titles, the others.
+    fn all_titles(self) -> impl Iterator<Item = &'static str> {
+        let entry = self.entry();
+        [entry.name, entry.en.0, entry.de.0]
+            .into_iter()
+            .chain(entry.titles.iter().copied())
+            .chain(entry.titles_de.iter().copied())
+    }
+
     fn entry(self) -> &'static Entry {
         &TABLE[self as usize]
     }
@@ -103,8 +120,9 @@ struct Entry {
     /// Template title and question.
     en: (&'static str, &'static str),
     de: (&'static str, &'static str),
-    /// Other titles real plans give the section.
+    /// Other titles real plans give the section, in English and in German.
     titles: &'static [&'static str],
+    titles_de: &'static [&'static str],
     /// Words that hint at the section in a question or a label, with a weight: used to
     /// place questions `import` meets and to name near misses, never to accept a title.
     /// A trailing `*` matches any word starting so; a space makes a phrase.
@@ -123,7 +141,6 @@ const TABLE: [Entry; 8] = [
             "Unter welchen Umständen ist ein Rollback nötig? Woran erkennen wir, dass das Deployment erfolgreich war?",
         ),
         titles: &[
-            // English
             "Rollback criteria",
             "Backout criteria",
             "Criteria for rollback",
@@ -153,7 +170,8 @@ const TABLE: [Entry; 8] = [
             "When is a rollback needed",
             "When is a rollback necessary",
             "Under what circumstances is a rollback required",
-            // German
+        ],
+        titles_de: &[
             "Rollback-Kriterien",
             "Rollbackkriterien",
             "Rückfallkriterien",
@@ -243,7 +261,8 @@ const TABLE: [Entry; 8] = [
             "Who authorises the rollback",
             "Who authorizes the rollback",
             "Who makes the call",
-            // German
+        ],
+        titles_de: &[
             "Entscheider",
             "Entscheidungsträger",
             "Entscheidungsbefugnis",
@@ -302,7 +321,8 @@ const TABLE: [Entry; 8] = [
             "Who executes the rollback",
             "Who carries out the rollback",
             "Who does the rollback",
-            // German
+        ],
+        titles_de: &[
             "Verantwortlichkeit",
             "Zuständigkeiten",
             "Zuständigkeit",
@@ -376,7 +396,8 @@ const TABLE: [Entry; 8] = [
             "How to back out",
             "How do we roll back",
             "How to revert",
-            // German
+        ],
+        titles_de: &[
             "Vorgehen",
             "Vorgehensweise",
             "Rollback-Ablauf",
@@ -449,7 +470,8 @@ const TABLE: [Entry; 8] = [
             "How do we know the rollback worked",
             "How do we know it worked",
             "How do we verify the rollback",
-            // German
+        ],
+        titles_de: &[
             "Verifizierung",
             "Überprüfung",
             "Prüfung",
@@ -506,7 +528,8 @@ const TABLE: [Entry; 8] = [
             "Who needs to be informed",
             "Who to notify",
             "Who do we tell",
-            // German
+        ],
+        titles_de: &[
             "Kommunikationsplan",
             "Benachrichtigung",
             "Benachrichtigungen",
@@ -565,7 +588,8 @@ const TABLE: [Entry; 8] = [
             "When the rollback fails",
             "What if the rollback fails",
             "Rollback failure",
-            // German
+        ],
+        titles_de: &[
             "Notfallmassnahmen",
             "Notfallplan",
             "Notfall",
@@ -629,7 +653,8 @@ const TABLE: [Entry; 8] = [
             "Has this plan been tested",
             "Was the rollback tested",
             "Has the rollback been tested",
-            // German
+        ],
+        titles_de: &[
             "Testen",
             "Getestet",
             "Erprobung",
@@ -697,11 +722,7 @@ impl Sections {
             let mut titles = HashMap::new();
             let mut by_kind = vec![Vec::new(); Kind::ALL.len()];
             for kind in Kind::ALL {
-                let entry = kind.entry();
-                let all = [entry.name, entry.en.0, entry.de.0]
-                    .into_iter()
-                    .chain(entry.titles.iter().copied());
-                for title in all {
+                for title in kind.all_titles() {
                     let key = normalize(title);
                     if titles.insert(key.clone(), kind).is_none() {
                         by_kind[kind as usize].push(key);
@@ -1015,11 +1036,9 @@ mod tests {
     #[test]
     fn every_title_names_exactly_one_section() {
         let mut seen: HashMap<String, &str> = HashMap::new();
-        for entry in &TABLE {
-            let all = [entry.name, entry.en.0, entry.de.0]
-                .into_iter()
-                .chain(entry.titles.iter().copied());
-            for title in all {
+        for kind in Kind::ALL {
+            let entry = kind.entry();
+            for title in kind.all_titles() {
                 let key = normalize(title);
                 assert!(!key.is_empty(), "{title:?}");
                 if let Some(other) = seen.insert(key.clone(), entry.name) {

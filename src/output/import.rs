@@ -204,6 +204,10 @@ fn summary(done: &Done) -> String {
             done.id.release
         ));
     }
+    if !done.written {
+        text.push_str("next: run it again without --dry-run to write the plan\n");
+        return text;
+    }
     let then = if todo.is_empty() {
         String::new()
     } else {

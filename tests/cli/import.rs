@@ -586,3 +586,35 @@ fn an_imported_plan_can_be_finished_into_a_green_check() {
         .code(0)
         .stdout_has("warning[step-without-how]");
 }
+
+/// The example in docs/import.md is what import does, to the byte.
+#[test]
+fn the_documented_example_is_what_import_does() {
+    let docs = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/docs/import.md"))
+        .unwrap_or_else(|e| panic!("docs/import.md: {e}"));
+    let block = |fence: &str, nth: usize| -> String {
+        docs.split(&format!("```{fence}\n"))
+            .nth(nth)
+            .and_then(|rest| rest.split("\n```\n").next())
+            .map(|text| format!("{text}\n"))
+            .unwrap_or_else(|| panic!("docs/import.md lacks ```{fence} block {nth}"))
+    };
+    let source = block("markdown", 1);
+    let console = block("console", 1);
+    let plan = block("markdown", 2);
+    let (command, output) = console
+        .split_once('\n')
+        .unwrap_or_else(|| panic!("{console}"));
+    assert_eq!(command, "$ backout import wiki/cart-rollback.md v5.2");
+
+    let repo = TestRepo::new();
+    repo.run(&["init", "--team", "shop"]).code(0);
+    repo.write("wiki/cart-rollback.md", &source);
+    let run = repo.run(&["import", "wiki/cart-rollback.md", "v5.2"]);
+    run.code(0);
+    assert_eq!(run.stdout, output);
+    assert_eq!(repo.read("plans/shop/v5.2/plan.md"), plan);
+    repo.run(&["check", "v5.2"])
+        .code(1)
+        .stdout_has("checked 1 plan: 5 errors, 0 warnings");
+}
