@@ -196,3 +196,40 @@ fn a_missing_section_names_the_heading_that_nearly_matches() {
         .stdout_has("section `## Procedure` is missing\n")
         .stdout_has("= help: add a `## Procedure` section that answers: Which steps");
 }
+
+#[test]
+fn a_published_page_follows_the_teams_titles() {
+    let repo = TestRepo::new();
+    repo.write(
+        "backout.toml",
+        "default_team = \"kasse\"\nlanguage = \"de\"\n[sections]\nprocedure = [\"Rückbau\"]\n",
+    );
+    add_release(&repo, "kasse", "v3.2", &kasse_items());
+    let plan = GERMAN_PLAN
+        .replace("## Ablauf", "## Rückbau")
+        .replace("## Entscheidung", "## Wer entscheidet?")
+        .replace("status = \"draft\"", "status = \"approved\"")
+        .replace(
+            "duration = \"30m\"",
+            "duration = \"30m\"\n[tested]\non = 2026-11-12\nresult = \"pass\"",
+        );
+    repo.write(PLAN, plan);
+    repo.commit("kasse v3.2");
+    repo.run_in_env(
+        repo.path(),
+        &[("SOURCE_DATE_EPOCH", "1764086400")],
+        &["publish", "v3.2"],
+    )
+    .code(0);
+    let page = repo.read("public/plans/kasse/v3.2.html");
+    assert!(
+        page.contains("<dt>Who decides</dt><dd><p>Die Incident-Leitung im Bereitschaftsdienst"),
+        "{page}"
+    );
+    for step in 1..=3 {
+        assert!(
+            page.contains(&format!("<li class=\"step\" id=\"step-{step}\">")),
+            "step {step}"
+        );
+    }
+}
