@@ -198,10 +198,12 @@ fn key_value(line: &str, kind: FrontMatter) -> Option<(String, String)> {
         return None;
     }
     let value = value.trim();
-    // An inline comment after an unquoted value.
-    let value = match value.find(" #") {
-        Some(i) if !value.starts_with(['"', '\'']) => &value[..i],
-        _ => value,
+    // A quoted value ends at its closing quote; an unquoted one at an inline comment.
+    let value = match value.chars().next() {
+        Some(quote @ ('"' | '\'')) => value[1..]
+            .find(quote)
+            .map_or(value, |end| &value[..end + 2]),
+        _ => value.find(" #").map_or(value, |i| &value[..i]),
     };
     Some((
         key.to_lowercase().replace('-', "_"),
@@ -454,6 +456,30 @@ mod tests {
         );
         assert!(text.contains("#   title: Checkout rollback\n#   rollback_window: 48 hours\n#   owner: team-checkout\n"), "{text}");
         assert!(Plan::parse(text, &id()).is_valid());
+    }
+
+    #[test]
+    fn a_backout_plan_imports_into_itself() {
+        let first = run(
+            "## Criteria\n\n**When do we roll back?** Errors above 2%.\n\n## Procedure\n### Rollback steps\n1. `undo`\n\nIt takes 20 minutes.\n",
+        );
+        let again = import(&first.text, &id(), Sections::builtin(), "plan.md");
+        let body = |text: &str| text.split("+++\n").nth(2).unwrap_or_default().to_string();
+        assert_eq!(body(&again.text), body(&first.text));
+        let lines: Vec<Vec<usize>> = again
+            .sections
+            .iter()
+            .map(|a| a.from.iter().map(|f| f.line).collect())
+            .collect();
+        assert_eq!(lines[0].len(), 1);
+        assert_eq!(lines[3].len(), 1);
+        // The front matter's own window and duration are read first.
+        assert_eq!(
+            again
+                .duration
+                .map(|d| (d.written, d.phrase.starts_with("duration ="))),
+            Some(("20m".into(), true))
+        );
     }
 
     #[test]

@@ -498,22 +498,30 @@ fn group(body: &str, pieces: &[Piece], sections: &Sections) -> Vec<Group> {
         };
         let in_heading_section =
             matches!(current.head, Head::Opens(Shape::Title | Shape::Question));
+        // The section's own question under its heading (`## Criteria` then `**When do we
+        // roll back?**`), or a subsection named like it, stays in it.
+        let same = |kind: Kind| current.kind == Some(kind);
         let opens: Option<(Kind, Shape, u8)> = match (&piece.what, kinds[i]) {
+            (What::Heading { level, .. }, Some((kind, _)))
+                if same(kind) && *level > current.level =>
+            {
+                None
+            }
             (What::Heading { level, .. }, Some((kind, shape))) => Some((kind, shape, *level)),
             (What::Para(Some(Lead::Bold { words, .. })), Some((kind, shape))) => {
                 // Inside a section under its own heading, only a question starts another.
-                (!in_heading_section || words.ends_with('?')).then_some((
+                (!same(kind) && (!in_heading_section || words.ends_with('?'))).then_some((
                     kind,
                     shape,
                     last_level + 1,
                 ))
             }
-            (What::Para(_), None) if labels => {
-                label(piece).map(|k| (k, Shape::Label, last_level + 1))
-            }
+            (What::Para(_), None) if labels => label(piece)
+                .filter(|kind| !same(*kind))
+                .map(|k| (k, Shape::Label, last_level + 1)),
             (What::Para(_), None) if prose => {
                 prose_kind(sections, &body[piece.start..piece.body_end])
-                    .filter(|kind| current.kind != Some(*kind))
+                    .filter(|kind| !same(*kind))
                     .map(|k| (k, Shape::Prose, last_level + 1))
             }
             _ => None,
