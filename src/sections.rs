@@ -788,24 +788,7 @@ impl Sections {
     pub fn hints(&self, text: &str) -> [u8; 8] {
         hint_scores(text)
     }
-}
 
-/// The section with the highest score, when it is at least `min` and alone at the top.
-pub fn best_of(scores: [u8; 8], min: u8) -> Option<Kind> {
-    {
-        let best = *scores.iter().max()?;
-        if best < min || scores.iter().filter(|s| **s == best).count() > 1 {
-            return None;
-        }
-        Kind::ALL
-            .into_iter()
-            .zip(scores)
-            .find(|(_, s)| *s == best)
-            .map(|(k, _)| k)
-    }
-}
-
-impl Sections {
     /// What a heading that names no section looks like: the section one of whose titles it
     /// misspells (an edit or two away), and the section its words hint at. For messages
     /// that point at a near miss.
@@ -827,6 +810,19 @@ impl Sections {
             .flatten();
         (typo, best_of(hint_scores(&key), 1))
     }
+}
+
+/// The section with the highest score, when it is at least `min` and alone at the top.
+pub fn best_of(scores: [u8; 8], min: u8) -> Option<Kind> {
+    let best = *scores.iter().max()?;
+    if best < min || scores.iter().filter(|s| **s == best).count() > 1 {
+        return None;
+    }
+    Kind::ALL
+        .into_iter()
+        .zip(scores)
+        .find(|(_, s)| *s == best)
+        .map(|(k, _)| k)
 }
 
 /// How much `text` hints at each section, in [`Kind::ALL`] order.

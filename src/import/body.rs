@@ -439,10 +439,7 @@ fn bold_kind(sections: &Sections, words: &str) -> Option<Kind> {
 fn prose_kind(sections: &Sections, paragraph: &str) -> Option<Kind> {
     let mut scores = sections.hints(paragraph);
     if paragraph.contains('`') {
-        let procedure = Kind::ALL
-            .iter()
-            .position(|k| *k == Kind::Procedure)
-            .unwrap_or(3);
+        let procedure = Kind::Procedure as usize;
         scores[procedure] = scores[procedure].saturating_add(2);
     }
     best_of(scores, 2)
