@@ -274,7 +274,7 @@ shared = []
 # (docs/format.md lists them). Keys: criteria, decision, responsibilities, procedure,
 # verification, communication, contingencies, testing.
 # [sections]
-# procedure = ["Runbook", "Rückbau"]
+# procedure = ["Rückbau", "Cutback steps"]
 "#
     )
 }
@@ -299,6 +299,13 @@ mod tests {
             .unwrap_or_else(|f| panic!("{f:?}"));
         assert_eq!(config.default_team.as_deref(), Some("payments"));
         assert!(Config::parse("backout.toml", &template(None)).is_ok());
+        // The commented [sections] example works once uncommented.
+        let uncommented = template(None)
+            .replace("# [sections]", "[sections]")
+            .replace("# procedure = ", "procedure = ");
+        let config =
+            Config::parse("backout.toml", &uncommented).unwrap_or_else(|f| panic!("{f:?}"));
+        assert_eq!(config.sections.added().len(), 2);
     }
 
     #[test]
