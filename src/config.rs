@@ -1,8 +1,12 @@
 //! `backout.toml`: where plans live, which tags are releases, which ids are shared.
 
+mod derive_rules;
+
+pub use derive_rules::{DeriveRule, PathPattern};
+
 use globset::{GlobBuilder, GlobMatcher};
 
-use crate::diag::{Rule, SourceFile};
+use crate::diag::{Rule, Severity, SourceFile};
 use crate::error::Error;
 use crate::fields::{self, At, Problem, Table};
 use crate::names::name_problem;
@@ -31,6 +35,10 @@ pub struct Config {
     pub language: Language,
     /// The section table: built-in titles plus `[sections]`, in `language`.
     pub sections: Sections,
+    /// `[check] drift`: the severity of `manifest-drift`, `None` when it is "off".
+    pub drift: Option<Severity>,
+    /// `[[derive]]`: how a release's git changes become manifest items.
+    pub derive: Vec<DeriveRule>,
 }
 
 #[derive(Debug, Clone)]
@@ -64,6 +72,8 @@ impl Default for Config {
             shared: Vec::new(),
             language: Language::En,
             sections: Sections::default(),
+            drift: Some(Severity::Warning),
+            derive: Vec::new(),
         }
     }
 }
@@ -142,7 +152,13 @@ fn read(doc: &toml::Spanned<toml::de::DeTable<'_>>, problems: &mut Vec<Problem>)
         if let Some(shared) = check.strings("shared", problems) {
             config.shared = shared.into_iter().map(|s| s.value.to_string()).collect();
         }
+        if let Some(drift) = check.string("drift", problems) {
+            config.drift = read_drift(drift, problems);
+        }
         check.finish(problems);
+    }
+    if let Some(rules) = root.tables("derive", problems) {
+        config.derive = derive_rules::read(rules, problems);
     }
     root.finish(problems);
     config
@@ -203,6 +219,24 @@ fn read_sections(table: &mut Table<'_, '_>, sections: &mut Sections, problems: &
                     .help(format!("remove it from `{kind}`; a title can name only one section")),
                 ),
             }
+        }
+    }
+}
+
+fn read_drift(drift: At<&str>, problems: &mut Vec<Problem>) -> Option<Severity> {
+    match drift.value {
+        "warning" => Some(Severity::Warning),
+        "error" => Some(Severity::Error),
+        "off" => None,
+        other => {
+            problems.push(
+                Problem::new(
+                    drift.span,
+                    format!("`drift` in [check] cannot be \"{other}\""),
+                )
+                .help("use \"warning\" (the default), \"error\" or \"off\""),
+            );
+            Some(Severity::Warning)
         }
     }
 }
@@ -269,12 +303,25 @@ format = "{{release}}"
 [check]
 # Item ids that many releases refer to (a database, a queue); never reported as foreign.
 shared = []
+# How `manifest-drift` is reported: "warning", "error" or "off".
+# drift = "warning"
 
 # More titles for the required sections, beyond the built-in English and German ones
 # (docs/format.md lists them). Keys: criteria, decision, responsibilities, procedure,
 # verification, communication, contingencies, testing.
 # [sections]
 # procedure = ["Rückbau", "Cutback steps"]
+
+# How a release's git changes become manifest items (`backout manifest`, `manifest-drift`).
+# [[derive]]
+# path = "services/{{id}}/"                 # {{id}}: one part of the path; a trailing / = any file below
+# kind = "service"
+# version_file = "services/{{id}}/VERSION"  # its first line; or the version of a Cargo.toml, package.json, Chart.yaml
+#
+# [[derive]]
+# path = "db/migrations/{{id}}.sql"
+# kind = "migration"
+# reversible_if = "db/migrations/{{id}}.down.sql"  # reversible only when this file exists
 "#
     )
 }
