@@ -112,6 +112,22 @@ pub enum Command {
         "."
     ))]
     Publish(PublishArgs),
+    /// Adopt a plan written elsewhere (Markdown or plain text) as a backout plan.
+    #[command(
+        long_about = concat!("Adopt a plan written elsewhere (Markdown or plain text) as a backout plan.\n\n\
+            Reads FILE (with YAML, TOML or no front matter) and writes \
+            plans/<team>/<release>/plan.md, and manifest.toml when it is missing. Headings, \
+            bold questions and labels that answer a required section become its level-2 \
+            section (the source's words stay), `Step N` lines, step headings and tables whose \
+            rows are steps become procedure steps, and every other part stays under its own \
+            heading. window and duration are read from sentences such as \"within 72 hours of \
+            the deployment\" or \"takes about 45 minutes\", else left as \"TBD\". Prints where \
+            each section's answer came from and what is still unanswered. See ",
+            backout::docs_url!("import.md"),
+            "."
+        )
+    )]
+    Import(ImportArgs),
     /// Print a shell completion script.
     Completions(CompletionsArgs),
     /// Print the man page (roff).
@@ -295,6 +311,22 @@ pub struct PublishArgs {
     #[arg(long, value_name = "DIR")]
     pub out: Option<PathBuf>,
     /// Say what would be stamped and written, and write nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ImportArgs {
+    /// The plan to adopt: a Markdown or plain-text file.
+    #[arg(value_name = "FILE")]
+    pub file: PathBuf,
+    /// The plan to write: RELEASE (of the default team) or TEAM/RELEASE.
+    #[arg(value_name = "SPEC")]
+    pub spec: String,
+    /// Overwrite an existing plan (a published one is final all the same).
+    #[arg(long)]
+    pub force: bool,
+    /// Print where each section's answer came from; write nothing.
     #[arg(long)]
     pub dry_run: bool,
 }

@@ -9,6 +9,7 @@ use crate::diag::{Finding, Rule, SourceFile, Suppressed};
 use crate::manifest::Manifest;
 use crate::names::PlanId;
 use crate::plan::Plan;
+use crate::sections::Sections;
 use crate::store::ReadProblem;
 use crate::tokens::ReleaseNames;
 use crate::vocab::Vocabulary;
@@ -31,6 +32,8 @@ pub struct Corpus {
     release_names: HashMap<String, ReleaseNames>,
     shared: HashSet<String>,
     catalog: Catalog,
+    /// Which titles name which required section (backout.toml's `[sections]`).
+    sections: Sections,
 }
 
 /// One manifest as read: its plan, its display path and its text or why it is unreadable.
@@ -89,7 +92,19 @@ impl Corpus {
             release_names,
             shared: shared.iter().cloned().collect(),
             catalog,
+            sections: Sections::default(),
         }
+    }
+
+    /// The section table plans are read with: the built-in titles plus `[sections]`, and
+    /// the template language messages name titles in. Default: the built-in table.
+    pub fn with_sections(mut self, sections: Sections) -> Corpus {
+        self.sections = sections;
+        self
+    }
+
+    pub fn sections(&self) -> &Sections {
+        &self.sections
     }
 
     pub fn catalog(&self) -> &Catalog {
@@ -123,13 +138,14 @@ impl Corpus {
     /// Checks the plan text of `id` (found at `path`) against this corpus.
     pub fn check(&self, id: &PlanId, path: &str, text: &str, manifest_path: &str) -> Checked {
         let file = SourceFile::new(path, text);
-        let plan = Plan::parse(text, id);
+        let plan = Plan::parse_with(text, id, &self.sections);
         let empty = ReleaseNames::new(Vec::new());
         let context = Context {
             vocabulary: &self.vocabulary,
             shared: &self.shared,
             release_names: self.release_names.get(&id.team).unwrap_or(&empty),
             previous: self.catalog.previous(id),
+            sections: &self.sections,
         };
         let manifest = match self.manifests.get(id) {
             Some(ManifestEntry::Parsed {

@@ -123,7 +123,7 @@ pub fn run(workspace: &Workspace, options: &Options<'_>) -> Result<Forked> {
             read_source(workspace, corpus.catalog(), id)?,
             workspace.repo()?.head_commit(),
         ),
-        None => (plan::template(&target), None),
+        None => (plan::template_in(&target, workspace.config.language), None),
     };
     let provenance = source.plan().map(|from| Provenance {
         from,

@@ -78,7 +78,8 @@ pub fn load_corpus(workspace: &Workspace, catalog: Catalog) -> Result<Corpus> {
             (id, path, text)
         })
         .collect();
-    Ok(Corpus::build(catalog, sources, &workspace.config.shared))
+    Ok(Corpus::build(catalog, sources, &workspace.config.shared)
+        .with_sections(workspace.config.sections.clone()))
 }
 
 /// Resolves `check`'s arguments (specs or paths) to plans; none means every plan.

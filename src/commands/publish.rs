@@ -211,7 +211,7 @@ fn render(
                 // Another plan that cannot be read is listed as invalid: it is not what
                 // this command publishes.
                 let text = read(workspace, &id, PLAN_FILE).unwrap_or_default();
-                let plan = Plan::parse(&text, &id);
+                let plan = Plan::parse_with(&text, &id, corpus.sections());
                 (text, plan)
             });
             (id, plan)

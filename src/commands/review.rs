@@ -158,7 +158,8 @@ impl<'r> Snapshot<'r> {
                 .and_then(|t| t.ok_or_else(ReadProblem::missing));
             sources.push((id, path, text));
         }
-        Ok(Corpus::build(catalog, sources, &self.config.shared))
+        Ok(Corpus::build(catalog, sources, &self.config.shared)
+            .with_sections(self.config.sections.clone()))
     }
 
     fn path(&self, id: &PlanId, file: &str) -> String {

@@ -4,6 +4,7 @@
 mod baseline_diff;
 mod check_list;
 mod history;
+mod import;
 pub mod man;
 mod manifest;
 mod setup;
@@ -12,6 +13,7 @@ mod site;
 pub use baseline_diff::{baseline, diff};
 pub use check_list::{check, list};
 pub use history::{review, tags};
+pub use import::import;
 pub use manifest::manifest;
 pub use setup::{init, new};
 pub use site::publish;

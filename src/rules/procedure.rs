@@ -4,6 +4,7 @@ use pulldown_cmark::{Event, Tag};
 
 use crate::diag::{Finding, Rule, SourceFile};
 use crate::markdown::{self, Body, Step};
+use crate::sections::Kind;
 
 /// What the Procedure holds, as far as item coverage goes.
 pub enum Steps {
@@ -19,7 +20,7 @@ pub enum Steps {
 /// Whether the Procedure has steps, and if it has none, the one finding that says so (and,
 /// when it holds a table, that rows of a table are not steps).
 pub fn steps(file: &SourceFile<'_>, body: &Body, items: usize) -> Steps {
-    let Some(section) = body.section("procedure") else {
+    let Some(section) = body.section(Kind::Procedure) else {
         return Steps::Absent;
     };
     if !body.steps.is_empty() || items == 0 {

@@ -247,6 +247,11 @@ fn messages_point_at_the_docs_online_not_at_a_path() {
     let help = repo.run(&["publish", "--help"]);
     help.stdout_has("https://github.com/backout-dev/backout/blob/main/docs/publish.md");
     docs_are_urls(&help.stdout);
+    for command in [
+        "init", "new", "check", "list", "tags", "baseline", "diff", "review", "import", "manifest",
+    ] {
+        docs_are_urls(&repo.run(&[command, "--help"]).stdout);
+    }
 }
 
 /// A v1.5 plan the way a team writes one: a title, prose, numbered steps with commands.
