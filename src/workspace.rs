@@ -228,10 +228,29 @@ impl Workspace {
     /// `plan_for_path` takes it), so `backout diff .` works in a plan's directory.
     pub fn resolve_arg(&self, text: &str, catalog: &Catalog) -> Result<PlanId> {
         if self.is_path_arg(text, catalog) {
-            self.plan_for_path(Path::new(text))
-        } else {
-            self.resolve_text(text, catalog)
+            return self.plan_for_path(Path::new(text));
         }
+        // A team's name is not a release of the default team.
+        if !text.contains('/') && catalog.teams.contains_key(text) {
+            let plans: Vec<&str> = catalog
+                .releases(text)
+                .iter()
+                .rev()
+                .filter(|r| r.has_plan)
+                .take(3)
+                .map(|r| r.name.as_str())
+                .collect();
+            let example = plans.first().copied().unwrap_or("<release>");
+            let known = if plans.is_empty() {
+                String::new()
+            } else {
+                format!(" (its newest: {})", plans.join(", "))
+            };
+            return Err(Error::msg(format!(
+                "`{text}` is a team, not a plan; name one of its plans as {text}/RELEASE, such as {text}/{example}{known}"
+            )));
+        }
+        self.resolve_text(text, catalog)
     }
 }
 

@@ -595,6 +595,10 @@ fn check_takes_a_team_and_paths_copied_from_the_output() {
     repo.run(&["check", "plans/payments"])
         .code(0)
         .stdout_has("checked 2 plans");
+    // Commands that take one plan say a team is not one.
+    repo.run(&["diff", "checkout"]).code(2).stderr_has(
+        "`checkout` is a team, not a plan; name one of its plans as checkout/RELEASE, such as checkout/v2.0 (its newest: v2.0)",
+    );
     repo.write("plans/search/notes/todo.md", "later\n");
     repo.run(&["check", "search"])
         .code(2)
