@@ -3,6 +3,7 @@
 use globset::{GlobBuilder, GlobMatcher};
 
 use crate::diag::{Rule, SourceFile};
+use crate::duration::Duration;
 use crate::error::Error;
 use crate::fields::{self, At, Problem, Table};
 use crate::names::name_problem;
@@ -26,6 +27,8 @@ pub struct Config {
     pub default_team: Option<String>,
     pub tags: Tags,
     pub shared: Vec<String>,
+    /// `[check] drill_max_age`: a passing drill older than this no longer counts.
+    pub drill_max_age: Option<Duration>,
 }
 
 #[derive(Debug, Clone)]
@@ -57,6 +60,7 @@ impl Default for Config {
                 since: None,
             },
             shared: Vec::new(),
+            drill_max_age: None,
         }
     }
 }
@@ -117,6 +121,21 @@ fn read(doc: &toml::Spanned<toml::de::DeTable<'_>>, problems: &mut Vec<Problem>)
     if let Some(mut check) = root.table("check", problems) {
         if let Some(shared) = check.strings("shared", problems) {
             config.shared = shared.into_iter().map(|s| s.value.to_string()).collect();
+        }
+        if let Some(age) = check.string("drill_max_age", problems) {
+            match Duration::parse(age.value) {
+                Some(duration) if duration.seconds() > 0 => config.drill_max_age = Some(duration),
+                _ => problems.push(
+                    Problem::new(
+                        age.span,
+                        format!(
+                            "`drill_max_age` in [check] is \"{}\", not a duration",
+                            age.value
+                        ),
+                    )
+                    .help("write how long a passing drill counts, like \"90d\""),
+                ),
+            }
         }
         check.finish(problems);
     }
@@ -214,6 +233,8 @@ format = "{{release}}"
 [check]
 # Item ids that many releases refer to (a database, a queue); never reported as foreign.
 shared = []
+# A passing drill (`backout drill`) older than this no longer counts as a test.
+# drill_max_age = "90d"
 "#
     )
 }
@@ -251,6 +272,7 @@ format = "{team}/{release}"
 since = "v1.0"
 [check]
 shared = ["postgres-main", "kafka"]
+drill_max_age = "90d"
 "#;
         let config = Config::parse("backout.toml", text).unwrap_or_else(|f| panic!("{f:?}"));
         assert_eq!(config.plans_dir, "ops/plans");
@@ -258,6 +280,7 @@ shared = ["postgres-main", "kafka"]
         assert_eq!(config.tags.since.as_deref(), Some("v1.0"));
         assert_eq!(config.shared, ["postgres-main", "kafka"]);
         assert_eq!(config.tags.glob, "release-*");
+        assert_eq!(config.drill_max_age.map(|d| d.seconds()), Some(90 * 86_400));
     }
 
     #[test]

@@ -9,11 +9,13 @@
 
 pub mod baseline;
 pub mod check;
+pub mod clock;
 pub mod commands;
 pub mod config;
 pub mod corpus;
 pub mod diag;
 pub mod diff;
+pub mod drill;
 pub mod duration;
 pub mod error;
 pub mod fields;
@@ -24,6 +26,7 @@ pub mod plan;
 pub mod publish;
 pub mod repo;
 pub mod review;
+pub mod rules;
 pub mod store;
 pub mod tags;
 pub mod tokens;

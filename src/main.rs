@@ -42,6 +42,7 @@ fn run(cli: &Cli) -> Result<ExitCode, Error> {
         Command::Baseline(args) => output::baseline(&out, &dir, args),
         Command::Diff(args) => output::diff(&out, &dir, args),
         Command::Publish(args) => output::publish(&out, &dir, args),
+        Command::Drill(args) => output::drill(&out, &dir, args),
         Command::Completions(args) => {
             let mut command = Cli::command();
             let mut buffer = Vec::new();

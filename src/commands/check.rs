@@ -64,7 +64,10 @@ pub fn load_corpus(workspace: &Workspace, catalog: Catalog) -> Result<Corpus> {
             (id, path, text)
         })
         .collect();
-    Ok(Corpus::build(catalog, sources, &workspace.config.shared))
+    let drills = crate::commands::drill::all_records(workspace, &catalog);
+    let mut corpus = Corpus::build(catalog, sources, &workspace.config.shared);
+    corpus.set_drills(drills, crate::commands::drill::max_age(workspace)?);
+    Ok(corpus)
 }
 
 /// Resolves `check`'s arguments (specs or paths) to plans; none means every plan.

@@ -3,12 +3,14 @@
 
 mod baseline_diff;
 mod check_list;
+mod drill;
 mod history;
 mod setup;
 mod site;
 
 pub use baseline_diff::{baseline, diff};
 pub use check_list::{check, list};
+pub use drill::drill;
 pub use history::{review, tags};
 pub use setup::{init, new};
 pub use site::publish;
