@@ -6,6 +6,7 @@ use rayon::prelude::*;
 
 use crate::corpus::{Corpus, ManifestSource};
 use crate::diag::{Finding, Tally};
+use crate::drill;
 use crate::error::{Error, Result};
 use crate::names::PlanId;
 use crate::plan::Status;
@@ -22,6 +23,24 @@ pub struct PlanReport {
     /// Number of manifest items, when the manifest could be read.
     pub items: Option<usize>,
     pub findings: Vec<Finding>,
+    /// The latest passing drill record, and the latest of any result.
+    pub drills: Drills,
+}
+
+/// A plan's latest drills, as `list` shows them.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct Drills {
+    pub passing: Option<drill::Summary>,
+    pub last: Option<drill::Summary>,
+}
+
+impl Drills {
+    fn of(files: &[drill::RecordFile]) -> Drills {
+        Drills {
+            passing: drill::latest(files, true).map(drill::Summary::of),
+            last: drill::latest(files, false).map(drill::Summary::of),
+        }
+    }
 }
 
 impl PlanReport {
@@ -155,6 +174,7 @@ pub fn check_one(workspace: &Workspace, corpus: &Corpus, id: PlanId) -> PlanRepo
     let path = workspace.display_path(&id, PLAN_FILE);
     let manifest_path = workspace.display_path(&id, MANIFEST_FILE);
     let items = corpus.manifest(&id).map(|m| m.items.len());
+    let drills = Drills::of(corpus.drills(&id).files);
     match store::read_text(workspace.root(), &workspace.path(&id, PLAN_FILE)) {
         Ok(Some(text)) => {
             let checked = corpus.check(&id, &path, &text, &manifest_path);
@@ -169,6 +189,7 @@ pub fn check_one(workspace: &Workspace, corpus: &Corpus, id: PlanId) -> PlanRepo
                     .map(|f| f.value.clone()),
                 items,
                 findings: checked.findings,
+                drills,
                 id,
             }
         }
@@ -190,5 +211,6 @@ fn unreadable(
         baseline: None,
         items,
         findings: vec![finding],
+        drills: Drills::default(),
     }
 }

@@ -408,3 +408,43 @@ fn prompt_failed(session: &mut Session, term: &Term, error: dialoguer::Error) ->
         session.state_file, session.id
     )))
 }
+
+// ---------------------------------------------------------------------------------------
+// Drill records in `review`: evidence, not plan changes.
+
+/// One line about a drill record a change touched: `drill by Alex Doe on staging: pass, 5 of
+/// 5 steps done in 38m`.
+pub fn evidence_line(evidence: &backout::commands::review::DrillEvidence) -> String {
+    use backout::repo::Change;
+    let change = match evidence.change {
+        Change::Added => "added",
+        Change::Deleted => "deleted",
+        Change::Modified => "modified",
+        Change::Renamed => "renamed",
+    };
+    let what = match &evidence.summary {
+        Some(summary) => {
+            let env = summary
+                .env
+                .as_ref()
+                .map(|env| format!(" on {}", safe(env)))
+                .unwrap_or_default();
+            format!(
+                "{} of {} by {}{env}, {}: {}, {} of {} steps done in {}",
+                noun(summary.kind),
+                evidence.id,
+                safe(&summary.by),
+                summary.finished.get(..10).unwrap_or_default(),
+                summary.result,
+                summary.done,
+                summary.steps,
+                summary.took
+            )
+        }
+        None if evidence.change == Change::Deleted => {
+            format!("a drill record of {} was removed", evidence.id)
+        }
+        None => format!("a drill record of {} that does not read", evidence.id),
+    };
+    format!("{} ({change}): {what}", safe(&evidence.path))
+}
