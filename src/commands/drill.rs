@@ -208,7 +208,7 @@ fn resume(
     differs("--env", options.env, state.env.as_deref())?;
     if options.incident && state.kind != Kind::Incident {
         return Err(Error::msg(format!(
-            "a rehearsal of {id} is in progress (started {started}); finish it first, or start the incident record over with {restart} --incident"
+            "a rehearsal of {id} is in progress (started {started}); finish it first (without --incident), or discard it and record the real backout with `backout drill {id} --incident --restart`"
         )));
     }
     Drill::resume(procedure, state, now).map_err(|_| {

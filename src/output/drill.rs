@@ -114,9 +114,7 @@ fn header(session: &Session) -> String {
         .planned
         .map_or_else(|| "no duration set".to_string(), |p| format!("planned {p}"));
     if session.resumed {
-        let started = clock::utc(record.started)
-            .map(|d| d.to_string())
-            .unwrap_or_default();
+        let started = moment(record.started);
         return format!(
             "going on with the {} of {} started {started} by {}: {} of {total} steps answered\n",
             noun(record.kind),
@@ -235,21 +233,9 @@ fn from_lines(out: &Output, session: &mut Session) -> Result<Walked> {
             safe(&title)
         ))?;
     }
-    let more = lines
-        .map_while(|line| line.ok())
-        .any(|line| !matches!(drill::parse_answer(&line), Ok(None)));
-    if more {
-        warn(&format!(
-            "standard input has more answers than the procedure has steps ({total}); the rest was ignored"
-        ));
-    }
+    // Lines after the last answer are not read: waiting for them could hang a pipe that
+    // stays open.
     Ok(Walked::Complete)
-}
-
-fn warn(text: &str) {
-    let style = AnsiColor::Yellow.on_default().effects(Effects::BOLD);
-    let mut stderr = anstream::stderr().lock();
-    let _ = writeln!(stderr, "{style}warning{style:#}: {text}");
 }
 
 // ---------------------------------------------------------------------------------------
@@ -322,6 +308,19 @@ fn on_terminal(session: &mut Session) -> Result<Walked> {
         ));
     }
     Ok(Walked::Complete)
+}
+
+/// `2026-11-27 10:15 UTC`.
+fn moment(seconds: i64) -> String {
+    match clock::utc(seconds) {
+        Some(datetime) => match (datetime.date, datetime.time) {
+            (Some(date), Some(time)) => {
+                format!("{date} {:02}:{:02} UTC", time.hour, time.minute)
+            }
+            _ => datetime.to_string(),
+        },
+        None => String::new(),
+    }
 }
 
 /// `10:27 UTC`.
