@@ -421,6 +421,8 @@ pub struct Record {
     pub paused: u64,
     /// When it was interrupted (in-progress state only).
     pub interrupted: Option<i64>,
+    /// When it last went on after an interruption (in-progress state only).
+    pub resumed: Option<i64>,
     /// HEAD when the drill started.
     pub commit: Option<String>,
     /// The hash of the Procedure it followed.
@@ -486,6 +488,7 @@ impl Record {
             result: self.result.map(Verdict::as_str),
             paused: (self.paused > 0).then(|| Duration::from_seconds(self.paused).to_string()),
             interrupted: self.interrupted.map(time).transpose()?,
+            resumed: self.resumed.map(time).transpose()?,
             commit: self.commit.as_deref(),
             procedure: &self.procedure,
             steps,
@@ -524,6 +527,8 @@ struct RecordToml<'a> {
     paused: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     interrupted: Option<Datetime>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    resumed: Option<Datetime>,
     #[serde(skip_serializing_if = "Option::is_none")]
     commit: Option<&'a str>,
     procedure: &'a str,
@@ -585,9 +590,12 @@ fn read_record(
         Stage::Finished => read_verdict(root, problems),
         Stage::InProgress => None,
     };
-    let interrupted = match stage {
-        Stage::InProgress => read_moment(root, "interrupted", false, problems),
-        Stage::Finished => None,
+    let (interrupted, resumed) = match stage {
+        Stage::InProgress => (
+            read_moment(root, "interrupted", false, problems),
+            read_moment(root, "resumed", false, problems),
+        ),
+        Stage::Finished => (None, None),
     };
     let paused = root.string("paused", problems).and_then(|paused| {
         let parsed = Duration::parse(paused.value);
@@ -648,6 +656,7 @@ fn read_record(
         result: result.as_ref().map(|r| r.value),
         paused: paused.as_ref().map_or(0, |p| p.value.seconds()),
         interrupted: interrupted.map(|i| i.value),
+        resumed: resumed.map(|r| r.value),
         commit,
         procedure,
         steps: steps?,
@@ -944,6 +953,7 @@ impl Drill {
             result: None,
             paused: 0,
             interrupted: None,
+            resumed: None,
             commit: start.commit,
             procedure: procedure.hash.clone(),
             steps: Vec::new(),
@@ -952,7 +962,8 @@ impl Drill {
     }
 
     /// Goes on with a drill from its saved state at `now`. The time since it was
-    /// interrupted (or, when that was not recorded, since its last step) is not counted.
+    /// interrupted is not counted; when that was not recorded (the process was killed),
+    /// the time since its last answer, or since it last went on, whichever is later.
     pub fn resume(
         procedure: Procedure,
         mut state: Record,
@@ -961,14 +972,19 @@ impl Drill {
         if state.procedure != procedure.hash || state.steps.len() > procedure.steps.len() {
             return Err(ResumeProblem::ProcedureChanged);
         }
-        let last = state
-            .interrupted
-            .or_else(|| state.steps.last().map(|s| s.at))
-            .unwrap_or(state.started);
+        let last = state.interrupted.unwrap_or_else(|| {
+            let answered = state.steps.last().map(|s| s.at);
+            [Some(state.started), answered, state.resumed]
+                .into_iter()
+                .flatten()
+                .max()
+                .unwrap_or(state.started)
+        });
         state.paused = state
             .paused
             .saturating_add(now.saturating_sub(last).max(0) as u64);
         state.interrupted = None;
+        state.resumed = Some(now);
         Ok(Drill {
             procedure,
             record: state,
@@ -1037,6 +1053,7 @@ impl Drill {
     pub fn finish(mut self, now: i64) -> Record {
         self.record.finished = Some(now.max(self.record.started));
         self.record.interrupted = None;
+        self.record.resumed = None;
         self.record.result = Some(Verdict::of(&self.record.steps));
         self.record
     }

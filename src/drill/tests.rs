@@ -362,3 +362,29 @@ fn the_latest_passing_drill_counts_until_it_is_too_old() {
     let none = Evidence::none();
     assert!(matches!(none.standing(), Standing::Untried));
 }
+
+#[test]
+fn a_drill_killed_after_going_on_counts_its_pause_once() {
+    let start = Start {
+        kind: Kind::Drill,
+        by: "Sam".into(),
+        env: None,
+        commit: None,
+    };
+    let mut drill = Drill::start(procedure(PLAN), start, 0);
+    drill.mark(Outcome::Done, None, 100);
+    drill.interrupt(200);
+    let drill = Drill::resume(procedure(PLAN), drill.state().clone(), 1000)
+        .unwrap_or_else(|e| panic!("{e:?}"));
+    assert_eq!(
+        (drill.state().paused, drill.state().resumed),
+        (800, Some(1000))
+    );
+    // Killed without a word after going on: the state on disk is the one saved at 1000.
+    let drill = Drill::resume(procedure(PLAN), drill.state().clone(), 5000)
+        .unwrap_or_else(|e| panic!("{e:?}"));
+    assert_eq!(drill.state().paused, 4800);
+    assert_eq!(drill.elapsed(5000).seconds(), 200);
+    let record = drill.finish(5000);
+    assert_eq!(record.resumed, None);
+}
