@@ -32,6 +32,10 @@ pub struct Cli {
     #[arg(short, long, global = true)]
     pub quiet: bool,
 
+    /// Say more: `check` also says which rules did not run for which plans, and why.
+    #[arg(short, long, global = true)]
+    pub verbose: bool,
+
     #[command(subcommand)]
     pub command: Command,
 }
@@ -73,6 +77,29 @@ pub enum Command {
     /// Review the plans and manifests a pull request changes: section diffs, check findings
     /// of the head versions, and the review rules; exit 1 on errors.
     Review(ReviewArgs),
+    /// Derive a release's manifest items from the files it changed in git.
+    #[command(
+        long_about = "Derive a release's manifest items from the files it changed in git.\n\n\
+            Every file that differs between --from (default: the team's greatest release tag below \
+            the release, per [tags] glob and format) and --to (default: the release's tag, else \
+            HEAD) is matched against the [[derive]] rules of backout.toml, for example:\n\n\
+            [[derive]]\n\
+            path = \"services/{id}/\"               # {id}: one path part; a trailing / = any file below\n\
+            kind = \"service\"\n\
+            version_file = \"services/{id}/VERSION\" # its first line is the version\n\n\
+            [[derive]]\n\
+            path = \"db/migrations/{id}.sql\"\n\
+            kind = \"migration\"\n\
+            reversible_if = \"db/migrations/{id}.down.sql\"\n\n\
+            Prints the derived manifest. --write merges it into the release's manifest.toml: adds \
+            the items it lacks and updates their derived fields (version and previous; reversible \
+            only to false), keeping every other item, key and comment as it was. `check` reports an item the rules \
+            find but the manifest lacks as `manifest-drift`.\n\n\
+            A version_file named Cargo.toml, package.json or Chart.yaml gives that file's version \
+            instead of its first line. Rules may also take `id` (a fixed id, or a template such as \
+            \"db-{id}\") and `team` (the only team whose releases they apply to)."
+    )]
+    Manifest(ManifestArgs),
     /// Stamp a plan as published and render the static site on-call follows.
     ///
     /// Refuses (exit 1) while `check` finds errors in the plan, or while its plan.md or
@@ -233,6 +260,32 @@ pub enum ReviewFormat {
     Human,
     Markdown,
     Github,
+    Json,
+}
+
+#[derive(Debug, Args)]
+pub struct ManifestArgs {
+    /// The release: RELEASE (of the default team) or TEAM/RELEASE. Default: the newest
+    /// release of the default team.
+    #[arg(value_name = "SPEC")]
+    pub spec: Option<String>,
+    /// Where the release's changes start [default: the team's greatest release tag below it].
+    #[arg(long, value_name = "REV")]
+    pub from: Option<String>,
+    /// Where they end [default: the release's tag, else HEAD].
+    #[arg(long, value_name = "REV")]
+    pub to: Option<String>,
+    /// Merge the derived items into the release's manifest.toml (created when missing).
+    #[arg(long)]
+    pub write: bool,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = ManifestFormat::Toml)]
+    pub format: ManifestFormat,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ManifestFormat {
+    Toml,
     Json,
 }
 

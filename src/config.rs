@@ -1,8 +1,12 @@
 //! `backout.toml`: where plans live, which tags are releases, which ids are shared.
 
+mod derive_rules;
+
+pub use derive_rules::{DeriveRule, PathPattern};
+
 use globset::{GlobBuilder, GlobMatcher};
 
-use crate::diag::{Rule, SourceFile};
+use crate::diag::{Rule, Severity, SourceFile};
 use crate::duration::Duration;
 use crate::error::Error;
 use crate::fields::{self, At, Problem, Table};
@@ -27,6 +31,10 @@ pub struct Config {
     pub default_team: Option<String>,
     pub tags: Tags,
     pub shared: Vec<String>,
+    /// `[check] drift`: the severity of `manifest-drift`, `None` when it is "off".
+    pub drift: Option<Severity>,
+    /// `[[derive]]`: how a release's git changes become manifest items.
+    pub derive: Vec<DeriveRule>,
     /// `[check] drill_max_age`: a passing drill older than this no longer counts.
     pub drill_max_age: Option<Duration>,
 }
@@ -60,6 +68,8 @@ impl Default for Config {
                 since: None,
             },
             shared: Vec::new(),
+            drift: Some(Severity::Warning),
+            derive: Vec::new(),
             drill_max_age: None,
         }
     }
@@ -122,6 +132,9 @@ fn read(doc: &toml::Spanned<toml::de::DeTable<'_>>, problems: &mut Vec<Problem>)
         if let Some(shared) = check.strings("shared", problems) {
             config.shared = shared.into_iter().map(|s| s.value.to_string()).collect();
         }
+        if let Some(drift) = check.string("drift", problems) {
+            config.drift = read_drift(drift, problems);
+        }
         if let Some(age) = check.string("drill_max_age", problems) {
             match Duration::parse(age.value) {
                 Some(duration) if duration.seconds() > 0 => config.drill_max_age = Some(duration),
@@ -138,6 +151,9 @@ fn read(doc: &toml::Spanned<toml::de::DeTable<'_>>, problems: &mut Vec<Problem>)
             }
         }
         check.finish(problems);
+    }
+    if let Some(rules) = root.tables("derive", problems) {
+        config.derive = derive_rules::read(rules, problems);
     }
     root.finish(problems);
     config
@@ -171,6 +187,24 @@ fn read_tags(tags: &mut Table<'_, '_>, config: &mut Tags, problems: &mut Vec<Pro
     }
     if let Some(since) = tags.string("since", problems) {
         config.since = checked_name(since, "release", problems);
+    }
+}
+
+fn read_drift(drift: At<&str>, problems: &mut Vec<Problem>) -> Option<Severity> {
+    match drift.value {
+        "warning" => Some(Severity::Warning),
+        "error" => Some(Severity::Error),
+        "off" => None,
+        other => {
+            problems.push(
+                Problem::new(
+                    drift.span,
+                    format!("`drift` in [check] cannot be \"{other}\""),
+                )
+                .help("use \"warning\" (the default), \"error\" or \"off\""),
+            );
+            Some(Severity::Warning)
+        }
     }
 }
 
@@ -235,6 +269,19 @@ format = "{{release}}"
 shared = []
 # A passing drill (`backout drill`) older than this no longer counts as a test.
 # drill_max_age = "90d"
+# How `manifest-drift` is reported: "warning", "error" or "off".
+# drift = "warning"
+
+# How a release's git changes become manifest items (`backout manifest`, `manifest-drift`).
+# [[derive]]
+# path = "services/{{id}}/"                 # {{id}}: one part of the path; a trailing / = any file below
+# kind = "service"
+# version_file = "services/{{id}}/VERSION"  # its first line; or the version of a Cargo.toml, package.json, Chart.yaml
+#
+# [[derive]]
+# path = "db/migrations/{{id}}.sql"
+# kind = "migration"
+# reversible_if = "db/migrations/{{id}}.down.sql"  # reversible only when this file exists
 "#
     )
 }

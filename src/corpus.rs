@@ -131,6 +131,18 @@ impl Corpus {
         }
     }
 
+    /// The manifest of a release with its display path and text, when it could be read.
+    pub fn manifest_source(&self, id: &PlanId) -> Option<(&str, &str, &Manifest)> {
+        match self.manifests.get(id) {
+            Some(ManifestEntry::Parsed {
+                path,
+                text,
+                manifest,
+            }) => Some((path, text, manifest)),
+            _ => None,
+        }
+    }
+
     /// Checks the plan text of `id` (found at `path`) against this corpus.
     pub fn check(&self, id: &PlanId, path: &str, text: &str, manifest_path: &str) -> Checked {
         let file = SourceFile::new(path, text);

@@ -10,7 +10,7 @@ mod sarif;
 
 pub use github::{escape_data, escape_property, render_github};
 pub use human::{HumanStyle, render_human};
-pub use json::{JsonReport, render_json};
+pub use json::{JsonReport, Note, render_json, render_json_with_notes};
 pub use sarif::render_sarif;
 
 use std::fmt;
@@ -104,6 +104,8 @@ rules! {
         "A pull request changes or deletes a plan that was already published.";
     StatusSkipped = "status-skipped", Warning,
         "A pull request takes a plan from draft straight to published.";
+    ManifestDrift = "manifest-drift", Warning,
+        "The release's git changes hold an item, found by the [[derive]] rules, that its manifest lacks.";
 
 }
 

@@ -13,6 +13,7 @@ pub mod clock;
 pub mod commands;
 pub mod config;
 pub mod corpus;
+pub mod derive;
 pub mod diag;
 pub mod diff;
 pub mod drill;

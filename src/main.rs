@@ -30,7 +30,7 @@ fn main() -> ExitCode {
 
 fn run(cli: &Cli) -> Result<ExitCode, Error> {
     let dir = start_dir(cli)?;
-    let out = output::Output::new(cli.quiet);
+    let out = output::Output::new(cli.quiet).verbose(cli.verbose);
     match &cli.command {
         Command::Init(args) => output::init(&out, &dir, args),
         Command::New(args) => output::new(&out, &dir, args),
@@ -43,6 +43,7 @@ fn run(cli: &Cli) -> Result<ExitCode, Error> {
         Command::Diff(args) => output::diff(&out, &dir, args),
         Command::Publish(args) => output::publish(&out, &dir, args),
         Command::Drill(args) => output::drill(&out, &dir, args),
+        Command::Manifest(args) => output::manifest(&out, &dir, args),
         Command::Completions(args) => {
             let mut command = Cli::command();
             let mut buffer = Vec::new();

@@ -136,7 +136,13 @@ pub fn run(workspace: &Workspace, options: &Options<'_>) -> Result<Forked> {
             .map_or_else(|| path.clone(), |id| workspace.display_path(id, PLAN_FILE));
         located(&source_path, &source_text, &problem)
     })?;
-    let checked = corpus.check(&target, &path, &text, &manifest_path);
+    let mut checked = corpus.check(&target, &path, &text, &manifest_path);
+    // The items git says this release holds and its manifest lacks: part of what must change.
+    let drift = super::manifest::drift_of(workspace, &corpus, &target);
+    if !drift.is_empty() {
+        checked.findings.extend(drift);
+        crate::diag::sort(&mut checked.findings);
+    }
     let forked_from = source.plan().map(|id| baseline::Forked {
         id,
         text: &source_text,

@@ -5,7 +5,7 @@ use std::path::Path;
 use rayon::prelude::*;
 
 use crate::corpus::{Corpus, ManifestSource};
-use crate::diag::{Finding, Tally};
+use crate::diag::{Finding, Note, Tally};
 use crate::drill;
 use crate::error::{Error, Result};
 use crate::names::PlanId;
@@ -55,6 +55,8 @@ pub struct CheckReport {
     pub plans: Vec<PlanReport>,
     /// Problems with directories that are not plans at all (bad names, escaping symlinks).
     pub problems: Vec<Finding>,
+    /// Rules that did not run (for a plan, or at all), and why.
+    pub notes: Vec<Note>,
 }
 
 impl CheckReport {
@@ -159,13 +161,15 @@ pub fn run(workspace: &Workspace, targets: &[String]) -> Result<CheckReport> {
             .collect(),
     };
     let corpus = load_corpus(workspace, catalog)?;
-    let reports = plans
+    let mut reports: Vec<PlanReport> = plans
         .into_par_iter()
         .map(|id| check_one(workspace, &corpus, id))
         .collect();
+    let notes = super::manifest::check_drift(workspace, &corpus, &mut reports);
     Ok(CheckReport {
         plans: reports,
         problems,
+        notes,
     })
 }
 

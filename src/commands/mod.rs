@@ -7,6 +7,7 @@ pub mod diff;
 pub mod drill;
 pub mod init;
 pub mod list;
+pub mod manifest;
 pub mod new;
 pub mod publish;
 pub mod review;

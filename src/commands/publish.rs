@@ -158,7 +158,10 @@ fn prepare(
     let plan_file = workspace.display_path(&id, PLAN_FILE);
     let manifest_file = workspace.display_path(&id, MANIFEST_FILE);
     let text = read(workspace, &id, PLAN_FILE)?;
-    let checked = corpus.check(&id, &plan_file, &text, &manifest_file);
+    let mut checked = corpus.check(&id, &plan_file, &text, &manifest_file);
+    checked
+        .findings
+        .extend(super::manifest::drift_of(workspace, corpus, &id));
     if checked.findings.iter().any(Finding::is_error) {
         let findings = checked.findings;
         return Ok(Err(Outcome::Refused { id, findings }));

@@ -3,6 +3,7 @@
 
 use std::collections::{BTreeMap, HashMap};
 
+use crate::commands::manifest::Drift;
 use crate::config::{self, Config};
 use crate::corpus::{Corpus, ManifestSource};
 use crate::diag::{Finding, Rule, SourceFile, Tally};
@@ -433,12 +434,16 @@ pub fn run(workspace: &Workspace, base: &str, head: &str) -> Result<Review> {
         }
     }
     let corpus = new.corpus()?;
+    // `manifest-drift` at head: the release's range ends at the reviewed head, not HEAD.
+    let head_config = new.config.clone();
+    let head_end = Some((head_commit, head.to_string()));
+    let mut drift = Drift::open(&repo, &head_config, corpus.catalog(), head_end).ok();
     let mut plans = Vec::new();
     for (id, touched) in touched {
         plans.push(review_plan(
             &mut old,
             &mut new,
-            &corpus,
+            (&corpus, drift.as_mut()),
             id,
             touched,
             &base_label,
@@ -457,7 +462,7 @@ pub fn run(workspace: &Workspace, base: &str, head: &str) -> Result<Review> {
 fn review_plan(
     old: &mut Snapshot<'_>,
     new: &mut Snapshot<'_>,
-    corpus: &Corpus,
+    (corpus, drift): (&Corpus, Option<&mut Drift<'_>>),
     id: PlanId,
     touched: Touched,
     base_label: &str,
@@ -491,6 +496,11 @@ fn review_plan(
         findings = corpus
             .check(&id, path, text, &new.path(&id, MANIFEST_FILE))
             .findings;
+        let status = head_plan.as_ref().map(Plan::status);
+        if let Some(Ok(found)) = drift.map(|d| d.check(&id, status, corpus.manifest_source(&id))) {
+            findings.extend(found);
+            crate::diag::sort(&mut findings);
+        }
     }
     let version = |path: &Option<String>, text: &Option<String>, parsed: &Option<Plan>| {
         Some((path.clone()?, text.clone()?, parsed.clone()?))

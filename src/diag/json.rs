@@ -2,7 +2,17 @@
 
 use serde::Serialize;
 
-use super::{Finding, Tally};
+use super::{Finding, Rule, Tally};
+
+/// Why a rule did not run (for a plan, or at all): said once, not as a finding.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Note {
+    pub rule: Rule,
+    /// `TEAM/RELEASE`, when the note is about one plan.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub plan: Option<String>,
+    pub message: String,
+}
 
 /// The JSON document `--format json` prints.
 #[derive(Debug, Serialize)]
@@ -13,10 +23,21 @@ pub struct JsonReport<'a> {
     pub errors: usize,
     pub warnings: usize,
     pub findings: &'a [Finding],
+    /// Rules that did not run, and why.
+    pub notes: &'a [Note],
 }
 
 /// Renders findings as a pretty-printed JSON document ending in a newline.
 pub fn render_json(findings: &[Finding], plans_checked: usize) -> String {
+    render_json_with_notes(findings, plans_checked, &[])
+}
+
+/// Like `render_json`, with the notes on rules that did not run.
+pub fn render_json_with_notes(
+    findings: &[Finding],
+    plans_checked: usize,
+    notes: &[Note],
+) -> String {
     let tally = Tally::of(findings);
     let report = JsonReport {
         version: 1,
@@ -24,6 +45,7 @@ pub fn render_json(findings: &[Finding], plans_checked: usize) -> String {
         errors: tally.errors,
         warnings: tally.warnings,
         findings,
+        notes,
     };
     let mut text = serde_json::to_string_pretty(&report).unwrap_or_default();
     text.push('\n');

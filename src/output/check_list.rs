@@ -31,9 +31,16 @@ pub fn check(out: &Output, dir: &Path, args: &CheckArgs) -> Result<ExitCode> {
             };
 
             out.print(&diag::render_human(&shown, &HumanStyle::colored()))?;
+            if out.verbose {
+                out.print(&notes(&report.notes))?;
+            }
             out.note(&summary(checked, tally, &workspace))?;
         }
-        CheckFormat::Json => out.print(&diag::render_json(&findings, checked))?,
+        CheckFormat::Json => out.print(&diag::render_json_with_notes(
+            &findings,
+            checked,
+            &report.notes,
+        ))?,
         CheckFormat::Github => out.print(&diag::render_github(&findings))?,
         CheckFormat::Sarif => out.print(&diag::render_sarif(&findings, Rule::ALL))?,
     }
@@ -43,6 +50,25 @@ pub fn check(out: &Output, dir: &Path, args: &CheckArgs) -> Result<ExitCode> {
     } else {
         ExitCode::SUCCESS
     })
+}
+
+/// `-v`: the rules that did not run, and why.
+fn notes(notes: &[diag::Note]) -> String {
+    let style = HumanStyle::colored().help;
+    notes
+        .iter()
+        .map(|note| {
+            let plan = note
+                .plan
+                .as_ref()
+                .map(|p| format!("{p}: "))
+                .unwrap_or_default();
+            format!(
+                "{style}note{style:#}[{}]: {plan}{}\n",
+                note.rule, note.message
+            )
+        })
+        .collect()
 }
 
 fn summary(checked: usize, tally: Tally, workspace: &Workspace) -> String {

@@ -5,6 +5,7 @@ mod baseline_diff;
 mod check_list;
 mod drill;
 mod history;
+mod manifest;
 mod setup;
 mod site;
 
@@ -12,6 +13,7 @@ pub use baseline_diff::{baseline, diff};
 pub use check_list::{check, list};
 pub use drill::drill;
 pub use history::{review, tags};
+pub use manifest::manifest;
 pub use setup::{init, new};
 pub use site::publish;
 
@@ -25,11 +27,21 @@ use backout::{Error, Result};
 /// Standard output, coloured or not as the user and the terminal want.
 pub struct Output {
     quiet: bool,
+    verbose: bool,
 }
 
 impl Output {
     pub fn new(quiet: bool) -> Self {
-        Output { quiet }
+        Output {
+            quiet,
+            verbose: false,
+        }
+    }
+
+    /// With `-v`: say more.
+    pub fn verbose(mut self, verbose: bool) -> Self {
+        self.verbose = verbose;
+        self
     }
 
     /// Prints text; a closed pipe (`backout list | head`) is not an error.

@@ -1,4 +1,5 @@
-//! Check rules, one file per family: each a function from a plan and what it is checked
-//! against to findings. `check` calls them.
+//! Check rules that have a file of their own, one per family: each a function from what the
+//! plan is checked against to findings.
 
+pub mod drift;
 pub mod drills;

@@ -8,6 +8,7 @@ mod diff;
 mod docs;
 mod drill;
 mod init_new_list;
+mod manifest;
 mod publish;
 mod review;
 mod tags;
