@@ -27,11 +27,6 @@ pub fn now() -> Result<i64> {
     }
 }
 
-/// Whether the clock is fixed by `SOURCE_DATE_EPOCH` (so every reading is the same).
-pub fn is_fixed() -> bool {
-    std::env::var_os("SOURCE_DATE_EPOCH").is_some()
-}
-
 /// A UTC datetime to the second from seconds since the Unix epoch (1970 to 9999).
 pub fn utc(epoch_seconds: i64) -> Option<Datetime> {
     let days = epoch_seconds.div_euclid(86_400);

@@ -1,5 +1,6 @@
 use super::*;
 use crate::names::PlanId;
+use crate::plan::Plan;
 
 const PLAN: &str = "+++
 team = \"payments\"
