@@ -344,8 +344,7 @@ pub struct Found<'a> {
     pub record: &'a Record,
 }
 
-/// The latest valid record, by when it finished (then by file name); with `passing`, the
-/// latest that passed.
+/// The latest valid record, by when it finished; with `passing`, the latest that passed.
 pub fn latest(files: &[RecordFile], passing: bool) -> Option<Found<'_>> {
     files
         .iter()
@@ -356,7 +355,9 @@ pub fn latest(files: &[RecordFile], passing: bool) -> Option<Found<'_>> {
                 record,
             })
         })
-        .max_by(|a, b| (a.record.at(), a.path).cmp(&(b.record.at(), b.path)))
+        // Drills that end in the same second are in the order of their names: `<time>.toml`,
+        // then `<time>-2.toml`, `<time>-3.toml`, ..., `<time>-10.toml`.
+        .max_by_key(|found| (found.record.at(), found.path.len(), found.path))
 }
 
 /// `[check] drill_max_age` and the time to measure ages from.

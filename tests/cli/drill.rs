@@ -181,6 +181,14 @@ fn a_failed_or_skipped_step_fails_the_drill() {
     assert!(!record.contains("env ="), "{record}");
     // A failed drill is no test.
     assert_eq!(check(&repo).rules(), ["untested"]);
+    // The next drill, started in the same second (a fixed clock), gets a name of its own.
+    drill(&repo, "done\ndone\ndone\ndone\n", &["v3.2"])
+        .code(0)
+        .stdout_has("wrote plans/checkout/v3.2/drills/2025-11-25T16-00-00Z-2.toml;");
+    assert!(repo.read(RECORD).contains("result = \"fail\"\n"));
+    assert!(check(&repo).rules().is_empty());
+    let json = repo.run(&["list", "--format", "json"]).json();
+    assert_eq!(json["plans"][0]["last_drill"]["result"], "pass");
 }
 
 #[test]
