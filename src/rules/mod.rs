@@ -2,3 +2,4 @@
 //! plan is checked against to findings.
 
 pub mod drift;
+pub mod drills;
