@@ -9,7 +9,7 @@ use crate::fields::Problem;
 use crate::manifest::{Item, Manifest};
 use crate::markdown::{Body, Heading};
 use crate::names::PlanId;
-use crate::plan::{Plan, Status};
+use crate::plan::Plan;
 use crate::rules::procedure;
 use crate::sections::{Kind, Sections};
 use crate::tokens::{self, ReleaseNames};
@@ -27,6 +27,8 @@ pub struct Context<'a> {
     pub previous: Option<&'a str>,
     /// Which titles name which required section, and the template language.
     pub sections: &'a Sections,
+    /// The plan's drill records.
+    pub drills: crate::drill::Evidence<'a>,
 }
 
 /// The manifest next to a plan, as far as it could be read.
@@ -81,6 +83,7 @@ pub fn check(
         );
     }
     check_timing(file, plan, &mut findings);
+    crate::rules::drills::check(file, plan, &context.drills, &mut findings);
     check_steps(file, body, &mut findings);
     check_releases(file, id, &windows, &body.headings, context, &mut findings);
     findings.extend(crate::rules::teams::foreign_team(
@@ -285,21 +288,6 @@ fn check_timing(file: &SourceFile<'_>, plan: &Plan, findings: &mut Vec<Finding>)
                 .with_help(
                     "shorten the procedure, or agree a longer `window` with the decision owner",
                 ),
-            );
-        }
-    }
-    let status = plan.status();
-    if matches!(status, Status::Approved | Status::Published) {
-        let passed = front
-            .tested
-            .as_ref()
-            .and_then(|tested| tested.passed.as_ref())
-            .is_some_and(|passed| passed.value);
-        if !passed {
-            let span = front.status.as_ref().map_or(0..0, |s| s.span.clone());
-            findings.push(
-                file.finding(Rule::Untested, span, format!("the plan is {status} but has no passing test"))
-                    .with_help("try the plan (on staging, say) and record it in the front matter, above any `[baseline]` table, as three lines: `[tested]`, `on = 2026-11-20` (the day you tried it) and `result = \"pass\"`"),
             );
         }
     }

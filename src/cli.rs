@@ -128,6 +128,17 @@ pub enum Command {
         )
     )]
     Import(ImportArgs),
+    /// Walk a plan's procedure step by step, as a rehearsal or in a real incident, and
+    /// record what happened; exit 1 when a step was not done.
+    ///
+    /// On a terminal each step is shown with its commands and links, and answered done,
+    /// failed or skipped, with a note; a clock runs against the plan's `duration`. Without a
+    /// terminal, standard input gives one line per step: `done`, `failed` or `skipped`,
+    /// optionally followed by a note. The state is saved after every step, so an interrupted
+    /// drill goes on where it stopped. The record is written to
+    /// plans/<team>/<release>/drills/<UTC start time>.toml. SOURCE_DATE_EPOCH, when set,
+    /// replaces the clock. See docs/drill.md.
+    Drill(DrillArgs),
     /// Print a shell completion script.
     Completions(CompletionsArgs),
     /// Print the man page (roff).
@@ -329,6 +340,25 @@ pub struct ImportArgs {
     /// Print where each section's answer came from; write nothing.
     #[arg(long)]
     pub dry_run: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct DrillArgs {
+    /// The plan to walk: RELEASE (of the default team) or TEAM/RELEASE.
+    #[arg(value_name = "SPEC")]
+    pub spec: String,
+    /// Who runs the drill [default: git's user.name].
+    #[arg(long, value_name = "NAME")]
+    pub by: Option<String>,
+    /// Where the drill runs, such as staging.
+    #[arg(long, value_name = "NAME")]
+    pub env: Option<String>,
+    /// This is a real backout during an incident, not a rehearsal.
+    #[arg(long)]
+    pub incident: bool,
+    /// Discard the drill in progress, if any, and start again.
+    #[arg(long)]
+    pub restart: bool,
 }
 
 #[derive(Debug, Args)]

@@ -7,6 +7,7 @@ pub use derive_rules::{DeriveRule, PathPattern};
 use globset::{GlobBuilder, GlobMatcher};
 
 use crate::diag::{Rule, Severity, SourceFile};
+use crate::duration::Duration;
 use crate::error::Error;
 use crate::fields::{self, At, Problem, Table};
 use crate::names::name_problem;
@@ -39,6 +40,8 @@ pub struct Config {
     pub drift: Option<Severity>,
     /// `[[derive]]`: how a release's git changes become manifest items.
     pub derive: Vec<DeriveRule>,
+    /// `[check] drill_max_age`: a passing drill older than this no longer counts.
+    pub drill_max_age: Option<Duration>,
 }
 
 #[derive(Debug, Clone)]
@@ -74,6 +77,7 @@ impl Default for Config {
             sections: Sections::default(),
             drift: Some(Severity::Warning),
             derive: Vec::new(),
+            drill_max_age: None,
         }
     }
 }
@@ -154,6 +158,21 @@ fn read(doc: &toml::Spanned<toml::de::DeTable<'_>>, problems: &mut Vec<Problem>)
         }
         if let Some(drift) = check.string("drift", problems) {
             config.drift = read_drift(drift, problems);
+        }
+        if let Some(age) = check.string("drill_max_age", problems) {
+            match Duration::parse(age.value) {
+                Some(duration) if duration.seconds() > 0 => config.drill_max_age = Some(duration),
+                _ => problems.push(
+                    Problem::new(
+                        age.span,
+                        format!(
+                            "`drill_max_age` in [check] is \"{}\", not a duration",
+                            age.value
+                        ),
+                    )
+                    .help("write how long a passing drill counts, like \"90d\""),
+                ),
+            }
         }
         check.finish(problems);
     }
@@ -304,6 +323,8 @@ format = "{{release}}"
 [check]
 # Item ids that many releases refer to (a database, a queue); never reported as foreign.
 shared = []
+# A passing drill (`backout drill`) older than this no longer counts as a test.
+# drill_max_age = "90d"
 # How `manifest-drift` is reported: "warning", "error" or "off".
 # drift = "warning"
 
@@ -371,6 +392,7 @@ format = "{team}/{release}"
 since = "v1.0"
 [check]
 shared = ["postgres-main", "kafka"]
+drill_max_age = "90d"
 [sections]
 procedure = ["Rückbau", "Ablauf"]
 "#;
@@ -384,6 +406,7 @@ procedure = ["Rückbau", "Ablauf"]
         assert_eq!(config.sections.language(), Language::De);
         assert_eq!(config.sections.kind_of("RÜCKBAU:"), Some(Kind::Procedure));
         assert_eq!(config.sections.added().len(), 1);
+        assert_eq!(config.drill_max_age.map(|d| d.seconds()), Some(90 * 86_400));
     }
 
     #[test]

@@ -6,6 +6,7 @@ use std::collections::{HashMap, HashSet};
 
 use crate::check::{self, Context, ManifestInput};
 use crate::diag::{Finding, Rule, SourceFile, Suppressed};
+use crate::drill::{Evidence, MaxAge, RecordFile};
 use crate::manifest::Manifest;
 use crate::names::PlanId;
 use crate::plan::Plan;
@@ -34,6 +35,9 @@ pub struct Corpus {
     catalog: Catalog,
     /// Which titles name which required section (backout.toml's `[sections]`).
     sections: Sections,
+    /// Each plan's drill records (see `set_drills`).
+    drills: HashMap<PlanId, Vec<RecordFile>>,
+    drill_max_age: Option<MaxAge>,
 }
 
 /// One manifest as read: its plan, its display path and its text or why it is unreadable.
@@ -93,6 +97,27 @@ impl Corpus {
             shared: shared.iter().cloned().collect(),
             catalog,
             sections: Sections::default(),
+            drills: HashMap::new(),
+            drill_max_age: None,
+        }
+    }
+
+    /// Adds the drill records of the plans, and `[check] drill_max_age` with the time to
+    /// measure from.
+    pub fn set_drills(
+        &mut self,
+        drills: HashMap<PlanId, Vec<RecordFile>>,
+        max_age: Option<MaxAge>,
+    ) {
+        self.drills = drills;
+        self.drill_max_age = max_age;
+    }
+
+    /// A plan's drill records, as the rules weigh them.
+    pub fn drills(&self, id: &PlanId) -> Evidence<'_> {
+        Evidence {
+            files: self.drills.get(id).map_or(&[], Vec::as_slice),
+            max_age: self.drill_max_age,
         }
     }
 
@@ -146,6 +171,7 @@ impl Corpus {
             release_names: self.release_names.get(&id.team).unwrap_or(&empty),
             previous: self.catalog.previous(id),
             sections: &self.sections,
+            drills: self.drills(id),
         };
         let manifest = match self.manifests.get(id) {
             Some(ManifestEntry::Parsed {

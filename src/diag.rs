@@ -95,7 +95,11 @@ rules! {
     WindowTooShort = "window-too-short", Error,
         "The rollback takes longer than the window in which a rollback is still possible.";
     Untested = "untested", Warning,
-        "An approved or published plan has no passing test recorded.";
+        "An approved or published plan has no passing test recorded: no `[tested] result = \"pass\"` and no passing drill that counts.";
+    DrillStale = "drill-stale", Warning,
+        "The Procedure changed since the last passing drill.";
+    DrillSlow = "drill-slow", Warning,
+        "The last passing drill took longer than the plan's `duration`.";
     IrreversibleItem = "irreversible-item", Error,
         "An irreversible item is not covered by Contingencies or by a step that says how.";
     EmptyManifest = "empty-manifest", Error,

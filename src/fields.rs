@@ -211,6 +211,25 @@ impl<'t, 'i> Table<'t, 'i> {
         }
     }
 
+    /// A whole number.
+    pub fn integer(&mut self, key: &'static str, problems: &mut Vec<Problem>) -> Option<At<i64>> {
+        let value = self.get(key)?;
+        let number = value
+            .get_ref()
+            .as_integer()
+            .and_then(|n| i64::from_str_radix(n.as_str(), n.radix()).ok());
+        match number {
+            Some(number) => Some(At {
+                value: number,
+                span: value.span(),
+            }),
+            None => {
+                problems.push(self.wrong_type(key, value, "a whole number"));
+                None
+            }
+        }
+    }
+
     pub fn datetime(
         &mut self,
         key: &'static str,

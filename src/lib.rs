@@ -9,12 +9,14 @@
 
 pub mod baseline;
 pub mod check;
+pub mod clock;
 pub mod commands;
 pub mod config;
 pub mod corpus;
 pub mod derive;
 pub mod diag;
 pub mod diff;
+pub mod drill;
 pub mod duration;
 pub mod error;
 pub mod fields;

@@ -43,6 +43,7 @@ fn run(cli: &Cli) -> Result<ExitCode, Error> {
         Command::Diff(args) => output::diff(&out, &dir, args),
         Command::Publish(args) => output::publish(&out, &dir, args),
         Command::Import(args) => output::import(&out, &dir, args),
+        Command::Drill(args) => output::drill(&out, &dir, args),
         Command::Manifest(args) => output::manifest(&out, &dir, args),
         Command::Completions(args) => {
             let mut command = Cli::command();

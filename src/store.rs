@@ -241,6 +241,16 @@ fn write_files(files: &[FileWrite], created: &mut Vec<PathBuf>) -> Result<()> {
     Ok(())
 }
 
+/// Removes a file backout wrote; one that is already gone is fine.
+pub fn remove(path: &Path) -> Result<()> {
+    match fs::remove_file(path) {
+        Err(error) if error.kind() != io::ErrorKind::NotFound => {
+            Err(Error::io("remove", path, error))
+        }
+        _ => Ok(()),
+    }
+}
+
 /// Writes `contents` to `path` through a temporary file in the same directory.
 pub fn write_atomic(path: &Path, contents: &[u8]) -> Result<()> {
     let dir = path.parent().unwrap_or(Path::new("."));

@@ -6,6 +6,7 @@ use rayon::prelude::*;
 
 use crate::corpus::{Corpus, ManifestSource};
 use crate::diag::{Finding, Note, Suppressed, Tally};
+use crate::drill;
 use crate::error::{Error, Result};
 use crate::names::PlanId;
 use crate::plan::Status;
@@ -24,6 +25,24 @@ pub struct PlanReport {
     pub findings: Vec<Finding>,
     /// Findings silenced by `backout-ignore` comments: counted, never failing.
     pub suppressed: Vec<Suppressed>,
+    /// The latest passing drill record, and the latest of any result.
+    pub drills: Drills,
+}
+
+/// A plan's latest drills, as `list` shows them.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct Drills {
+    pub passing: Option<drill::Summary>,
+    pub last: Option<drill::Summary>,
+}
+
+impl Drills {
+    fn of(files: &[drill::RecordFile]) -> Drills {
+        Drills {
+            passing: drill::latest(files, true).map(drill::Summary::of),
+            last: drill::latest(files, false).map(drill::Summary::of),
+        }
+    }
 }
 
 impl PlanReport {
@@ -78,8 +97,11 @@ pub fn load_corpus(workspace: &Workspace, catalog: Catalog) -> Result<Corpus> {
             (id, path, text)
         })
         .collect();
-    Ok(Corpus::build(catalog, sources, &workspace.config.shared)
-        .with_sections(workspace.config.sections.clone()))
+    let drills = crate::commands::drill::all_records(workspace, &catalog);
+    let mut corpus = Corpus::build(catalog, sources, &workspace.config.shared)
+        .with_sections(workspace.config.sections.clone());
+    corpus.set_drills(drills, crate::commands::drill::max_age(workspace)?);
+    Ok(corpus)
 }
 
 /// Resolves `check`'s arguments (specs or paths) to plans; none means every plan.
@@ -176,6 +198,7 @@ pub fn check_one(workspace: &Workspace, corpus: &Corpus, id: PlanId) -> PlanRepo
     let path = workspace.display_path(&id, PLAN_FILE);
     let manifest_path = workspace.display_path(&id, MANIFEST_FILE);
     let items = corpus.manifest(&id).map(|m| m.items.len());
+    let drills = Drills::of(corpus.drills(&id).files);
     match store::read_text(workspace.root(), &workspace.path(&id, PLAN_FILE)) {
         Ok(Some(text)) => {
             let checked = corpus.check(&id, &path, &text, &manifest_path);
@@ -191,6 +214,7 @@ pub fn check_one(workspace: &Workspace, corpus: &Corpus, id: PlanId) -> PlanRepo
                 items,
                 findings: checked.findings,
                 suppressed: checked.suppressed,
+                drills,
                 id,
             }
         }
@@ -213,5 +237,6 @@ fn unreadable(
         items,
         findings: vec![finding],
         suppressed: Vec::new(),
+        drills: Drills::default(),
     }
 }

@@ -227,6 +227,7 @@ fn render(
                 plan.as_ref().map(|(text, plan)| (text.as_str(), plan))
             },
             manifest: corpus.manifest(id),
+            drills: corpus.drills(id).files,
         })
         .collect();
     site::build(&entries, origin).map_err(Error::msg)

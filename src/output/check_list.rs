@@ -129,7 +129,7 @@ pub fn list(out: &Output, dir: &Path, args: &ListArgs) -> Result<ExitCode> {
                 ))?;
                 return Ok(ExitCode::SUCCESS);
             }
-            let table: Vec<[String; 7]> = rows
+            let table: Vec<[String; 8]> = rows
                 .iter()
                 .map(|row| {
                     [
@@ -140,11 +140,12 @@ pub fn list(out: &Output, dir: &Path, args: &ListArgs) -> Result<ExitCode> {
                         row.items.map_or("-".into(), |n| n.to_string()),
                         row.errors.to_string(),
                         row.warnings.to_string(),
+                        drill_cell(row),
                     ]
                 })
                 .collect();
             let header = [
-                "TEAM", "RELEASE", "STATUS", "BASELINE", "ITEMS", "ERRORS", "WARNINGS",
+                "TEAM", "RELEASE", "STATUS", "BASELINE", "ITEMS", "ERRORS", "WARNINGS", "DRILLED",
             ];
             out.print(&render_table(&header, &table))?;
         }
@@ -155,4 +156,26 @@ pub fn list(out: &Output, dir: &Path, args: &ListArgs) -> Result<ExitCode> {
     } else {
         ExitCode::SUCCESS
     })
+}
+
+/// The day of the latest passing drill (`used 2026-11-27` for a real backout), and a
+/// later failed one: `2026-11-27, failed 2026-12-01`.
+fn drill_cell(row: &commands::list::Row) -> String {
+    let day = |summary: &backout::drill::Summary| {
+        summary.finished.get(..10).unwrap_or_default().to_string()
+    };
+    let passing = row.drill.as_ref().map(|drill| match drill.kind {
+        backout::drill::Kind::Drill => day(drill),
+        backout::drill::Kind::Incident => format!("used {}", day(drill)),
+    });
+    let failed = row
+        .last_drill
+        .as_ref()
+        .filter(|last| row.drill.as_ref() != Some(*last))
+        .map(|last| format!("failed {}", day(last)));
+    match (passing, failed) {
+        (Some(passing), Some(failed)) => format!("{passing}, {failed}"),
+        (Some(one), None) | (None, Some(one)) => one,
+        (None, None) => "-".into(),
+    }
 }

@@ -3,6 +3,7 @@
 
 mod baseline_diff;
 mod check_list;
+mod drill;
 mod history;
 mod import;
 pub mod man;
@@ -12,6 +13,7 @@ mod site;
 
 pub use baseline_diff::{baseline, diff};
 pub use check_list::{check, list};
+pub use drill::drill;
 pub use history::{review, tags};
 pub use import::import;
 pub use manifest::manifest;

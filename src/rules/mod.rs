@@ -2,6 +2,7 @@
 //! plan is checked against to findings, called from `check`.
 
 pub mod drift;
+pub mod drills;
 pub mod ignore;
 pub mod manifest;
 pub mod procedure;

@@ -141,10 +141,10 @@ fn list_shows_one_row_per_plan() {
 
     assert_eq!(
         run.stdout,
-        "TEAM      RELEASE  STATUS   BASELINE  ITEMS  ERRORS  WARNINGS
-checkout  v2.0     invalid  -         0      10      0
-payments  v1.9     draft    -         1      0       0
-payments  v1.10    draft    -         1      0       0
+        "TEAM      RELEASE  STATUS   BASELINE  ITEMS  ERRORS  WARNINGS  DRILLED
+checkout  v2.0     invalid  -         0      10      0         -
+payments  v1.9     draft    -         1      0       0         -
+payments  v1.10    draft    -         1      0       0         -
 "
     );
     let json = repo.run(&["list", "--format", "json"]).json();

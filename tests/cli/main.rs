@@ -6,6 +6,7 @@ mod baseline;
 mod check;
 mod diff;
 mod docs;
+mod drill;
 mod first_week;
 mod import;
 mod init_new_list;
