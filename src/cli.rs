@@ -344,7 +344,8 @@ pub struct ImportArgs {
 
 #[derive(Debug, Args)]
 pub struct DrillArgs {
-    /// The plan to walk: RELEASE (of the default team) or TEAM/RELEASE.
+    /// The plan to walk: RELEASE (of the default team), TEAM/RELEASE, or its directory or
+    /// plan.md.
     #[arg(value_name = "SPEC")]
     pub spec: String,
     /// Who runs the drill [default: git's user.name].

@@ -643,6 +643,20 @@ fn diff_publish_and_baseline_take_a_path_where_check_does() {
     repo.run_in(&v14, &["diff", ".."])
         .code(2)
         .stderr_has("is the directory of team payments, not a plan");
+    // `drill .` in the plan's directory walks that plan (v1.4 has two steps).
+    let drilled = repo.run_with_input(
+        &v14,
+        &[("SOURCE_DATE_EPOCH", "1764000000")],
+        &["drill", ".", "--by", "alice"],
+        Some("done\ndone\n"),
+    );
+    drilled.code(0);
+    assert!(
+        std::fs::read_dir(v14.join("drills")).is_ok_and(|mut d| d.next().is_some()),
+        "{}{}",
+        drilled.stdout,
+        drilled.stderr
+    );
     // `manifest .` too, in the directory of the release it derives.
     repo.write(
         "backout.toml",
