@@ -5,10 +5,12 @@
 use std::collections::{HashMap, HashSet};
 
 use crate::check::{self, Context, ManifestInput};
-use crate::diag::{Finding, Rule, SourceFile};
+use crate::diag::{Finding, Rule, SourceFile, Suppressed};
+use crate::drill::{Evidence, MaxAge, RecordFile};
 use crate::manifest::Manifest;
 use crate::names::PlanId;
 use crate::plan::Plan;
+use crate::sections::Sections;
 use crate::store::ReadProblem;
 use crate::tokens::ReleaseNames;
 use crate::vocab::Vocabulary;
@@ -35,6 +37,11 @@ pub struct Corpus {
     release_names: HashMap<String, ReleaseNames>,
     shared: HashSet<String>,
     catalog: Catalog,
+    /// Which titles name which required section (backout.toml's `[sections]`).
+    sections: Sections,
+    /// Each plan's drill records (see `set_drills`).
+    drills: HashMap<PlanId, Vec<RecordFile>>,
+    drill_max_age: Option<MaxAge>,
     /// The vocabulary source of each manifest of this state.
     sources: HashMap<PlanId, u32>,
     /// Manifests as they were at older commits.
@@ -72,6 +79,8 @@ pub type ManifestSource = (PlanId, String, Result<String, ReadProblem>);
 pub struct Checked {
     pub plan: Plan,
     pub findings: Vec<Finding>,
+    /// Findings a `backout-ignore` comment silenced: not in `findings`.
+    pub suppressed: Vec<Suppressed>,
 }
 
 impl Corpus {
@@ -121,6 +130,9 @@ impl Corpus {
             release_names,
             shared: shared.iter().cloned().collect(),
             catalog,
+            sections: Sections::default(),
+            drills: HashMap::new(),
+            drill_max_age: None,
             sources,
             historic: Vec::new(),
         }
@@ -178,6 +190,36 @@ impl Corpus {
         sources
     }
 
+    /// Adds the drill records of the plans, and `[check] drill_max_age` with the time to
+    /// measure from.
+    pub fn set_drills(
+        &mut self,
+        drills: HashMap<PlanId, Vec<RecordFile>>,
+        max_age: Option<MaxAge>,
+    ) {
+        self.drills = drills;
+        self.drill_max_age = max_age;
+    }
+
+    /// A plan's drill records, as the rules weigh them.
+    pub fn drills(&self, id: &PlanId) -> Evidence<'_> {
+        Evidence {
+            files: self.drills.get(id).map_or(&[], Vec::as_slice),
+            max_age: self.drill_max_age,
+        }
+    }
+
+    /// The section table plans are read with: the built-in titles plus `[sections]`, and
+    /// the template language messages name titles in. Default: the built-in table.
+    pub fn with_sections(mut self, sections: Sections) -> Corpus {
+        self.sections = sections;
+        self
+    }
+
+    pub fn sections(&self) -> &Sections {
+        &self.sections
+    }
+
     pub fn catalog(&self) -> &Catalog {
         &self.catalog
     }
@@ -208,10 +250,11 @@ impl Corpus {
 
     /// Checks the plan text of `id` (found at `path`) against this corpus.
     pub fn check(&self, id: &PlanId, path: &str, text: &str, manifest_path: &str) -> Checked {
-        self.check_parsed(id, path, text, Plan::parse(text, id), manifest_path)
+        let plan = Plan::parse_with(text, id, &self.sections);
+        self.check_parsed(id, path, text, plan, manifest_path)
     }
 
-    /// Checks a plan already parsed from `text` against this corpus.
+    /// Checks a plan already parsed from `text` (with this corpus' sections).
     pub fn check_parsed(
         &self,
         id: &PlanId,
@@ -227,9 +270,12 @@ impl Corpus {
             release_names: self.release_names.get(&id.team).unwrap_or(&empty),
             previous: self.catalog.previous(id),
             live: None,
+            sections: &self.sections,
+            drills: self.drills(id),
         };
-        let entry = self.manifests.get(id);
-        run(id, path, text, plan, entry, manifest_path, &context)
+        let file = SourceFile::new(path, text);
+        let manifest = self.manifest_input(&file, self.manifests.get(id), manifest_path);
+        run(id, &file, plan, manifest, &context)
     }
 
     /// Checks a published plan whose commit is not available without its content rules:
@@ -242,11 +288,11 @@ impl Corpus {
             release_names: &no_names,
             previous: None,
             live: Some(&none),
+            sections: &self.sections,
+            drills: self.drills(id),
         };
         let file = SourceFile::new(path, text);
-        let mut findings = check::check(id, &file, &plan, ManifestInput::Skipped, &context);
-        sort(&mut findings);
-        Checked { plan, findings }
+        run(id, &file, plan, ManifestInput::Skipped, &context)
     }
 
     /// Checks a published plan against the state of the commit it was published from.
@@ -265,61 +311,73 @@ impl Corpus {
             release_names: pin.release_names,
             previous: pin.previous,
             live: Some(pin.live),
+            sections: &self.sections,
+            drills: self.drills(id),
         };
         let entry = match &pin.manifest {
             PinnedManifest::Current(release) => self.manifests.get(release),
             PinnedManifest::Historic(index) => self.historic.get(*index),
             PinnedManifest::Missing => None,
         };
-        run(id, path, text, plan, entry, manifest_path, &context)
+        let file = SourceFile::new(path, text);
+        let manifest = self.manifest_input(&file, entry, manifest_path);
+        run(id, &file, plan, manifest, &context)
+    }
+
+    /// A plan's manifest as far as it could be read; a missing one is reported on the plan.
+    fn manifest_input<'e>(
+        &self,
+        file: &SourceFile<'_>,
+        entry: Option<&'e ManifestEntry>,
+        manifest_path: &str,
+    ) -> ManifestInput<'e> {
+        match entry {
+            Some(ManifestEntry::Parsed {
+                path,
+                text,
+                manifest,
+            }) => ManifestInput::Parsed {
+                path,
+                text,
+                manifest,
+            },
+            Some(ManifestEntry::Unreadable(finding)) => ManifestInput::Unavailable(finding.clone()),
+            // Reported on the plan (line 1), which exists, so annotations have a place to go.
+            None => ManifestInput::Unavailable(
+                file.file_finding(
+                    Rule::InvalidPlan,
+                    format!(
+                        "{manifest_path} is missing: the plan has no manifest to be checked against"
+                    ),
+                )
+                .with_help(concat!(
+                    "create it with `team`, `release` and one [[items]] table per thing the release deploys (see ",
+                    crate::docs_url!("format.md#manifesttoml"),
+                    ")"
+                )),
+            ),
+        }
     }
 }
 
-/// Checks one parsed plan with its manifest, as far as it could be read.
+/// Runs the rules on one parsed plan, applies its ignore comments, and sorts the findings.
 fn run(
     id: &PlanId,
-    path: &str,
-    text: &str,
+    file: &SourceFile<'_>,
     plan: Plan,
-    entry: Option<&ManifestEntry>,
-    manifest_path: &str,
+    manifest: ManifestInput<'_>,
     context: &Context<'_>,
 ) -> Checked {
-    let file = SourceFile::new(path, text);
-    let manifest = match entry {
-        Some(ManifestEntry::Parsed {
-            path,
-            text,
-            manifest,
-        }) => ManifestInput::Parsed {
-            path,
-            text,
-            manifest,
-        },
-        Some(ManifestEntry::Unreadable(finding)) => ManifestInput::Unavailable(finding.clone()),
-        // Reported on the plan (line 1), which exists, so annotations have a place to go.
-        None => ManifestInput::Unavailable(
-            file.file_finding(
-                Rule::InvalidPlan,
-                format!(
-                    "{manifest_path} is missing: the plan has no manifest to be checked against"
-                ),
-            )
-            .with_help(
-                "create it with `team`, `release` and one [[items]] table per thing the release deploys (docs/format.md)",
-            ),
-        ),
-    };
-    let mut findings = check::check(id, &file, &plan, manifest, context);
-    sort(&mut findings);
-    Checked { plan, findings }
-}
-
-/// Findings in file order.
-fn sort(findings: &mut [Finding]) {
+    let mut findings = check::check(id, file, &plan, manifest, context);
+    let suppressed = crate::rules::ignore::apply(file, plan.body_start, &mut findings);
     findings.sort_by(|a, b| {
         (&a.file, a.line, a.column, a.rule).cmp(&(&b.file, b.line, b.column, b.rule))
     });
+    Checked {
+        plan,
+        findings,
+        suppressed,
+    }
 }
 
 #[cfg(test)]
@@ -362,6 +420,10 @@ mod tests {
             Just("```sh\n".to_string()),
             Just("[x](javascript:y) ".to_string()),
             Just("<!-- c --> <b> ".to_string()),
+            Just("<!-- backout-ignore stale-version: r -->".to_string()),
+            Just("<!-- backout-ignore ".to_string()),
+            Just("foreign-team, invalid-plan: why".to_string()),
+            Just(" -->".to_string()),
             Just("\r\n".to_string()),
             Just("\n".to_string()),
             "[a-z \u{feff}\u{1F600}é\t|*_>#-]{0,12}",

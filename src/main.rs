@@ -42,6 +42,8 @@ fn run(cli: &Cli) -> Result<ExitCode, Error> {
         Command::Baseline(args) => output::baseline(&out, &dir, args),
         Command::Diff(args) => output::diff(&out, &dir, args),
         Command::Publish(args) => output::publish(&out, &dir, args),
+        Command::Import(args) => output::import(&out, &dir, args),
+        Command::Drill(args) => output::drill(&out, &dir, args),
         Command::Manifest(args) => output::manifest(&out, &dir, args),
         Command::Completions(args) => {
             let mut command = Cli::command();
@@ -51,11 +53,7 @@ fn run(cli: &Cli) -> Result<ExitCode, Error> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Man => {
-            let mut buffer = Vec::new();
-            clap_mangen::Man::new(Cli::command())
-                .render(&mut buffer)
-                .map_err(|e| Error::io("render", "the man page", e))?;
-            out.write_bytes(&buffer)?;
+            out.write_bytes(&output::man::page(Cli::command())?)?;
             Ok(ExitCode::SUCCESS)
         }
     }

@@ -7,13 +7,14 @@ use rayon::prelude::*;
 
 use crate::commands::pinned::{self, PinnedPlan, Unpinned};
 use crate::corpus::{Checked, Corpus, ManifestSource};
-use crate::diag::{Finding, Note, Tally};
+use crate::diag::{Finding, Note, Suppressed, Tally};
+use crate::drill;
 use crate::error::{Error, Result};
 use crate::names::PlanId;
 use crate::plan::{Plan, Status};
 use crate::repo;
 use crate::store;
-use crate::workspace::{Catalog, MANIFEST_FILE, PLAN_FILE, Workspace};
+use crate::workspace::{Catalog, MANIFEST_FILE, PLAN_FILE, PathTarget, Workspace, is_spec_like};
 
 /// What checking one plan found.
 #[derive(Debug)]
@@ -25,6 +26,26 @@ pub struct PlanReport {
     /// Number of manifest items, when the manifest could be read.
     pub items: Option<usize>,
     pub findings: Vec<Finding>,
+    /// Findings silenced by `backout-ignore` comments: counted, never failing.
+    pub suppressed: Vec<Suppressed>,
+    /// The latest passing drill record, and the latest of any result.
+    pub drills: Drills,
+}
+
+/// A plan's latest drills, as `list` shows them.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct Drills {
+    pub passing: Option<drill::Summary>,
+    pub last: Option<drill::Summary>,
+}
+
+impl Drills {
+    fn of(files: &[drill::RecordFile]) -> Drills {
+        Drills {
+            passing: drill::latest(files, true).map(drill::Summary::of),
+            last: drill::latest(files, false).map(drill::Summary::of),
+        }
+    }
 }
 
 impl PlanReport {
@@ -39,6 +60,8 @@ pub struct CheckReport {
     pub plans: Vec<PlanReport>,
     /// Problems with directories that are not plans at all (bad names, escaping symlinks).
     pub problems: Vec<Finding>,
+    /// Directories under a team that are not releases (no plan, no manifest).
+    pub skipped: Vec<String>,
     /// Rules that did not run (for a plan, or at all), and why.
     pub notes: Vec<Note>,
     /// Published plans whose commit this clone lacks, checked without their content rules.
@@ -52,6 +75,14 @@ impl CheckReport {
             .iter()
             .flat_map(|plan| plan.findings.iter().cloned())
             .chain(self.problems.iter().cloned())
+            .collect()
+    }
+
+    /// Every finding a `backout-ignore` comment silenced, plan by plan.
+    pub fn suppressed(&self) -> Vec<Suppressed> {
+        self.plans
+            .iter()
+            .flat_map(|plan| plan.suppressed.iter().cloned())
             .collect()
     }
 }
@@ -71,7 +102,11 @@ pub fn load_corpus(workspace: &Workspace, catalog: Catalog) -> Result<Corpus> {
             (id, path, text)
         })
         .collect();
-    Ok(Corpus::build(catalog, sources, &workspace.config.shared))
+    let drills = crate::commands::drill::all_records(workspace, &catalog);
+    let mut corpus = Corpus::build(catalog, sources, &workspace.config.shared)
+        .with_sections(workspace.config.sections.clone());
+    corpus.set_drills(drills, crate::commands::drill::max_age(workspace)?);
+    Ok(corpus)
 }
 
 /// Resolves `check`'s arguments (specs or paths) to plans; none means every plan.
@@ -85,24 +120,39 @@ pub fn select(
     }
     let mut plans = Vec::new();
     for target in targets {
-        let as_path = workspace.cwd.join(target);
-        // Something only a path looks like: `./x`, `/x`, `a/b/c`, `plan.md`.
-        let looks_like_path = target.starts_with("./")
-            || target.starts_with('/')
-            || target.matches('/').count() > 1
-            || target.ends_with(".md")
-            || target.ends_with(".toml");
-        let id = if Path::new(target).components().count() > 0
-            && as_path.exists()
-            && !is_spec_like(target, catalog)
-        {
-            workspace.plan_for_path(Path::new(target))?
-        } else if looks_like_path && !is_spec_like(target, catalog) {
-            return Err(Error::msg(format!(
-                "{target} does not exist; name a plan directory or plan.md that exists, or a plan as RELEASE or TEAM/RELEASE"
-            )));
+        // A team's name (that is not also a release name) checks all its plans.
+        let is_team = !target.contains('/')
+            && catalog.teams.contains_key(target.as_str())
+            && !is_spec_like(target, catalog);
+        let named = if is_team {
+            PathTarget::Team(target.clone())
+        } else if workspace.is_path_arg(target, catalog) {
+            workspace.target_for_path(Path::new(target))?
         } else {
-            workspace.resolve_text(target, catalog)?
+            PathTarget::Plan(workspace.resolve_text(target, catalog)?)
+        };
+        let id = match named {
+            PathTarget::All => return Ok(None),
+            PathTarget::Team(team) => {
+                let team_plans: Vec<PlanId> = catalog
+                    .releases(&team)
+                    .iter()
+                    .filter(|r| r.has_plan)
+                    .map(|r| PlanId::new(team.clone(), r.name.clone()))
+                    .collect();
+                if team_plans.is_empty() {
+                    return Err(Error::msg(format!(
+                        "team {team} has no plans yet; create one with `backout new {team}/<release>`"
+                    )));
+                }
+                for id in team_plans {
+                    if !plans.contains(&id) {
+                        plans.push(id);
+                    }
+                }
+                continue;
+            }
+            PathTarget::Plan(id) => id,
         };
         if !catalog.release(&id).is_some_and(|r| r.has_plan) {
             return Err(Error::msg(format!(
@@ -117,23 +167,14 @@ pub fn select(
     Ok(Some(plans))
 }
 
-/// Whether `text` names a release of the catalog as a spec (so `v1.5` is a spec even when
-/// a directory of that name sits in the current directory).
-fn is_spec_like(text: &str, catalog: &Catalog) -> bool {
-    match text.split_once('/') {
-        Some((team, release)) => catalog.release(&PlanId::new(team, release)).is_some(),
-        None => catalog.teams.values().flatten().any(|r| r.name == text),
-    }
-}
-
 /// Checks the selected plans, or all of them.
 pub fn run(workspace: &Workspace, targets: &[String]) -> Result<CheckReport> {
     let catalog = workspace.catalog()?;
     let selection = select(workspace, &catalog, targets)?;
-    let problems = if selection.is_none() {
-        catalog.problems.clone()
+    let (problems, skipped) = if selection.is_none() {
+        (catalog.problems.clone(), catalog.skipped.clone())
     } else {
-        Vec::new()
+        (Vec::new(), Vec::new())
     };
     let plans: Vec<PlanId> = match selection {
         Some(plans) => plans,
@@ -157,7 +198,7 @@ pub fn run(workspace: &Workspace, targets: &[String]) -> Result<CheckReport> {
     let mut published = Vec::new();
     for outcome in outcomes {
         match outcome {
-            Outcome::Checked(report) => reports.push(report),
+            Outcome::Checked(report) => reports.push(*report),
             Outcome::Pinned(plan) => published.push(*plan),
         }
     }
@@ -170,7 +211,8 @@ pub fn run(workspace: &Workspace, targets: &[String]) -> Result<CheckReport> {
         unpinned = skipped;
         for (plan, checked) in checked {
             let items = corpus.manifest(&plan.id).map(|m| m.items.len());
-            reports.push(report(plan.id, checked, items));
+            let drills = Drills::of(corpus.drills(&plan.id).files);
+            reports.push(report(plan.id, checked, items, drills));
         }
         reports.sort_by_key(|r| position.get(&r.id).copied().unwrap_or(usize::MAX));
     }
@@ -178,6 +220,7 @@ pub fn run(workspace: &Workspace, targets: &[String]) -> Result<CheckReport> {
     Ok(CheckReport {
         plans: reports,
         problems,
+        skipped,
         notes,
         unpinned,
     })
@@ -196,7 +239,7 @@ pub fn current_blobs(corpus: &Corpus) -> Result<HashMap<PlanId, git2::Oid>> {
 
 /// A plan checked, or a published plan to check against its commit.
 pub enum Outcome {
-    Checked(PlanReport),
+    Checked(Box<PlanReport>),
     Pinned(Box<PinnedPlan>),
 }
 
@@ -205,6 +248,7 @@ pub fn check_one(workspace: &Workspace, corpus: &Corpus, id: PlanId) -> Outcome 
     let path = workspace.display_path(&id, PLAN_FILE);
     let manifest_path = workspace.display_path(&id, MANIFEST_FILE);
     let items = corpus.manifest(&id).map(|m| m.items.len());
+    let checked = |report: PlanReport| Outcome::Checked(Box::new(report));
     match store::read_text(workspace.root(), &workspace.path(&id, PLAN_FILE)) {
         Ok(Some(text)) => {
             // The front matter says whether the plan is published; only then is its body,
@@ -220,16 +264,17 @@ pub fn check_one(workspace: &Workspace, corpus: &Corpus, id: PlanId) -> Outcome 
                     plan,
                 }));
             }
-            plan.parse_body(&text);
-            let checked = corpus.check_parsed(&id, &path, &text, plan, &manifest_path);
-            Outcome::Checked(report(id, checked, items))
+            plan.parse_body_with(&text, corpus.sections());
+            let drills = Drills::of(corpus.drills(&id).files);
+            let result = corpus.check_parsed(&id, &path, &text, plan, &manifest_path);
+            checked(report(id, result, items, drills))
         }
-        Ok(None) => Outcome::Checked(unreadable(id, &path, items, store::ReadProblem::missing())),
-        Err(problem) => Outcome::Checked(unreadable(id, &path, items, problem)),
+        Ok(None) => checked(unreadable(id, &path, items, store::ReadProblem::missing())),
+        Err(problem) => checked(unreadable(id, &path, items, problem)),
     }
 }
 
-fn report(id: PlanId, checked: Checked, items: Option<usize>) -> PlanReport {
+fn report(id: PlanId, checked: Checked, items: Option<usize>, drills: Drills) -> PlanReport {
     PlanReport {
         status: checked.plan.front.status.as_ref().map(|s| s.value),
         baseline: checked
@@ -241,6 +286,8 @@ fn report(id: PlanId, checked: Checked, items: Option<usize>) -> PlanReport {
             .map(|f| f.value.clone()),
         items,
         findings: checked.findings,
+        suppressed: checked.suppressed,
+        drills,
         id,
     }
 }
@@ -258,5 +305,7 @@ fn unreadable(
         baseline: None,
         items,
         findings: vec![finding],
+        suppressed: Vec::new(),
+        drills: Drills::default(),
     }
 }

@@ -301,7 +301,8 @@ impl Shared<'_> {
         };
         let mut out = Vec::with_capacity(chunk.len());
         for mut plan in chunk {
-            plan.plan.parse_body(&plan.text);
+            plan.plan
+                .parse_body_with(&plan.text, self.corpus.sections());
             let commit_index = self.index.get(&plan.commit).copied().unwrap_or(0);
             let mut checked = match self.commits.get(commit_index) {
                 Some(commit) if commit.tree.is_some() => {

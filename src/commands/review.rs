@@ -21,8 +21,11 @@ use crate::review::{self, Version};
 use crate::workspace::{MANIFEST_FILE, PLAN_FILE, Workspace};
 
 mod caused;
+mod drills;
 mod fork;
 mod snapshot;
+
+pub use drills::DrillEvidence;
 
 use caused::{Impact, caused};
 use fork::Fork;
@@ -77,13 +80,18 @@ pub struct Review {
     pub head: String,
     /// The changed plans, then the plans with findings caused by the change.
     pub plans: Vec<ReviewedPlan>,
+    /// Drill records the change adds, edits or removes: evidence, not plan changes.
+    pub drills: Vec<DrillEvidence>,
     /// Published plans at head whose commit this clone lacks.
     pub unpinned: Unpinned,
 }
 
 impl Review {
     pub fn findings(&self) -> impl Iterator<Item = &Finding> {
-        self.plans.iter().flat_map(|plan| plan.findings.iter())
+        self.plans
+            .iter()
+            .flat_map(|plan| plan.findings.iter())
+            .chain(self.drills.iter().flat_map(|d| d.findings.iter()))
     }
 
     pub fn tally(&self) -> Tally {
@@ -213,6 +221,7 @@ pub fn run(workspace: &Workspace, base: &str, head: &str) -> Result<Review> {
     let mut new = Snapshot::open(&repo, head_commit, head)?;
     let plans_dir = new.config.plans_dir.clone();
     let mut touched: BTreeMap<PlanId, Touched> = BTreeMap::new();
+    let mut drills = Vec::new();
     let mut dirs = vec![plans_dir.clone()];
     if old.config.plans_dir != plans_dir {
         dirs.push(old.config.plans_dir.clone());
@@ -228,11 +237,15 @@ pub fn run(workspace: &Workspace, base: &str, head: &str) -> Result<Review> {
                 .as_deref()
                 .and_then(|p| plan_file(&new.config.plans_dir, p));
             record(&mut touched, &change, old_file, new_file);
+            if dir == &plans_dir {
+                drills.extend(drills::drill_evidence(&mut new, &change));
+            }
         }
     }
     let listing = new.listing()?;
-    let mut corpus = new.corpus(&listing);
-    let impact = Impact::of(&mut old, &mut new, &corpus, &touched)?;
+    let mut corpus = new.corpus(&listing)?;
+    let drilled = drills.iter().map(|d| d.id.clone()).collect();
+    let impact = Impact::of(&mut old, &mut new, &corpus, &touched, drilled)?;
 
     let mut sides = Vec::with_capacity(touched.len());
     for (id, touched) in touched {
@@ -268,6 +281,7 @@ pub fn run(workspace: &Workspace, base: &str, head: &str) -> Result<Review> {
         base: labels.base,
         head: labels.head,
         plans,
+        drills,
         unpinned,
     })
 }

@@ -170,6 +170,12 @@ fn review_github(review: &commands::review::Review) -> String {
                 finding
             })
         })
+        .chain(
+            review
+                .drills
+                .iter()
+                .flat_map(|d| d.findings.iter().cloned()),
+        )
         .collect();
     diag::render_github(&findings)
 }
@@ -199,6 +205,20 @@ fn review_json(review: &commands::review::Review) -> String {
             })
         })
         .collect();
+    let drills: Vec<serde_json::Value> = review
+        .drills
+        .iter()
+        .map(|drill| {
+            serde_json::json!({
+                "team": drill.id.team,
+                "release": drill.id.release,
+                "path": drill.path,
+                "change": drill.change,
+                "record": drill.summary,
+                "findings": drill.findings,
+            })
+        })
+        .collect();
     let json = serde_json::json!({
         "version": 1,
         "base": review.base,
@@ -209,6 +229,7 @@ fn review_json(review: &commands::review::Review) -> String {
         "caused": review.caused(),
         "unpinned": review.unpinned.plans.iter().map(|p| p.to_string()).collect::<Vec<_>>(),
         "plans": plans,
+        "drills": drills,
     });
     format!(
         "{}\n",
@@ -248,6 +269,15 @@ fn fork_json(fork: &commands::review::ForkReview) -> serde_json::Value {
         "source": fork.source,
         "changes": changes,
     })
+}
+
+/// `, 1 drill record` when the change touched drill records.
+fn drill_count(review: &commands::review::Review) -> String {
+    if review.drills.is_empty() {
+        String::new()
+    } else {
+        format!(", {}", plural(review.drills.len(), "drill record"))
+    }
 }
 
 fn change_word(plan: &commands::review::ReviewedPlan) -> String {
@@ -296,7 +326,7 @@ fn review_counts(review: &commands::review::Review) -> String {
 
 fn review_human(review: &commands::review::Review, quiet: bool) -> String {
     let mut text = String::new();
-    if review.plans.is_empty() {
+    if review.plans.is_empty() && review.drills.is_empty() {
         if !quiet {
             text.push_str(&format!(
                 "no plan or manifest changed between {} and {}\n",
@@ -307,11 +337,12 @@ fn review_human(review: &commands::review::Review, quiet: bool) -> String {
     }
     if !quiet {
         text.push_str(&format!(
-            "{} {} → {}: {}\n\n",
+            "{} {} → {}: {}{}\n\n",
             bold("review"),
             review.base,
             review.head,
-            review_counts(review)
+            review_counts(review),
+            drill_count(review)
         ));
     }
     let style = HumanStyle::colored();
@@ -338,11 +369,30 @@ fn review_human(review: &commands::review::Review, quiet: bool) -> String {
         text.push('\n');
         text.push_str(&diag::render_human(&plan.findings, &style));
     }
+    if !review.drills.is_empty() {
+        text.push_str(&format!(
+            "{}
+",
+            bold("drill records (evidence, not plan changes)")
+        ));
+        for drill in &review.drills {
+            text.push_str(&format!(
+                "  {}
+",
+                super::drill::evidence_line(drill)
+            ));
+        }
+        text.push('\n');
+        for drill in &review.drills {
+            text.push_str(&diag::render_human(&drill.findings, &HumanStyle::colored()));
+        }
+    }
     let tally = review.tally();
     if !quiet {
         text.push_str(&format!(
-            "reviewed {}: {}, {}\n",
+            "reviewed {}{}: {}, {}\n",
             plural(review.plans.len(), "plan"),
+            drill_count(review),
             plural(tally.errors, "error"),
             plural(tally.warnings, "warning")
         ));
@@ -353,7 +403,7 @@ fn review_human(review: &commands::review::Review, quiet: bool) -> String {
 fn review_markdown(review: &commands::review::Review) -> String {
     let tally = review.tally();
     let mut text = String::from("## backout review\n\n");
-    if review.plans.is_empty() {
+    if review.plans.is_empty() && review.drills.is_empty() {
         text.push_str(&format!(
             "No plan or manifest changed between `{}` and `{}`.\n",
             review.base, review.head
@@ -368,14 +418,17 @@ fn review_markdown(review: &commands::review::Review) -> String {
         "✅"
     };
     text.push_str(&format!(
-        "{verdict} `{}` → `{}`: {}; {}, {}.\n\n",
+        "{verdict} `{}` → `{}`: {}{}; {}, {}.\n\n",
         review.base,
         review.head,
         review_counts(review),
+        drill_count(review),
         plural(tally.errors, "error"),
         plural(tally.warnings, "warning")
     ));
-    text.push_str("| Plan | Change | Errors | Warnings |\n| --- | --- | --- | --- |\n");
+    if !review.plans.is_empty() {
+        text.push_str("| Plan | Change | Errors | Warnings |\n| --- | --- | --- | --- |\n");
+    }
     for plan in &review.plans {
         let plan_tally = Tally::of(&plan.findings);
         text.push_str(&format!(
@@ -421,6 +474,24 @@ fn review_markdown(review: &commands::review::Review) -> String {
             text.push_str(&format!("\n<details><summary>{summary}</summary>\n\n"));
             text.push_str(&backout::diff::render_markdown(diff));
             text.push_str("\n</details>\n");
+        }
+    }
+    if !review.drills.is_empty() {
+        text.push_str("\n### Drill records (evidence, not plan changes)\n\n");
+        for drill in &review.drills {
+            text.push_str(&format!(
+                "- {}\n",
+                markdown_inline(&super::drill::evidence_line(drill))
+            ));
+            for finding in &drill.findings {
+                text.push_str(&format!(
+                    "  - ❌ **{}** `{}:{}`: {}\n",
+                    finding.rule,
+                    finding.file,
+                    finding.line,
+                    markdown_inline(&finding.message)
+                ));
+            }
         }
     }
     text

@@ -498,7 +498,7 @@ fn review_of_a_sibling_fork_points_at_the_source_team() {
     repo.run(&["review", "--base", &base])
         .code(1)
         .stdout_has("plans/loyalty/v0.1/plan.md (added, forked from payments/v1.5, manifest changed)")
-        .stdout_has("note names payments, the team this plan was forked from: is it still right for loyalty?")
+        .stdout_has("  line 28:50: warning[foreign-team] names payments, the team this plan was forked from (payments/v1.5), not loyalty")
         .stdout_has("  - payments-api")
         .stdout_has("  + loyalty-api (service 0.1.0)");
 }

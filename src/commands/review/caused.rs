@@ -29,6 +29,8 @@ pub(super) struct Impact {
     names: HashMap<String, Vec<String>>,
     /// Untouched plans whose previous release changed.
     previous: HashSet<PlanId>,
+    /// Releases whose drill records changed (evidence the drill rules weigh).
+    drilled: HashSet<PlanId>,
     /// The releases the change touched.
     touched: HashSet<PlanId>,
 }
@@ -39,6 +41,7 @@ impl Impact {
         new: &mut Snapshot<'_>,
         corpus: &Corpus,
         touched: &BTreeMap<PlanId, Touched>,
+        drilled: HashSet<PlanId>,
     ) -> Result<Impact> {
         let mut changed_ids: HashSet<String> = HashSet::new();
         let mut names: HashMap<String, Vec<String>> = HashMap::new();
@@ -106,13 +109,18 @@ impl Impact {
             ids: ids.build(),
             names,
             previous,
+            drilled,
             touched: touched.keys().cloned().collect(),
         })
     }
 
     /// Whether nothing outside the touched plans can read differently.
     fn is_none(&self) -> bool {
-        !self.everything && self.ids.is_empty() && self.names.is_empty() && self.previous.is_empty()
+        !self.everything
+            && self.ids.is_empty()
+            && self.names.is_empty()
+            && self.previous.is_empty()
+            && self.drilled.is_empty()
     }
 
     /// Whether the change can reach the plan `id` at all, before its text is read.
@@ -121,7 +129,8 @@ impl Impact {
             && (self.everything
                 || !self.ids.is_empty()
                 || self.names.contains_key(&id.team)
-                || self.previous.contains(id))
+                || self.previous.contains(id)
+                || self.drilled.contains(id))
     }
 
     /// Whether the untouched plan `id` with this text may have new findings. Errs towards
@@ -132,6 +141,7 @@ impl Impact {
         }
         self.everything
             || self.previous.contains(id)
+            || self.drilled.contains(id)
             || !self
                 .ids
                 .find(text, std::slice::from_ref(&(0..text.len())))
@@ -171,7 +181,7 @@ pub(super) fn caused(
         return Ok(Vec::new());
     }
     let base_listing = old.listing()?;
-    let base_corpus = old.corpus(&base_listing);
+    let base_corpus = old.corpus(&base_listing)?;
     let (old_dir, new_dir) = (&old.config.plans_dir, &new.config.plans_dir);
     let at =
         |dir: &str, id: &PlanId, file: &str| format!("{dir}/{}/{}/{file}", id.team, id.release);

@@ -1,15 +1,18 @@
 //! A repository state at one revision, read from git: its backout.toml, its release
 //! directories with the blobs of their files, and its corpus.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use crate::config::{self, Config};
 use crate::corpus::{Corpus, ManifestSource};
+use crate::drill::{self, RecordFile};
 use crate::error::{Error, Result};
 use crate::names::{PlanId, is_valid_name};
 use crate::repo::{Repo, TreeFiles};
 use crate::store::{self, ReadProblem};
 use crate::workspace::{Catalog, MANIFEST_FILE, PLAN_FILE, Release};
+
+use super::drills::is_record_name;
 
 /// A repository state at one commit: its backout.toml and files, read from git.
 pub(super) struct Snapshot<'r> {
@@ -101,15 +104,20 @@ impl<'r> Snapshot<'r> {
                 name,
                 plan: None,
                 manifest: None,
+                drills: None,
             };
             for (file, blob, is_dir) in self.files.entries(tree).map_err(git)? {
                 match file.as_str() {
                     PLAN_FILE if !is_dir => release.plan = Some(blob),
                     MANIFEST_FILE if !is_dir => release.manifest = Some(blob),
+                    drill::DIR if is_dir => release.drills = Some(blob),
                     _ => {}
                 }
             }
-            releases.push(release);
+            // As in the work tree: only a directory with a plan or manifest is a release.
+            if release.plan.is_some() || release.manifest.is_some() {
+                releases.push(release);
+            }
         }
         releases.sort_by(|a, b| crate::version::compare(&a.name, &b.name));
         Ok(releases)
@@ -128,8 +136,8 @@ impl<'r> Snapshot<'r> {
         }
     }
 
-    /// The corpus (all manifests) of the snapshot.
-    pub(super) fn corpus(&self, listing: &Listing) -> Corpus {
+    /// The corpus (all manifests, the drill records) of the snapshot.
+    pub(super) fn corpus(&self, listing: &Listing) -> Result<Corpus> {
         let sources: Vec<ManifestSource> = listing
             .manifests()
             .map(|(id, blob)| {
@@ -138,7 +146,57 @@ impl<'r> Snapshot<'r> {
                 (id, path, text)
             })
             .collect();
-        Corpus::build(listing.catalog(), sources, &self.config.shared)
+        let drills = self.drills(listing)?;
+        let max_age = match self.config.drill_max_age {
+            Some(age) => Some(drill::MaxAge {
+                age,
+                now: crate::clock::now()?,
+            }),
+            None => None,
+        };
+        let mut corpus = Corpus::build(listing.catalog(), sources, &self.config.shared)
+            .with_sections(self.config.sections.clone());
+        corpus.set_drills(drills, max_age);
+        Ok(corpus)
+    }
+
+    /// The drill records of every release with a plan.
+    fn drills(&self, listing: &Listing) -> Result<HashMap<PlanId, Vec<RecordFile>>> {
+        let mut drills = HashMap::new();
+        for (id, release) in listing.all() {
+            let (Some(_), Some(tree)) = (release.plan, release.drills) else {
+                continue;
+            };
+            let dir = self.path(&id, drill::DIR);
+            let mut records = Vec::new();
+            let entries = self
+                .files
+                .entries(tree)
+                .map_err(|e| Error::git(format!("cannot list {dir}"), e))?;
+            for (name, blob, is_dir) in entries {
+                if is_dir || !is_record_name(&name) {
+                    continue;
+                }
+                let path = format!("{dir}/{name}");
+                records.push(match self.read_blob(blob) {
+                    Ok(text) => RecordFile::read(path, text),
+                    Err(problem) => unreadable_record(path, &problem),
+                });
+            }
+            if !records.is_empty() {
+                drills.insert(id, records);
+            }
+        }
+        Ok(drills)
+    }
+
+    /// The drill record at `path`.
+    pub(super) fn record(&mut self, path: String) -> RecordFile {
+        match self.read(&path) {
+            Ok(Some(text)) => RecordFile::read(path, text),
+            Ok(None) => unreadable_record(path, &ReadProblem::missing()),
+            Err(problem) => unreadable_record(path, &problem),
+        }
     }
 
     pub(super) fn path(&self, id: &PlanId, file: &str) -> String {
@@ -146,6 +204,13 @@ impl<'r> Snapshot<'r> {
             "{}/{}/{}/{file}",
             self.config.plans_dir, id.team, id.release
         )
+    }
+}
+
+fn unreadable_record(path: String, problem: &ReadProblem) -> RecordFile {
+    RecordFile {
+        content: drill::Content::Unreadable(problem.finding(&path)),
+        path,
     }
 }
 
@@ -167,6 +232,8 @@ pub(super) struct ListedRelease {
     name: String,
     plan: Option<git2::Oid>,
     manifest: Option<git2::Oid>,
+    /// The tree of its drills directory.
+    drills: Option<git2::Oid>,
 }
 
 impl Listing {
