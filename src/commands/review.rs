@@ -331,7 +331,8 @@ impl Sides {
     /// The head version, when it is a published plan to check against its commit.
     fn pinned(&self, new: &Snapshot<'_>) -> Option<PinnedPlan> {
         let (text, path) = (self.head_text.as_ref()?, self.plan.head_path.as_ref()?);
-        let plan = Plan::parse(text, &self.id);
+        // The front matter is enough: the body is parsed when it is checked.
+        let plan = Plan::parse_front_matter(text, &self.id);
         let commit = pinned::commit_of(&plan)?.to_string();
         Some(PinnedPlan {
             id: self.id.clone(),
@@ -370,7 +371,9 @@ fn review_plan(
     let base_plan = base_text
         .as_deref()
         .map(|t| Plan::parse_front_matter(t, &base_id));
-    let head_plan = head_text.as_deref().map(|t| Plan::parse(t, &id));
+    let head_plan = head_text
+        .as_deref()
+        .map(|t| Plan::parse_with(t, &id, corpus.sections()));
     let mut findings = Vec::new();
     if let (Some(text), Some(path), Some(parsed)) =
         (head_text.as_deref(), plan.head_path.as_deref(), &head_plan)

@@ -188,24 +188,18 @@ pub(super) fn caused(
     let mut caused: Vec<ReviewedPlan> = suspects
         .into_par_iter()
         .filter_map(|(id, text)| {
-            let plan = Plan::parse(&text, &id);
             // A published plan reads against its own commit, whatever changed since.
-            if pinned::commit_of(&plan).is_some() {
+            if pinned::commit_of(&Plan::parse_front_matter(&text, &id)).is_some() {
                 return None;
             }
             let path = at(new_dir, &id, PLAN_FILE);
             let base_path = at(old_dir, &id, PLAN_FILE);
             // A release at head whose directory base did not have is a touched one.
             base_listing.release(&id)?;
-            let before = base_corpus.check_parsed(
-                &id,
-                &base_path,
-                &text,
-                plan.clone(),
-                &at(old_dir, &id, MANIFEST_FILE),
-            );
-            let after =
-                corpus.check_parsed(&id, &path, &text, plan, &at(new_dir, &id, MANIFEST_FILE));
+            // Each revision reads the plan with its own backout.toml's section titles.
+            let before =
+                base_corpus.check(&id, &base_path, &text, &at(old_dir, &id, MANIFEST_FILE));
+            let after = corpus.check(&id, &path, &text, &at(new_dir, &id, MANIFEST_FILE));
             let findings = review::new_findings(&before.findings, after.findings);
             if findings.is_empty() {
                 return None;
