@@ -188,18 +188,27 @@ pub(super) fn caused(
     let mut caused: Vec<ReviewedPlan> = suspects
         .into_par_iter()
         .filter_map(|(id, text)| {
+            let plan = Plan::parse_with(&text, &id, corpus.sections());
             // A published plan reads against its own commit, whatever changed since.
-            if pinned::commit_of(&Plan::parse_front_matter(&text, &id)).is_some() {
+            if pinned::commit_of(&plan).is_some() {
                 return None;
             }
             let path = at(new_dir, &id, PLAN_FILE);
             let base_path = at(old_dir, &id, PLAN_FILE);
             // A release at head whose directory base did not have is a touched one.
             base_listing.release(&id)?;
-            // Each revision reads the plan with its own backout.toml's section titles.
+            // Each revision reads the plan with its own backout.toml's section titles; with
+            // the same backout.toml, one parse serves both.
+            let base_plan = if impact.everything {
+                Plan::parse_with(&text, &id, base_corpus.sections())
+            } else {
+                plan.clone()
+            };
+            let base_manifest = at(old_dir, &id, MANIFEST_FILE);
             let before =
-                base_corpus.check(&id, &base_path, &text, &at(old_dir, &id, MANIFEST_FILE));
-            let after = corpus.check(&id, &path, &text, &at(new_dir, &id, MANIFEST_FILE));
+                base_corpus.check_parsed(&id, &base_path, &text, base_plan, &base_manifest);
+            let head_manifest = at(new_dir, &id, MANIFEST_FILE);
+            let after = corpus.check_parsed(&id, &path, &text, plan, &head_manifest);
             let findings = review::new_findings(&before.findings, after.findings);
             if findings.is_empty() {
                 return None;
