@@ -76,6 +76,11 @@ pub enum Command {
     Diff(DiffArgs),
     /// Review the plans and manifests a pull request changes: section diffs, check findings
     /// of the head versions, and the review rules; exit 1 on errors.
+    ///
+    /// Review judges the whole repository: every other plan the change can reach (through a
+    /// manifest, a release directory, a drill record or backout.toml) is checked at both
+    /// revisions, and its new findings are listed as caused by this change. A new plan
+    /// forked with `backout baseline` is compared with the plan it was forked from.
     Review(ReviewArgs),
     /// Derive a release's manifest items from the files it changed in git.
     #[command(
