@@ -11,3 +11,4 @@ mod manifest;
 mod publish;
 mod review;
 mod tags;
+mod workflows;

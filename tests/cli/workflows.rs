@@ -1,0 +1,173 @@
+//! The workflows, the composite action and the CI recipes in docs/ci.md follow the rules
+//! actionlint and zizmor check: actions pinned by full commit SHA, no `${{ }}` expressions
+//! inside `run:` scripts (template injection), and no `|| true` that would hide exit 2.
+
+use std::fs;
+use std::path::Path;
+
+const ROOT: &str = env!("CARGO_MANIFEST_DIR");
+
+fn read(rel: &str) -> String {
+    fs::read_to_string(Path::new(ROOT).join(rel)).unwrap_or_else(|e| panic!("{rel}: {e}"))
+}
+
+/// Every YAML file the project ships or documents: (name, text).
+fn yaml_sources() -> Vec<(String, String)> {
+    let mut sources = Vec::new();
+    let workflows = Path::new(ROOT).join(".github/workflows");
+    let mut entries: Vec<_> = fs::read_dir(&workflows)
+        .unwrap_or_else(|e| panic!("{}: {e}", workflows.display()))
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .collect();
+    entries.sort();
+    for path in entries {
+        let text = fs::read_to_string(&path).unwrap_or_else(|e| panic!("{e}"));
+        sources.push((path.display().to_string(), text));
+    }
+    sources.push(("action.yml".into(), read("action.yml")));
+    for (index, block) in fenced_blocks(&read("docs/ci.md"), "yaml")
+        .into_iter()
+        .enumerate()
+    {
+        sources.push((format!("docs/ci.md yaml block {}", index + 1), block));
+    }
+    sources
+}
+
+/// The bodies of the fenced code blocks of a Markdown text with the given info string.
+pub fn fenced_blocks(markdown: &str, language: &str) -> Vec<String> {
+    let mut blocks = Vec::new();
+    let mut current: Option<String> = None;
+    for line in markdown.lines() {
+        let trimmed = line.trim_start();
+        match &mut current {
+            None if trimmed.starts_with("```") && trimmed[3..].trim() == language => {
+                current = Some(String::new());
+            }
+            Some(_) if trimmed.starts_with("```") => blocks.extend(current.take()),
+            Some(block) => {
+                block.push_str(line);
+                block.push('\n');
+            }
+            None => {}
+        }
+    }
+    blocks
+}
+
+#[test]
+fn actions_are_pinned_by_commit_sha() {
+    for (name, text) in yaml_sources() {
+        for line in text.lines().filter(|l| !l.trim_start().starts_with('#')) {
+            let Some(at) = line.find("uses:") else {
+                continue;
+            };
+            let target = line[at + 5..].trim();
+            if target.starts_with("./") || target.starts_with("docker://") {
+                continue;
+            }
+            let reference = target
+                .split_whitespace()
+                .next()
+                .and_then(|t| t.rsplit_once('@'))
+                .map(|(_, r)| r)
+                .unwrap_or_else(|| panic!("{name}: `{line}` names no ref"));
+            assert!(
+                reference.len() == 40 && reference.chars().all(|c| c.is_ascii_hexdigit()),
+                "{name}: `{}` is not pinned by a full commit SHA",
+                line.trim()
+            );
+            assert!(
+                line.contains(" # "),
+                "{name}: `{}` lacks a comment naming the release of its SHA",
+                line.trim()
+            );
+        }
+    }
+}
+
+#[test]
+fn run_scripts_hold_no_expressions_and_hide_no_exit_codes() {
+    let mut scripts = 0;
+    for (name, text) in yaml_sources() {
+        for (number, script) in run_scripts(&text) {
+            scripts += 1;
+            assert!(
+                !script.contains("${{"),
+                "{name}:{number}: a `run:` script holds an expression; pass it through `env:`\n{script}"
+            );
+            assert!(
+                !script.contains("|| true"),
+                "{name}:{number}: `|| true` hides exit 2 (could not run); use `|| [ $? -eq 1 ]`\n{script}"
+            );
+        }
+    }
+    assert!(scripts > 10, "only {scripts} run scripts found");
+}
+
+/// Every `run:` script of a YAML text with its line number: the inline value or the
+/// indented block below `run: |`.
+fn run_scripts(text: &str) -> Vec<(usize, String)> {
+    let lines: Vec<&str> = text.lines().collect();
+    let mut scripts = Vec::new();
+    for (index, line) in lines.iter().enumerate() {
+        let trimmed = line.trim_start().trim_start_matches("- ");
+        let Some(value) = trimmed.strip_prefix("run:") else {
+            continue;
+        };
+        let value = value.trim();
+        if !value.starts_with('|') && !value.starts_with('>') {
+            scripts.push((index + 1, value.to_string()));
+            continue;
+        }
+        let indent = line.len() - line.trim_start().len();
+        let body: Vec<&str> = lines[index + 1..]
+            .iter()
+            .take_while(|l| l.trim().is_empty() || l.len() - l.trim_start().len() > indent)
+            .copied()
+            .collect();
+        scripts.push((index + 1, body.join("\n")));
+    }
+    scripts
+}
+
+#[test]
+fn the_action_installs_this_version() {
+    let action = read("action.yml");
+    let expected = format!("default: \"{}\"", env!("CARGO_PKG_VERSION"));
+    let version_input = action
+        .split("\n  version:\n")
+        .nth(1)
+        .and_then(|rest| {
+            rest.lines()
+                .find(|l| l.trim_start().starts_with("default:"))
+        })
+        .unwrap_or_else(|| panic!("action.yml has no version input with a default"));
+    assert_eq!(version_input.trim(), expected);
+}
+
+#[test]
+fn the_release_archives_are_where_binstall_and_the_action_look() {
+    let cargo = read("Cargo.toml");
+    let release = read(".github/workflows/release.yml");
+    let install = read("action/install.sh");
+    // binstall: { name }-v{ version }-{ target }{ archive-suffix }, in a directory of that name.
+    assert!(cargo.contains(
+        "pkg-url = \"{ repo }/releases/download/v{ version }/{ name }-v{ version }-{ target }{ archive-suffix }\""
+    ));
+    assert!(cargo.contains("bin-dir = \"{ name }-v{ version }-{ target }/{ bin }{ binary-ext }\""));
+    // The release names archives backout-<tag>-<target> (the tag is v<version>).
+    assert!(release.contains("name=\"backout-$GITHUB_REF_NAME-$TARGET\""));
+    assert!(install.contains("name=\"backout-v${version}-${target}\""));
+    // Every target the action may ask for is built.
+    for target in install.lines().filter_map(|l| {
+        l.split_once(") target=")
+            .map(|(_, t)| t.trim_end_matches(" ;;"))
+    }) {
+        assert!(
+            release.contains(&format!("target: {target},")),
+            "release.yml does not build {target}"
+        );
+    }
+}
