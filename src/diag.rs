@@ -3,14 +3,18 @@
 //!
 //! A leaf module: it knows nothing of plans, only of files, spans and rules.
 
+mod fingerprint;
 mod github;
 mod human;
 mod json;
+mod rule_docs;
 mod sarif;
 
+pub use fingerprint::fingerprints;
 pub use github::{escape_data, escape_property, render_github};
 pub use human::{HumanStyle, render_human};
 pub use json::{JsonReport, Note, render_json, render_json_with_notes};
+pub use rule_docs::RuleDocs;
 pub use sarif::render_sarif;
 
 use std::fmt;

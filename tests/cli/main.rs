@@ -6,6 +6,7 @@ mod baseline;
 mod check;
 mod diff;
 mod docs;
+mod formats;
 mod init_new_list;
 mod manifest;
 mod publish;
