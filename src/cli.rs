@@ -154,6 +154,8 @@ pub enum CheckFormat {
     Json,
     Github,
     Sarif,
+    /// A GitLab Code Quality report.
+    Gitlab,
 }
 
 #[derive(Debug, Args)]

@@ -5,17 +5,21 @@
 
 mod fingerprint;
 mod github;
+mod gitlab;
 mod human;
 mod json;
 mod rule_docs;
 mod sarif;
+mod summary;
 
 pub use fingerprint::fingerprints;
-pub use github::{escape_data, escape_property, render_github};
+pub use github::{SHOWN_PER_STEP, escape_data, escape_property, overflow_notice, render_github};
+pub use gitlab::render_gitlab;
 pub use human::{HumanStyle, render_human};
 pub use json::{JsonReport, Note, render_json, render_json_with_notes};
 pub use rule_docs::RuleDocs;
 pub use sarif::render_sarif;
+pub use summary::render_summary;
 
 use std::fmt;
 use std::ops::Range;

@@ -41,8 +41,15 @@ pub fn check(out: &Output, dir: &Path, args: &CheckArgs) -> Result<ExitCode> {
             checked,
             &report.notes,
         ))?,
-        CheckFormat::Github => out.print(&diag::render_github(&findings))?,
+        CheckFormat::Github => super::ci::github(
+            out,
+            "backout check",
+            &findings,
+            &diag::render_github(&findings),
+            checked,
+        )?,
         CheckFormat::Sarif => out.print(&diag::render_sarif(&findings, Rule::ALL))?,
+        CheckFormat::Gitlab => out.print(&diag::render_gitlab(&findings))?,
     }
     let failed = tally.errors > 0 || (args.deny_warnings && tally.warnings > 0);
     Ok(if failed {

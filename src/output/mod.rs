@@ -3,6 +3,7 @@
 
 mod baseline_diff;
 mod check_list;
+mod ci;
 mod history;
 mod manifest;
 mod setup;
@@ -115,6 +116,13 @@ fn render_table<const N: usize>(header: &[&str; N], rows: &[[String; N]]) -> Str
         out.push_str(&line(row.iter().map(String::as_str).collect()));
     }
     out
+}
+
+/// Prints a warning line on standard error (something went wrong beside the result).
+fn warning(text: &str) {
+    let style = AnsiColor::Yellow.on_default().effects(Effects::BOLD);
+    let mut stderr = anstream::stderr().lock();
+    let _ = writeln!(stderr, "{style}warning{style:#}: {text}");
 }
 
 /// Prints why a command refused, as an error line on standard error.

@@ -178,3 +178,182 @@ fn sarif_fingerprints_survive_edits_above_the_findings() {
     );
     assert_eq!(prints(&repo), before);
 }
+
+/// A repository whose one plan has `errors` placeholders and `warnings` steps without a how.
+fn many_findings_repo(errors: usize, warnings: usize) -> TestRepo {
+    let repo = TestRepo::new();
+    repo.write("backout.toml", "default_team = \"checkout\"\n");
+    let items = [service("cart-api", "3.1.0", "3.0.4")];
+    add_release(&repo, "checkout", "v3.1", &items);
+    let mut steps = String::new();
+    for i in 0..warnings {
+        steps.push_str(&format!("{}. Tell the shop owners in region {i}.\n", i + 2));
+    }
+    let mut contingencies = String::new();
+    for i in 0..errors {
+        contingencies.push_str(&format!("- Fallback for region {i}: TBD\n"));
+    }
+    repo.edit(
+        "plans/checkout/v3.1/plan.md",
+        "## Verification\n",
+        &format!("{steps}\n## Verification\n"),
+    );
+    repo.edit(
+        "plans/checkout/v3.1/plan.md",
+        "## Testing\n",
+        &format!("{contingencies}\n## Testing\n"),
+    );
+    repo.commit("v3.1");
+    repo
+}
+
+#[test]
+fn github_annotations_count_what_github_hides_and_fill_the_job_summary() {
+    let repo = many_findings_repo(14, 12);
+    let summary_dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let summary = summary_dir.path().join("step_summary.md");
+    std::fs::write(&summary, "### an earlier step\n").unwrap_or_else(|e| panic!("{e}"));
+    let summary_path = summary.to_string_lossy().into_owned();
+    let run = repo.run_in_env(
+        repo.path(),
+        &[("GITHUB_STEP_SUMMARY", &summary_path)],
+        &["check", "--format", "github"],
+    );
+    run.code(1);
+    let lines: Vec<&str> = run.stdout.lines().collect();
+    assert_eq!(
+        lines[0],
+        "::notice title=backout::GitHub shows 10 error and 10 warning annotations per step, so 4 errors and 2 warnings are not annotated; the job summary lists every finding."
+    );
+    assert_eq!(
+        lines.iter().filter(|l| l.starts_with("::error ")).count(),
+        14
+    );
+    assert_eq!(
+        lines.iter().filter(|l| l.starts_with("::warning ")).count(),
+        12
+    );
+
+    let written = std::fs::read_to_string(&summary).unwrap_or_else(|e| panic!("{e}"));
+    assert!(
+        written.starts_with(
+            "### an earlier step\n### backout check: 14 errors, 12 warnings in 1 plan\n"
+        ),
+        "{written}"
+    );
+    assert!(
+        written.contains(
+            "| ` plans/checkout/v3.1/plan.md ` | 14 | 12 | step-without-how, placeholder |"
+        ),
+        "{written}"
+    );
+    assert_eq!(
+        written.matches(": error[placeholder]: ").count(),
+        14,
+        "{written}"
+    );
+
+    // Without a summary file, the notice points at the log; under the limit, no notice.
+    let run = repo.run(&["check", "--format", "github"]);
+    assert!(
+        run.stdout
+            .lines()
+            .next()
+            .is_some_and(|l| l.ends_with("the log above lists every finding."))
+    );
+    let run = many_findings_repo(3, 2).run(&["check", "--format", "github"]);
+    assert!(!run.stdout.contains("::notice"), "{}", run.stdout);
+}
+
+#[test]
+fn a_summary_that_cannot_be_written_is_a_warning() {
+    let repo = many_findings_repo(1, 0);
+    let missing = repo
+        .join("no/such/dir/summary.md")
+        .to_string_lossy()
+        .into_owned();
+    let run = repo.run_in_env(
+        repo.path(),
+        &[("GITHUB_STEP_SUMMARY", &missing)],
+        &["check", "--format", "github"],
+    );
+    run.code(1)
+        .stderr_has("warning: could not append the job summary to");
+    assert!(run.stdout.starts_with("::error "));
+    assert!(!repo.exists("no"));
+}
+
+/// GitLab's Code Quality report format (docs.gitlab.com, "Code Quality report format"),
+/// written down as a JSON Schema: an array of issues with these required fields.
+fn gitlab_code_quality_schema() -> Value {
+    serde_json::json!({
+        "$schema": "http://json-schema.org/draft-07/schema#",
+        "type": "array",
+        "items": {
+            "type": "object",
+            "required": ["description", "check_name", "fingerprint", "severity", "location"],
+            "properties": {
+                "description": { "type": "string", "minLength": 1 },
+                "check_name": { "type": "string", "minLength": 1 },
+                "fingerprint": { "type": "string", "minLength": 1 },
+                "severity": { "enum": ["info", "minor", "major", "critical", "blocker"] },
+                "location": {
+                    "type": "object",
+                    "required": ["path", "lines"],
+                    "properties": {
+                        "path": { "type": "string", "pattern": "^[^/]" },
+                        "lines": {
+                            "type": "object",
+                            "required": ["begin"],
+                            "properties": {
+                                "begin": { "type": "integer", "minimum": 1 },
+                                "end": { "type": "integer", "minimum": 1 }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    })
+}
+
+#[test]
+fn gitlab_code_quality_report() {
+    let repo = forked_repo();
+    let run = repo.run(&["check", "--format", "gitlab"]);
+    run.code(1);
+    let report = run.json();
+    assert_valid(&gitlab_code_quality_schema(), &report);
+    let issues = report.as_array().cloned().unwrap_or_default();
+    let json = repo.run(&["check", "--format", "json"]).json();
+    assert_eq!(
+        issues.len(),
+        json["findings"].as_array().map_or(0, Vec::len)
+    );
+    let prints: HashSet<&str> = issues
+        .iter()
+        .filter_map(|i| i["fingerprint"].as_str())
+        .collect();
+    assert_eq!(
+        prints.len(),
+        issues.len(),
+        "GitLab shows one issue per fingerprint"
+    );
+    let foreign = issues
+        .iter()
+        .find(|i| i["check_name"] == "foreign-item")
+        .unwrap_or_else(|| panic!("{issues:#?}"));
+    assert_eq!(foreign["severity"], "major");
+    assert_eq!(foreign["location"]["path"], "plans/payments/v1.5/plan.md");
+
+    let clean = TestRepo::new();
+    add_release(
+        &clean,
+        "payments",
+        "v2.0",
+        &[service("payments-api", "3.0.0", "2.4.0")],
+    );
+    clean.commit("v2.0");
+    clean.run(&["check", "--format", "gitlab"]).code(0);
+    assert_eq!(clean.run(&["check", "--format", "gitlab"]).stdout, "[]\n");
+}

@@ -1,0 +1,52 @@
+//! Output for CI systems that is more than one text on standard output: GitHub Actions'
+//! annotations with the notice about its display limit, and the job summary appended to
+//! `$GITHUB_STEP_SUMMARY`.
+
+use std::fs::OpenOptions;
+use std::io::Write;
+
+use backout::Result;
+use backout::diag::{self, Finding};
+
+use super::Output;
+
+/// The environment variable GitHub Actions names the step's summary file in.
+const STEP_SUMMARY: &str = "GITHUB_STEP_SUMMARY";
+
+/// Prints `annotations` (workflow commands for `findings`, in the order GitHub should show
+/// them), preceded by a notice when GitHub will not display them all, and appends a summary
+/// headed `title` to the job summary when GitHub names one.
+pub fn github(
+    out: &Output,
+    title: &str,
+    findings: &[Finding],
+    annotations: &str,
+    plans: usize,
+) -> Result<()> {
+    let summary_file = std::env::var_os(STEP_SUMMARY).filter(|path| !path.is_empty());
+    let summary_written = match &summary_file {
+        Some(path) => {
+            let summary = diag::render_summary(title, findings, plans);
+            let appended = OpenOptions::new()
+                .create(true)
+                .append(true)
+                .open(path)
+                .and_then(|mut file| file.write_all(format!("{summary}\n").as_bytes()));
+            match appended {
+                Ok(()) => true,
+                Err(error) => {
+                    super::warning(&format!(
+                        "could not append the job summary to {} ({STEP_SUMMARY}): {error}",
+                        std::path::Path::new(path).display()
+                    ));
+                    false
+                }
+            }
+        }
+        None => false,
+    };
+    if let Some(notice) = diag::overflow_notice(findings, summary_written) {
+        out.print(&notice)?;
+    }
+    out.print(annotations)
+}
