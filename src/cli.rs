@@ -108,6 +108,16 @@ pub enum Command {
     /// changes) and writes index.html and plans/<team>/<release>.html under --out.
     /// SOURCE_DATE_EPOCH, when set, replaces the clock. See docs/publish.md.
     Publish(PublishArgs),
+    /// Print the JSON Schema of manifest.toml, the plan front matter or backout.toml.
+    #[command(
+        long_about = "Print the JSON Schema (draft-07) of manifest.toml, of the TOML front matter \
+            of plan.md, or of backout.toml, for editors and other tools. Unknown keys are not \
+            allowed, as backout does not allow them.\n\n\
+            taplo and the Even Better TOML extension read a `#:schema URL` line at the top of a \
+            TOML file; `backout init` and `backout new` write one pointing at this version's \
+            schema. To use a local copy instead: backout schema manifest > manifest.schema.json"
+    )]
+    Schema(SchemaArgs),
     /// Print a shell completion script.
     Completions(CompletionsArgs),
     /// Print the man page (roff).
@@ -292,6 +302,33 @@ pub struct PublishArgs {
     /// Say what would be stamped and written, and write nothing.
     #[arg(long)]
     pub dry_run: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct SchemaArgs {
+    /// Which file's schema.
+    #[arg(value_enum, value_name = "FILE")]
+    pub file: SchemaFile,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum SchemaFile {
+    /// plans/<team>/<release>/manifest.toml
+    Manifest,
+    /// The TOML front matter of plan.md
+    Plan,
+    /// backout.toml
+    Config,
+}
+
+impl From<SchemaFile> for backout::schema::Which {
+    fn from(file: SchemaFile) -> Self {
+        match file {
+            SchemaFile::Manifest => backout::schema::Which::Manifest,
+            SchemaFile::Plan => backout::schema::Which::Plan,
+            SchemaFile::Config => backout::schema::Which::Config,
+        }
+    }
 }
 
 #[derive(Debug, Args)]

@@ -26,6 +26,7 @@ pub mod publish;
 pub mod repo;
 pub mod review;
 pub mod rules;
+pub mod schema;
 pub mod store;
 pub mod tags;
 pub mod tokens;

@@ -43,6 +43,10 @@ fn run(cli: &Cli) -> Result<ExitCode, Error> {
         Command::Diff(args) => output::diff(&out, &dir, args),
         Command::Publish(args) => output::publish(&out, &dir, args),
         Command::Manifest(args) => output::manifest(&out, &dir, args),
+        Command::Schema(args) => {
+            out.print(&backout::schema::render(args.file.into()))?;
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Completions(args) => {
             let mut command = Cli::command();
             let mut buffer = Vec::new();

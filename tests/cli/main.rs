@@ -11,5 +11,6 @@ mod init_new_list;
 mod manifest;
 mod publish;
 mod review;
+mod schema;
 mod tags;
-mod workflows;
+pub mod workflows;
