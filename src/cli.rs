@@ -120,8 +120,8 @@ pub enum Command {
     Schema(SchemaArgs),
     /// Print a shell completion script.
     Completions(CompletionsArgs),
-    /// Print the man page (roff).
-    Man,
+    /// Print the man page (roff), or write one page per command with --dir.
+    Man(ManArgs),
 }
 
 #[derive(Debug, Args)]
@@ -160,9 +160,13 @@ pub struct CheckArgs {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum CheckFormat {
+    /// Compiler-style diagnostics.
     Human,
+    /// One JSON document (docs/ci.md lists its fields).
     Json,
+    /// GitHub Actions annotations, and a job summary in $GITHUB_STEP_SUMMARY.
     Github,
+    /// SARIF 2.1.0, for GitHub code scanning.
     Sarif,
     /// A GitLab Code Quality report.
     Gitlab,
@@ -329,6 +333,17 @@ impl From<SchemaFile> for backout::schema::Which {
             SchemaFile::Config => backout::schema::Which::Config,
         }
     }
+}
+
+#[derive(Debug, Args)]
+pub struct ManArgs {
+    /// Write backout.1 and a backout-<command>.1 page per command into DIR (created when
+    /// missing) instead of printing backout.1.
+    #[arg(long, value_name = "DIR")]
+    pub dir: Option<PathBuf>,
+    /// Overwrite pages that already exist in DIR.
+    #[arg(long, requires = "dir")]
+    pub force: bool,
 }
 
 #[derive(Debug, Args)]

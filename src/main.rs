@@ -54,13 +54,8 @@ fn run(cli: &Cli) -> Result<ExitCode, Error> {
             out.write_bytes(&buffer)?;
             Ok(ExitCode::SUCCESS)
         }
-        Command::Man => {
-            let mut buffer = Vec::new();
-            clap_mangen::Man::new(Cli::command())
-                .render(&mut buffer)
-                .map_err(|e| Error::io("render", "the man page", e))?;
-            out.write_bytes(&buffer)?;
-            Ok(ExitCode::SUCCESS)
+        Command::Man(args) => {
+            output::manpages::man(&out, Cli::command(), args.dir.as_deref(), args.force)
         }
     }
 }

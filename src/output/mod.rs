@@ -6,6 +6,7 @@ mod check_list;
 mod ci;
 mod history;
 mod manifest;
+pub mod manpages;
 mod setup;
 mod site;
 

@@ -8,6 +8,7 @@ mod diff;
 mod docs;
 mod formats;
 mod init_new_list;
+mod man;
 mod manifest;
 mod publish;
 mod review;
