@@ -441,7 +441,7 @@ mod tests {
     #[test]
     fn dates_from_day_counts() {
         assert_eq!(civil_from_days(0), (1970, 1, 1));
-        assert_eq!(civil_from_days(20_419), (2025, 11, 26));
+        assert_eq!(civil_from_days(20_419), (2025, 11, 27));
         assert_eq!(civil_from_days(-1), (1969, 12, 31));
     }
 }
