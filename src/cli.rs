@@ -3,6 +3,7 @@
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
+use clap_complete::engine::ArgValueCompleter;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -118,7 +119,17 @@ pub enum Command {
             schema. To use a local copy instead: backout schema manifest > manifest.schema.json"
     )]
     Schema(SchemaArgs),
-    /// Print a shell completion script.
+    /// Print a shell completion script (it also completes plan specs and git revisions).
+    #[command(
+        long_about = "Print a shell completion script. The script asks backout for completions as \
+            you type (through the COMPLETE environment variable), so it completes commands and \
+            flags, plan specs (RELEASE and TEAM/RELEASE, from the plans directory) and git \
+            revisions (HEAD, branches, remote branches, tags), from the current directory's \
+            repository. backout must be on PATH.\n\n\
+            bash: backout completions bash > ~/.local/share/bash-completion/completions/backout\n\
+            zsh:  echo 'source <(COMPLETE=zsh backout)' >> ~/.zshrc\n\
+            fish: backout completions fish > ~/.config/fish/completions/backout.fish"
+    )]
     Completions(CompletionsArgs),
     /// Print the man page (roff), or write one page per command with --dir.
     Man(ManArgs),
@@ -137,7 +148,7 @@ pub struct InitArgs {
 #[derive(Debug, Args)]
 pub struct NewArgs {
     /// The plan to create: RELEASE (of the default team) or TEAM/RELEASE.
-    #[arg(value_name = "SPEC")]
+    #[arg(value_name = "SPEC", add = ArgValueCompleter::new(crate::completers::plan_spec))]
     pub spec: String,
     /// Overwrite an existing plan.
     #[arg(long)]
@@ -148,7 +159,7 @@ pub struct NewArgs {
 pub struct CheckArgs {
     /// Plans to check: RELEASE, TEAM/RELEASE, or a path to a plan directory or plan.md.
     /// Default: every plan.
-    #[arg(value_name = "SPEC|PATH")]
+    #[arg(value_name = "SPEC|PATH", add = ArgValueCompleter::new(crate::completers::plan_spec))]
     pub targets: Vec<String>,
     /// Output format.
     #[arg(long, value_enum, default_value_t = CheckFormat::Human)]
@@ -212,10 +223,10 @@ pub enum TagsFormat {
 pub struct BaselineArgs {
     /// The release to fork into: RELEASE (of the default team) or TEAM/RELEASE.
     /// Default: the newest release of the default team that has a manifest.toml.
-    #[arg(value_name = "SPEC")]
+    #[arg(value_name = "SPEC", add = ArgValueCompleter::new(crate::completers::plan_spec))]
     pub spec: Option<String>,
     /// The plan to fork: RELEASE (of the target's team) or TEAM/RELEASE (a sibling team).
-    #[arg(long, value_name = "SPEC")]
+    #[arg(long, value_name = "SPEC", add = ArgValueCompleter::new(crate::completers::plan_spec))]
     pub from: Option<String>,
     /// Overwrite the target's existing plan.
     #[arg(long)]
@@ -229,11 +240,11 @@ pub struct BaselineArgs {
 pub struct DiffArgs {
     /// The plan to compare: RELEASE or TEAM/RELEASE. Default: the newest plan of the
     /// default team.
-    #[arg(value_name = "SPEC")]
+    #[arg(value_name = "SPEC", add = ArgValueCompleter::new(crate::completers::plan_spec))]
     pub spec: Option<String>,
     /// Compare with this plan (RELEASE of the same team, or TEAM/RELEASE) instead of the
     /// plan's baseline source ([baseline] from) or, without one, its previous release.
-    #[arg(long, value_name = "SPEC")]
+    #[arg(long, value_name = "SPEC", add = ArgValueCompleter::new(crate::completers::plan_spec))]
     pub against: Option<String>,
     /// Output format; markdown wraps diffs in ```diff fences for a pull-request comment.
     #[arg(long, value_enum, default_value_t = DiffFormat::Human)]
@@ -250,10 +261,10 @@ pub enum DiffFormat {
 #[derive(Debug, Args)]
 pub struct ReviewArgs {
     /// The revision the change starts from, such as origin/main.
-    #[arg(long, value_name = "REV")]
+    #[arg(long, value_name = "REV", add = ArgValueCompleter::new(crate::completers::revision))]
     pub base: String,
     /// The revision with the change.
-    #[arg(long, value_name = "REV", default_value = "HEAD")]
+    #[arg(long, value_name = "REV", default_value = "HEAD", add = ArgValueCompleter::new(crate::completers::revision))]
     pub head: String,
     /// Output format; markdown is a ready pull-request comment, github annotates the lines.
     #[arg(long, value_enum, default_value_t = ReviewFormat::Human)]
@@ -272,13 +283,13 @@ pub enum ReviewFormat {
 pub struct ManifestArgs {
     /// The release: RELEASE (of the default team) or TEAM/RELEASE. Default: the newest
     /// release of the default team.
-    #[arg(value_name = "SPEC")]
+    #[arg(value_name = "SPEC", add = ArgValueCompleter::new(crate::completers::plan_spec))]
     pub spec: Option<String>,
     /// Where the release's changes start [default: the team's greatest release tag below it].
-    #[arg(long, value_name = "REV")]
+    #[arg(long, value_name = "REV", add = ArgValueCompleter::new(crate::completers::revision))]
     pub from: Option<String>,
     /// Where they end [default: the release's tag, else HEAD].
-    #[arg(long, value_name = "REV")]
+    #[arg(long, value_name = "REV", add = ArgValueCompleter::new(crate::completers::revision))]
     pub to: Option<String>,
     /// Merge the derived items into the release's manifest.toml (created when missing).
     #[arg(long)]
@@ -297,7 +308,7 @@ pub enum ManifestFormat {
 #[derive(Debug, Args)]
 pub struct PublishArgs {
     /// The plan to publish: RELEASE (of the default team) or TEAM/RELEASE.
-    #[arg(value_name = "SPEC")]
+    #[arg(value_name = "SPEC", add = ArgValueCompleter::new(crate::completers::plan_spec))]
     pub spec: String,
     /// Where to write the site [default: public/ at the repository root]. A relative DIR
     /// is taken from the current directory.

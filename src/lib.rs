@@ -10,6 +10,7 @@
 pub mod baseline;
 pub mod check;
 pub mod commands;
+pub mod complete;
 pub mod config;
 pub mod corpus;
 pub mod derive;

@@ -119,6 +119,28 @@ fn render_table<const N: usize>(header: &[&str; N], rows: &[[String; N]]) -> Str
     out
 }
 
+/// The script that registers backout's dynamic completions with `shell`: it calls
+/// `COMPLETE=<shell> backout -- ...` as the user types.
+pub fn completion_script(shell: clap_complete::Shell) -> Result<Vec<u8>> {
+    let name = match shell {
+        clap_complete::Shell::Bash => "bash",
+        clap_complete::Shell::Elvish => "elvish",
+        clap_complete::Shell::Fish => "fish",
+        clap_complete::Shell::PowerShell => "powershell",
+        clap_complete::Shell::Zsh => "zsh",
+        _ => return Err(Error::msg(format!("no completion script for {shell}"))),
+    };
+    let shells = clap_complete::env::Shells::builtins();
+    let completer = shells
+        .completer(name)
+        .ok_or_else(|| Error::msg(format!("no completion script for {name}")))?;
+    let mut buffer = Vec::new();
+    completer
+        .write_registration("COMPLETE", "backout", "backout", "backout", &mut buffer)
+        .map_err(|e| Error::io("write", "the completion script", e))?;
+    Ok(buffer)
+}
+
 /// Prints a warning line on standard error (something went wrong beside the result).
 fn warning(text: &str) {
     let style = AnsiColor::Yellow.on_default().effects(Effects::BOLD);

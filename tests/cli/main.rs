@@ -4,6 +4,7 @@ mod harness;
 
 mod baseline;
 mod check;
+mod completions;
 mod diff;
 mod docs;
 mod formats;
