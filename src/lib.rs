@@ -9,6 +9,7 @@
 
 pub mod baseline;
 pub mod check;
+pub mod clock;
 pub mod commands;
 pub mod complete;
 pub mod config;
@@ -16,9 +17,12 @@ pub mod corpus;
 pub mod derive;
 pub mod diag;
 pub mod diff;
+pub mod drill;
 pub mod duration;
 pub mod error;
 pub mod fields;
+pub mod import;
+pub mod links;
 pub mod manifest;
 pub mod markdown;
 pub mod names;
@@ -28,6 +32,7 @@ pub mod repo;
 pub mod review;
 pub mod rules;
 pub mod schema;
+pub mod sections;
 pub mod store;
 pub mod tags;
 pub mod tokens;

@@ -45,6 +45,8 @@ fn run(cli: &Cli) -> Result<ExitCode, Error> {
         Command::Baseline(args) => output::baseline(&out, &dir, args),
         Command::Diff(args) => output::diff(&out, &dir, args),
         Command::Publish(args) => output::publish(&out, &dir, args),
+        Command::Import(args) => output::import(&out, &dir, args),
+        Command::Drill(args) => output::drill(&out, &dir, args),
         Command::Manifest(args) => output::manifest(&out, &dir, args),
         Command::Schema(args) => {
             out.print(&backout::schema::render(args.file.into()))?;

@@ -53,6 +53,16 @@ impl Repo {
             .map(|commit| commit.id().to_string())
     }
 
+    /// git's `user.name` (repository, user and system configuration), when it is set.
+    pub fn user_name(&self) -> Option<String> {
+        let config = self.repo.config().ok()?;
+        config
+            .get_string("user.name")
+            .ok()
+            .map(|name| name.trim().to_string())
+            .filter(|name| !name.is_empty())
+    }
+
     /// The underlying libgit2 repository, for the modules that read history.
     pub fn git(&self) -> &Repository {
         &self.repo

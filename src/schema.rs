@@ -18,6 +18,7 @@ use crate::duration::Duration;
 use crate::manifest::{Kind, is_valid_id};
 use crate::names::name_problem;
 use crate::plan::{PLACEHOLDERS, Status};
+use crate::sections::{Kind as SectionKind, Language};
 
 /// Which file a schema describes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -181,7 +182,10 @@ pub struct ConfigFile {
     pub plans_dir: Option<String>,
     /// The team of a bare RELEASE on the command line and of a "{release}" tag.
     pub default_team: Option<TeamName>,
+    /// The language `backout new` writes titles and questions in (default "en").
+    pub language: Option<LanguageCode>,
     pub tags: Option<TagsTable>,
+    pub sections: Option<SectionsTable>,
     pub check: Option<CheckTable>,
     /// How a release's git changes become manifest items (`backout manifest`).
     #[serde(default)]
@@ -206,6 +210,32 @@ pub struct CheckTable {
     #[serde(default)]
     pub shared: Vec<String>,
     pub drift: Option<DriftName>,
+    /// A passing drill older than this no longer counts, such as "90d".
+    pub drill_max_age: Option<PositiveDuration>,
+}
+
+/// `[sections]`: more titles (any case) accepted for each required section, keyed by the
+/// section's name, such as procedure = ["Rollback steps", "Runbook"].
+#[derive(Debug, Deserialize)]
+pub struct SectionsTable(pub std::collections::BTreeMap<SectionName, Vec<String>>);
+
+impl JsonSchema for SectionsTable {
+    fn schema_name() -> Cow<'static, str> {
+        "SectionsTable".into()
+    }
+    fn json_schema(_: &mut SchemaGenerator) -> Schema {
+        let titles = serde_json::json!({ "type": "array", "items": { "type": "string" } });
+        let properties: serde_json::Map<String, serde_json::Value> = SectionKind::ALL
+            .iter()
+            .map(|kind| (kind.name().to_string(), titles.clone()))
+            .collect();
+        json_schema!({
+            "type": "object",
+            "description": "More titles (any case) accepted for a required section, by the section's name.",
+            "properties": properties,
+            "additionalProperties": false
+        })
+    }
 }
 
 /// One `[[derive]]` rule: changed files matching `path` become items of `kind`.
@@ -231,7 +261,7 @@ pub struct DeriveTable {
 macro_rules! checked_string {
     ($(#[$doc:meta])* $name:ident, $check:expr, $schema:expr) => {
         $(#[$doc])*
-        #[derive(Debug, Deserialize)]
+        #[derive(Debug, Deserialize, PartialEq, Eq, PartialOrd, Ord)]
         #[serde(try_from = "String")]
         pub struct $name(pub String);
 
@@ -415,6 +445,38 @@ checked_string!(
         "type": "string",
         "enum": ["warning", "error", "off"],
         "description": "How manifest-drift is reported (default \"warning\")."
+    })
+);
+
+checked_string!(
+    /// `language`.
+    LanguageCode,
+    |text| one_of(text, &Language::ALL.map(Language::code)),
+    json_schema!({
+        "type": "string",
+        "enum": Language::ALL.map(Language::code),
+        "description": "\"en\" (English, the default) or \"de\" (German)."
+    })
+);
+
+checked_string!(
+    /// A required section's name, as `[sections]` keys write it.
+    SectionName,
+    |text| one_of(text, &SectionKind::ALL.map(SectionKind::name)),
+    json_schema!({ "type": "string", "enum": SectionKind::ALL.map(SectionKind::name) })
+);
+
+checked_string!(
+    /// A duration longer than zero, such as "90d".
+    PositiveDuration,
+    |text| match Duration::parse(text) {
+        Some(duration) if duration.seconds() > 0 => Ok(()),
+        _ => Err(format!("\"{text}\" is not a duration")),
+    },
+    json_schema!({
+        "type": "string",
+        "pattern": r"^\s*([0-9]+d([0-9]+h)?([0-9]+m)?([0-9]+s)?|[0-9]+h([0-9]+m)?([0-9]+s)?|[0-9]+m([0-9]+s)?|[0-9]+s)\s*$",
+        "description": "A duration such as \"90d\" or \"12h\"."
     })
 );
 

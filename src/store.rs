@@ -94,6 +94,52 @@ pub fn read_text(root: &Path, path: &Path) -> Result<Option<String>, ReadProblem
     decode(bytes).map(Some)
 }
 
+/// Reads a text file from anywhere (a plan written elsewhere, to import): a regular file
+/// of at most [`MAX_FILE_BYTES`], not binary, UTF-8.
+pub fn read_source(path: &Path) -> Result<String, ReadProblem> {
+    let file = match fs::File::open(path) {
+        Ok(file) => file,
+        Err(error) if error.kind() == io::ErrorKind::NotFound => {
+            return Err(ReadProblem::new(
+                "does not exist",
+                "name the Markdown or text file that holds the plan",
+            ));
+        }
+        Err(error) => return Err(unreadable(&error)),
+    };
+    let metadata = file.metadata().map_err(|error| unreadable(&error))?;
+    if metadata.is_dir() {
+        return Err(ReadProblem::new(
+            "is a directory, not a file",
+            "name the Markdown or text file that holds the plan",
+        ));
+    }
+    if metadata.len() > MAX_FILE_BYTES {
+        return Err(too_big(metadata.len()));
+    }
+    let mut bytes = Vec::with_capacity(metadata.len() as usize);
+    file.take(MAX_FILE_BYTES + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|error| unreadable(&error))?;
+    if bytes.len() as u64 > MAX_FILE_BYTES {
+        return Err(too_big(bytes.len() as u64));
+    }
+    if bytes.starts_with(&[0xff, 0xfe]) || bytes.starts_with(&[0xfe, 0xff]) {
+        return Err(ReadProblem::new(
+            "is UTF-16 text",
+            "save it as UTF-8 (most editors offer this under \"Save as\" or \"Encoding\")",
+        ));
+    }
+    // Like git: a NUL byte near the start means binary (a .docx, a PDF, an image).
+    if bytes.iter().take(8000).any(|b| *b == 0) {
+        return Err(ReadProblem::new(
+            "is a binary file, not Markdown or text",
+            "export the plan as Markdown or plain text (UTF-8) and import that file",
+        ));
+    }
+    decode(bytes)
+}
+
 /// Why the operating system would not let backout read a file, and what to do.
 fn unreadable(error: &io::Error) -> ReadProblem {
     let help = match error.kind() {
@@ -193,6 +239,16 @@ fn write_files(files: &[FileWrite], created: &mut Vec<PathBuf>) -> Result<()> {
         write_atomic(&file.path, file.contents.as_bytes())?;
     }
     Ok(())
+}
+
+/// Removes a file backout wrote; one that is already gone is fine.
+pub fn remove(path: &Path) -> Result<()> {
+    match fs::remove_file(path) {
+        Err(error) if error.kind() != io::ErrorKind::NotFound => {
+            Err(Error::io("remove", path, error))
+        }
+        _ => Ok(()),
+    }
 }
 
 /// Writes `contents` to `path` through a temporary file in the same directory.

@@ -4,6 +4,8 @@
 pub mod baseline;
 pub mod check;
 pub mod diff;
+pub mod drill;
+pub mod import;
 pub mod init;
 pub mod list;
 pub mod manifest;

@@ -22,7 +22,7 @@ pub fn run(workspace: &Workspace, spec: &Spec, force: bool) -> Result<Created> {
     let mut files = vec![FileWrite {
         display: workspace.display_path(&id, PLAN_FILE),
         path: workspace.path(&id, PLAN_FILE),
-        contents: plan::template(&id),
+        contents: plan::template_in(&id, workspace.config.language),
     }];
     let manifest_path = workspace.path(&id, MANIFEST_FILE);
     if !manifest_path.exists() {

@@ -81,7 +81,7 @@ pub fn run(workspace: &Workspace, options: &Options<'_>) -> Result<Outcome> {
         ))
     })?;
     let catalog = workspace.catalog()?;
-    let id = workspace.resolve_text(options.spec, &catalog)?;
+    let id = workspace.resolve_arg(options.spec, &catalog)?;
     let plan_file = workspace.display_path(&id, PLAN_FILE);
     if !catalog.release(&id).is_some_and(|r| r.has_plan) {
         return Err(Error::msg(format!(
@@ -211,7 +211,7 @@ fn render(
                 // Another plan that cannot be read is listed as invalid: it is not what
                 // this command publishes.
                 let text = read(workspace, &id, PLAN_FILE).unwrap_or_default();
-                let plan = Plan::parse(&text, &id);
+                let plan = Plan::parse_with(&text, &id, corpus.sections());
                 (text, plan)
             });
             (id, plan)
@@ -227,6 +227,7 @@ fn render(
                 plan.as_ref().map(|(text, plan)| (text.as_str(), plan))
             },
             manifest: corpus.manifest(id),
+            drills: corpus.drills(id).files,
         })
         .collect();
     site::build(&entries, origin).map_err(Error::msg)

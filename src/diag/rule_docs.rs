@@ -12,7 +12,7 @@ use super::Rule;
 const RULES_MD: &str = include_str!("../../docs/rules.md");
 
 /// Where docs/ is published.
-pub const DOCS_URL: &str = "https://github.com/backout-dev/backout/blob/main/docs/";
+pub const DOCS_URL: &str = crate::docs_url!("");
 
 /// A rule's documentation: its docs/rules.md section without the heading.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -16,7 +16,7 @@ use super::{Finding, Rule, Severity};
 pub const MAX_RESULTS: usize = 25_000;
 
 const SCHEMA: &str = "https://json.schemastore.org/sarif-2.1.0.json";
-const INFORMATION_URI: &str = "https://github.com/backout-dev/backout";
+const INFORMATION_URI: &str = crate::links::PROJECT_URL;
 
 #[derive(Serialize)]
 struct Log {
@@ -228,7 +228,7 @@ fn descriptor(rule: Rule) -> RuleDescriptor {
             text: docs.text,
             markdown: docs.markdown,
         },
-        help_uri: format!("{INFORMATION_URI}/blob/main/docs/{}", rule.doc_anchor()),
+        help_uri: crate::links::docs(&rule.doc_anchor()),
         default_configuration: Configuration {
             level: level(rule.severity()),
         },

@@ -241,7 +241,7 @@ fn files(roff: &mut Roff) {
     for (path, meaning) in [
         (
             "backout.toml",
-            "Optional configuration at the root of the git work tree: plans_dir, default_team, [tags], [check], [[derive]]. backout schema config prints its JSON Schema.",
+            "Optional configuration at the root of the git work tree: plans_dir, default_team, language, [tags], [check], [sections], [[derive]]. backout schema config prints its JSON Schema.",
         ),
         (
             "plans/TEAM/RELEASE/plan.md",
@@ -250,6 +250,10 @@ fn files(roff: &mut Roff) {
         (
             "plans/TEAM/RELEASE/manifest.toml",
             "What the release deploys: [[items]] with id, kind, version, previous, reversible.",
+        ),
+        (
+            "plans/TEAM/RELEASE/drills/",
+            "The records backout drill writes, one TOML file per rehearsal or incident.",
         ),
         (
             "public/",
@@ -375,6 +379,26 @@ const EXAMPLES: &[(&str, &str, &str)] = &[
         "publish",
         "backout publish v1.5 --out site/",
         "Stamp the plan published and render the site into site/.",
+    ),
+    (
+        "import",
+        "backout import runbook.md v1.5 --dry-run",
+        "Show where each section of runbook.md would come from; write nothing.",
+    ),
+    (
+        "import",
+        "backout import runbook.md checkout/v3.1",
+        "Adopt runbook.md as checkout's v3.1 plan.",
+    ),
+    (
+        "drill",
+        "backout drill v1.5 --env staging",
+        "Rehearse v1.5's procedure on staging, step by step, and record it.",
+    ),
+    (
+        "drill",
+        "backout drill v1.5 --incident",
+        "Follow the procedure during a real backout, recording what was done.",
     ),
     (
         "schema",

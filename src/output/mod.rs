@@ -4,7 +4,9 @@
 mod baseline_diff;
 mod check_list;
 mod ci;
+mod drill;
 mod history;
+mod import;
 mod manifest;
 pub mod manpages;
 mod setup;
@@ -12,7 +14,9 @@ mod site;
 
 pub use baseline_diff::{baseline, diff};
 pub use check_list::{check, list};
+pub use drill::drill;
 pub use history::{review, tags};
+pub use import::import;
 pub use manifest::manifest;
 pub use setup::{init, new};
 pub use site::publish;
@@ -93,12 +97,24 @@ fn plural(count: usize, noun: &str) -> String {
     }
 }
 
-/// Left-aligned columns separated by two spaces; the header in bold.
+/// How many terminal columns `text` takes: CJK and emoji take two.
+fn display_width(text: &str) -> usize {
+    unicode_width::UnicodeWidthStr::width(text)
+}
+
+/// `text` padded with spaces to `width` terminal columns.
+fn pad(text: &str, width: usize) -> String {
+    let fill = width.saturating_sub(display_width(text));
+    format!("{text}{}", " ".repeat(fill))
+}
+
+/// Left-aligned columns separated by two spaces; the header in bold. Columns are measured
+/// in terminal columns, so names in CJK scripts line up.
 fn render_table<const N: usize>(header: &[&str; N], rows: &[[String; N]]) -> String {
-    let mut widths = header.map(str::len);
+    let mut widths = header.map(display_width);
     for row in rows {
         for (width, cell) in widths.iter_mut().zip(row) {
-            *width = (*width).max(cell.chars().count());
+            *width = (*width).max(display_width(cell));
         }
     }
     let line = |cells: Vec<&str>| {
@@ -107,7 +123,8 @@ fn render_table<const N: usize>(header: &[&str; N], rows: &[[String; N]]) -> Str
             if i + 1 == N {
                 text.push_str(cell);
             } else {
-                text.push_str(&format!("{cell:<width$}  "));
+                text.push_str(&pad(cell, width));
+                text.push_str("  ");
             }
         }
         text.trim_end().to_string() + "\n"

@@ -262,20 +262,40 @@ impl TestRepo {
 
     /// Runs `backout` with `args` in `dir` and extra environment variables.
     pub fn run_in_env(&self, dir: &Path, env: &[(&str, &str)], args: &[&str]) -> Run {
-        let output = Command::cargo_bin("backout")
-            .unwrap_or_else(|e| panic!("binary: {e}"))
+        self.run_with_input(dir, env, args, None)
+    }
+
+    /// The `backout` binary, to be started in `dir` with colour off and git isolated from
+    /// the user (for tests that drive it themselves, such as through a pseudo-terminal).
+    pub fn command(&self, dir: &Path) -> std::process::Command {
+        let mut command = std::process::Command::new(assert_cmd::cargo::cargo_bin("backout"));
+        command
             .current_dir(dir)
-            .args(args)
-            .envs(env.iter().copied())
             .env("NO_COLOR", "1")
             .env("HOME", self.home.path())
             .env("XDG_CONFIG_HOME", self.home.path())
             .env("GIT_CONFIG_NOSYSTEM", "1")
             .env_remove("GIT_DIR")
             .env_remove("GIT_WORK_TREE")
-            .env_remove("RUST_BACKTRACE")
-            .output()
-            .unwrap_or_else(|e| panic!("run: {e}"));
+            .env_remove("RUST_BACKTRACE");
+        command
+    }
+
+    /// Runs `backout` with `args` in `dir`, extra environment variables, and `input` as its
+    /// standard input (none: empty).
+    pub fn run_with_input(
+        &self,
+        dir: &Path,
+        env: &[(&str, &str)],
+        args: &[&str],
+        input: Option<&str>,
+    ) -> Run {
+        let mut command = Command::from_std(self.command(dir));
+        command.args(args).envs(env.iter().copied());
+        if let Some(input) = input {
+            command.write_stdin(input);
+        }
+        let output = command.output().unwrap_or_else(|e| panic!("run: {e}"));
         Run {
             code: output.status.code().unwrap_or(-1),
             stdout: String::from_utf8_lossy(&output.stdout).into_owned(),

@@ -159,6 +159,11 @@ fn front_matter(plan: &str) -> String {
 
 const FULL_CONFIG: &str = r#"plans_dir = "ops/plans"
 default_team = "payments"
+language = "de"
+
+[sections]
+procedure = ["Rollback steps", "Runbook"]
+criteria = ["Go/no-go"]
 
 [tags]
 glob = "release-*"
@@ -168,6 +173,7 @@ since = "v1.0"
 [check]
 shared = ["postgres-main", "kafka-orders"]
 drift = "error"
+drill_max_age = "90d"
 
 [[derive]]
 path = "services/{id}/"
@@ -319,6 +325,9 @@ fn wrong_values_are_rejected_by_all_three() {
         ),
         config("since = \"v1.0\"", "since = \"v1..0\""),
         config("kind = \"migration\"", "kind = \"database\""),
+        config("language = \"de\"", "language = \"fr\""),
+        config("drill_max_age = \"90d\"", "drill_max_age = \"quarterly\""),
+        config("criteria = [\"Go/no-go\"]", "kriterien = [\"Go/no-go\"]"),
         config(
             "shared = [\"postgres-main\", \"kafka-orders\"]",
             "shared = \"postgres-main\"",
