@@ -302,14 +302,22 @@ pub struct ReviewArgs {
     /// Output format; markdown is a ready pull-request comment, github annotates the lines.
     #[arg(long, value_enum, default_value_t = ReviewFormat::Human)]
     pub format: ReviewFormat,
+    /// With --format markdown: the most bytes the comment may take (GitHub takes 65,536
+    /// characters). Section diffs are left out first, then findings, saying so.
+    #[arg(long, value_name = "BYTES", default_value_t = 60_000, value_parser = clap::value_parser!(u64).range(1000..))]
+    pub max_bytes: u64,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum ReviewFormat {
     Human,
+    /// A pull-request comment, starting with the line <!-- backout:review -->.
     Markdown,
+    /// GitHub Actions annotations (the changed files' first) and a job summary.
     Github,
     Json,
+    /// A GitLab Code Quality report.
+    Gitlab,
 }
 
 #[derive(Debug, Args)]

@@ -16,6 +16,7 @@ use backout::workspace::Workspace;
 
 use crate::cli::{ReviewArgs, ReviewFormat, TagsArgs, TagsAt, TagsFormat};
 
+use super::budget::{self, Block, Part};
 use super::{Output, bold, plural, render_table};
 
 pub fn tags(out: &Output, dir: &Path, args: &TagsArgs) -> Result<ExitCode> {
@@ -126,10 +127,29 @@ pub fn review(out: &Output, dir: &Path, args: &ReviewArgs) -> Result<ExitCode> {
     let tally = review.tally();
     match args.format {
         ReviewFormat::Human => out.print(&review_human(&review, out.quiet))?,
-        ReviewFormat::Markdown => out.print(&review_markdown(&review))?,
+        ReviewFormat::Markdown => out.print(&budget::fit(
+            review_markdown(&review),
+            usize::try_from(args.max_bytes).unwrap_or(usize::MAX),
+        ))?,
         ReviewFormat::Github => {
+            // GitHub shows 10 errors and 10 warnings per step: the changed files' first.
+            let changed = changed_files(&review);
+            let (mut findings, others): (Vec<Finding>, Vec<Finding>) = review
+                .findings()
+                .cloned()
+                .partition(|f| changed.contains(&f.file));
+            findings.extend(others);
+            super::ci::github(
+                out,
+                "backout review",
+                &findings,
+                &diag::render_github(&findings),
+                review.plans.len(),
+            )?;
+        }
+        ReviewFormat::Gitlab => {
             let findings: Vec<Finding> = review.findings().cloned().collect();
-            out.print(&diag::render_github(&findings))?;
+            out.print(&diag::render_gitlab(&findings))?;
         }
         ReviewFormat::Json => {
             let plans: Vec<serde_json::Value> = review
@@ -281,15 +301,19 @@ fn review_human(review: &commands::review::Review, quiet: bool) -> String {
     text
 }
 
-fn review_markdown(review: &commands::review::Review) -> String {
+/// The first line of the Markdown review: CI finds and updates its own comment by it.
+pub const REVIEW_MARKER: &str = "<!-- backout:review -->";
+
+/// The review as a pull-request comment, in blocks that `budget::fit` can leave out.
+fn review_markdown(review: &commands::review::Review) -> Vec<Block> {
     let tally = review.tally();
-    let mut text = String::from("## backout review\n\n");
+    let mut summary = format!("{REVIEW_MARKER}\n## backout review\n\n");
     if review.plans.is_empty() && review.drills.is_empty() {
-        text.push_str(&format!(
+        summary.push_str(&format!(
             "No plan or manifest changed between `{}` and `{}`.\n",
             review.base, review.head
         ));
-        return text;
+        return vec![Block::new(Part::Summary, summary)];
     }
     let verdict = if tally.errors > 0 {
         "❌"
@@ -298,7 +322,7 @@ fn review_markdown(review: &commands::review::Review) -> String {
     } else {
         "✅"
     };
-    text.push_str(&format!(
+    summary.push_str(&format!(
         "{verdict} `{}` → `{}`: {} changed{}, {}, {}.\n\n",
         review.base,
         review.head,
@@ -308,11 +332,11 @@ fn review_markdown(review: &commands::review::Review) -> String {
         plural(tally.warnings, "warning")
     ));
     if !review.plans.is_empty() {
-        text.push_str("| Plan | Change | Errors | Warnings |\n| --- | --- | --- | --- |\n");
+        summary.push_str("| Plan | Change | Errors | Warnings |\n| --- | --- | --- | --- |\n");
     }
     for plan in &review.plans {
         let plan_tally = Tally::of(&plan.findings);
-        text.push_str(&format!(
+        summary.push_str(&format!(
             "| `{}` | {} | {} | {} |\n",
             plan.id,
             change_word(plan).replace('|', "\\|"),
@@ -320,14 +344,19 @@ fn review_markdown(review: &commands::review::Review) -> String {
             plan_tally.warnings
         ));
     }
+    let mut blocks = vec![Block::new(Part::Summary, summary)];
     for plan in &review.plans {
-        text.push_str(&format!(
-            "\n### `{}` ({})\n\n",
-            plan.id,
-            change_word(plan).replace('|', "\\|")
+        blocks.push(Block::new(
+            Part::Summary,
+            format!(
+                "\n### `{}` ({})\n\n",
+                plan.id,
+                change_word(plan).replace('|', "\\|")
+            ),
         ));
+        let mut findings = String::new();
         if plan.findings.is_empty() {
-            text.push_str("No findings.\n");
+            findings.push_str("No findings.\n");
         }
         for finding in &plan.findings {
             let icon = if finding.is_error() { "❌" } else { "⚠️" };
@@ -336,7 +365,7 @@ fn review_markdown(review: &commands::review::Review) -> String {
                 .as_deref()
                 .map(|h| format!(" — {}", markdown_inline(h)))
                 .unwrap_or_default();
-            text.push_str(&format!(
+            findings.push_str(&format!(
                 "- {icon} **{}** `{}:{}`: {}{help}\n",
                 finding.rule,
                 finding.file,
@@ -344,14 +373,16 @@ fn review_markdown(review: &commands::review::Review) -> String {
                 markdown_inline(&finding.message)
             ));
         }
+        blocks.push(Block::new(Part::Findings, findings));
         if let Some(diff) = &plan.diff {
-            text.push_str("\n<details><summary>Section diff</summary>\n\n");
+            let mut text = String::from("\n<details><summary>Section diff</summary>\n\n");
             text.push_str(&backout::diff::render_markdown(diff));
             text.push_str("\n</details>\n");
+            blocks.push(Block::new(Part::Diff, text));
         }
     }
     if !review.drills.is_empty() {
-        text.push_str("\n### Drill records (evidence, not plan changes)\n\n");
+        let mut text = String::from("\n### Drill records (evidence, not plan changes)\n\n");
         for drill in &review.drills {
             text.push_str(&format!(
                 "- {}\n",
@@ -367,8 +398,26 @@ fn review_markdown(review: &commands::review::Review) -> String {
                 ));
             }
         }
+        blocks.push(Block::new(Part::Findings, text));
     }
-    text
+    blocks
+}
+
+/// The files the change touched: changed plans, changed manifests, drill records.
+fn changed_files(review: &commands::review::Review) -> std::collections::HashSet<String> {
+    let mut files = std::collections::HashSet::new();
+    for plan in &review.plans {
+        if plan.change.is_some() {
+            files.insert(plan.path.clone());
+            files.extend(plan.renamed_from.clone());
+        }
+        if plan.manifest_changed {
+            let dir = plan.path.rsplit_once('/').map_or("", |(dir, _)| dir);
+            files.insert(format!("{dir}/manifest.toml"));
+        }
+    }
+    files.extend(review.drills.iter().map(|d| d.path.clone()));
+    files
 }
 
 /// Text for one line of Markdown: no line breaks, no raw HTML.

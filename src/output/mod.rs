@@ -2,6 +2,7 @@
 //! of commands; shared helpers (the output stream, tables, plurals) live here.
 
 mod baseline_diff;
+mod budget;
 mod check_list;
 mod ci;
 mod drill;

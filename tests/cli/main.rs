@@ -16,6 +16,7 @@ mod man;
 mod manifest;
 mod publish;
 mod review;
+mod review_ci;
 mod schema;
 mod sections;
 mod tags;
