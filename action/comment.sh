@@ -16,6 +16,12 @@ existing=$(gh api --paginate "$comments" |
   jq -rs --arg author "$BACKOUT_COMMENT_AUTHOR" --arg marker "$marker" \
     '[.[][] | select(.user.login == $author and (.body | startswith($marker)))] | .[0].id // empty')
 
+# A pull request that changes no plan gets no comment; one that had a comment gets it updated.
+if [ -z "$existing" ] && grep -q '^No plan or manifest changed' "$BACKOUT_REPORT"; then
+  echo "no plan or manifest changed; no comment posted"
+  exit 0
+fi
+
 body=$(jq -Rs '{body: .}' "$BACKOUT_REPORT")
 if [ -n "$existing" ]; then
   gh api --method PATCH "repos/${GITHUB_REPOSITORY}/issues/comments/${existing}" --input - <<< "$body" > /dev/null
