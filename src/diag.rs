@@ -13,13 +13,16 @@ mod sarif;
 mod summary;
 
 pub use fingerprint::fingerprints;
-pub use github::{SHOWN_PER_STEP, escape_data, escape_property, overflow_notice, render_github};
+pub use github::{
+    SHOWN_PER_STEP, escape_data, escape_property, overflow_notice, overflow_notice_for,
+    render_github,
+};
 pub use gitlab::render_gitlab;
 pub use human::{HumanStyle, render_human};
 pub use json::{JsonReport, Note, render_check_json, render_json, render_json_with_notes};
 pub use rule_docs::RuleDocs;
 pub use sarif::render_sarif;
-pub use summary::render_summary;
+pub use summary::{code_span, markdown_cell, render_summary};
 
 use std::fmt;
 use std::ops::Range;

@@ -18,7 +18,11 @@ pub fn render_github(findings: &[Finding]) -> String {
 /// A `::notice` saying how many annotations GitHub will not display, when there are more
 /// than it shows per step; `summary` says whether the job summary lists them all.
 pub fn overflow_notice(findings: &[Finding], summary: bool) -> Option<String> {
-    let tally = Tally::of(findings);
+    overflow_notice_for(Tally::of(findings), summary)
+}
+
+/// Like `overflow_notice`, for annotations counted by severity.
+pub fn overflow_notice_for(tally: Tally, summary: bool) -> Option<String> {
     let errors = tally.errors.saturating_sub(SHOWN_PER_STEP);
     let warnings = tally.warnings.saturating_sub(SHOWN_PER_STEP);
     if errors == 0 && warnings == 0 {
@@ -31,9 +35,9 @@ pub fn overflow_notice(findings: &[Finding], summary: bool) -> Option<String> {
     };
     let verb = if errors + warnings == 1 { "is" } else { "are" };
     let rest = if summary {
-        "the job summary lists every finding"
+        "the job summary lists them all"
     } else {
-        "the log above lists every finding"
+        "the log above lists them all"
     };
     Some(format!(
         "::notice title=backout::{}\n",
@@ -98,16 +102,15 @@ mod tests {
         assert_eq!(
             overflow_notice(&findings, true).as_deref(),
             Some(
-                "::notice title=backout::GitHub shows 10 error and 10 warning annotations per step, so 3 errors are not annotated; the job summary lists every finding.\n"
+                "::notice title=backout::GitHub shows 10 error and 10 warning annotations per step, so 3 errors are not annotated; the job summary lists them all.\n"
             )
         );
         findings.truncate(10);
         assert_eq!(overflow_notice(&findings, false), None);
         findings.extend((0..11).map(|_| file.finding(Rule::ForeignRelease, 0..4, "w")));
-        assert!(
-            overflow_notice(&findings, false)
-                .is_some_and(|n| n.contains(", so 1 warning is not annotated; the log above"))
-        );
+        assert!(overflow_notice(&findings, false).is_some_and(|n| {
+            n.contains(", so 1 warning is not annotated; the log above lists them all")
+        }));
     }
 
     #[test]

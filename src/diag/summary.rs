@@ -96,10 +96,42 @@ fn line(finding: &Finding) -> String {
         .collect()
 }
 
+/// `text` as one table cell of plain Markdown: one line, every ASCII punctuation that could
+/// format, link, mention or end the cell backslash-escaped, `<` and `>` as entities.
+pub fn markdown_cell(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        match c {
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '&' => out.push_str("&amp;"),
+            c if c.is_control() => out.push(' '),
+            c if c.is_ascii_punctuation()
+                && !matches!(
+                    c,
+                    '.' | ',' | ';' | ':' | '\'' | '"' | '-' | '/' | '=' | '?' | '%'
+                ) =>
+            {
+                out.push('\\');
+                out.push(c);
+            }
+            c => out.push(c),
+        }
+    }
+    out
+}
+
 /// `text` as a Markdown code span that shows it literally.
-fn code_span(text: &str) -> String {
-    let ticks = "`".repeat(longest_backtick_run(&[text]) + 1);
-    format!("{ticks} {} {ticks}", text.replace(['\n', '\r', '|'], " "))
+pub fn code_span(text: &str) -> String {
+    let text = text.replace(['\n', '\r', '|'], " ");
+    let ticks = "`".repeat(longest_backtick_run(&[&text]) + 1);
+    // A space on each side (which Markdown strips) only where a backtick would touch the fence.
+    let pad = if text.is_empty() || text.starts_with('`') || text.ends_with('`') {
+        " "
+    } else {
+        ""
+    };
+    format!("{ticks}{pad}{text}{pad}{ticks}")
 }
 
 fn longest_backtick_run<S: AsRef<str>>(texts: &[S]) -> usize {
@@ -132,10 +164,18 @@ mod tests {
         assert!(summary.starts_with("### backout check: 1 error, 0 warnings in 1 plan\n"));
         assert!(summary.contains("\n``````text\n"), "{summary}");
         assert!(
-            summary.contains("| ` plans/p/v1/plan.md ` | 1 | 0 | placeholder |"),
+            summary.contains("| `plans/p/v1/plan.md` | 1 | 0 | placeholder |"),
             "{summary}"
         );
         assert!(!summary.contains('\u{1b}'));
+    }
+
+    #[test]
+    fn cells_cannot_format_or_mention() {
+        assert_eq!(
+            markdown_cell("tag v1.5 | @ops *now* <b>[x](y)\n#1"),
+            "tag v1.5 \\| \\@ops \\*now\\* &lt;b&gt;\\[x\\]\\(y\\) \\#1"
+        );
     }
 
     #[test]

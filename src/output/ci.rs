@@ -6,7 +6,7 @@ use std::fs::OpenOptions;
 use std::io::Write;
 
 use backout::Result;
-use backout::diag::{self, Finding};
+use backout::diag::{self, Finding, Tally};
 
 use super::Output;
 
@@ -23,10 +23,25 @@ pub fn github(
     annotations: &str,
     plans: usize,
 ) -> Result<()> {
+    github_with(
+        out,
+        Tally::of(findings),
+        || diag::render_summary(title, findings, plans),
+        annotations,
+    )
+}
+
+/// Like `github`, for annotations counted in `tally` and a summary made by `summary`.
+pub fn github_with(
+    out: &Output,
+    tally: Tally,
+    summary: impl FnOnce() -> String,
+    annotations: &str,
+) -> Result<()> {
     let summary_file = std::env::var_os(STEP_SUMMARY).filter(|path| !path.is_empty());
     let summary_written = match &summary_file {
         Some(path) => {
-            let summary = diag::render_summary(title, findings, plans);
+            let summary = summary();
             let appended = OpenOptions::new()
                 .create(true)
                 .append(true)
@@ -45,7 +60,7 @@ pub fn github(
         }
         None => false,
     };
-    if let Some(notice) = diag::overflow_notice(findings, summary_written) {
+    if let Some(notice) = diag::overflow_notice_for(tally, summary_written) {
         out.print(&notice)?;
     }
     out.print(annotations)

@@ -75,7 +75,15 @@ pub fn tags(out: &Output, dir: &Path, args: &TagsArgs) -> Result<ExitCode> {
                     diag::escape_data(&no_tags_hint)
                 ));
             }
-            out.print(&text)?;
+            let mut tally = Tally::default();
+            for row in report.rows.iter().filter(|r| r.status != TagStatus::Ok) {
+                if row.status.is_error() {
+                    tally.errors += 1;
+                } else {
+                    tally.warnings += 1;
+                }
+            }
+            super::ci::github_with(out, tally, || tags_summary(&report), &text)?;
         }
         TagsFormat::Human => {
             let table: Vec<[String; 4]> = report
@@ -119,6 +127,39 @@ pub fn tags(out: &Output, dir: &Path, args: &TagsArgs) -> Result<ExitCode> {
     } else {
         ExitCode::SUCCESS
     })
+}
+
+/// The job summary of `tags`: the counts, then every tag that is not ok.
+fn tags_summary(report: &commands::tags::TagsReport) -> String {
+    let count = |status: TagStatus| report.rows.iter().filter(|r| r.status == status).count();
+    let mut text = format!(
+        "### backout tags: {} release tags, {} ok, {} missing, {} invalid, {} draft\n\n",
+        report.rows.len(),
+        count(TagStatus::Ok),
+        count(TagStatus::Missing),
+        count(TagStatus::Invalid),
+        count(TagStatus::Draft),
+    );
+    let bad: Vec<_> = report
+        .rows
+        .iter()
+        .filter(|r| r.status != TagStatus::Ok)
+        .collect();
+    if bad.is_empty() {
+        text.push_str("Every release tag has a plan.\n");
+        return text;
+    }
+    text.push_str("| tag | status | plan | why |\n|---|---|---|---|\n");
+    for row in bad {
+        text.push_str(&format!(
+            "| {} | {} | {} | {} |\n",
+            diag::code_span(&row.tag),
+            row.status,
+            row.path.as_deref().map(diag::code_span).unwrap_or_default(),
+            diag::markdown_cell(&row.message)
+        ));
+    }
+    text
 }
 
 pub fn review(out: &Output, dir: &Path, args: &ReviewArgs) -> Result<ExitCode> {

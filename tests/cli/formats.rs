@@ -223,7 +223,7 @@ fn github_annotations_count_what_github_hides_and_fill_the_job_summary() {
     let lines: Vec<&str> = run.stdout.lines().collect();
     assert_eq!(
         lines[0],
-        "::notice title=backout::GitHub shows 10 error and 10 warning annotations per step, so 4 errors and 2 warnings are not annotated; the job summary lists every finding."
+        "::notice title=backout::GitHub shows 10 error and 10 warning annotations per step, so 4 errors and 2 warnings are not annotated; the job summary lists them all."
     );
     assert_eq!(
         lines.iter().filter(|l| l.starts_with("::error ")).count(),
@@ -243,7 +243,7 @@ fn github_annotations_count_what_github_hides_and_fill_the_job_summary() {
     );
     assert!(
         written.contains(
-            "| ` plans/checkout/v3.1/plan.md ` | 14 | 12 | step-without-how, placeholder |"
+            "| `plans/checkout/v3.1/plan.md` | 14 | 12 | step-without-how, placeholder |"
         ),
         "{written}"
     );
@@ -259,7 +259,7 @@ fn github_annotations_count_what_github_hides_and_fill_the_job_summary() {
         run.stdout
             .lines()
             .next()
-            .is_some_and(|l| l.ends_with("the log above lists every finding."))
+            .is_some_and(|l| l.ends_with("the log above lists them all."))
     );
     let run = many_findings_repo(3, 2).run(&["check", "--format", "github"]);
     assert!(!run.stdout.contains("::notice"), "{}", run.stdout);
@@ -356,4 +356,50 @@ fn gitlab_code_quality_report() {
     clean.commit("v2.0");
     clean.run(&["check", "--format", "gitlab"]).code(0);
     assert_eq!(clean.run(&["check", "--format", "gitlab"]).stdout, "[]\n");
+}
+
+#[test]
+fn tags_count_hidden_annotations_and_fill_the_job_summary() {
+    let repo = TestRepo::new();
+    repo.write("backout.toml", "default_team = \"payments\"\n");
+    add_release(
+        &repo,
+        "payments",
+        "v1.0",
+        &[service("payments-api", "1.0.0", "0.9.0")],
+    );
+    repo.commit("v1.0");
+    repo.tag("v1.0", true);
+    // Twelve hotfix tags cut without a plan.
+    for patch in 1..=12 {
+        repo.write("CHANGELOG.md", format!("1.0.{patch}\n"));
+        repo.commit(&format!("1.0.{patch}"));
+        repo.tag(&format!("v1.0.{patch}"), false);
+    }
+    let summary_dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let summary = summary_dir.path().join("summary.md");
+    let summary_text = summary.to_string_lossy().into_owned();
+    let run = repo.run_in_env(
+        repo.path(),
+        &[("GITHUB_STEP_SUMMARY", &summary_text)],
+        &["tags", "--format", "github"],
+    );
+    run.code(1);
+    assert!(
+        run.stdout.starts_with("::notice title=backout::GitHub shows 10 error and 10 warning annotations per step, so 2 errors are not annotated; the job summary lists them all.\n"),
+        "{}",
+        run.stdout
+    );
+    let written = std::fs::read_to_string(&summary).unwrap_or_else(|e| panic!("{e}"));
+    assert!(
+        written.starts_with(
+            "### backout tags: 13 release tags, 0 ok, 12 missing, 0 invalid, 1 draft\n"
+        ),
+        "{written}"
+    );
+    assert!(
+        written.contains("| `v1.0.12` | missing | `plans/payments/v1.0.12/plan.md` | no plan at "),
+        "{written}"
+    );
+    assert!(written.contains("| `v1.0` | draft | "), "{written}");
 }
