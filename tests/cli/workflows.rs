@@ -198,3 +198,164 @@ fn the_release_archives_are_where_binstall_and_the_action_look() {
         );
     }
 }
+
+/// The `Package` step of release.yml, as the script it runs.
+fn package_script() -> String {
+    let release = read(".github/workflows/release.yml");
+    let at = release
+        .find("      - name: Package\n")
+        .unwrap_or_else(|| panic!("release.yml has no Package step"));
+    run_scripts(&release[at..])
+        .into_iter()
+        .next()
+        .map(|(_, script)| {
+            script
+                .lines()
+                .map(|l| l.strip_prefix("          ").unwrap_or(l))
+                .collect::<Vec<_>>()
+                .join("\n")
+        })
+        .unwrap_or_else(|| panic!("the Package step has no script"))
+}
+
+fn bash(script: &str, dir: &Path, env: &[(&str, String)]) -> std::process::Output {
+    std::process::Command::new("bash")
+        .arg("-c")
+        .arg(script)
+        .current_dir(dir)
+        .envs(env.iter().map(|(k, v)| (*k, v.as_str())))
+        .output()
+        .unwrap_or_else(|e| panic!("bash: {e}"))
+}
+
+/// release.yml packages an archive; action/install.sh finds it by name, checks its SHA-256
+/// and installs it; a changed archive is refused. GitHub is stood in for by a `curl` that
+/// copies from the release directory.
+#[cfg(unix)]
+#[test]
+fn the_action_installs_what_the_release_packages() {
+    let tools = ["bash", "tar", "sha256sum"];
+    if tools.iter().any(|t| {
+        std::process::Command::new(t)
+            .arg("--version")
+            .output()
+            .is_err()
+    }) {
+        eprintln!("skipped: needs {tools:?}");
+        return;
+    }
+    let version = env!("CARGO_PKG_VERSION");
+    let target = "x86_64-unknown-linux-musl";
+    let work = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let checkout = work.path().join("checkout");
+    let built = checkout.join(format!("target/{target}/release"));
+    fs::create_dir_all(&built).unwrap_or_else(|e| panic!("{e}"));
+    // The built binary, as a small stand-in that runs it (a debug build is 100 MB to gzip).
+    let binary = assert_cmd::cargo::cargo_bin("backout");
+    fs::write(
+        built.join("backout"),
+        format!("#!/bin/sh\nexec '{}' \"$@\"\n", binary.display()),
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    use std::os::unix::fs::PermissionsExt;
+    fs::set_permissions(built.join("backout"), fs::Permissions::from_mode(0o755))
+        .unwrap_or_else(|e| panic!("{e}"));
+    for file in ["README.md", "LICENSE-MIT", "LICENSE-APACHE"] {
+        fs::copy(Path::new(ROOT).join(file), checkout.join(file)).unwrap_or_else(|e| panic!("{e}"));
+    }
+    let packaged = bash(
+        &package_script(),
+        &checkout,
+        &[
+            ("TARGET", target.into()),
+            ("GITHUB_REF_NAME", format!("v{version}")),
+            ("RUNNER_OS", "Linux".into()),
+        ],
+    );
+    assert!(
+        packaged.status.success(),
+        "{}",
+        String::from_utf8_lossy(&packaged.stderr)
+    );
+    let name = format!("backout-v{version}-{target}");
+    let dist = checkout.join("dist");
+    let listing = std::process::Command::new("tar")
+        .arg("-tzf")
+        .arg(dist.join(format!("{name}.tar.gz")))
+        .output()
+        .unwrap_or_else(|e| panic!("{e}"));
+    let listing = String::from_utf8_lossy(&listing.stdout).into_owned();
+    for file in [
+        "backout",
+        "README.md",
+        "LICENSE-MIT",
+        "man/backout.1",
+        "man/backout-check.1",
+        "completions/bash",
+    ] {
+        assert!(
+            listing.contains(&format!("{name}/{file}")),
+            "archive lacks {file}:\n{listing}"
+        );
+    }
+
+    // A curl that serves the release directory.
+    let bin = work.path().join("bin");
+    fs::create_dir_all(&bin).unwrap_or_else(|e| panic!("{e}"));
+    let curl = bin.join("curl");
+    fs::write(
+        &curl,
+        format!(
+            "#!/usr/bin/env bash\nout=\"\"; url=\"\"\nwhile [ $# -gt 0 ]; do case \"$1\" in --output) out=\"$2\"; shift 2 ;; --*) shift ;; *) url=\"$1\"; shift ;; esac; done\ncase \"$url\" in https://github.com/backout-dev/backout/releases/download/v{version}/*) cp \"{}/${{url##*/}}\" \"$out\" ;; *) echo \"unexpected $url\" >&2; exit 22 ;; esac\n",
+            dist.display()
+        ),
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    fs::set_permissions(&curl, fs::Permissions::from_mode(0o755)).unwrap_or_else(|e| panic!("{e}"));
+
+    let install = |runner_temp: &Path| {
+        let github_path = runner_temp.join("github_path");
+        let run = bash(
+            &read("action/install.sh"),
+            work.path(),
+            &[
+                ("BACKOUT_VERSION", version.into()),
+                ("RUNNER_OS", "Linux".into()),
+                ("RUNNER_ARCH", "X64".into()),
+                ("RUNNER_TEMP", runner_temp.display().to_string()),
+                ("GITHUB_PATH", github_path.display().to_string()),
+                (
+                    "PATH",
+                    format!(
+                        "{}:{}",
+                        bin.display(),
+                        std::env::var("PATH").unwrap_or_default()
+                    ),
+                ),
+            ],
+        );
+        (run, fs::read_to_string(github_path).unwrap_or_default())
+    };
+    let temp = work.path().join("runner-temp");
+    fs::create_dir_all(&temp).unwrap_or_else(|e| panic!("{e}"));
+    let (run, path) = install(&temp);
+    assert!(
+        run.status.success(),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    assert!(String::from_utf8_lossy(&run.stdout).contains(&format!("backout {version}")));
+    let installed = Path::new(path.trim()).join("backout");
+    assert!(installed.is_file(), "{path}");
+
+    // An archive that does not match its published checksum is not installed.
+    let archive = dist.join(format!("{name}.tar.gz"));
+    let mut bytes = fs::read(&archive).unwrap_or_else(|e| panic!("{e}"));
+    bytes.extend_from_slice(b"tampered");
+    fs::write(&archive, bytes).unwrap_or_else(|e| panic!("{e}"));
+    let temp = work.path().join("runner-temp-2");
+    fs::create_dir_all(&temp).unwrap_or_else(|e| panic!("{e}"));
+    let (run, path) = install(&temp);
+    assert!(!run.status.success());
+    assert!(path.is_empty(), "nothing may be put on PATH");
+}
