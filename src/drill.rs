@@ -26,7 +26,7 @@ pub const DIR: &str = "drills";
 pub const IN_PROGRESS: &str = ".drill-in-progress.toml";
 
 /// Whether the drill was a rehearsal or a real backout.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum Kind {
     Drill,
@@ -51,7 +51,7 @@ impl Kind {
 }
 
 /// What happened to one step.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum Outcome {
     Done,
@@ -85,7 +85,7 @@ impl fmt::Display for Outcome {
 }
 
 /// How a drill ended: `pass` when every step was done.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum Verdict {
     Pass,

@@ -1,0 +1,806 @@
+//! `backout export`: a plan for other systems. One model, [`Export`], built from the plan,
+//! its manifest, its drill records and its check findings; `--format json` prints it as
+//! it is (versioned, with a JSON Schema), and the other formats are views of it: plain
+//! text for any ticket, the ServiceNow change request fields, and the body as normalised
+//! Markdown. Pure: `commands::export` reads the files and runs the check.
+
+use std::collections::HashMap;
+use std::ops::Range;
+
+use schemars::JsonSchema;
+use serde::Serialize;
+
+use crate::diag::{Finding, Severity, SourceFile};
+use crate::drill::{self, Procedure, RecordFile};
+use crate::manifest::Manifest;
+use crate::markdown::{self, Body};
+use crate::names::PlanId;
+use crate::plan::{Plan, Status};
+use crate::publish::sanitize::is_safe_url;
+use crate::sections::{Kind, Language};
+use crate::vocab::Vocabulary;
+
+mod normalize;
+mod plain;
+mod ticket;
+mod words;
+
+pub use ticket::ChangeRequest;
+
+/// The version of the JSON document; bumped when a field changes meaning or disappears.
+pub const VERSION: u32 = 1;
+
+/// What `backout export` prints.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    Json,
+    Text,
+    Markdown,
+    Servicenow,
+}
+
+/// What an export is made of: the plan as read, and what the command found around it.
+#[derive(Debug, Clone, Copy)]
+pub struct Source<'a> {
+    pub id: &'a PlanId,
+    /// The plan file, repository-relative.
+    pub file: &'a str,
+    pub text: &'a str,
+    pub plan: &'a Plan,
+    /// The manifest and its repository-relative path, when it could be read.
+    pub manifest: Option<(&'a str, &'a Manifest)>,
+    /// The release's drill records.
+    pub drills: &'a [RecordFile],
+    /// What `check` found in the plan.
+    pub findings: &'a [Finding],
+    /// backout.toml's `language`: the titles of sections whose own title says no language.
+    pub language: Language,
+}
+
+/// A backout plan as one JSON document: `backout export SPEC --format json`.
+#[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
+#[schemars(
+    title = "backout export",
+    description = "A backout plan as `backout export SPEC --format json` prints it.",
+    deny_unknown_fields
+)]
+pub struct Export {
+    /// The version of this document's shape: 1. It changes when a field changes meaning or
+    /// disappears; fields may be added within a version.
+    pub version: u32,
+    /// The team, from the plan's directory.
+    pub team: String,
+    /// The release, from the plan's directory.
+    pub release: String,
+    /// The plan file, repository-relative with `/` separators.
+    pub file: String,
+    pub front_matter: FrontMatter,
+    /// The level-1 heading that opens the body, as plain text.
+    pub title: Option<String>,
+    /// What stands between the title and the first section.
+    pub introduction: Option<Content>,
+    /// Every level-2 section in document order (and any level-1 heading after the first
+    /// section, with what follows it).
+    pub sections: Vec<Section>,
+    /// The procedure steps, numbered as `check` and `drill` number them.
+    pub steps: Vec<Step>,
+    /// The release's manifest; null when it is missing or cannot be read.
+    pub manifest: Option<ExportManifest>,
+    pub drills: Drills,
+    pub check: Check,
+}
+
+/// The front matter, as far as it could be read; a value that is missing or wrong is null.
+#[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
+#[schemars(deny_unknown_fields)]
+pub struct FrontMatter {
+    pub team: Option<String>,
+    pub release: Option<String>,
+    pub status: Option<Status>,
+    /// Ids of other releases the plan refers to on purpose.
+    pub refers: Vec<String>,
+    /// How long after deployment a rollback is still possible, like `72h` or `1h30m`.
+    pub window: Option<String>,
+    pub window_seconds: Option<u64>,
+    /// The expected time to complete the rollback.
+    pub duration: Option<String>,
+    pub duration_seconds: Option<u64>,
+    pub baseline: Option<Baseline>,
+    pub tested: Option<Tested>,
+    pub published: Option<Published>,
+}
+
+/// `[baseline]`: the plan this one was forked from.
+#[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
+#[schemars(deny_unknown_fields)]
+pub struct Baseline {
+    /// `TEAM/RELEASE`.
+    pub from: Option<String>,
+    pub commit: Option<String>,
+}
+
+/// `[tested]`: evidence written into the front matter.
+#[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
+#[schemars(deny_unknown_fields)]
+pub struct Tested {
+    /// A TOML date or date-time, as written.
+    pub on: Option<String>,
+    pub result: Option<TestResult>,
+}
+
+/// How a test went.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum TestResult {
+    Pass,
+    Fail,
+}
+
+/// `[published]`: when and from which commit the plan was published.
+#[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
+#[schemars(deny_unknown_fields)]
+pub struct Published {
+    /// RFC 3339.
+    pub at: Option<String>,
+    pub commit: Option<String>,
+}
+
+/// A piece of the body: as written, and as plain text.
+#[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
+#[schemars(deny_unknown_fields)]
+pub struct Content {
+    /// The Markdown as written in the plan (untrusted: escape it wherever it is shown).
+    pub markdown: String,
+    /// Plain text: raw HTML reduced to its text, links as `text (url)` for http, https
+    /// and mailto only, control characters removed.
+    pub text: String,
+}
+
+/// A section of the body.
+#[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
+#[schemars(deny_unknown_fields)]
+pub struct Section {
+    /// The heading as written, as plain text.
+    pub title: String,
+    /// The required section the title names, by its canonical name; null for any other
+    /// section.
+    pub kind: Option<Kind>,
+    /// The heading level: 2, or 1 for a level-1 heading after the first section.
+    pub level: u8,
+    /// The heading's line in the plan file.
+    pub line: usize,
+    /// Whether the section holds more than whitespace and HTML comments.
+    pub answered: bool,
+    /// The content (after the heading) as written (untrusted: escape it wherever it is
+    /// shown).
+    pub markdown: String,
+    /// The content as plain text (see `introduction.text`).
+    pub text: String,
+}
+
+/// A procedure step.
+#[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
+#[schemars(deny_unknown_fields)]
+pub struct Step {
+    /// 1-based, across the whole procedure.
+    pub number: usize,
+    /// Its line in the plan file.
+    pub line: usize,
+    /// The `###` subsection of the procedure it is under.
+    pub subsection: Option<String>,
+    /// Its first line as plain text (inline code keeps its backticks).
+    pub title: String,
+    /// The step as plain text, without its list marker.
+    pub text: String,
+    /// The step as written in the plan, list marker included, dedented.
+    pub markdown: String,
+    /// Its code blocks, and inline code of more than one word: what to copy and run.
+    pub commands: Vec<String>,
+    /// Its links with an http, https, mailto or relative address.
+    pub links: Vec<Link>,
+    /// Whether it says how: inline code, a code block or a link.
+    pub says_how: bool,
+    /// The ids of the manifest items it refers to.
+    pub items: Vec<String>,
+}
+
+/// A link in a step.
+#[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
+#[schemars(deny_unknown_fields)]
+pub struct Link {
+    pub text: String,
+    pub url: String,
+}
+
+/// The release's manifest.
+#[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
+#[schemars(deny_unknown_fields)]
+pub struct ExportManifest {
+    /// The manifest file, repository-relative.
+    pub file: String,
+    pub items: Vec<Item>,
+}
+
+/// One thing the release deploys, and where the plan refers to it.
+#[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
+#[schemars(deny_unknown_fields)]
+pub struct Item {
+    pub id: String,
+    pub kind: crate::manifest::Kind,
+    /// The version this release deploys.
+    pub version: Option<String>,
+    /// The version a rollback returns to.
+    pub previous: Option<String>,
+    /// False for a change the rollback cannot undo.
+    pub reversible: bool,
+    /// The numbers of the steps that refer to it.
+    pub steps: Vec<usize>,
+    /// The titles of the sections that refer to it, in document order.
+    pub sections: Vec<String>,
+}
+
+/// The release's drill records that count.
+#[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
+#[schemars(deny_unknown_fields)]
+pub struct Drills {
+    /// The latest drill or real backout, whatever its result.
+    pub latest: Option<Drill>,
+    /// The latest that passed: what `check` and the published page count.
+    pub latest_passing: Option<Drill>,
+}
+
+/// A drill record.
+#[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
+#[schemars(deny_unknown_fields)]
+pub struct Drill {
+    /// The record, repository-relative.
+    pub file: String,
+    pub kind: drill::Kind,
+    pub by: String,
+    pub env: Option<String>,
+    /// RFC 3339, UTC.
+    pub started: String,
+    pub finished: String,
+    pub result: drill::Verdict,
+    /// The measured time (interruptions left out), like `38m`.
+    pub took: String,
+    pub took_seconds: u64,
+    /// HEAD when the drill started.
+    pub commit: Option<String>,
+    /// Whether the Procedure is still the one the drill followed.
+    pub procedure_unchanged: bool,
+    pub steps: Vec<DrillStep>,
+}
+
+/// One step of a drill, as it went.
+#[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
+#[schemars(deny_unknown_fields)]
+pub struct DrillStep {
+    pub number: usize,
+    /// The step's title when it was walked.
+    pub text: String,
+    pub outcome: drill::Outcome,
+    /// RFC 3339, UTC.
+    pub at: String,
+    pub note: Option<String>,
+}
+
+/// What `check` found in the plan (there are errors only with `--allow-errors`).
+#[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
+#[schemars(deny_unknown_fields)]
+pub struct Check {
+    pub errors: usize,
+    pub warnings: usize,
+    pub findings: Vec<CheckFinding>,
+}
+
+/// A finding, as `backout check --format json` reports it.
+#[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
+#[schemars(deny_unknown_fields)]
+pub struct CheckFinding {
+    /// The rule's code, such as `untested`.
+    pub rule: String,
+    pub severity: Severity,
+    pub file: String,
+    pub line: usize,
+    pub column: usize,
+    pub message: String,
+}
+
+/// The JSON Schema (draft-07) of the document `--format json` prints.
+pub fn schema() -> serde_json::Value {
+    let schema = schemars::generate::SchemaSettings::draft07()
+        .into_generator()
+        .into_root_schema_for::<Export>();
+    serde_json::to_value(schema).unwrap_or_default()
+}
+
+/// The JSON Schema (draft-07) of the object `--format servicenow` prints.
+pub fn servicenow_schema() -> serde_json::Value {
+    let schema = schemars::generate::SchemaSettings::draft07()
+        .into_generator()
+        .into_root_schema_for::<ChangeRequest>();
+    serde_json::to_value(schema).unwrap_or_default()
+}
+
+/// Renders the plan of `source` in `format`, ending in a line break.
+pub fn render(source: &Source<'_>, format: Format) -> String {
+    let parsed = Parsed::of(source);
+    let export = parsed.export();
+    let mut out = match format {
+        Format::Json => serde_json::to_string_pretty(&export).unwrap_or_default(),
+        Format::Text => ticket::text(&export, &parsed.titles(), parsed.language),
+        Format::Servicenow => {
+            let request = ticket::change_request(&export, &parsed.titles(), parsed.language);
+            serde_json::to_string_pretty(&request).unwrap_or_default()
+        }
+        Format::Markdown => normalize::markdown(&parsed, &export),
+    };
+    if !out.ends_with('\n') {
+        out.push('\n');
+    }
+    out
+}
+
+/// Builds the export model.
+pub fn build(source: &Source<'_>) -> Export {
+    Parsed::of(source).export()
+}
+
+/// The plan's body parsed once: its events, its parts, the procedure's steps.
+struct Parsed<'a> {
+    source: Source<'a>,
+    events: Vec<plain::Spanned<'a>>,
+    /// Each top-level block of the body: where it starts and its events.
+    blocks: Vec<(usize, Range<usize>)>,
+    parts: Vec<Part>,
+    /// The title heading, when the body opens with a level-1 heading.
+    title: Option<Part>,
+    /// Before the first section (after the title heading).
+    introduction: Range<usize>,
+    procedure: Procedure,
+    /// Procedure steps: where their list item starts, and their number.
+    numbers: HashMap<usize, usize>,
+    language: Language,
+}
+
+/// A heading and what follows it up to the next level-1 or level-2 heading.
+#[derive(Debug, Clone)]
+struct Part {
+    level: u8,
+    title: String,
+    heading: Range<usize>,
+    content: Range<usize>,
+    kind: Option<Kind>,
+}
+
+impl<'a> Parsed<'a> {
+    fn of(source: &Source<'a>) -> Parsed<'a> {
+        let text = source.text;
+        let body = &source.plan.body;
+        let start = source.plan.body_start.min(text.len());
+        let body_text = text.get(start..).unwrap_or_default();
+        let events: Vec<plain::Spanned<'a>> = markdown::parser(body_text)
+            .into_offset_iter()
+            .map(|(event, range)| (event, range.start + start..range.end + start))
+            .collect();
+        let blocks = top_level_blocks(&events);
+        let (title, introduction, parts) = parts(body, start, text.len());
+        let numbers = body
+            .steps
+            .iter()
+            .map(|step| (step.span.start, step.number))
+            .collect();
+        let language = words::plan_language(body, source.language);
+        Parsed {
+            source: *source,
+            events,
+            blocks,
+            parts,
+            title,
+            introduction,
+            procedure: Procedure::of(text, source.plan),
+            numbers,
+            language,
+        }
+    }
+
+    /// The events of the top-level blocks that start in `range`.
+    fn events_in(&self, range: &Range<usize>) -> Vec<plain::Spanned<'a>> {
+        self.blocks
+            .iter()
+            .filter(|(start, _)| range.contains(start))
+            .flat_map(|(_, events)| self.events[events.clone()].iter().cloned())
+            .collect()
+    }
+
+    fn plain(&self, range: &Range<usize>) -> String {
+        plain::render(&self.events_in(range), &self.numbers)
+    }
+
+    fn content(&self, range: &Range<usize>) -> Content {
+        Content {
+            markdown: self
+                .source
+                .text
+                .get(range.clone())
+                .unwrap_or_default()
+                .trim_matches(['\n', '\r'])
+                .trim_end()
+                .to_string(),
+            text: self.plain(range),
+        }
+    }
+
+    /// Each part's title as the formats other than JSON show it: the required section's
+    /// title in the plan's language, or the heading as written.
+    fn titles(&self) -> Vec<String> {
+        self.parts
+            .iter()
+            .map(|part| match part.kind {
+                Some(kind) => kind
+                    .title(words::title_language(&part.title, kind, self.language))
+                    .to_string(),
+                None => plain::clean(&part.title),
+            })
+            .collect()
+    }
+
+    fn export(&self) -> Export {
+        let source = &self.source;
+        let file = SourceFile::new(source.file, source.text);
+        let introduction =
+            markdown::has_content(source.text.get(self.introduction.clone()).unwrap_or(""))
+                .then(|| self.content(&self.introduction));
+        let sections = self
+            .parts
+            .iter()
+            .map(|part| {
+                let content = self.content(&part.content);
+                Section {
+                    title: plain::clean(&part.title),
+                    kind: part.kind,
+                    level: part.level,
+                    line: file.line_number(part.heading.start),
+                    answered: markdown::has_content(
+                        source.text.get(part.content.clone()).unwrap_or(""),
+                    ),
+                    markdown: content.markdown,
+                    text: content.text,
+                }
+            })
+            .collect();
+        let references = self.references();
+        Export {
+            version: VERSION,
+            team: source.id.team.clone(),
+            release: source.id.release.clone(),
+            file: source.file.to_string(),
+            front_matter: front_matter(source.plan, source.text),
+            title: self.title.as_ref().map(|t| plain::clean(&t.title)),
+            introduction,
+            sections,
+            steps: self.steps(&file, &references),
+            manifest: self.manifest(&references),
+            drills: self.drills(),
+            check: check(source.findings),
+        }
+    }
+
+    fn steps(&self, file: &SourceFile<'_>, references: &References) -> Vec<Step> {
+        let body = &self.source.plan.body;
+        self.procedure
+            .steps
+            .iter()
+            .zip(&body.steps)
+            .enumerate()
+            .map(|(index, (step, at))| Step {
+                number: step.number,
+                line: file.line_number(at.span.start),
+                subsection: step.subsection.as_deref().map(plain::clean),
+                title: plain::clean(&step.title),
+                text: self.step_text(at.span.start),
+                markdown: step.source.clone(),
+                commands: step.commands.clone(),
+                links: step
+                    .links
+                    .iter()
+                    .filter(|link| is_safe_url(&link.url))
+                    .map(|link| Link {
+                        text: plain::clean(&link.text),
+                        url: link.url.clone(),
+                    })
+                    .collect(),
+                says_how: at.says_how,
+                items: references.of_step(index),
+            })
+            .collect()
+    }
+
+    /// A step's content as plain text: the events inside its list item.
+    fn step_text(&self, start: usize) -> String {
+        let Some(open) = self.events.iter().position(|(event, range)| {
+            matches!(
+                event,
+                pulldown_cmark::Event::Start(pulldown_cmark::Tag::Item)
+            ) && range.start == start
+        }) else {
+            return String::new();
+        };
+        let mut depth = 0usize;
+        let mut close = self.events.len();
+        for (i, (event, _)) in self.events.iter().enumerate().skip(open) {
+            match event {
+                pulldown_cmark::Event::Start(_) => depth += 1,
+                pulldown_cmark::Event::End(_) => {
+                    depth = depth.saturating_sub(1);
+                    if depth == 0 {
+                        close = i;
+                        break;
+                    }
+                }
+                _ => {}
+            }
+        }
+        let inner = self.events.get(open + 1..close).unwrap_or_default();
+        plain::render(inner, &self.numbers)
+    }
+
+    fn manifest(&self, references: &References) -> Option<ExportManifest> {
+        let (file, manifest) = self.source.manifest?;
+        let items = manifest
+            .items
+            .iter()
+            .map(|item| {
+                let (steps, sections) = references.of_item(&item.id);
+                Item {
+                    id: item.id.clone(),
+                    kind: item.kind,
+                    version: item.version.clone(),
+                    previous: item.previous.clone(),
+                    reversible: item.reversible,
+                    steps,
+                    sections: sections
+                        .into_iter()
+                        .filter_map(|i| self.source.plan.body.sections.get(i))
+                        .map(|section| plain::clean(&section.title))
+                        .collect(),
+                }
+            })
+            .collect();
+        Some(ExportManifest {
+            file: file.to_string(),
+            items,
+        })
+    }
+
+    fn drills(&self) -> Drills {
+        let hash = &self.procedure.hash;
+        let of = |found: drill::Found<'_>| export_drill(found, hash);
+        Drills {
+            latest: drill::latest(self.source.drills, false).map(of),
+            latest_passing: drill::latest(self.source.drills, true).map(of),
+        }
+    }
+
+    /// Where the plan refers to its manifest's items.
+    fn references(&self) -> References {
+        let mut references = References::default();
+        let Some((_, manifest)) = self.source.manifest else {
+            return references;
+        };
+        let mut builder = Vocabulary::builder();
+        builder.add(
+            self.source.id.clone(),
+            manifest.items.iter().map(|item| item.id.as_str()),
+        );
+        let vocabulary = builder.build();
+        let body = &self.source.plan.body;
+        for occurrence in vocabulary.find(self.source.text, &body.windows()) {
+            let id = vocabulary.id(occurrence.id).to_string();
+            let Some(segment) = body.segment_at(occurrence.span.start) else {
+                continue;
+            };
+            let entry = references.by_item.entry(id).or_default();
+            if let Some(step) = segment.step {
+                push_once(&mut entry.0, step as usize);
+            }
+            if let Some(section) = segment.section {
+                push_once(&mut entry.1, section as usize);
+            }
+        }
+        references
+    }
+}
+
+fn push_once(list: &mut Vec<usize>, value: usize) {
+    if !list.contains(&value) {
+        list.push(value);
+    }
+}
+
+/// For each item id: the indices of the steps and of the sections that refer to it.
+#[derive(Default)]
+struct References {
+    by_item: HashMap<String, (Vec<usize>, Vec<usize>)>,
+}
+
+impl References {
+    /// Step numbers and section indices, in document order.
+    fn of_item(&self, id: &str) -> (Vec<usize>, Vec<usize>) {
+        let (steps, sections) = self.by_item.get(id).cloned().unwrap_or_default();
+        (steps.into_iter().map(|i| i + 1).collect(), sections)
+    }
+
+    /// The ids a step (by index) refers to, sorted.
+    fn of_step(&self, index: usize) -> Vec<String> {
+        let mut ids: Vec<String> = self
+            .by_item
+            .iter()
+            .filter(|(_, (steps, _))| steps.contains(&index))
+            .map(|(id, _)| id.clone())
+            .collect();
+        ids.sort();
+        ids
+    }
+}
+
+/// Splits the events into top-level blocks: each block's start offset and event indices.
+fn top_level_blocks(events: &[plain::Spanned<'_>]) -> Vec<(usize, Range<usize>)> {
+    use pulldown_cmark::Event;
+    let mut blocks = Vec::new();
+    let mut depth = 0usize;
+    let mut open = 0usize;
+    for (i, (event, range)) in events.iter().enumerate() {
+        match event {
+            Event::Start(_) => {
+                if depth == 0 {
+                    open = i;
+                }
+                depth += 1;
+            }
+            Event::End(_) => {
+                depth = depth.saturating_sub(1);
+                if depth == 0 {
+                    let start = events.get(open).map_or(range.start, |(_, r)| r.start);
+                    blocks.push((start, open..i + 1));
+                }
+            }
+            _ if depth == 0 => blocks.push((range.start, i..i + 1)),
+            _ => {}
+        }
+    }
+    blocks
+}
+
+/// The body's parts: the opening level-1 title, the introduction, and every section.
+fn parts(body: &Body, start: usize, end: usize) -> (Option<Part>, Range<usize>, Vec<Part>) {
+    let headings: Vec<&markdown::Heading> = body.headings.iter().filter(|h| h.level <= 2).collect();
+    let mut parts: Vec<Part> = Vec::new();
+    for (i, heading) in headings.iter().enumerate() {
+        let next = headings.get(i + 1).map_or(end, |h| h.span.start);
+        let section = body
+            .sections
+            .iter()
+            .find(|s| s.heading.start == heading.span.start);
+        parts.push(Part {
+            level: heading.level,
+            title: heading.title.clone(),
+            heading: heading.span.clone(),
+            content: section.map_or(heading.span.end..next.max(heading.span.end), |s| {
+                s.content.clone()
+            }),
+            kind: section.and_then(|s| s.kind),
+        });
+    }
+    let first = parts.first().map_or(end, |p| p.heading.start);
+    let title = match parts.first() {
+        Some(part) if part.level == 1 => Some(parts.remove(0)),
+        _ => None,
+    };
+    let introduction = match &title {
+        Some(title) => title.content.clone(),
+        None => start..first,
+    };
+    (title, introduction, parts)
+}
+
+/// A duration as the front matter writes it (`72h` stays `72h`), when that reads back as
+/// the same duration; otherwise as backout writes durations.
+fn written(text: &str, at: &crate::fields::At<crate::duration::Duration>) -> String {
+    let literal = text.get(at.span.clone()).unwrap_or_default();
+    let inner = literal
+        .trim()
+        .trim_matches(|c| c == '"' || c == '\'')
+        .trim();
+    match crate::duration::Duration::parse(inner) {
+        Some(parsed) if parsed == at.value => plain::clean(inner),
+        _ => at.value.to_string(),
+    }
+}
+
+fn front_matter(plan: &Plan, text: &str) -> FrontMatter {
+    let front = &plan.front;
+    let value = |at: &Option<crate::fields::At<String>>| at.as_ref().map(|a| a.value.clone());
+    FrontMatter {
+        team: value(&front.team),
+        release: value(&front.release),
+        status: front.status.as_ref().map(|s| s.value),
+        refers: front.refers.iter().map(|r| r.value.clone()).collect(),
+        window: front.window.as_ref().map(|w| written(text, w)),
+        window_seconds: front.window.as_ref().map(|w| w.value.seconds()),
+        duration: front.duration.as_ref().map(|d| written(text, d)),
+        duration_seconds: front.duration.as_ref().map(|d| d.value.seconds()),
+        baseline: front.baseline.as_ref().map(|b| Baseline {
+            from: value(&b.from),
+            commit: value(&b.commit),
+        }),
+        tested: front.tested.as_ref().map(|t| Tested {
+            on: t.on.as_ref().map(|on| on.value.to_string()),
+            result: t.passed.as_ref().map(|p| {
+                if p.value {
+                    TestResult::Pass
+                } else {
+                    TestResult::Fail
+                }
+            }),
+        }),
+        published: front.published.as_ref().map(|p| Published {
+            at: p.at.as_ref().map(|at| at.value.to_string()),
+            commit: value(&p.commit),
+        }),
+    }
+}
+
+fn export_drill(found: drill::Found<'_>, procedure: &str) -> Drill {
+    let summary = drill::Summary::of(found);
+    let record = found.record;
+    let moment = |s: i64| {
+        crate::clock::utc(s)
+            .map(|d| d.to_string())
+            .unwrap_or_default()
+    };
+    Drill {
+        file: summary.file,
+        kind: summary.kind,
+        by: plain::clean(&summary.by),
+        env: summary.env.as_deref().map(plain::clean),
+        started: summary.started,
+        finished: summary.finished,
+        result: summary.result,
+        took: summary.took,
+        took_seconds: summary.took_seconds,
+        commit: record.commit.clone(),
+        procedure_unchanged: record.procedure == procedure,
+        steps: record
+            .steps
+            .iter()
+            .map(|step| DrillStep {
+                number: step.number,
+                text: plain::clean(&step.text),
+                outcome: step.outcome,
+                at: moment(step.at),
+                note: step.note.as_deref().map(plain::clean),
+            })
+            .collect(),
+    }
+}
+
+fn check(findings: &[Finding]) -> Check {
+    let tally = crate::diag::Tally::of(findings);
+    Check {
+        errors: tally.errors,
+        warnings: tally.warnings,
+        findings: findings
+            .iter()
+            .map(|f| CheckFinding {
+                rule: f.rule.code().to_string(),
+                severity: f.severity,
+                file: f.file.clone(),
+                line: f.line,
+                column: f.column,
+                message: f.message.clone(),
+            })
+            .collect(),
+    }
+}
