@@ -28,6 +28,7 @@ pub const IN_PROGRESS: &str = ".drill-in-progress.toml";
 /// Whether the drill was a rehearsal or a real backout.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "lowercase")]
+#[schemars(rename = "DrillKind")]
 pub enum Kind {
     Drill,
     Incident,

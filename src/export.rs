@@ -215,6 +215,7 @@ pub struct Link {
 /// The release's manifest.
 #[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
 #[schemars(deny_unknown_fields)]
+#[schemars(rename = "Manifest")]
 pub struct ExportManifest {
     /// The manifest file, repository-relative.
     pub file: String,
@@ -309,18 +310,39 @@ pub struct CheckFinding {
 
 /// The JSON Schema (draft-07) of the document `--format json` prints.
 pub fn schema() -> serde_json::Value {
-    let schema = schemars::generate::SchemaSettings::draft07()
-        .into_generator()
-        .into_root_schema_for::<Export>();
-    serde_json::to_value(schema).unwrap_or_default()
+    schema_of::<Export>()
 }
 
 /// The JSON Schema (draft-07) of the object `--format servicenow` prints.
 pub fn servicenow_schema() -> serde_json::Value {
+    schema_of::<ChangeRequest>()
+}
+
+/// Every field is always printed (null when it has no value), so the schema requires
+/// every property, and allows no other.
+fn schema_of<T: JsonSchema>() -> serde_json::Value {
+    fn require_all(value: &mut serde_json::Value) {
+        match value {
+            serde_json::Value::Object(object) => {
+                let keys: Option<Vec<serde_json::Value>> = object
+                    .get("properties")
+                    .and_then(|p| p.as_object())
+                    .map(|p| p.keys().cloned().map(serde_json::Value::String).collect());
+                if let Some(keys) = keys {
+                    object.insert("required".into(), serde_json::Value::Array(keys));
+                }
+                object.values_mut().for_each(require_all);
+            }
+            serde_json::Value::Array(items) => items.iter_mut().for_each(require_all),
+            _ => {}
+        }
+    }
     let schema = schemars::generate::SchemaSettings::draft07()
         .into_generator()
-        .into_root_schema_for::<ChangeRequest>();
-    serde_json::to_value(schema).unwrap_or_default()
+        .into_root_schema_for::<T>();
+    let mut value = serde_json::to_value(schema).unwrap_or_default();
+    require_all(&mut value);
+    value
 }
 
 /// Renders the plan of `source` in `format`, ending in a line break.
@@ -328,18 +350,45 @@ pub fn render(source: &Source<'_>, format: Format) -> String {
     let parsed = Parsed::of(source);
     let export = parsed.export();
     let mut out = match format {
-        Format::Json => serde_json::to_string_pretty(&export).unwrap_or_default(),
+        Format::Json => json(&export),
         Format::Text => ticket::text(&export, &parsed.titles(), parsed.language),
-        Format::Servicenow => {
-            let request = ticket::change_request(&export, &parsed.titles(), parsed.language);
-            serde_json::to_string_pretty(&request).unwrap_or_default()
-        }
+        Format::Servicenow => json(&ticket::change_request(
+            &export,
+            &parsed.titles(),
+            parsed.language,
+        )),
         Format::Markdown => normalize::markdown(&parsed, &export),
     };
     if !out.ends_with('\n') {
         out.push('\n');
     }
     out
+}
+
+/// Pretty JSON in which characters that could reorder or hide text on a terminal are
+/// escaped too: serde_json escapes only C0 controls, and plan text (in `markdown`) is
+/// kept as written.
+fn json<T: Serialize>(value: &T) -> String {
+    let text = serde_json::to_string_pretty(value).unwrap_or_default();
+    let hazard = |c: char| {
+        matches!(
+            c,
+            '\u{7f}'..='\u{9f}' | '\u{200e}' | '\u{200f}' | '\u{2028}' | '\u{2029}'
+        ) || matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+    };
+    if !text.contains(hazard) {
+        return text;
+    }
+    // These characters occur only inside JSON strings, where `\uXXXX` means the same.
+    text.chars()
+        .map(|c| {
+            if hazard(c) {
+                format!("\\u{:04x}", c as u32)
+            } else {
+                c.to_string()
+            }
+        })
+        .collect()
 }
 
 /// Builds the export model.
@@ -804,3 +853,6 @@ fn check(findings: &[Finding]) -> Check {
             .collect(),
     }
 }
+
+#[cfg(test)]
+mod tests;

@@ -11,6 +11,7 @@ use crate::names::PlanId;
     Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, schemars::JsonSchema,
 )]
 #[serde(rename_all = "lowercase")]
+#[schemars(rename = "ItemKind")]
 pub enum Kind {
     Service,
     Migration,

@@ -15,6 +15,7 @@ use std::sync::OnceLock;
     Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, schemars::JsonSchema,
 )]
 #[serde(rename_all = "lowercase")]
+#[schemars(rename = "SectionKind")]
 pub enum Kind {
     Criteria,
     Decision,

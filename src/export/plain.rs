@@ -534,7 +534,11 @@ impl<'n> Renderer<'n> {
     fn write(&mut self, text: &str) {
         for piece in text.split_inclusive('\n') {
             let line = piece.strip_suffix('\n');
-            let content = line.unwrap_or(piece);
+            let mut content = line.unwrap_or(piece);
+            if self.at_line_start && !self.in_code {
+                // What was before it on the line (a tag, a comment) is gone.
+                content = content.trim_start_matches(' ');
+            }
             if !content.is_empty() {
                 if self.at_line_start {
                     self.prefix();

@@ -403,6 +403,21 @@ fn risk(export: &Export, titles: &[String], language: Language) -> String {
     out
 }
 
+/// Time to spare, in days only when the window is written in days (`72h` leaves
+/// `71h15m`, not `2d23h15m`).
+fn spare(seconds: u64, days: bool) -> String {
+    if days || seconds < 86_400 {
+        return Duration::from_seconds(seconds).to_string();
+    }
+    let hours = seconds / 3_600;
+    let rest = Duration::from_seconds(seconds % 3_600);
+    if rest.seconds() == 0 {
+        format!("{hours}h")
+    } else {
+        format!("{hours}h{rest}")
+    }
+}
+
 /// The rollback's expected duration against its window, and a slow drill.
 fn window(export: &Export, language: Language) -> String {
     let words = words::words(language);
@@ -414,7 +429,7 @@ fn window(export: &Export, language: Language) -> String {
         front.window_seconds,
         front.duration_seconds,
     ) {
-        let spare = (d <= w).then(|| Duration::from_seconds(w - d).to_string());
+        let spare = (d <= w).then(|| spare(w - d, window.contains('d')));
         lines.push(words::fit(language, window, duration, spare.as_deref()));
     }
     if let (Some(passing), Some(duration), Some(d)) = (

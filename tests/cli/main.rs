@@ -7,6 +7,7 @@ mod check;
 mod diff;
 mod docs;
 mod drill;
+mod export;
 mod import;
 mod init_new_list;
 mod manifest;
