@@ -10,6 +10,7 @@ use crate::manifest::{Item, Manifest};
 use crate::markdown::{Body, Heading};
 use crate::names::PlanId;
 use crate::plan::Plan;
+use crate::rules::procedure;
 use crate::sections::{Kind, Sections};
 use crate::tokens::{self, ReleaseNames};
 use crate::version;
@@ -84,7 +85,13 @@ pub fn check(
     check_timing(file, plan, &mut findings);
     crate::rules::drills::check(file, plan, &context.drills, &mut findings);
     check_steps(file, body, &mut findings);
-    check_releases(file, id, &windows, context, &mut findings);
+    check_releases(file, id, &windows, &body.headings, context, &mut findings);
+    findings.extend(crate::rules::teams::foreign_team(
+        file,
+        id,
+        plan,
+        context.vocabulary,
+    ));
     match manifest {
         ManifestInput::Unavailable(finding) => findings.push(finding),
         ManifestInput::Parsed {
@@ -97,6 +104,7 @@ pub fn check(
                 findings.push(problem_finding(&manifest_file, problem));
             }
             if manifest.is_valid() {
+                findings.extend(crate::rules::manifest::empty(&manifest_file, id, manifest));
                 let occurrences = context.vocabulary.find(text, &windows);
                 References::new(file, id, plan, manifest, context, &occurrences)
                     .check(&windows, &mut findings);
@@ -310,16 +318,29 @@ fn check_releases(
     file: &SourceFile<'_>,
     id: &PlanId,
     windows: &[Range<usize>],
+    headings: &[Heading],
     context: &Context<'_>,
     findings: &mut Vec<Finding>,
 ) {
     let text = file.text();
     for (span, index) in context.release_names.find(text, windows) {
         let name = context.release_names.name(index);
-        if name == id.release
-            || Some(name) == context.previous
-            || names_other_team(text, &span, &id.team)
+        if name == id.release || names_other_team(text, &span, &id.team) {
+            continue;
+        }
+        // Steps may name the previous release (a rollback returns to it); the title names
+        // the plan's own release and no other.
+        let heading = headings.partition_point(|h| h.span.end <= span.start);
+        if headings
+            .get(heading)
+            .is_some_and(|h| h.level == 1 && h.span.contains(&span.start))
         {
+            findings.push(crate::rules::releases::title_names_another(
+                file, id, span, name,
+            ));
+            continue;
+        }
+        if Some(name) == context.previous {
             continue;
         }
         let previous = context
@@ -459,13 +480,22 @@ impl<'p> References<'p> {
         let mut with_how = HashSet::new();
         // Where an item is named in a step that does not say how: the place to add detail.
         let mut vague: HashMap<u32, Range<usize>> = HashMap::new();
+        // Whether each step says how beyond naming items, worked out once per step.
+        let mut step_how: Vec<Option<bool>> = vec![None; body.steps.len()];
         for occurrence in self.occurrences {
             let Some(segment) = body.segment_at(occurrence.span.start) else {
                 continue;
             };
-            if let Some(step) = segment.step.and_then(|s| body.steps.get(s as usize)) {
+            if let Some((index, step)) = segment
+                .step
+                .and_then(|s| Some((s as usize, body.steps.get(s as usize)?)))
+            {
                 in_step.insert(occurrence.id);
-                if step.says_how {
+                let text = self.file.text();
+                let says_how = *step_how[index].get_or_insert_with(|| {
+                    procedure::says_how_beyond_ids(step, text, |id| self.own.contains_key(id))
+                });
+                if says_how {
                     with_how.insert(occurrence.id);
                 } else {
                     vague
@@ -487,10 +517,16 @@ impl<'p> References<'p> {
             .clone()
             .unwrap_or(self.plan.body_start..self.plan.body_start);
         let vocabulary = self.context.vocabulary;
+        // Without steps, one finding says what to do instead of one per item.
+        let steps = procedure::steps(self.file, body, self.manifest.items.len());
+        let per_item = matches!(steps, procedure::Steps::Listed);
+        if let procedure::Steps::None(finding) = steps {
+            findings.push(finding);
+        }
         for item in &self.manifest.items {
             let index = vocabulary.index_of(&item.id);
             let covered = index.is_some_and(|i| in_step.contains(&i));
-            if !covered {
+            if !covered && per_item {
                 findings.push(
                     self.file
                         .finding(
@@ -572,6 +608,12 @@ impl<'p> References<'p> {
             };
             let written = &text[token.span.clone()];
             if inside_id || self.context.release_names_contains(written) {
+                continue;
+            }
+            let vocabulary = self.context.vocabulary;
+            let is_item =
+                |word: &str| self.own.contains_key(word) || vocabulary.index_of(word).is_some();
+            if crate::rules::versions::belongs_to_word(text, token.span.start, is_item) {
                 continue;
             }
             let bare = written.trim_start_matches(['v', 'V']);

@@ -101,16 +101,20 @@ pub enum Command {
     )]
     Manifest(ManifestArgs),
     /// Stamp a plan as published and render the static site on-call follows.
-    ///
-    /// Refuses (exit 1) while `check` finds errors in the plan, or while its plan.md or
-    /// manifest.toml differ from HEAD. Then sets `status = "published"` and
-    /// `[published] at/commit` in the plan's front matter (nothing else in the file
-    /// changes) and writes index.html and plans/<team>/<release>.html under --out.
-    /// SOURCE_DATE_EPOCH, when set, replaces the clock. See docs/publish.md.
+    #[command(long_about = concat!(
+        "Stamp a plan as published and render the static site on-call follows.\n\n",
+        "Refuses (exit 1) while `check` finds errors in the plan, or while its plan.md or \
+        manifest.toml differ from HEAD. Then sets `status = \"published\"` and \
+        `[published] at/commit` in the plan's front matter (nothing else in the file \
+        changes) and writes index.html and plans/<team>/<release>.html under --out. \
+        SOURCE_DATE_EPOCH, when set, replaces the clock. See ",
+        backout::docs_url!("publish.md"),
+        "."
+    ))]
     Publish(PublishArgs),
     /// Adopt a plan written elsewhere (Markdown or plain text) as a backout plan.
     #[command(
-        long_about = "Adopt a plan written elsewhere (Markdown or plain text) as a backout plan.\n\n\
+        long_about = concat!("Adopt a plan written elsewhere (Markdown or plain text) as a backout plan.\n\n\
             Reads FILE (with YAML, TOML or no front matter) and writes \
             plans/<team>/<release>/plan.md, and manifest.toml when it is missing. Headings, \
             bold questions and labels that answer a required section become its level-2 \
@@ -118,7 +122,10 @@ pub enum Command {
             rows are steps become procedure steps, and every other part stays under its own \
             heading. window and duration are read from sentences such as \"within 72 hours of \
             the deployment\" or \"takes about 45 minutes\", else left as \"TBD\". Prints where \
-            each section's answer came from and what is still unanswered. See docs/import.md."
+            each section's answer came from and what is still unanswered. See ",
+            backout::docs_url!("import.md"),
+            "."
+        )
     )]
     Import(ImportArgs),
     /// Walk a plan's procedure step by step, as a rehearsal or in a real incident, and
@@ -175,7 +182,8 @@ pub struct NewArgs {
 
 #[derive(Debug, Args)]
 pub struct CheckArgs {
-    /// Plans to check: RELEASE, TEAM/RELEASE, or a path to a plan directory or plan.md.
+    /// Plans to check: RELEASE, TEAM/RELEASE, a TEAM (all its plans), or a path to a plan
+    /// directory, its plan.md or a team directory, from here or from the work tree root.
     /// Default: every plan.
     #[arg(value_name = "SPEC|PATH")]
     pub targets: Vec<String>,
@@ -233,8 +241,9 @@ pub enum TagsFormat {
 
 #[derive(Debug, Args)]
 pub struct BaselineArgs {
-    /// The release to fork into: RELEASE (of the default team) or TEAM/RELEASE.
-    /// Default: the newest release of the default team that has a manifest.toml.
+    /// The release to fork into: RELEASE (of the default team), TEAM/RELEASE, or its
+    /// directory (`.` in it). Default: the newest release of the default team that has a
+    /// manifest.toml.
     #[arg(value_name = "SPEC")]
     pub spec: Option<String>,
     /// The plan to fork: RELEASE (of the target's team) or TEAM/RELEASE (a sibling team).
@@ -250,8 +259,8 @@ pub struct BaselineArgs {
 
 #[derive(Debug, Args)]
 pub struct DiffArgs {
-    /// The plan to compare: RELEASE or TEAM/RELEASE. Default: the newest plan of the
-    /// default team.
+    /// The plan to compare: RELEASE, TEAM/RELEASE, or its directory or plan.md. Default: the
+    /// newest plan of the default team.
     #[arg(value_name = "SPEC")]
     pub spec: Option<String>,
     /// Compare with this plan (RELEASE of the same team, or TEAM/RELEASE) instead of the
@@ -293,8 +302,8 @@ pub enum ReviewFormat {
 
 #[derive(Debug, Args)]
 pub struct ManifestArgs {
-    /// The release: RELEASE (of the default team) or TEAM/RELEASE. Default: the newest
-    /// release of the default team.
+    /// The release: RELEASE (of the default team), TEAM/RELEASE, or its directory (`.` in
+    /// it). Default: the newest release of the default team.
     #[arg(value_name = "SPEC")]
     pub spec: Option<String>,
     /// Where the release's changes start [default: the team's greatest release tag below it].
@@ -319,7 +328,8 @@ pub enum ManifestFormat {
 
 #[derive(Debug, Args)]
 pub struct PublishArgs {
-    /// The plan to publish: RELEASE (of the default team) or TEAM/RELEASE.
+    /// The plan to publish: RELEASE (of the default team), TEAM/RELEASE, or its directory or
+    /// plan.md.
     #[arg(value_name = "SPEC")]
     pub spec: String,
     /// Where to write the site [default: public/ at the repository root]. A relative DIR
@@ -349,7 +359,8 @@ pub struct ImportArgs {
 
 #[derive(Debug, Args)]
 pub struct DrillArgs {
-    /// The plan to walk: RELEASE (of the default team) or TEAM/RELEASE.
+    /// The plan to walk: RELEASE (of the default team), TEAM/RELEASE, or its directory or
+    /// plan.md.
     #[arg(value_name = "SPEC")]
     pub spec: String,
     /// Who runs the drill [default: git's user.name].

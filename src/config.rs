@@ -300,7 +300,8 @@ pub fn template(default_team: Option<&str>) -> String {
         None => "# default_team = \"payments\"".to_string(),
     };
     format!(
-        r#"# backout: release backout plans as code. See docs/format.md.
+        r#"# backout: release backout plans as code. Every key is described at
+# {docs}
 
 # Where plans live: <plans_dir>/<team>/<release>/plan.md and manifest.toml.
 plans_dir = "plans"
@@ -328,8 +329,9 @@ shared = []
 # drift = "warning"
 
 # More titles for the required sections, beyond the built-in English and German ones
-# (docs/format.md lists them). Keys: criteria, decision, responsibilities, procedure,
-# verification, communication, contingencies, testing.
+# (listed at {titles}).
+# Keys: criteria, decision, responsibilities, procedure, verification, communication,
+# contingencies, testing.
 # [sections]
 # procedure = ["Rückbau", "Cutback steps"]
 
@@ -343,7 +345,9 @@ shared = []
 # path = "db/migrations/{{id}}.sql"
 # kind = "migration"
 # reversible_if = "db/migrations/{{id}}.down.sql"  # reversible only when this file exists
-"#
+"#,
+        docs = crate::docs_url!("format.md#backouttoml"),
+        titles = crate::docs_url!("format.md#section-titles")
     )
 }
 

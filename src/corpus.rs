@@ -5,7 +5,7 @@
 use std::collections::{HashMap, HashSet};
 
 use crate::check::{self, Context, ManifestInput};
-use crate::diag::{Finding, Rule, SourceFile};
+use crate::diag::{Finding, Rule, SourceFile, Suppressed};
 use crate::drill::{Evidence, MaxAge, RecordFile};
 use crate::manifest::Manifest;
 use crate::names::PlanId;
@@ -47,6 +47,8 @@ pub type ManifestSource = (PlanId, String, Result<String, ReadProblem>);
 pub struct Checked {
     pub plan: Plan,
     pub findings: Vec<Finding>,
+    /// Findings a `backout-ignore` comment silenced: not in `findings`.
+    pub suppressed: Vec<Suppressed>,
 }
 
 impl Corpus {
@@ -190,17 +192,24 @@ impl Corpus {
                         "{manifest_path} is missing: the plan has no manifest to be checked against"
                     ),
                 )
-                .with_help(
-                    "create it with `team`, `release` and one [[items]] table per thing the release deploys (docs/format.md)",
-                ),
+                .with_help(concat!(
+                    "create it with `team`, `release` and one [[items]] table per thing the release deploys (see ",
+                    crate::docs_url!("format.md#manifesttoml"),
+                    ")"
+                )),
 
             ),
         };
         let mut findings = check::check(id, &file, &plan, manifest, &context);
+        let suppressed = crate::rules::ignore::apply(&file, plan.body_start, &mut findings);
         findings.sort_by(|a, b| {
             (&a.file, a.line, a.column, a.rule).cmp(&(&b.file, b.line, b.column, b.rule))
         });
-        Checked { plan, findings }
+        Checked {
+            plan,
+            findings,
+            suppressed,
+        }
     }
 }
 
@@ -244,6 +253,10 @@ mod tests {
             Just("```sh\n".to_string()),
             Just("[x](javascript:y) ".to_string()),
             Just("<!-- c --> <b> ".to_string()),
+            Just("<!-- backout-ignore stale-version: r -->".to_string()),
+            Just("<!-- backout-ignore ".to_string()),
+            Just("foreign-team, invalid-plan: why".to_string()),
+            Just(" -->".to_string()),
             Just("\r\n".to_string()),
             Just("\n".to_string()),
             "[a-z \u{feff}\u{1F600}é\t|*_>#-]{0,12}",

@@ -22,6 +22,7 @@ pub mod error;
 pub mod export;
 pub mod fields;
 pub mod import;
+pub mod links;
 pub mod manifest;
 pub mod markdown;
 pub mod names;

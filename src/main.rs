@@ -54,11 +54,7 @@ fn run(cli: &Cli) -> Result<ExitCode, Error> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Man => {
-            let mut buffer = Vec::new();
-            clap_mangen::Man::new(Cli::command())
-                .render(&mut buffer)
-                .map_err(|e| Error::io("render", "the man page", e))?;
-            out.write_bytes(&buffer)?;
+            out.write_bytes(&output::man::page(Cli::command())?)?;
             Ok(ExitCode::SUCCESS)
         }
     }

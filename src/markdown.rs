@@ -62,6 +62,10 @@ pub struct Step {
     pub span: Range<usize>,
     /// Whether it holds inline code, a code block or a link.
     pub says_how: bool,
+    /// Whether it holds a code block or a link (inline code aside).
+    pub has_block_or_link: bool,
+    /// Its inline code spans, backticks included.
+    pub code_spans: Vec<Range<usize>>,
     /// The `###` subsection it is under, if any.
     pub subsection: Option<String>,
 }
@@ -210,7 +214,7 @@ impl<'s> Walk<'s> {
                 | Tag::BlockQuote(_),
             ) => {
                 if matches!(event, Event::Start(Tag::CodeBlock(_))) {
-                    self.says_how();
+                    self.says_how(None);
                 }
                 self.push_block();
             }
@@ -230,7 +234,7 @@ impl<'s> Walk<'s> {
                 ..
             }) => {
                 if !dest_url.trim().is_empty() {
-                    self.says_how();
+                    self.says_how(None);
                 }
                 // An autolink's text is its address: link targets are not searched.
                 if matches!(link_type, LinkType::Autolink | LinkType::Email) {
@@ -240,7 +244,7 @@ impl<'s> Walk<'s> {
             Event::End(TagEnd::Link) => self.in_autolink = false,
             Event::Code(code) => {
                 if !code.trim().is_empty() {
-                    self.says_how();
+                    self.says_how(Some(range.clone()));
                 }
                 self.text(event, range);
             }
@@ -271,15 +275,23 @@ impl<'s> Walk<'s> {
             number: self.body.steps.len() + 1,
             span: range,
             says_how: false,
+            has_block_or_link: false,
+            code_spans: Vec::new(),
             subsection: self.subsection.clone(),
         });
         self.next_block += 1;
         self.blocks.push(self.next_block);
     }
 
-    fn says_how(&mut self) {
+    /// Marks the current step as saying how, by the inline code at `code` or (`None`) by a
+    /// code block or link.
+    fn says_how(&mut self, code: Option<Range<usize>>) {
         if let Some(step) = self.step.and_then(|i| self.body.steps.get_mut(i as usize)) {
             step.says_how = true;
+            match code {
+                Some(span) => step.code_spans.push(span),
+                None => step.has_block_or_link = true,
+            }
         }
     }
 

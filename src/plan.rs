@@ -205,6 +205,55 @@ impl Plan {
     }
 }
 
+/// The keys of the front matter's top level and of its tables, so a key that landed in
+/// the wrong table is told where it belongs: in TOML every key below a `[table]` line is part
+/// of that table, so `on` and `result` appended after `[baseline]` are read as [baseline]'s.
+const TOP_KEYS: [&str; 6] = ["team", "release", "status", "refers", "window", "duration"];
+const TABLE_KEYS: [(&str, &[&str]); 3] = [
+    ("tested", &["on", "result"]),
+    ("baseline", &["from", "commit"]),
+    ("published", &["at", "commit"]),
+];
+
+/// The help for keys of other places found in `[table]`.
+fn keys_elsewhere(table: &'static str) -> Vec<(&'static str, String)> {
+    let mut keys: Vec<(&'static str, String)> = TOP_KEYS
+        .iter()
+        .map(|key| {
+            (
+                *key,
+                format!(
+                    "`{key}` belongs at the top of the front matter, but every key below the `[{table}]` line is part of [{table}]: move `{key}` above `[{table}]`"
+                ),
+            )
+        })
+        .collect();
+    for (other, other_keys) in TABLE_KEYS {
+        if other == table {
+            continue;
+        }
+        for key in other_keys.iter().filter(|key| {
+            // A key both tables have is this table's own.
+            !TABLE_KEYS
+                .iter()
+                .any(|(name, keys)| *name == table && keys.contains(key))
+        }) {
+            let lines = other_keys
+                .iter()
+                .map(|k| format!("`{k} = ...`"))
+                .collect::<Vec<_>>()
+                .join(" and ");
+            keys.push((
+                *key,
+                format!(
+                    "`{key}` belongs to [{other}], but every key below the `[{table}]` line is part of [{table}]: move a `[{other}]` line with {lines} above `[{table}]`"
+                ),
+            ));
+        }
+    }
+    keys
+}
+
 fn read_fields(
     root: &mut Table<'_, '_>,
     front: &mut FrontMatter,
@@ -255,6 +304,7 @@ fn read_fields(
         *slot = read_duration(root, key, placeholders, problems);
     }
     if let Some(mut table) = root.table("baseline", problems) {
+        table.elsewhere(keys_elsewhere("baseline"));
         let from = table.string("from", problems);
         if let Some(from) = &from {
             let is_plan =
@@ -297,6 +347,7 @@ fn read_fields(
     }
 
     if let Some(mut table) = root.table("tested", problems) {
+        table.elsewhere(keys_elsewhere("tested"));
         let on = table.datetime("on", problems);
         let passed = match table.string("result", problems) {
             Some(result) => match result.value {
@@ -325,6 +376,7 @@ fn read_fields(
         table.finish(problems);
     }
     if let Some(mut table) = root.table("published", problems) {
+        table.elsewhere(keys_elsewhere("published"));
         front.published = Some(Published {
             at: table.datetime("at", problems),
             commit: table.string("commit", problems).map(owned),
@@ -552,6 +604,43 @@ mod tests {
                 "`from` in [baseline] is \"v1.4\", not a TEAM/RELEASE",
                 "`commit` in [baseline] is \"xyz\", not a full commit id",
             ]
+        );
+    }
+
+    #[test]
+    fn keys_below_the_wrong_table_are_told_where_they_belong() {
+        // `[tested]` keys appended after the `[baseline]` a fork wrote.
+        let text = "+++\nteam = \"payments\"\nrelease = \"v1.5\"\nstatus = \"approved\"\nwindow = \"72h\"\nduration = \"45m\"\n[baseline]\nfrom = \"payments/v1.4\"\non = 2026-11-20\nresult = \"pass\"\n+++\n";
+        let plan = Plan::parse(text, &id());
+        let problems: Vec<_> = plan
+            .problems
+            .iter()
+            .map(|p| (p.message.as_str(), p.help.as_deref().unwrap_or_default()))
+            .collect();
+        assert_eq!(
+            problems,
+            [
+                (
+                    "unknown key `on` in [baseline]",
+                    "`on` belongs to [tested], but every key below the `[baseline]` line is part of [baseline]: move a `[tested]` line with `on = ...` and `result = ...` above `[baseline]`"
+                ),
+                (
+                    "unknown key `result` in [baseline]",
+                    "`result` belongs to [tested], but every key below the `[baseline]` line is part of [baseline]: move a `[tested]` line with `on = ...` and `result = ...` above `[baseline]`"
+                ),
+            ]
+        );
+        let text = "+++\nteam = \"payments\"\nrelease = \"v1.5\"\nwindow = \"72h\"\nduration = \"45m\"\n[tested]\non = 2026-11-20\nresult = \"pass\"\nstatus = \"approved\"\nby = \"alice\"\n+++\n";
+        let plan = Plan::parse(text, &id());
+        let helps: Vec<_> = plan
+            .problems
+            .iter()
+            .filter_map(|p| p.help.as_deref())
+            .collect();
+        assert!(helps.contains(&"`status` belongs at the top of the front matter, but every key below the `[tested]` line is part of [tested]: move `status` above `[tested]`"), "{helps:?}");
+        assert!(
+            helps.contains(&"known keys here: `on`, `result`"),
+            "{helps:?}"
         );
     }
 

@@ -87,22 +87,21 @@ pub fn run(workspace: &Workspace, options: &Options<'_>) -> Result<Forked> {
     let from = options.from.map(Spec::from_arg).transpose()?;
     let catalog = workspace.catalog()?;
     let (target, inferred_target) = match options.target {
-        Some(text) => (workspace.resolve_text(text, &catalog)?, false),
+        Some(text) => (workspace.resolve_arg(text, &catalog)?, false),
         None => (infer_target(workspace, &catalog)?, true),
     };
     let path = workspace.display_path(&target, PLAN_FILE);
     if !options.force && catalog.release(&target).is_some_and(|r| r.has_plan) {
-        let why = if inferred_target {
+        // Naming another release only helps when the release was inferred.
+        let message = if inferred_target {
             format!(
-                " ({target} is the newest release of {} with a manifest)",
+                "{path} already exists ({target} is the newest release of {} with a manifest); pass --force to overwrite it, or name the release to fork into",
                 target.team
             )
         } else {
-            String::new()
+            format!("{path} already exists; pass --force to overwrite it")
         };
-        return Err(Error::msg(format!(
-            "{path} already exists{why}; pass --force to overwrite it, or name the release to fork into"
-        )));
+        return Err(Error::msg(message));
     }
     let manifest_path = workspace.display_path(&target, MANIFEST_FILE);
     let manifest = read_target_manifest(workspace, &target, &manifest_path)?;

@@ -5,13 +5,13 @@ use std::path::Path;
 use rayon::prelude::*;
 
 use crate::corpus::{Corpus, ManifestSource};
-use crate::diag::{Finding, Note, Tally};
+use crate::diag::{Finding, Note, Suppressed, Tally};
 use crate::drill;
 use crate::error::{Error, Result};
 use crate::names::PlanId;
 use crate::plan::Status;
 use crate::store;
-use crate::workspace::{Catalog, MANIFEST_FILE, PLAN_FILE, Workspace};
+use crate::workspace::{Catalog, MANIFEST_FILE, PLAN_FILE, PathTarget, Workspace, is_spec_like};
 
 /// What checking one plan found.
 #[derive(Debug)]
@@ -23,6 +23,8 @@ pub struct PlanReport {
     /// Number of manifest items, when the manifest could be read.
     pub items: Option<usize>,
     pub findings: Vec<Finding>,
+    /// Findings silenced by `backout-ignore` comments: counted, never failing.
+    pub suppressed: Vec<Suppressed>,
     /// The latest passing drill record, and the latest of any result.
     pub drills: Drills,
 }
@@ -55,6 +57,8 @@ pub struct CheckReport {
     pub plans: Vec<PlanReport>,
     /// Problems with directories that are not plans at all (bad names, escaping symlinks).
     pub problems: Vec<Finding>,
+    /// Directories under a team that are not releases (no plan, no manifest).
+    pub skipped: Vec<String>,
     /// Rules that did not run (for a plan, or at all), and why.
     pub notes: Vec<Note>,
 }
@@ -66,6 +70,14 @@ impl CheckReport {
             .iter()
             .flat_map(|plan| plan.findings.iter().cloned())
             .chain(self.problems.iter().cloned())
+            .collect()
+    }
+
+    /// Every finding a `backout-ignore` comment silenced, plan by plan.
+    pub fn suppressed(&self) -> Vec<Suppressed> {
+        self.plans
+            .iter()
+            .flat_map(|plan| plan.suppressed.iter().cloned())
             .collect()
     }
 }
@@ -103,24 +115,39 @@ pub fn select(
     }
     let mut plans = Vec::new();
     for target in targets {
-        let as_path = workspace.cwd.join(target);
-        // Something only a path looks like: `./x`, `/x`, `a/b/c`, `plan.md`.
-        let looks_like_path = target.starts_with("./")
-            || target.starts_with('/')
-            || target.matches('/').count() > 1
-            || target.ends_with(".md")
-            || target.ends_with(".toml");
-        let id = if Path::new(target).components().count() > 0
-            && as_path.exists()
-            && !is_spec_like(target, catalog)
-        {
-            workspace.plan_for_path(Path::new(target))?
-        } else if looks_like_path && !is_spec_like(target, catalog) {
-            return Err(Error::msg(format!(
-                "{target} does not exist; name a plan directory or plan.md that exists, or a plan as RELEASE or TEAM/RELEASE"
-            )));
+        // A team's name (that is not also a release name) checks all its plans.
+        let is_team = !target.contains('/')
+            && catalog.teams.contains_key(target.as_str())
+            && !is_spec_like(target, catalog);
+        let named = if is_team {
+            PathTarget::Team(target.clone())
+        } else if workspace.is_path_arg(target, catalog) {
+            workspace.target_for_path(Path::new(target))?
         } else {
-            workspace.resolve_text(target, catalog)?
+            PathTarget::Plan(workspace.resolve_text(target, catalog)?)
+        };
+        let id = match named {
+            PathTarget::All => return Ok(None),
+            PathTarget::Team(team) => {
+                let team_plans: Vec<PlanId> = catalog
+                    .releases(&team)
+                    .iter()
+                    .filter(|r| r.has_plan)
+                    .map(|r| PlanId::new(team.clone(), r.name.clone()))
+                    .collect();
+                if team_plans.is_empty() {
+                    return Err(Error::msg(format!(
+                        "team {team} has no plans yet; create one with `backout new {team}/<release>`"
+                    )));
+                }
+                for id in team_plans {
+                    if !plans.contains(&id) {
+                        plans.push(id);
+                    }
+                }
+                continue;
+            }
+            PathTarget::Plan(id) => id,
         };
         if !catalog.release(&id).is_some_and(|r| r.has_plan) {
             return Err(Error::msg(format!(
@@ -135,23 +162,14 @@ pub fn select(
     Ok(Some(plans))
 }
 
-/// Whether `text` names a release of the catalog as a spec (so `v1.5` is a spec even when
-/// a directory of that name sits in the current directory).
-fn is_spec_like(text: &str, catalog: &Catalog) -> bool {
-    match text.split_once('/') {
-        Some((team, release)) => catalog.release(&PlanId::new(team, release)).is_some(),
-        None => catalog.teams.values().flatten().any(|r| r.name == text),
-    }
-}
-
 /// Checks the selected plans, or all of them.
 pub fn run(workspace: &Workspace, targets: &[String]) -> Result<CheckReport> {
     let catalog = workspace.catalog()?;
     let selection = select(workspace, &catalog, targets)?;
-    let problems = if selection.is_none() {
-        catalog.problems.clone()
+    let (problems, skipped) = if selection.is_none() {
+        (catalog.problems.clone(), catalog.skipped.clone())
     } else {
-        Vec::new()
+        (Vec::new(), Vec::new())
     };
     let plans: Vec<PlanId> = match selection {
         Some(plans) => plans,
@@ -170,6 +188,7 @@ pub fn run(workspace: &Workspace, targets: &[String]) -> Result<CheckReport> {
     Ok(CheckReport {
         plans: reports,
         problems,
+        skipped,
         notes,
     })
 }
@@ -194,6 +213,7 @@ pub fn check_one(workspace: &Workspace, corpus: &Corpus, id: PlanId) -> PlanRepo
                     .map(|f| f.value.clone()),
                 items,
                 findings: checked.findings,
+                suppressed: checked.suppressed,
                 drills,
                 id,
             }
@@ -216,6 +236,7 @@ fn unreadable(
         baseline: None,
         items,
         findings: vec![finding],
+        suppressed: Vec::new(),
         drills: Drills::default(),
     }
 }

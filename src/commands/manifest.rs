@@ -92,7 +92,7 @@ pub fn run(workspace: &Workspace, options: &Options<'_>) -> Result<Derived> {
     }
     let catalog = workspace.teams()?;
     let (id, inferred) = match options.spec {
-        Some(spec) => (workspace.resolve_text(spec, &catalog)?, false),
+        Some(spec) => (workspace.resolve_arg(spec, &catalog)?, false),
         None => (newest_release(workspace)?, true),
     };
     if !config.derive.iter().any(|rule| rule.applies_to(&id.team)) {

@@ -81,7 +81,7 @@ pub fn run(workspace: &Workspace, options: &Options<'_>) -> Result<Outcome> {
         ))
     })?;
     let catalog = workspace.catalog()?;
-    let id = workspace.resolve_text(options.spec, &catalog)?;
+    let id = workspace.resolve_arg(options.spec, &catalog)?;
     let plan_file = workspace.display_path(&id, PLAN_FILE);
     if !catalog.release(&id).is_some_and(|r| r.has_plan) {
         return Err(Error::msg(format!(

@@ -144,6 +144,10 @@ impl<'r> Snapshot<'r> {
                 }
                 let files = self.list(&format!("{plans_dir}/{team}/{release}"))?;
                 let has = |name: &str| files.iter().any(|(file, dir)| file == name && !dir);
+                // As in the work tree: only a directory with a plan or manifest is a release.
+                if !has(PLAN_FILE) && !has(MANIFEST_FILE) {
+                    continue;
+                }
                 releases.push(Release {
                     has_plan: has(PLAN_FILE),
                     has_manifest: has(MANIFEST_FILE),

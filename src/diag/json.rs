@@ -2,7 +2,7 @@
 
 use serde::Serialize;
 
-use super::{Finding, Rule, Tally};
+use super::{Finding, Rule, Suppressed, Tally};
 
 /// Why a rule did not run (for a plan, or at all): said once, not as a finding.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -23,6 +23,9 @@ pub struct JsonReport<'a> {
     pub errors: usize,
     pub warnings: usize,
     pub findings: &'a [Finding],
+    /// Findings silenced by `backout-ignore` comments, each with its `reason`; not in
+    /// `findings`, `errors` or `warnings`.
+    pub suppressed: &'a [Suppressed],
     /// Rules that did not run, and why.
     pub notes: &'a [Note],
 }
@@ -38,6 +41,16 @@ pub fn render_json_with_notes(
     plans_checked: usize,
     notes: &[Note],
 ) -> String {
+    render_check_json(findings, &[], plans_checked, notes)
+}
+
+/// The whole report of `check`: findings, the suppressed ones, and the notes.
+pub fn render_check_json(
+    findings: &[Finding],
+    suppressed: &[Suppressed],
+    plans_checked: usize,
+    notes: &[Note],
+) -> String {
     let tally = Tally::of(findings);
     let report = JsonReport {
         version: 1,
@@ -45,6 +58,7 @@ pub fn render_json_with_notes(
         errors: tally.errors,
         warnings: tally.warnings,
         findings,
+        suppressed,
         notes,
     };
     let mut text = serde_json::to_string_pretty(&report).unwrap_or_default();

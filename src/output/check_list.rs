@@ -18,6 +18,7 @@ pub fn check(out: &Output, dir: &Path, args: &CheckArgs) -> Result<ExitCode> {
     let workspace = Workspace::open(dir)?;
     let report = commands::check::run(&workspace, &args.targets)?;
     let findings = report.findings();
+    let suppressed = report.suppressed();
     let tally = Tally::of(&findings);
     let checked = report.plans.len();
     match args.format {
@@ -31,13 +32,21 @@ pub fn check(out: &Output, dir: &Path, args: &CheckArgs) -> Result<ExitCode> {
             };
 
             out.print(&diag::render_human(&shown, &HumanStyle::colored()))?;
+            for dir in &report.skipped {
+                out.note(&format!(
+                    "note: {dir}/ holds no {} or {}, so it is not a release; skipped\n",
+                    backout::workspace::PLAN_FILE,
+                    backout::workspace::MANIFEST_FILE
+                ))?;
+            }
             if out.verbose {
                 out.print(&notes(&report.notes))?;
             }
-            out.note(&summary(checked, tally, &workspace))?;
+            out.note(&summary(checked, tally, suppressed.len(), &workspace))?;
         }
-        CheckFormat::Json => out.print(&diag::render_json_with_notes(
+        CheckFormat::Json => out.print(&diag::render_check_json(
             &findings,
+            &suppressed,
             checked,
             &report.notes,
         ))?,
@@ -71,7 +80,7 @@ fn notes(notes: &[diag::Note]) -> String {
         .collect()
 }
 
-fn summary(checked: usize, tally: Tally, workspace: &Workspace) -> String {
+fn summary(checked: usize, tally: Tally, suppressed: usize, workspace: &Workspace) -> String {
     if checked == 0 && tally.errors == 0 {
         return format!(
             "no plans found under {}/; create one with `backout new <release>`\n",
@@ -79,8 +88,15 @@ fn summary(checked: usize, tally: Tally, workspace: &Workspace) -> String {
         );
     }
     let plans = plural(checked, "plan");
+    let suppressed = match suppressed {
+        0 => String::new(),
+        n => format!(" ({n} suppressed by backout-ignore comments)"),
+    };
     if tally.errors == 0 && tally.warnings == 0 {
-        return format!("{} {plans}: no problems found\n", bold("checked"));
+        return format!(
+            "{} {plans}: no problems found{suppressed}\n",
+            bold("checked")
+        );
     }
     let style = if tally.errors > 0 {
         AnsiColor::Red.on_default().effects(Effects::BOLD)
@@ -88,7 +104,7 @@ fn summary(checked: usize, tally: Tally, workspace: &Workspace) -> String {
         AnsiColor::Yellow.on_default().effects(Effects::BOLD)
     };
     format!(
-        "{style}checked{style:#} {plans}: {}, {}\n",
+        "{style}checked{style:#} {plans}: {}, {}{suppressed}\n",
         plural(tally.errors, "error"),
         plural(tally.warnings, "warning")
     )

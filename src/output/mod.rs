@@ -7,6 +7,7 @@ mod drill;
 mod export;
 mod history;
 mod import;
+pub mod man;
 mod manifest;
 mod setup;
 mod site;
@@ -97,12 +98,24 @@ fn plural(count: usize, noun: &str) -> String {
     }
 }
 
-/// Left-aligned columns separated by two spaces; the header in bold.
+/// How many terminal columns `text` takes: CJK and emoji take two.
+fn display_width(text: &str) -> usize {
+    unicode_width::UnicodeWidthStr::width(text)
+}
+
+/// `text` padded with spaces to `width` terminal columns.
+fn pad(text: &str, width: usize) -> String {
+    let fill = width.saturating_sub(display_width(text));
+    format!("{text}{}", " ".repeat(fill))
+}
+
+/// Left-aligned columns separated by two spaces; the header in bold. Columns are measured
+/// in terminal columns, so names in CJK scripts line up.
 fn render_table<const N: usize>(header: &[&str; N], rows: &[[String; N]]) -> String {
-    let mut widths = header.map(str::len);
+    let mut widths = header.map(display_width);
     for row in rows {
         for (width, cell) in widths.iter_mut().zip(row) {
-            *width = (*width).max(cell.chars().count());
+            *width = (*width).max(display_width(cell));
         }
     }
     let line = |cells: Vec<&str>| {
@@ -111,7 +124,8 @@ fn render_table<const N: usize>(header: &[&str; N], rows: &[[String; N]]) -> Str
             if i + 1 == N {
                 text.push_str(cell);
             } else {
-                text.push_str(&format!("{cell:<width$}  "));
+                text.push_str(&pad(cell, width));
+                text.push_str("  ");
             }
         }
         text.trim_end().to_string() + "\n"

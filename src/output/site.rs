@@ -82,8 +82,11 @@ pub fn publish(out: &Output, dir: &Path, args: &PublishArgs) -> Result<ExitCode>
                     text.push_str(&format!("wrote {file}\n"));
                 }
                 text.push_str(&format!(
-                    "next: commit {}, open {} to check the page, then host {}/ (see docs/publish.md)\n",
-                    done.plan_file, done.page, done.out_dir
+                    "next: commit {}, open {} to check the page, then host {}/ (see {})\n",
+                    done.plan_file,
+                    done.page,
+                    done.out_dir,
+                    backout::docs_url!("publish.md")
                 ));
                 out.note(&text)?;
             }

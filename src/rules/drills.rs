@@ -100,7 +100,7 @@ fn untested(
     let span = plan.front.status.as_ref().map_or(0..0, |s| s.span.clone());
     findings.push(
         file.finding(Rule::Untested, span, message).with_help(
-            "rehearse it (on staging, say) and record the drill with `backout drill`, or record `[tested] on = <date>`, `result = \"pass\"`",
+            "rehearse it (on staging, say) and record the drill with `backout drill`, or record it in the front matter, above any `[baseline]` table, as three lines: `[tested]`, `on = 2026-11-20` (the day you tried it) and `result = \"pass\"`",
         ),
     );
 }

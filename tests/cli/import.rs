@@ -582,6 +582,13 @@ fn an_imported_plan_can_be_finished_into_a_green_check() {
         "<!-- Has this plan been tested?",
         "Rehearsed on staging on 2026-11-02.\n<!-- Has this plan been tested?",
     );
+    // What v2.3 deploys: the export job its steps roll back.
+    let manifest = "plans/payments/v2.3/manifest.toml";
+    let listed = format!(
+        "{}\n[[items]]\nid = \"export-v2\"\nkind = \"service\"\n",
+        repo.read(manifest)
+    );
+    repo.write(manifest, listed);
     repo.run(&["check"])
         .code(0)
         .stdout_has("warning[step-without-how]");
@@ -616,5 +623,6 @@ fn the_documented_example_is_what_import_does() {
     assert_eq!(repo.read("plans/shop/v5.2/plan.md"), plan);
     repo.run(&["check", "v5.2"])
         .code(1)
-        .stdout_has("checked 1 plan: 5 errors, 0 warnings");
+        .stdout_has("checked 1 plan: 6 errors, 0 warnings")
+        .stdout_has("error[empty-manifest]");
 }

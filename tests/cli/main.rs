@@ -8,6 +8,7 @@ mod diff;
 mod docs;
 mod drill;
 mod export;
+mod first_week;
 mod import;
 mod init_new_list;
 mod manifest;
