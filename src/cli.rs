@@ -379,7 +379,8 @@ pub struct DrillArgs {
 
 #[derive(Debug, Args)]
 pub struct ExportArgs {
-    /// The plan to export: RELEASE (of the default team) or TEAM/RELEASE.
+    /// The plan to export: RELEASE (of the default team), TEAM/RELEASE, or its directory or
+    /// plan.md.
     #[arg(value_name = "SPEC")]
     pub spec: String,
     /// What to print.

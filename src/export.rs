@@ -454,12 +454,18 @@ impl<'a> Parsed<'a> {
         }
     }
 
-    /// The events of the top-level blocks that start in `range`.
+    /// The events of the top-level blocks that start in `range` (blocks are in order).
     fn events_in(&self, range: &Range<usize>) -> Vec<plain::Spanned<'a>> {
+        let first = self
+            .blocks
+            .partition_point(|(start, _)| *start < range.start);
+        let last = self.blocks.partition_point(|(start, _)| *start < range.end);
         self.blocks
+            .get(first..last.max(first))
+            .unwrap_or_default()
             .iter()
-            .filter(|(start, _)| range.contains(start))
-            .flat_map(|(_, events)| self.events[events.clone()].iter().cloned())
+            .flat_map(|(_, events)| self.events.get(events.clone()).unwrap_or_default())
+            .cloned()
             .collect()
     }
 
@@ -538,6 +544,15 @@ impl<'a> Parsed<'a> {
 
     fn steps(&self, file: &SourceFile<'_>, references: &References) -> Vec<Step> {
         let body = &self.source.plan.body;
+        let mut items = HashMap::new();
+        for (i, (event, range)) in self.events.iter().enumerate() {
+            if matches!(
+                event,
+                pulldown_cmark::Event::Start(pulldown_cmark::Tag::Item)
+            ) {
+                items.entry(range.start).or_insert(i);
+            }
+        }
         self.procedure
             .steps
             .iter()
@@ -548,7 +563,7 @@ impl<'a> Parsed<'a> {
                 line: file.line_number(at.span.start),
                 subsection: step.subsection.as_deref().map(plain::clean),
                 title: plain::clean(&step.title),
-                text: self.step_text(at.span.start),
+                text: self.step_text(at.span.start, &items),
                 markdown: step.source.clone(),
                 commands: step.commands.clone(),
                 links: step
@@ -566,14 +581,10 @@ impl<'a> Parsed<'a> {
             .collect()
     }
 
-    /// A step's content as plain text: the events inside its list item.
-    fn step_text(&self, start: usize) -> String {
-        let Some(open) = self.events.iter().position(|(event, range)| {
-            matches!(
-                event,
-                pulldown_cmark::Event::Start(pulldown_cmark::Tag::Item)
-            ) && range.start == start
-        }) else {
+    /// A step's content as plain text: the events inside its list item. `items` maps
+    /// where each list item starts to its event.
+    fn step_text(&self, start: usize, items: &HashMap<usize, usize>) -> String {
+        let Some(&open) = items.get(&start) else {
             return String::new();
         };
         let mut depth = 0usize;
@@ -650,28 +661,36 @@ impl<'a> Parsed<'a> {
             let Some(segment) = body.segment_at(occurrence.span.start) else {
                 continue;
             };
-            let entry = references.by_item.entry(id).or_default();
+            // Occurrences come in document order, so a repeat is the last one pushed.
+            let entry = references.by_item.entry(id.clone()).or_default();
             if let Some(step) = segment.step {
-                push_once(&mut entry.0, step as usize);
+                references
+                    .by_step
+                    .entry(step as usize)
+                    .or_default()
+                    .push(id);
+                push_new(&mut entry.0, step as usize);
             }
             if let Some(section) = segment.section {
-                push_once(&mut entry.1, section as usize);
+                push_new(&mut entry.1, section as usize);
             }
         }
         references
     }
 }
 
-fn push_once(list: &mut Vec<usize>, value: usize) {
-    if !list.contains(&value) {
+fn push_new(list: &mut Vec<usize>, value: usize) {
+    if list.last() != Some(&value) {
         list.push(value);
     }
 }
 
-/// For each item id: the indices of the steps and of the sections that refer to it.
+/// For each item id: the indices of the steps and of the sections that refer to it; for
+/// each step (by index), the ids it refers to.
 #[derive(Default)]
 struct References {
     by_item: HashMap<String, (Vec<usize>, Vec<usize>)>,
+    by_step: HashMap<usize, Vec<String>>,
 }
 
 impl References {
@@ -683,13 +702,9 @@ impl References {
 
     /// The ids a step (by index) refers to, sorted.
     fn of_step(&self, index: usize) -> Vec<String> {
-        let mut ids: Vec<String> = self
-            .by_item
-            .iter()
-            .filter(|(_, (steps, _))| steps.contains(&index))
-            .map(|(id, _)| id.clone())
-            .collect();
+        let mut ids = self.by_step.get(&index).cloned().unwrap_or_default();
         ids.sort();
+        ids.dedup();
         ids
     }
 }
@@ -725,13 +740,12 @@ fn top_level_blocks(events: &[plain::Spanned<'_>]) -> Vec<(usize, Range<usize>)>
 /// The body's parts: the opening level-1 title, the introduction, and every section.
 fn parts(body: &Body, start: usize, end: usize) -> (Option<Part>, Range<usize>, Vec<Part>) {
     let headings: Vec<&markdown::Heading> = body.headings.iter().filter(|h| h.level <= 2).collect();
+    let sections: HashMap<usize, &markdown::Section> =
+        body.sections.iter().map(|s| (s.heading.start, s)).collect();
     let mut parts: Vec<Part> = Vec::new();
     for (i, heading) in headings.iter().enumerate() {
         let next = headings.get(i + 1).map_or(end, |h| h.span.start);
-        let section = body
-            .sections
-            .iter()
-            .find(|s| s.heading.start == heading.span.start);
+        let section = sections.get(&heading.span.start).copied();
         parts.push(Part {
             level: heading.level,
             title: heading.title.clone(),

@@ -13,7 +13,7 @@ use crate::workspace::{MANIFEST_FILE, PLAN_FILE, Workspace};
 /// What the user asked for.
 #[derive(Debug, Clone, Copy)]
 pub struct Options<'a> {
-    /// RELEASE or TEAM/RELEASE.
+    /// RELEASE, TEAM/RELEASE, or the plan's directory or plan.md.
     pub spec: &'a str,
     pub format: Format,
     /// Export even when `check` finds errors.
@@ -42,7 +42,7 @@ pub struct Exported {
 
 pub fn run(workspace: &Workspace, options: &Options<'_>) -> Result<Outcome> {
     let catalog = workspace.catalog()?;
-    let id = workspace.resolve_text(options.spec, &catalog)?;
+    let id = workspace.resolve_arg(options.spec, &catalog)?;
     let plan_file = workspace.display_path(&id, PLAN_FILE);
     if !catalog.release(&id).is_some_and(|r| r.has_plan) {
         return Err(Error::msg(format!(

@@ -593,6 +593,18 @@ fn a_short_description_fits_servicenow() {
 }
 
 #[test]
+fn a_plan_is_named_by_its_directory_too() {
+    let repo = payments();
+    let by_spec = export(&repo, "payments/v1.5", "text");
+    let here = repo.run_in(
+        &repo.join("plans/payments/v1.5"),
+        &["export", ".", "--format", "text"],
+    );
+    here.code(0);
+    assert_eq!(here.stdout, by_spec.stdout);
+}
+
+#[test]
 fn usage_and_missing_plans_exit_2() {
     let repo = payments();
     repo.run(&["export", "v1.5"])
