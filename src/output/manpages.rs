@@ -401,6 +401,16 @@ const EXAMPLES: &[(&str, &str, &str)] = &[
         "Follow the procedure during a real backout, recording what was done.",
     ),
     (
+        "export",
+        "backout export v1.5 --format servicenow",
+        "The fields of a ServiceNow change request, as JSON.",
+    ),
+    (
+        "export",
+        "backout export v1.5 --format text",
+        "The plan as plain text for any ticket.",
+    ),
+    (
         "schema",
         "backout schema manifest > manifest.schema.json",
         "Save the manifest's JSON Schema for an editor.",

@@ -8,6 +8,7 @@ mod completions;
 mod diff;
 mod docs;
 mod drill;
+mod export;
 mod first_week;
 mod formats;
 mod import;

@@ -92,10 +92,30 @@ fn actions_are_pinned_by_commit_sha() {
     }
 }
 
+/// The YAML blocks of every page of docs/ and the README (recipes for other tools too).
+fn all_doc_yaml() -> Vec<(String, String)> {
+    let mut pages: Vec<_> = fs::read_dir(Path::new(ROOT).join("docs"))
+        .unwrap_or_else(|e| panic!("docs: {e}"))
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|x| x == "md"))
+        .collect();
+    pages.sort();
+    pages.push(Path::new(ROOT).join("README.md"));
+    let mut out = Vec::new();
+    for page in pages {
+        let text = fs::read_to_string(&page).unwrap_or_else(|e| panic!("{e}"));
+        for (i, block) in fenced_blocks(&text, "yaml").into_iter().enumerate() {
+            out.push((format!("{} yaml block {}", page.display(), i + 1), block));
+        }
+    }
+    out
+}
+
 #[test]
 fn run_scripts_hold_no_expressions_and_hide_no_exit_codes() {
     let mut scripts = 0;
-    for (name, text) in yaml_sources() {
+    for (name, text) in yaml_sources().into_iter().chain(all_doc_yaml()) {
         for (number, script) in run_scripts(&text) {
             scripts += 1;
             assert!(
