@@ -3,6 +3,7 @@
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
+use clap_complete::engine::ArgValueCompleter;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -145,10 +146,45 @@ pub enum Command {
     /// plans/<team>/<release>/drills/<UTC start time>.toml. SOURCE_DATE_EPOCH, when set,
     /// replaces the clock. See docs/drill.md.
     Drill(DrillArgs),
-    /// Print a shell completion script.
+    /// Print a plan for another system: JSON, plain text, Markdown, or the fields of a
+    /// ServiceNow change request; refused (exit 1) while `check` finds errors in it.
+    #[command(
+        long_about = "Print a plan for another system: a change request, a ticket, a wiki page, a script.\n\n\
+            json is the plan model (front matter, sections with their canonical names, steps with \
+            their commands and links, manifest items, the latest drills, check findings), version 1, \
+            with a JSON Schema in docs/schemas/export.schema.json. servicenow is a JSON object with \
+            the text fields of a change request (short_description, description, backout_plan, \
+            test_plan, risk_impact_analysis) for the Table API or the DevOps change action. text is \
+            plain text for any ticket; markdown is the body normalised under a header of facts.\n\n\
+            Refused (exit 1, the findings on standard error) while `backout check SPEC` finds \
+            errors, unless --allow-errors. Raw HTML, control characters and links other than \
+            http, https and mailto are neutralised. See docs/export.md."
+    )]
+    Export(ExportArgs),
+    /// Print the JSON Schema of manifest.toml, the plan front matter or backout.toml.
+    #[command(
+        long_about = "Print the JSON Schema (draft-07) of manifest.toml, of the TOML front matter \
+            of plan.md, or of backout.toml, for editors and other tools. Unknown keys are not \
+            allowed, as backout does not allow them.\n\n\
+            taplo and the Even Better TOML extension read a `#:schema URL` line at the top of a \
+            TOML file; `backout init` and `backout new` write one pointing at this version's \
+            schema. To use a local copy instead: backout schema manifest > manifest.schema.json"
+    )]
+    Schema(SchemaArgs),
+    /// Print a shell completion script (it also completes plan specs and git revisions).
+    #[command(
+        long_about = "Print a shell completion script. The script asks backout for completions as \
+            you type (through the COMPLETE environment variable), so it completes commands and \
+            flags, plan specs (RELEASE and TEAM/RELEASE, from the plans directory) and git \
+            revisions (HEAD, branches, remote branches, tags), from the current directory's \
+            repository. backout must be on PATH.\n\n\
+            bash: backout completions bash > ~/.local/share/bash-completion/completions/backout\n\
+            zsh:  echo 'source <(COMPLETE=zsh backout)' >> ~/.zshrc\n\
+            fish: backout completions fish > ~/.config/fish/completions/backout.fish"
+    )]
     Completions(CompletionsArgs),
-    /// Print the man page (roff).
-    Man,
+    /// Print the man page (roff), or write one page per command with --dir.
+    Man(ManArgs),
 }
 
 #[derive(Debug, Args)]
@@ -164,7 +200,7 @@ pub struct InitArgs {
 #[derive(Debug, Args)]
 pub struct NewArgs {
     /// The plan to create: RELEASE (of the default team) or TEAM/RELEASE.
-    #[arg(value_name = "SPEC")]
+    #[arg(value_name = "SPEC", add = ArgValueCompleter::new(crate::completers::plan_spec))]
     pub spec: String,
     /// Overwrite an existing plan.
     #[arg(long)]
@@ -176,7 +212,7 @@ pub struct CheckArgs {
     /// Plans to check: RELEASE, TEAM/RELEASE, a TEAM (all its plans), or a path to a plan
     /// directory, its plan.md or a team directory, from here or from the work tree root.
     /// Default: every plan.
-    #[arg(value_name = "SPEC|PATH")]
+    #[arg(value_name = "SPEC|PATH", add = ArgValueCompleter::new(crate::completers::plan_spec))]
     pub targets: Vec<String>,
     /// Output format.
     #[arg(long, value_enum, default_value_t = CheckFormat::Human)]
@@ -188,10 +224,16 @@ pub struct CheckArgs {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum CheckFormat {
+    /// Compiler-style diagnostics.
     Human,
+    /// One JSON document for scripts.
     Json,
+    /// GitHub Actions annotations, and a job summary in $GITHUB_STEP_SUMMARY.
     Github,
+    /// SARIF 2.1.0, for GitHub code scanning.
     Sarif,
+    /// A GitLab Code Quality report.
+    Gitlab,
 }
 
 #[derive(Debug, Args)]
@@ -235,10 +277,10 @@ pub struct BaselineArgs {
     /// The release to fork into: RELEASE (of the default team), TEAM/RELEASE, or its
     /// directory (`.` in it). Default: the newest release of the default team that has a
     /// manifest.toml.
-    #[arg(value_name = "SPEC")]
+    #[arg(value_name = "SPEC", add = ArgValueCompleter::new(crate::completers::plan_spec))]
     pub spec: Option<String>,
     /// The plan to fork: RELEASE (of the target's team) or TEAM/RELEASE (a sibling team).
-    #[arg(long, value_name = "SPEC")]
+    #[arg(long, value_name = "SPEC", add = ArgValueCompleter::new(crate::completers::plan_spec))]
     pub from: Option<String>,
     /// Overwrite the target's existing plan.
     #[arg(long)]
@@ -252,11 +294,11 @@ pub struct BaselineArgs {
 pub struct DiffArgs {
     /// The plan to compare: RELEASE, TEAM/RELEASE, or its directory or plan.md. Default: the
     /// newest plan of the default team.
-    #[arg(value_name = "SPEC")]
+    #[arg(value_name = "SPEC", add = ArgValueCompleter::new(crate::completers::plan_spec))]
     pub spec: Option<String>,
     /// Compare with this plan (RELEASE of the same team, or TEAM/RELEASE) instead of the
     /// plan's baseline source ([baseline] from) or, without one, its previous release.
-    #[arg(long, value_name = "SPEC")]
+    #[arg(long, value_name = "SPEC", add = ArgValueCompleter::new(crate::completers::plan_spec))]
     pub against: Option<String>,
     /// Output format; markdown wraps diffs in ```diff fences for a pull-request comment.
     #[arg(long, value_enum, default_value_t = DiffFormat::Human)]
@@ -273,35 +315,43 @@ pub enum DiffFormat {
 #[derive(Debug, Args)]
 pub struct ReviewArgs {
     /// The revision the change starts from, such as origin/main.
-    #[arg(long, value_name = "REV")]
+    #[arg(long, value_name = "REV", add = ArgValueCompleter::new(crate::completers::revision))]
     pub base: String,
     /// The revision with the change.
-    #[arg(long, value_name = "REV", default_value = "HEAD")]
+    #[arg(long, value_name = "REV", default_value = "HEAD", add = ArgValueCompleter::new(crate::completers::revision))]
     pub head: String,
     /// Output format; markdown is a ready pull-request comment, github annotates the lines.
     #[arg(long, value_enum, default_value_t = ReviewFormat::Human)]
     pub format: ReviewFormat,
+    /// With --format markdown: the most bytes the comment may take (GitHub takes 65,536
+    /// characters). Section diffs are left out first, then findings, saying so.
+    #[arg(long, value_name = "BYTES", default_value_t = 60_000, value_parser = clap::value_parser!(u64).range(1000..))]
+    pub max_bytes: u64,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum ReviewFormat {
     Human,
+    /// A pull-request comment, starting with the line <!-- backout:review -->.
     Markdown,
+    /// GitHub Actions annotations (the changed files' first) and a job summary.
     Github,
     Json,
+    /// A GitLab Code Quality report.
+    Gitlab,
 }
 
 #[derive(Debug, Args)]
 pub struct ManifestArgs {
     /// The release: RELEASE (of the default team), TEAM/RELEASE, or its directory (`.` in
     /// it). Default: the newest release of the default team.
-    #[arg(value_name = "SPEC")]
+    #[arg(value_name = "SPEC", add = ArgValueCompleter::new(crate::completers::plan_spec))]
     pub spec: Option<String>,
     /// Where the release's changes start [default: the team's greatest release tag below it].
-    #[arg(long, value_name = "REV")]
+    #[arg(long, value_name = "REV", add = ArgValueCompleter::new(crate::completers::revision))]
     pub from: Option<String>,
     /// Where they end [default: the release's tag, else HEAD].
-    #[arg(long, value_name = "REV")]
+    #[arg(long, value_name = "REV", add = ArgValueCompleter::new(crate::completers::revision))]
     pub to: Option<String>,
     /// Merge the derived items into the release's manifest.toml (created when missing).
     #[arg(long)]
@@ -321,7 +371,7 @@ pub enum ManifestFormat {
 pub struct PublishArgs {
     /// The plan to publish: RELEASE (of the default team), TEAM/RELEASE, or its directory or
     /// plan.md.
-    #[arg(value_name = "SPEC")]
+    #[arg(value_name = "SPEC", add = ArgValueCompleter::new(crate::completers::plan_spec))]
     pub spec: String,
     /// Where to write the site [default: public/ at the repository root]. A relative DIR
     /// is taken from the current directory.
@@ -333,12 +383,50 @@ pub struct PublishArgs {
 }
 
 #[derive(Debug, Args)]
+pub struct SchemaArgs {
+    /// Which file's schema.
+    #[arg(value_enum, value_name = "FILE")]
+    pub file: SchemaFile,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum SchemaFile {
+    /// plans/<team>/<release>/manifest.toml
+    Manifest,
+    /// The TOML front matter of plan.md
+    Plan,
+    /// backout.toml
+    Config,
+}
+
+impl From<SchemaFile> for backout::schema::Which {
+    fn from(file: SchemaFile) -> Self {
+        match file {
+            SchemaFile::Manifest => backout::schema::Which::Manifest,
+            SchemaFile::Plan => backout::schema::Which::Plan,
+            SchemaFile::Config => backout::schema::Which::Config,
+        }
+    }
+}
+
+#[derive(Debug, Args)]
+pub struct ManArgs {
+    /// Write backout.1 and a backout-<command>.1 page per command into DIR (created when
+    /// missing) instead of printing backout.1.
+    #[arg(long, value_name = "DIR")]
+    pub dir: Option<PathBuf>,
+    /// Overwrite pages that already exist in DIR.
+    #[arg(long, requires = "dir")]
+    pub force: bool,
+}
+
+#[derive(Debug, Args)]
 pub struct ImportArgs {
     /// The plan to adopt: a Markdown or plain-text file.
     #[arg(value_name = "FILE")]
     pub file: PathBuf,
     /// The plan to write: RELEASE (of the default team) or TEAM/RELEASE.
-    #[arg(value_name = "SPEC")]
+    #[arg(value_name = "SPEC", add = ArgValueCompleter::new(crate::completers::plan_spec))]
     pub spec: String,
     /// Overwrite an existing plan (a published one is final all the same).
     #[arg(long)]
@@ -352,7 +440,7 @@ pub struct ImportArgs {
 pub struct DrillArgs {
     /// The plan to walk: RELEASE (of the default team), TEAM/RELEASE, or its directory or
     /// plan.md.
-    #[arg(value_name = "SPEC")]
+    #[arg(value_name = "SPEC", add = ArgValueCompleter::new(crate::completers::plan_spec))]
     pub spec: String,
     /// Who runs the drill [default: git's user.name].
     #[arg(long, value_name = "NAME")]
@@ -366,6 +454,32 @@ pub struct DrillArgs {
     /// Discard the drill in progress, if any, and start again.
     #[arg(long)]
     pub restart: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ExportArgs {
+    /// The plan to export: RELEASE (of the default team), TEAM/RELEASE, or its directory or
+    /// plan.md.
+    #[arg(value_name = "SPEC", add = ArgValueCompleter::new(crate::completers::plan_spec))]
+    pub spec: String,
+    /// What to print.
+    #[arg(long, value_enum)]
+    pub format: ExportFormat,
+    /// Export a plan even though `check` finds errors in it (they are listed in the export).
+    #[arg(long)]
+    pub allow_errors: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ExportFormat {
+    /// The plan model as one versioned JSON document.
+    Json,
+    /// Plain text for any ticket.
+    Text,
+    /// The body as Markdown, normalised, under a header of facts.
+    Markdown,
+    /// The text fields of a ServiceNow change request, as a JSON object.
+    Servicenow,
 }
 
 #[derive(Debug, Args)]

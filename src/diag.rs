@@ -3,15 +3,26 @@
 //!
 //! A leaf module: it knows nothing of plans, only of files, spans and rules.
 
+mod fingerprint;
 mod github;
+mod gitlab;
 mod human;
 mod json;
+mod rule_docs;
 mod sarif;
+mod summary;
 
-pub use github::{escape_data, escape_property, render_github};
+pub use fingerprint::fingerprints;
+pub use github::{
+    SHOWN_PER_STEP, escape_data, escape_property, overflow_notice, overflow_notice_for,
+    render_github,
+};
+pub use gitlab::render_gitlab;
 pub use human::{HumanStyle, render_human};
 pub use json::{JsonReport, Note, render_check_json, render_json, render_json_with_notes};
+pub use rule_docs::RuleDocs;
 pub use sarif::render_sarif;
+pub use summary::{code_span, markdown_cell, render_summary};
 
 use std::fmt;
 use std::ops::Range;
@@ -19,7 +30,9 @@ use std::ops::Range;
 use serde::Serialize;
 
 /// How bad a finding is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, schemars::JsonSchema,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum Severity {
     Warning,

@@ -1,6 +1,7 @@
 //! The `backout` binary: parse arguments, call the library, render, exit.
 
 mod cli;
+mod completers;
 mod output;
 
 use std::path::PathBuf;
@@ -13,6 +14,8 @@ use backout::Error;
 use cli::{Cli, ColorWhen, Command};
 
 fn main() -> ExitCode {
+    // Shell completion calls back with COMPLETE=<shell>: answer and exit before anything else.
+    clap_complete::CompleteEnv::with_factory(Cli::command).complete();
     let cli = Cli::parse();
     match cli.color {
         ColorWhen::Always => ColorChoice::Always.write_global(),
@@ -45,16 +48,17 @@ fn run(cli: &Cli) -> Result<ExitCode, Error> {
         Command::Import(args) => output::import(&out, &dir, args),
         Command::Drill(args) => output::drill(&out, &dir, args),
         Command::Manifest(args) => output::manifest(&out, &dir, args),
-        Command::Completions(args) => {
-            let mut command = Cli::command();
-            let mut buffer = Vec::new();
-            clap_complete::generate(args.shell, &mut command, "backout", &mut buffer);
-            out.write_bytes(&buffer)?;
+        Command::Export(args) => output::export(&out, &dir, args),
+        Command::Schema(args) => {
+            out.print(&backout::schema::render(args.file.into()))?;
             Ok(ExitCode::SUCCESS)
         }
-        Command::Man => {
-            out.write_bytes(&output::man::page(Cli::command())?)?;
+        Command::Completions(args) => {
+            out.write_bytes(&output::completion_script(args.shell)?)?;
             Ok(ExitCode::SUCCESS)
+        }
+        Command::Man(args) => {
+            output::manpages::man(&out, Cli::command(), args.dir.as_deref(), args.force)
         }
     }
 }

@@ -185,6 +185,30 @@ pub fn run(workspace: &Workspace, targets: &[String]) -> Result<CheckReport> {
             .collect(),
     };
     let mut corpus = load_corpus(workspace, catalog)?;
+    let checked = check_plans(workspace, &mut corpus, plans)?;
+    Ok(CheckReport {
+        plans: checked.plans,
+        problems,
+        skipped,
+        notes: checked.notes,
+        unpinned: checked.unpinned,
+    })
+}
+
+/// The plans checked, in the order asked, with the notes of rules that did not run.
+pub struct Checks {
+    pub plans: Vec<PlanReport>,
+    pub notes: Vec<Note>,
+    pub unpinned: Unpinned,
+}
+
+/// Checks plans of the work tree against the corpus, as `check` does: published plans
+/// against the manifests of their commits, and `manifest-drift` where it runs.
+pub fn check_plans(
+    workspace: &Workspace,
+    corpus: &mut Corpus,
+    plans: Vec<PlanId>,
+) -> Result<Checks> {
     let position: HashMap<PlanId, usize> = plans
         .iter()
         .enumerate()
@@ -192,7 +216,7 @@ pub fn run(workspace: &Workspace, targets: &[String]) -> Result<CheckReport> {
         .collect();
     let outcomes: Vec<Outcome> = plans
         .into_par_iter()
-        .map(|id| check_one(workspace, &corpus, id))
+        .map(|id| check_one(workspace, corpus, id))
         .collect();
     let mut reports = Vec::with_capacity(outcomes.len());
     let mut published = Vec::new();
@@ -204,10 +228,10 @@ pub fn run(workspace: &Workspace, targets: &[String]) -> Result<CheckReport> {
     }
     let mut unpinned = Unpinned::default();
     if !published.is_empty() {
-        let current = current_blobs(&corpus)?;
+        let current = current_blobs(corpus)?;
         let repo = workspace.repo()?;
         let (checked, skipped) =
-            pinned::check(&repo, &workspace.config, &mut corpus, &current, published)?;
+            pinned::check(&repo, &workspace.config, corpus, &current, published)?;
         unpinned = skipped;
         for (plan, checked) in checked {
             let items = corpus.manifest(&plan.id).map(|m| m.items.len());
@@ -216,11 +240,9 @@ pub fn run(workspace: &Workspace, targets: &[String]) -> Result<CheckReport> {
         }
         reports.sort_by_key(|r| position.get(&r.id).copied().unwrap_or(usize::MAX));
     }
-    let notes = super::manifest::check_drift(workspace, &corpus, &mut reports);
-    Ok(CheckReport {
+    let notes = super::manifest::check_drift(workspace, corpus, &mut reports);
+    Ok(Checks {
         plans: reports,
-        problems,
-        skipped,
         notes,
         unpinned,
     })

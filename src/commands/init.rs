@@ -30,7 +30,12 @@ pub fn run(repo: &Repo, team: Option<&str>, force: bool) -> Result<Initialized> 
             return Err(Error::msg(format!("team name `{team}` {problem}")));
         }
     }
-    let text = config::template(team);
+    // The first line tells taplo (Even Better TOML) where the schema is.
+    let text = format!(
+        "{}\n{}",
+        crate::schema::Which::Config.directive(),
+        config::template(team)
+    );
     // The template must stay valid: parse what we are about to write.
     let parsed = Config::parse(config::FILE_NAME, &text)?;
     let file = FileWrite {

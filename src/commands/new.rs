@@ -29,7 +29,11 @@ pub fn run(workspace: &Workspace, spec: &Spec, force: bool) -> Result<Created> {
         files.push(FileWrite {
             display: workspace.display_path(&id, MANIFEST_FILE),
             path: manifest_path,
-            contents: manifest::template(&id),
+            contents: format!(
+                "{}\n{}",
+                crate::schema::Which::Manifest.directive(),
+                manifest::template(&id)
+            ),
         });
     }
     let overwrite = if force {

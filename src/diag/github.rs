@@ -1,6 +1,9 @@
 //! GitHub Actions workflow commands: `::error file=F,line=L,col=C,title=RULE::MESSAGE`.
 
-use super::Finding;
+use super::{Finding, Tally};
+
+/// GitHub shows at most this many error annotations, and as many warnings, per step.
+pub const SHOWN_PER_STEP: usize = 10;
 
 /// Renders one workflow command per finding.
 pub fn render_github(findings: &[Finding]) -> String {
@@ -10,6 +13,46 @@ pub fn render_github(findings: &[Finding]) -> String {
         out.push('\n');
     }
     out
+}
+
+/// A `::notice` saying how many annotations GitHub will not display, when there are more
+/// than it shows per step; `summary` says whether the job summary lists them all.
+pub fn overflow_notice(findings: &[Finding], summary: bool) -> Option<String> {
+    overflow_notice_for(Tally::of(findings), summary)
+}
+
+/// Like `overflow_notice`, for annotations counted by severity.
+pub fn overflow_notice_for(tally: Tally, summary: bool) -> Option<String> {
+    let errors = tally.errors.saturating_sub(SHOWN_PER_STEP);
+    let warnings = tally.warnings.saturating_sub(SHOWN_PER_STEP);
+    if errors == 0 && warnings == 0 {
+        return None;
+    }
+    let hidden = match (errors, warnings) {
+        (0, w) => count(w, "warning"),
+        (e, 0) => count(e, "error"),
+        (e, w) => format!("{} and {}", count(e, "error"), count(w, "warning")),
+    };
+    let verb = if errors + warnings == 1 { "is" } else { "are" };
+    let rest = if summary {
+        "the job summary lists them all"
+    } else {
+        "the log above lists them all"
+    };
+    Some(format!(
+        "::notice title=backout::{}\n",
+        escape_data(&format!(
+            "GitHub shows {SHOWN_PER_STEP} error and {SHOWN_PER_STEP} warning annotations per step, so {hidden} {verb} not annotated; {rest}."
+        ))
+    ))
+}
+
+fn count(n: usize, noun: &str) -> String {
+    if n == 1 {
+        format!("1 {noun}")
+    } else {
+        format!("{n} {noun}s")
+    }
 }
 
 /// The workflow command for one finding.
@@ -48,6 +91,27 @@ pub fn escape_property(text: &str) -> String {
 mod tests {
     use super::*;
     use crate::diag::{Rule, SourceFile};
+
+    #[test]
+    fn counts_what_github_will_not_show() {
+        let text = "TODO\n".repeat(13);
+        let file = SourceFile::new("p.md", &text);
+        let mut findings: Vec<Finding> = (0..13)
+            .map(|i| file.finding(Rule::Placeholder, i * 5..i * 5 + 4, "m"))
+            .collect();
+        assert_eq!(
+            overflow_notice(&findings, true).as_deref(),
+            Some(
+                "::notice title=backout::GitHub shows 10 error and 10 warning annotations per step, so 3 errors are not annotated; the job summary lists them all.\n"
+            )
+        );
+        findings.truncate(10);
+        assert_eq!(overflow_notice(&findings, false), None);
+        findings.extend((0..11).map(|_| file.finding(Rule::ForeignRelease, 0..4, "w")));
+        assert!(overflow_notice(&findings, false).is_some_and(|n| {
+            n.contains(", so 1 warning is not annotated; the log above lists them all")
+        }));
+    }
 
     #[test]
     fn escapes_messages_and_properties() {

@@ -1,8 +1,19 @@
 //! SARIF 2.1.0, for GitHub code scanning and other static-analysis dashboards.
+//!
+//! Beyond the schema, it carries what GitHub's upload checks ask for: every rule with a
+//! `name`, `fullDescription` and `help` (its docs/rules.md entry), every result with an
+//! `endLine` and `partialFingerprints` (one per finding subject, never two alike), and at
+//! most 25,000 results per run (the rest counted in a notification).
+
+use std::collections::BTreeMap;
 
 use serde::Serialize;
 
+use super::fingerprint::{self, fingerprints};
 use super::{Finding, Rule, Severity};
+
+/// The most results GitHub code scanning accepts in one run.
+pub const MAX_RESULTS: usize = 25_000;
 
 const SCHEMA: &str = "https://json.schemastore.org/sarif-2.1.0.json";
 const INFORMATION_URI: &str = crate::links::PROJECT_URL;
@@ -19,8 +30,23 @@ struct Log {
 #[serde(rename_all = "camelCase")]
 struct Run {
     tool: Tool,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    invocations: Vec<Invocation>,
     column_kind: &'static str,
     results: Vec<SarifResult>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Invocation {
+    execution_successful: bool,
+    tool_execution_notifications: Vec<Notification>,
+}
+
+#[derive(Serialize)]
+struct Notification {
+    level: &'static str,
+    message: Text,
 }
 
 #[derive(Serialize)]
@@ -41,9 +67,18 @@ struct Driver {
 #[serde(rename_all = "camelCase")]
 struct RuleDescriptor {
     id: &'static str,
+    name: String,
     short_description: Text,
+    full_description: Text,
+    help: Help,
     help_uri: String,
     default_configuration: Configuration,
+}
+
+#[derive(Serialize)]
+struct Help {
+    text: String,
+    markdown: String,
 }
 
 #[derive(Serialize)]
@@ -64,6 +99,7 @@ struct SarifResult {
     level: &'static str,
     message: Text,
     locations: [Location; 1],
+    partial_fingerprints: BTreeMap<&'static str, String>,
 }
 
 #[derive(Serialize)]
@@ -91,6 +127,7 @@ struct ArtifactLocation {
 struct Region {
     start_line: usize,
     start_column: usize,
+    end_line: usize,
     end_column: usize,
 }
 
@@ -117,47 +154,38 @@ fn level(severity: Severity) -> &'static str {
 }
 
 /// Renders findings as a SARIF 2.1.0 log with one run; `rules` are the rules the run knows.
+/// Past `MAX_RESULTS`, errors are kept before warnings and the rest are counted in a note.
 pub fn render_sarif(findings: &[Finding], rules: &[Rule]) -> String {
-    let descriptors = rules
+    let descriptors = rules.iter().map(|rule| descriptor(*rule)).collect();
+    let prints = fingerprints(findings);
+    let mut kept: Vec<usize> = (0..findings.len()).collect();
+    // Errors first, each group in its own order, when not everything fits.
+    if kept.len() > MAX_RESULTS {
+        kept.sort_by_key(|&i| findings[i].severity != Severity::Error);
+        kept.truncate(MAX_RESULTS);
+        kept.sort_unstable();
+    }
+    let results = kept
         .iter()
-        .map(|rule| RuleDescriptor {
-            id: rule.code(),
-            short_description: Text {
-                text: rule.summary().to_string(),
-            },
-            help_uri: crate::links::docs(&rule.doc_anchor()),
-            default_configuration: Configuration {
-                level: level(rule.severity()),
-            },
-        })
+        .map(|&i| result(&findings[i], &prints[i], rules))
         .collect();
-    let results = findings
-        .iter()
-        .map(|finding| SarifResult {
-            rule_id: finding.rule.code(),
-            rule_index: rules.iter().position(|r| *r == finding.rule).unwrap_or(0),
-            level: level(finding.severity),
-            message: Text {
-                text: match &finding.help {
-                    Some(help) => format!("{} (help: {help})", finding.message),
-                    None => finding.message.clone(),
-                },
-            },
-            locations: [Location {
-                physical_location: PhysicalLocation {
-                    artifact_location: ArtifactLocation {
-                        uri: uri(&finding.file),
-                        uri_base_id: "%SRCROOT%",
-                    },
-                    region: Region {
-                        start_line: finding.line,
-                        start_column: finding.column,
-                        end_column: finding.end_column,
-                    },
+    let left_out = findings.len() - kept.len();
+    let invocations = if left_out > 0 {
+        vec![Invocation {
+            execution_successful: true,
+            tool_execution_notifications: vec![Notification {
+                level: "warning",
+                message: Text {
+                    text: format!(
+                        "{left_out} of {} results are left out: GitHub code scanning accepts at most {MAX_RESULTS} per run (errors were kept first). Run `backout check` for all of them.",
+                        findings.len()
+                    ),
                 },
             }],
-        })
-        .collect();
+        }]
+    } else {
+        Vec::new()
+    };
     let log = Log {
         schema: SCHEMA,
         version: "2.1.0",
@@ -170,6 +198,7 @@ pub fn render_sarif(findings: &[Finding], rules: &[Rule]) -> String {
                     rules: descriptors,
                 },
             },
+            invocations,
             column_kind: "unicodeCodePoints",
             results,
         }],
@@ -179,9 +208,96 @@ pub fn render_sarif(findings: &[Finding], rules: &[Rule]) -> String {
     text
 }
 
+fn descriptor(rule: Rule) -> RuleDescriptor {
+    let docs = rule.docs();
+    RuleDescriptor {
+        id: rule.code(),
+        name: rule.name(),
+        short_description: Text {
+            text: rule.summary().to_string(),
+        },
+        full_description: Text {
+            text: docs
+                .text
+                .split("\n\n")
+                .next()
+                .unwrap_or_default()
+                .to_string(),
+        },
+        help: Help {
+            text: docs.text,
+            markdown: docs.markdown,
+        },
+        help_uri: crate::links::docs(&rule.doc_anchor()),
+        default_configuration: Configuration {
+            level: level(rule.severity()),
+        },
+    }
+}
+
+fn result(finding: &Finding, fingerprint: &str, rules: &[Rule]) -> SarifResult {
+    SarifResult {
+        rule_id: finding.rule.code(),
+        rule_index: rules.iter().position(|r| *r == finding.rule).unwrap_or(0),
+        level: level(finding.severity),
+        message: Text {
+            text: match &finding.help {
+                Some(help) => format!("{} (help: {help})", finding.message),
+                None => finding.message.clone(),
+            },
+        },
+        locations: [Location {
+            physical_location: PhysicalLocation {
+                artifact_location: ArtifactLocation {
+                    uri: uri(&finding.file),
+                    uri_base_id: "%SRCROOT%",
+                },
+                region: Region {
+                    start_line: finding.line,
+                    start_column: finding.column,
+                    end_line: finding.line,
+                    end_column: finding.end_column,
+                },
+            },
+        }],
+        partial_fingerprints: BTreeMap::from([(fingerprint::KEY, fingerprint.to_string())]),
+    }
+}
+
 #[cfg(test)]
 mod tests {
-    use super::uri;
+    use super::*;
+    use crate::diag::SourceFile;
+
+    #[test]
+    fn caps_results_keeping_errors_and_says_so() {
+        let text = "TODO ledger\n".repeat(MAX_RESULTS + 10);
+        let file = SourceFile::new("plans/p/v1/plan.md", &text);
+        let mut findings = vec![file.finding(Rule::ForeignRelease, 0..4, "w")];
+        findings.extend((0..MAX_RESULTS + 10).map(|line| {
+            let at = line * 12;
+            file.finding(Rule::Placeholder, at..at + 4, "placeholder `TODO` left")
+        }));
+        let log: serde_json::Value =
+            serde_json::from_str(&render_sarif(&findings, Rule::ALL)).unwrap_or_default();
+        let run = &log["runs"][0];
+        let results = run["results"].as_array().map_or(0, Vec::len);
+        assert_eq!(results, MAX_RESULTS);
+        assert!(
+            run["results"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .all(|r| r["level"] == "error")
+        );
+        let note = run["invocations"][0]["toolExecutionNotifications"][0]["message"]["text"]
+            .as_str()
+            .unwrap_or_default();
+        assert!(
+            note.starts_with("11 of 25011 results are left out"),
+            "{note}"
+        );
+    }
 
     #[test]
     fn paths_become_uri_references() {

@@ -51,8 +51,15 @@ pub fn check(out: &Output, dir: &Path, args: &CheckArgs) -> Result<ExitCode> {
             checked,
             &report.notes,
         ))?,
-        CheckFormat::Github => out.print(&diag::render_github(&findings))?,
+        CheckFormat::Github => super::ci::github(
+            out,
+            "backout check",
+            &findings,
+            &diag::render_github(&findings),
+            checked,
+        )?,
         CheckFormat::Sarif => out.print(&diag::render_sarif(&findings, Rule::ALL))?,
+        CheckFormat::Gitlab => out.print(&diag::render_gitlab(&findings))?,
     }
     if let Some(note) = report.unpinned.note() {
         if args.format == CheckFormat::Github {

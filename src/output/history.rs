@@ -17,6 +17,7 @@ use backout::workspace::Workspace;
 
 use crate::cli::{ReviewArgs, ReviewFormat, TagsArgs, TagsAt, TagsFormat};
 
+use super::budget::{self, Block, Part};
 use super::{Output, bold, plural, render_table};
 
 pub fn tags(out: &Output, dir: &Path, args: &TagsArgs) -> Result<ExitCode> {
@@ -75,7 +76,15 @@ pub fn tags(out: &Output, dir: &Path, args: &TagsArgs) -> Result<ExitCode> {
                     diag::escape_data(&no_tags_hint)
                 ));
             }
-            out.print(&text)?;
+            let mut tally = Tally::default();
+            for row in report.rows.iter().filter(|r| r.status != TagStatus::Ok) {
+                if row.status.is_error() {
+                    tally.errors += 1;
+                } else {
+                    tally.warnings += 1;
+                }
+            }
+            super::ci::github_with(out, tally, || tags_summary(&report), &text)?;
         }
         TagsFormat::Human => {
             let table: Vec<[String; 4]> = report
@@ -121,14 +130,65 @@ pub fn tags(out: &Output, dir: &Path, args: &TagsArgs) -> Result<ExitCode> {
     })
 }
 
+/// The job summary of `tags`: the counts, then every tag that is not ok.
+fn tags_summary(report: &commands::tags::TagsReport) -> String {
+    let count = |status: TagStatus| report.rows.iter().filter(|r| r.status == status).count();
+    let mut text = format!(
+        "### backout tags: {} release tags, {} ok, {} missing, {} invalid, {} draft\n\n",
+        report.rows.len(),
+        count(TagStatus::Ok),
+        count(TagStatus::Missing),
+        count(TagStatus::Invalid),
+        count(TagStatus::Draft),
+    );
+    let bad: Vec<_> = report
+        .rows
+        .iter()
+        .filter(|r| r.status != TagStatus::Ok)
+        .collect();
+    if bad.is_empty() {
+        text.push_str("Every release tag has a plan.\n");
+        return text;
+    }
+    text.push_str("| tag | status | plan | why |\n|---|---|---|---|\n");
+    for row in bad {
+        text.push_str(&format!(
+            "| {} | {} | {} | {} |\n",
+            diag::code_span(&row.tag),
+            row.status,
+            row.path.as_deref().map(diag::code_span).unwrap_or_default(),
+            diag::markdown_cell(&row.message)
+        ));
+    }
+    text
+}
+
 pub fn review(out: &Output, dir: &Path, args: &ReviewArgs) -> Result<ExitCode> {
     let workspace = Workspace::open(dir)?;
     let review = commands::review::run(&workspace, &args.base, &args.head)?;
     let tally = review.tally();
     match args.format {
         ReviewFormat::Human => out.print(&review_human(&review, out.quiet))?,
-        ReviewFormat::Markdown => out.print(&review_markdown(&review))?,
-        ReviewFormat::Github => out.print(&review_github(&review))?,
+        ReviewFormat::Markdown => out.print(&budget::fit(
+            review_markdown(&review),
+            usize::try_from(args.max_bytes).unwrap_or(usize::MAX),
+        ))?,
+        ReviewFormat::Github => {
+            // GitHub shows 10 errors and 10 warnings per step: the changed files' first.
+            let changed = changed_files(&review);
+            let (mut findings, others): (Vec<Finding>, Vec<Finding>) = review_findings(&review)
+                .into_iter()
+                .partition(|f| changed.contains(&f.file));
+            findings.extend(others);
+            super::ci::github(
+                out,
+                "backout review",
+                &findings,
+                &diag::render_github(&findings),
+                review.plans.len(),
+            )?;
+        }
+        ReviewFormat::Gitlab => out.print(&diag::render_gitlab(&review_findings(&review)))?,
         ReviewFormat::Json => out.print(&review_json(&review))?,
     }
     if let Some(note) = review.unpinned.note() {
@@ -152,10 +212,10 @@ pub fn review(out: &Output, dir: &Path, args: &ReviewArgs) -> Result<ExitCode> {
 /// What a plan listed as caused by the change is called in every format.
 const CAUSED: &str = "not changed; findings caused by this change";
 
-/// Annotations; a finding in a plan the change did not touch says so, since GitHub shows
-/// it away from the pull request's diff.
-fn review_github(review: &commands::review::Review) -> String {
-    let findings: Vec<Finding> = review
+/// Every finding, for annotations; a finding in a plan the change did not touch says so,
+/// since GitHub and GitLab show it away from the pull request's diff.
+fn review_findings(review: &commands::review::Review) -> Vec<Finding> {
+    review
         .plans
         .iter()
         .flat_map(|plan| {
@@ -176,8 +236,7 @@ fn review_github(review: &commands::review::Review) -> String {
                 .iter()
                 .flat_map(|d| d.findings.iter().cloned()),
         )
-        .collect();
-    diag::render_github(&findings)
+        .collect()
 }
 
 fn review_json(review: &commands::review::Review) -> String {
@@ -400,15 +459,19 @@ fn review_human(review: &commands::review::Review, quiet: bool) -> String {
     text
 }
 
-fn review_markdown(review: &commands::review::Review) -> String {
+/// The first line of the Markdown review: CI finds and updates its own comment by it.
+pub const REVIEW_MARKER: &str = "<!-- backout:review -->";
+
+/// The review as a pull-request comment, in blocks that `budget::fit` can leave out.
+fn review_markdown(review: &commands::review::Review) -> Vec<Block> {
     let tally = review.tally();
-    let mut text = String::from("## backout review\n\n");
+    let mut summary = format!("{REVIEW_MARKER}\n## backout review\n\n");
     if review.plans.is_empty() && review.drills.is_empty() {
-        text.push_str(&format!(
+        summary.push_str(&format!(
             "No plan or manifest changed between `{}` and `{}`.\n",
             review.base, review.head
         ));
-        return text;
+        return vec![Block::new(Part::Summary, summary)];
     }
     let verdict = if tally.errors > 0 {
         "❌"
@@ -417,8 +480,8 @@ fn review_markdown(review: &commands::review::Review) -> String {
     } else {
         "✅"
     };
-    text.push_str(&format!(
-        "{verdict} `{}` → `{}`: {}{}; {}, {}.\n\n",
+    summary.push_str(&format!(
+        "{verdict} `{}` → `{}`: {}{}, {}, {}.\n\n",
         review.base,
         review.head,
         review_counts(review),
@@ -427,11 +490,11 @@ fn review_markdown(review: &commands::review::Review) -> String {
         plural(tally.warnings, "warning")
     ));
     if !review.plans.is_empty() {
-        text.push_str("| Plan | Change | Errors | Warnings |\n| --- | --- | --- | --- |\n");
+        summary.push_str("| Plan | Change | Errors | Warnings |\n| --- | --- | --- | --- |\n");
     }
     for plan in &review.plans {
         let plan_tally = Tally::of(&plan.findings);
-        text.push_str(&format!(
+        summary.push_str(&format!(
             "| `{}` | {} | {} | {} |\n",
             plan.id,
             change_word(plan).replace('|', "\\|"),
@@ -439,14 +502,19 @@ fn review_markdown(review: &commands::review::Review) -> String {
             plan_tally.warnings
         ));
     }
+    let mut blocks = vec![Block::new(Part::Summary, summary)];
     for plan in &review.plans {
-        text.push_str(&format!(
-            "\n### `{}` ({})\n\n",
-            plan.id,
-            change_word(plan).replace('|', "\\|")
+        blocks.push(Block::new(
+            Part::Summary,
+            format!(
+                "\n### `{}` ({})\n\n",
+                plan.id,
+                change_word(plan).replace('|', "\\|")
+            ),
         ));
+        let mut findings = String::new();
         if plan.findings.is_empty() {
-            text.push_str("No findings.\n");
+            findings.push_str("No findings.\n");
         }
         for finding in &plan.findings {
             let icon = if finding.is_error() { "❌" } else { "⚠️" };
@@ -455,7 +523,7 @@ fn review_markdown(review: &commands::review::Review) -> String {
                 .as_deref()
                 .map(|h| format!(" — {}", markdown_inline(h)))
                 .unwrap_or_default();
-            text.push_str(&format!(
+            findings.push_str(&format!(
                 "- {icon} **{}** `{}:{}`: {}{help}\n",
                 finding.rule,
                 finding.file,
@@ -464,20 +532,22 @@ fn review_markdown(review: &commands::review::Review) -> String {
             ));
         }
         if let Some(fork) = &plan.fork {
-            text.push_str(&fork_markdown(&plan.path, fork));
+            findings.push_str(&fork_markdown(&plan.path, fork));
         }
+        blocks.push(Block::new(Part::Findings, findings));
         if let Some(diff) = &plan.diff {
             let summary = match &plan.fork {
                 Some(fork) => format!("Section diff against {}", markdown_inline(&fork.source)),
                 None => "Section diff".to_string(),
             };
-            text.push_str(&format!("\n<details><summary>{summary}</summary>\n\n"));
+            let mut text = format!("\n<details><summary>{summary}</summary>\n\n");
             text.push_str(&backout::diff::render_markdown(diff));
             text.push_str("\n</details>\n");
+            blocks.push(Block::new(Part::Diff, text));
         }
     }
     if !review.drills.is_empty() {
-        text.push_str("\n### Drill records (evidence, not plan changes)\n\n");
+        let mut text = String::from("\n### Drill records (evidence, not plan changes)\n\n");
         for drill in &review.drills {
             text.push_str(&format!(
                 "- {}\n",
@@ -493,8 +563,26 @@ fn review_markdown(review: &commands::review::Review) -> String {
                 ));
             }
         }
+        blocks.push(Block::new(Part::Findings, text));
     }
-    text
+    blocks
+}
+
+/// The files the change touched: changed plans, changed manifests, drill records.
+fn changed_files(review: &commands::review::Review) -> std::collections::HashSet<String> {
+    let mut files = std::collections::HashSet::new();
+    for plan in &review.plans {
+        if plan.change.is_some() {
+            files.insert(plan.path.clone());
+            files.extend(plan.renamed_from.clone());
+        }
+        if plan.manifest_changed {
+            let dir = plan.path.rsplit_once('/').map_or("", |(dir, _)| dir);
+            files.insert(format!("{dir}/manifest.toml"));
+        }
+    }
+    files.extend(review.drills.iter().map(|d| d.path.clone()));
+    files
 }
 
 /// What must still change in a forked plan, as a nested list.

@@ -2,18 +2,22 @@
 //! of commands; shared helpers (the output stream, tables, plurals) live here.
 
 mod baseline_diff;
+mod budget;
 mod check_list;
+mod ci;
 mod drill;
+mod export;
 mod history;
 mod import;
-pub mod man;
 mod manifest;
+pub mod manpages;
 mod setup;
 mod site;
 
 pub use baseline_diff::{baseline, diff};
 pub use check_list::{check, list};
 pub use drill::drill;
+pub use export::export;
 pub use history::{review, tags};
 pub use import::import;
 pub use manifest::manifest;
@@ -133,6 +137,35 @@ fn render_table<const N: usize>(header: &[&str; N], rows: &[[String; N]]) -> Str
         out.push_str(&line(row.iter().map(String::as_str).collect()));
     }
     out
+}
+
+/// The script that registers backout's dynamic completions with `shell`: it calls
+/// `COMPLETE=<shell> backout -- ...` as the user types.
+pub fn completion_script(shell: clap_complete::Shell) -> Result<Vec<u8>> {
+    let name = match shell {
+        clap_complete::Shell::Bash => "bash",
+        clap_complete::Shell::Elvish => "elvish",
+        clap_complete::Shell::Fish => "fish",
+        clap_complete::Shell::PowerShell => "powershell",
+        clap_complete::Shell::Zsh => "zsh",
+        _ => return Err(Error::msg(format!("no completion script for {shell}"))),
+    };
+    let shells = clap_complete::env::Shells::builtins();
+    let completer = shells
+        .completer(name)
+        .ok_or_else(|| Error::msg(format!("no completion script for {name}")))?;
+    let mut buffer = Vec::new();
+    completer
+        .write_registration("COMPLETE", "backout", "backout", "backout", &mut buffer)
+        .map_err(|e| Error::io("write", "the completion script", e))?;
+    Ok(buffer)
+}
+
+/// Prints a warning line on standard error (something went wrong beside the result).
+fn warning(text: &str) {
+    let style = AnsiColor::Yellow.on_default().effects(Effects::BOLD);
+    let mut stderr = anstream::stderr().lock();
+    let _ = writeln!(stderr, "{style}warning{style:#}: {text}");
 }
 
 /// Prints why a command refused, as an error line on standard error.

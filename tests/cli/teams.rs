@@ -346,7 +346,7 @@ fn review_names_the_plans_a_new_manifest_item_breaks() {
     let markdown = repo.run(&["review", "--base", &base, "--format", "markdown"]);
     markdown
         .code(1)
-        .stdout_has("1 plan changed, 2 more plans with findings caused by this change; 7 errors, 0 warnings.")
+        .stdout_has("1 plan changed, 2 more plans with findings caused by this change, 7 errors, 0 warnings.")
         .stdout_has("| `payments/v1.5` | not changed; findings caused by this change | 3 | 0 |")
         .stdout_has("### `payments/v1.5` (not changed; findings caused by this change)")
         .stdout_has("- ❌ **foreign-item** `plans/payments/v1.5/plan.md:24`: `smoke` belongs to checkout/v2.1, not to payments/v1.5");

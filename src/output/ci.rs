@@ -1,0 +1,67 @@
+//! Output for CI systems that is more than one text on standard output: GitHub Actions'
+//! annotations with the notice about its display limit, and the job summary appended to
+//! `$GITHUB_STEP_SUMMARY`.
+
+use std::fs::OpenOptions;
+use std::io::Write;
+
+use backout::Result;
+use backout::diag::{self, Finding, Tally};
+
+use super::Output;
+
+/// The environment variable GitHub Actions names the step's summary file in.
+const STEP_SUMMARY: &str = "GITHUB_STEP_SUMMARY";
+
+/// Prints `annotations` (workflow commands for `findings`, in the order GitHub should show
+/// them), preceded by a notice when GitHub will not display them all, and appends a summary
+/// headed `title` to the job summary when GitHub names one.
+pub fn github(
+    out: &Output,
+    title: &str,
+    findings: &[Finding],
+    annotations: &str,
+    plans: usize,
+) -> Result<()> {
+    github_with(
+        out,
+        Tally::of(findings),
+        || diag::render_summary(title, findings, plans),
+        annotations,
+    )
+}
+
+/// Like `github`, for annotations counted in `tally` and a summary made by `summary`.
+pub fn github_with(
+    out: &Output,
+    tally: Tally,
+    summary: impl FnOnce() -> String,
+    annotations: &str,
+) -> Result<()> {
+    let summary_file = std::env::var_os(STEP_SUMMARY).filter(|path| !path.is_empty());
+    let summary_written = match &summary_file {
+        Some(path) => {
+            let summary = summary();
+            let appended = OpenOptions::new()
+                .create(true)
+                .append(true)
+                .open(path)
+                .and_then(|mut file| file.write_all(format!("{summary}\n").as_bytes()));
+            match appended {
+                Ok(()) => true,
+                Err(error) => {
+                    super::warning(&format!(
+                        "could not append the job summary to {} ({STEP_SUMMARY}): {error}",
+                        std::path::Path::new(path).display()
+                    ));
+                    false
+                }
+            }
+        }
+        None => false,
+    };
+    if let Some(notice) = diag::overflow_notice_for(tally, summary_written) {
+        out.print(&notice)?;
+    }
+    out.print(annotations)
+}

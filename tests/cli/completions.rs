@@ -1,0 +1,149 @@
+//! Shell completion: the scripts call back into backout (COMPLETE=<shell>), which completes
+//! plan specs from the plans directory and git revisions from the repository.
+
+use std::process::Command;
+
+use crate::harness::{TestRepo, add_release, service};
+
+fn two_team_repo() -> TestRepo {
+    let repo = TestRepo::new();
+    repo.write("backout.toml", "default_team = \"payments\"\n");
+    add_release(
+        &repo,
+        "payments",
+        "v1.4",
+        &[service("payments-api", "2.3.1", "2.3.0")],
+    );
+    add_release(
+        &repo,
+        "payments",
+        "v1.5",
+        &[service("payments-api", "2.4.0", "2.3.1")],
+    );
+    add_release(
+        &repo,
+        "checkout",
+        "v3.0",
+        &[service("cart-api", "3.0.0", "2.9.4")],
+    );
+    repo.write(
+        "plans/checkout/v3.1/manifest.toml",
+        "team = \"checkout\"\nrelease = \"v3.1\"\n",
+    );
+    repo.commit("plans");
+    repo.tag("v1.4", true);
+    repo
+}
+
+/// The candidates (value, help) fish would show for the words typed so far.
+fn complete(repo: &TestRepo, words: &[&str]) -> Vec<(String, String)> {
+    let mut args = vec!["--", "backout"];
+    args.extend_from_slice(words);
+    let run = repo.run_in_env(repo.path(), &[("COMPLETE", "fish")], &args);
+    run.code(0);
+    run.stdout
+        .lines()
+        .map(|line| {
+            let (value, help) = line.split_once('\t').unwrap_or((line, ""));
+            (value.to_string(), help.to_string())
+        })
+        .collect()
+}
+
+fn values(candidates: &[(String, String)]) -> Vec<&str> {
+    candidates.iter().map(|(v, _)| v.as_str()).collect()
+}
+
+#[test]
+fn plan_specs_complete_from_the_plans_directory() {
+    let repo = two_team_repo();
+    let all = complete(&repo, &["check", ""]);
+    let specs: Vec<&str> = values(&all)
+        .into_iter()
+        .filter(|v| !v.starts_with('-'))
+        .collect();
+    assert_eq!(
+        specs,
+        [
+            "v1.5",
+            "v1.4",
+            "checkout/v3.1",
+            "checkout/v3.0",
+            "payments/v1.5",
+            "payments/v1.4"
+        ]
+    );
+    assert!(all.contains(&("checkout/v3.1".into(), "manifest, no plan yet".into())));
+    assert_eq!(
+        values(&complete(&repo, &["publish", "check"])),
+        ["checkout/v3.1", "checkout/v3.0"]
+    );
+    assert_eq!(
+        values(&complete(
+            &repo,
+            &["baseline", "v1.5", "--from", "payments/"]
+        )),
+        ["payments/v1.5", "payments/v1.4"]
+    );
+    assert_eq!(
+        values(&complete(&repo, &["diff", "--against", "v1.4"])),
+        ["v1.4"]
+    );
+}
+
+#[test]
+fn revisions_complete_from_git() {
+    let repo = two_team_repo();
+    let revisions = complete(&repo, &["review", "--base", ""]);
+    assert!(
+        revisions.contains(&("HEAD".into(), "the checked-out commit".into())),
+        "{revisions:?}"
+    );
+    assert!(
+        revisions.contains(&("v1.4".into(), "tag".into())),
+        "{revisions:?}"
+    );
+    assert!(
+        revisions.iter().any(|(_, help)| help == "branch"),
+        "{revisions:?}"
+    );
+    assert_eq!(
+        values(&complete(&repo, &["manifest", "v1.5", "--from", "v1"])),
+        ["v1.4"]
+    );
+}
+
+#[test]
+fn nothing_to_complete_outside_a_repository_is_no_error() {
+    let repo = TestRepo::new();
+    let outside = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let run = repo.run_in_env(
+        outside.path(),
+        &[("COMPLETE", "fish")],
+        &["--", "backout", "check", "v"],
+    );
+    run.code(0);
+    assert_eq!(run.stdout, "");
+    assert_eq!(run.stderr, "");
+}
+
+#[test]
+fn the_scripts_register_dynamic_completion() {
+    let repo = TestRepo::new();
+    for shell in ["bash", "zsh", "fish", "elvish", "powershell"] {
+        let run = repo.run(&["completions", shell]);
+        run.code(0).stdout_has("COMPLETE");
+    }
+    let bash = repo.run(&["completions", "bash"]).stdout;
+    if Command::new("bash").arg("--version").output().is_ok() {
+        let checked = Command::new("bash")
+            .args(["-n", "-c", &bash])
+            .output()
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert!(
+            checked.status.success(),
+            "{}",
+            String::from_utf8_lossy(&checked.stderr)
+        );
+    }
+}
