@@ -26,8 +26,8 @@ pub struct Context<'a> {
     /// The previous release of the plan's team that has a plan.
     pub previous: Option<&'a str>,
     /// The vocabulary sources (manifests) that count, when not all of them do: for a
-    /// published plan, those of the commit it was published from.
-    pub live: Option<&'a HashSet<u32>>,
+    /// published plan, those of the commit it was published from. Sorted.
+    pub live: Option<&'a [u32]>,
     /// Which titles name which required section, and the template language.
     pub sections: &'a Sections,
     /// The plan's drill records.
@@ -433,7 +433,11 @@ impl<'p> References<'p> {
         vocabulary
             .sources(index)
             .iter()
-            .filter(|source| self.context.live.is_none_or(|live| live.contains(source)))
+            .filter(|source| {
+                self.context
+                    .live
+                    .is_none_or(|live| live.binary_search(source).is_ok())
+            })
             .filter_map(|&source| vocabulary.release(source))
             .filter(|owner| {
                 *owner != id
@@ -664,7 +668,7 @@ impl Context<'_> {
                 self.vocabulary
                     .sources(id)
                     .iter()
-                    .any(|source| live.contains(source))
+                    .any(|source| live.binary_search(source).is_ok())
             }),
         }
     }

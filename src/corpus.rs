@@ -61,8 +61,8 @@ pub enum PinnedManifest {
 
 /// What a published plan is checked against: the state of its published commit.
 pub struct Pin<'a> {
-    /// The vocabulary sources (manifests) that were there at the commit.
-    pub live: &'a HashSet<u32>,
+    /// The vocabulary sources (manifests) that were there at the commit, sorted.
+    pub live: &'a [u32],
     pub manifest: PinnedManifest,
     /// The release names of the plan's team at the commit.
     pub release_names: &'a ReleaseNames,
@@ -180,13 +180,15 @@ impl Corpus {
 
     /// Every vocabulary source that an id standing in the plan's text belongs to: the
     /// manifests whose presence at a commit decides what the text refers to there.
-    pub fn candidate_sources(&self, text: &str, plan: &Plan) -> HashSet<u32> {
-        let mut sources = HashSet::new();
+    pub fn candidate_sources(&self, text: &str, plan: &Plan) -> Vec<u32> {
+        let mut sources = Vec::new();
         let vocabulary = &self.vocabulary;
         vocabulary.find_where(text, &plan.body.windows(), &mut |id| {
-            sources.extend(vocabulary.sources(id).iter().copied());
+            sources.extend_from_slice(vocabulary.sources(id));
             false
         });
+        sources.sort_unstable();
+        sources.dedup();
         sources
     }
 
@@ -281,13 +283,13 @@ impl Corpus {
     /// Checks a published plan whose commit is not available without its content rules:
     /// nothing that depends on the manifests or the release names is looked at.
     pub fn check_unpinned(&self, id: &PlanId, path: &str, text: &str, plan: Plan) -> Checked {
-        let (none, no_names) = (HashSet::new(), ReleaseNames::new(Vec::new()));
+        let no_names = ReleaseNames::new(Vec::new());
         let context = Context {
             vocabulary: &self.vocabulary,
             shared: &self.shared,
             release_names: &no_names,
             previous: None,
-            live: Some(&none),
+            live: Some(&[]),
             sections: &self.sections,
             drills: self.drills(id),
         };

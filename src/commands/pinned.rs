@@ -331,7 +331,7 @@ impl Shared<'_> {
         plan: &mut PinnedPlan,
     ) -> Result<Checked> {
         let vocabulary = self.corpus.vocabulary();
-        let mut live = HashSet::new();
+        let mut live = Vec::new();
         for source in self.corpus.candidate_sources(&plan.text, &plan.plan) {
             let Some(release) = vocabulary.release(source) else {
                 continue;
@@ -342,9 +342,10 @@ impl Shared<'_> {
                 self.known.historic_blobs.get(&source)
             };
             if blob.is_some() && worker.blob(at, commit, release)?.as_ref() == blob {
-                live.insert(source);
+                live.push(source);
             }
         }
+        live.sort_unstable();
         let manifest = match worker.blob(at, commit, &plan.id)? {
             Some(blob) => self
                 .known
