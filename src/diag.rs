@@ -3,6 +3,7 @@
 //!
 //! A leaf module: it knows nothing of plans, only of files, spans and rules.
 
+pub mod escape;
 mod github;
 mod human;
 mod json;

@@ -13,6 +13,8 @@ use crate::store::{self, FileWrite, Overwrite};
 pub struct Initialized {
     pub config: String,
     pub plans_dir: String,
+    /// Temporary files of an interrupted backout that were removed.
+    pub cleaned: Vec<String>,
 }
 
 /// Writes backout.toml at the work tree root of `repo` and creates `plans/`.
@@ -30,6 +32,7 @@ pub fn run(repo: &Repo, team: Option<&str>, force: bool) -> Result<Initialized> 
         path: repo.root().join(config::FILE_NAME),
         contents: text,
     };
+    let _lock = store::Lock::acquire(repo.root(), &file.path, config::FILE_NAME)?;
     let overwrite = if force {
         Overwrite::Allow
     } else {
@@ -38,6 +41,14 @@ pub fn run(repo: &Repo, team: Option<&str>, force: bool) -> Result<Initialized> 
     // Everything that can refuse is checked before anything is written.
     store::check_overwrite(std::slice::from_ref(&file), overwrite)?;
     let plans = repo.root().join(&parsed.plans_dir);
+    store::inside::check(repo.root(), &plans).map_err(|escape| {
+        Error::msg(format!(
+            "refusing to create {}/: it {}; {}",
+            parsed.plans_dir,
+            escape.describe(),
+            escape.help()
+        ))
+    })?;
     if plans.exists() && !plans.is_dir() {
         return Err(Error::msg(format!(
             "cannot create {}/: a file of that name is in the way; move it, or choose another `plans_dir`",
@@ -45,10 +56,11 @@ pub fn run(repo: &Repo, team: Option<&str>, force: bool) -> Result<Initialized> 
         )));
     }
     fs::create_dir_all(&plans).map_err(|e| Error::io("create directory", &plans, e))?;
-    store::write_all(&[file], overwrite)?;
+    let written = store::write_all(repo.root(), &[file], overwrite)?;
 
     Ok(Initialized {
         config: config::FILE_NAME.into(),
         plans_dir: parsed.plans_dir,
+        cleaned: written.cleaned,
     })
 }

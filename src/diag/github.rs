@@ -1,6 +1,7 @@
 //! GitHub Actions workflow commands: `::error file=F,line=L,col=C,title=RULE::MESSAGE`.
 
 use super::Finding;
+use super::escape::inline;
 
 /// Renders one workflow command per finding.
 pub fn render_github(findings: &[Finding]) -> String {
@@ -14,15 +15,16 @@ pub fn render_github(findings: &[Finding]) -> String {
 
 /// The workflow command for one finding.
 pub fn command(finding: &Finding) -> String {
-    let mut message = finding.message.clone();
+    // Hazards in quoted values are escaped visibly; the one line break is ours.
+    let mut message = inline(&finding.message).into_owned();
     if let Some(help) = &finding.help {
         message.push_str("\nhelp: ");
-        message.push_str(help);
+        message.push_str(&inline(help));
     }
     format!(
         "::{} file={},line={},endLine={},col={},endColumn={},title={}::{}",
         finding.severity,
-        escape_property(&finding.file),
+        escape_property(&inline(&finding.file)),
         finding.line,
         finding.line,
         finding.column,
@@ -49,6 +51,8 @@ mod tests {
     use super::*;
     use crate::diag::{Rule, SourceFile};
 
+    /// A line break in a message is a quoted value's: shown as `\n`, it cannot start a
+    /// workflow command of its own.
     #[test]
     fn escapes_messages_and_properties() {
         let file = SourceFile::new("plans/a,b/v1:x/plan.md", "TODO 100%\n");
@@ -56,7 +60,7 @@ mod tests {
         assert_eq!(
             command(&finding),
             "::error file=plans/a%2Cb/v1%3Ax/plan.md,line=1,endLine=1,col=1,endColumn=5,\
-             title=placeholder::50%25 done%0Anext"
+             title=placeholder::50%25 done\\nnext"
         );
     }
 }

@@ -25,7 +25,7 @@ pub fn render_json(findings: &[Finding], plans_checked: usize) -> String {
         warnings: tally.warnings,
         findings,
     };
-    let mut text = serde_json::to_string_pretty(&report).unwrap_or_default();
+    let mut text = super::escape::json(serde_json::to_string_pretty(&report).unwrap_or_default());
     text.push('\n');
     text
 }

@@ -76,7 +76,7 @@ pub fn list(out: &Output, dir: &Path, args: &ListArgs) -> Result<ExitCode> {
             let json = serde_json::json!({ "version": 1, "plans": rows });
             out.print(&format!(
                 "{}\n",
-                serde_json::to_string_pretty(&json).unwrap_or_default()
+                diag::escape::json(serde_json::to_string_pretty(&json).unwrap_or_default())
             ))?;
         }
         ListFormat::Human => {

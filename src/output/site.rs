@@ -10,7 +10,7 @@ use backout::{Error, Result};
 
 use crate::cli::PublishArgs;
 
-use super::{Output, bold, plural, refusal};
+use super::{Output, bold, cleaned, plural, refusal};
 
 /// The publish time: `SOURCE_DATE_EPOCH` when set (reproducible output), else the clock.
 fn publish_time() -> Result<i64> {
@@ -71,6 +71,7 @@ pub fn publish(out: &Output, dir: &Path, args: &PublishArgs) -> Result<ExitCode>
             Ok(ExitCode::from(1))
         }
         Outcome::Published(done) => {
+            cleaned(out, &done.cleaned)?;
             if !out.quiet && !done.warnings.is_empty() {
                 out.print(&diag::render_human(&done.warnings, &HumanStyle::colored()))?;
             }
