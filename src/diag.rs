@@ -101,6 +101,8 @@ rules! {
         "A pull request changes or deletes a plan that was already published.";
     StatusSkipped = "status-skipped", Warning,
         "A pull request takes a plan from draft straight to published.";
+    BidiControl = "bidi-control", Error,
+        "The plan or its manifest holds a bidirectional control character (Trojan Source): a line shows in another order than the one that is copied and run.";
 
 }
 

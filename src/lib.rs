@@ -27,6 +27,7 @@ pub mod plan;
 pub mod publish;
 pub mod repo;
 pub mod review;
+pub mod rules;
 pub mod store;
 pub mod tags;
 pub mod tokens;

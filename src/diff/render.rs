@@ -70,7 +70,13 @@ pub fn render_human(diff: &PlanDiff, style: &DiffStyle) -> String {
     let _ = writeln!(out, "{header}--- {}{header:#}", inline(&diff.old));
     let _ = writeln!(out, "{header}+++ {}{header:#}", inline(&diff.new));
     out.push('\n');
-    if diff.front_matter.is_empty() {
+    if !diff.front_matter_unreadable.is_empty() {
+        let _ = writeln!(
+            out,
+            "{header}front matter{header:#}: not compared: it cannot be read in {} (no `+++` block, or not valid TOML; `backout check` says why)",
+            inline(&diff.front_matter_unreadable.join(" and "))
+        );
+    } else if diff.front_matter.is_empty() {
         let _ = writeln!(out, "{header}front matter{header:#}: unchanged");
     } else {
         let _ = writeln!(out, "{header}front matter{header:#}:");
@@ -181,6 +187,18 @@ pub fn render_markdown(diff: &PlanDiff) -> String {
         code(&diff.old),
         code(&diff.new)
     );
+    if !diff.front_matter_unreadable.is_empty() {
+        let sides: Vec<String> = diff
+            .front_matter_unreadable
+            .iter()
+            .map(|l| code(l))
+            .collect();
+        let _ = writeln!(
+            out,
+            "Front matter not compared: it cannot be read in {} (no `+++` block, or not valid TOML).\n",
+            sides.join(" and ")
+        );
+    }
     if !diff.front_matter.is_empty() {
         out.push_str("| Front matter | Before | After |\n| --- | --- | --- |\n");
         for change in &diff.front_matter {
@@ -303,6 +321,7 @@ mod tests {
                 old: Some("\"v1\"".into()),
                 new: Some("\"v2\"".into()),
             }],
+            front_matter_unreadable: vec![],
             sections: vec![
                 SectionDiff {
                     title: "Criteria".into(),
