@@ -164,7 +164,8 @@ pub fn markdown_text(text: &str) -> String {
 
 /// A message whose code spans (as CommonMark reads them: a run of backticks up to the next
 /// run of the same length) stay code, rebuilt with [`code`] so nothing inside can close
-/// them; the rest is [`markdown_text`].
+/// them; a value the message quotes in `"double quotes"` becomes one code span too; the
+/// rest is [`markdown_text`].
 pub fn markdown_message(text: &str) -> String {
     let mut out = String::with_capacity(text.len() + 16);
     let mut rest = text;
@@ -173,7 +174,7 @@ pub fn markdown_message(text: &str) -> String {
         let after = &rest[open + run..];
         match find_run(after, run) {
             Some(close) => {
-                out.push_str(&markdown_text(&rest[..open]));
+                out.push_str(&quoted_as_code(&rest[..open]));
                 let inner = &after[..close];
                 // CommonMark strips one space on each side when both are there.
                 let inner = match inner.strip_prefix(' ').and_then(|i| i.strip_suffix(' ')) {
@@ -185,10 +186,27 @@ pub fn markdown_message(text: &str) -> String {
             }
             None => {
                 // An unmatched run is literal text: escape it with what precedes it.
-                out.push_str(&markdown_text(&rest[..open + run]));
+                out.push_str(&quoted_as_code(&rest[..open + run]));
                 rest = after;
             }
         }
+    }
+    out.push_str(&quoted_as_code(rest));
+    out
+}
+
+/// Text in which each `"quoted value"` becomes a code span (quotes included) and the rest
+/// is [`markdown_text`].
+fn quoted_as_code(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + 8);
+    let mut rest = text;
+    while let Some(open) = rest.find('"') {
+        let Some(close) = rest[open + 1..].find('"').map(|i| open + 1 + i) else {
+            break;
+        };
+        out.push_str(&markdown_text(&rest[..open]));
+        out.push_str(&code(&rest[open..=close]));
+        rest = &rest[close + 1..];
     }
     out.push_str(&markdown_text(rest));
     out
@@ -269,8 +287,8 @@ mod tests {
     #[test]
     fn messages_keep_their_code_and_escape_the_rest() {
         assert_eq!(
-            markdown_message("`status` cannot be \"@octocat\""),
-            "`status` cannot be `\"@octocat\"`"
+            markdown_message("`status` cannot be \"@octocat ![t](x) <b>\" here"),
+            "`status` cannot be `\"@octocat ![t](x) <b>\"` here"
         );
         assert_eq!(
             markdown_message("unknown key `a``b` here"),

@@ -262,7 +262,47 @@ impl TestRepo {
 
     /// Runs `backout` with `args` in `dir` and extra environment variables.
     pub fn run_in_env(&self, dir: &Path, env: &[(&str, &str)], args: &[&str]) -> Run {
-        let output = Command::cargo_bin("backout")
+        self.run_command(Command::cargo_bin("backout"), dir, env, args)
+    }
+
+    /// Like `run_in_env`, but a run that has not ended after a minute is killed (and fails
+    /// its exit-code assertion): for inputs that once made backout hang.
+    pub fn run_guarded(&self, env: &[(&str, &str)], args: &[&str]) -> Run {
+        let mut command = Command::cargo_bin("backout").unwrap_or_else(|e| panic!("binary: {e}"));
+        command.timeout(std::time::Duration::from_secs(60));
+        self.run_command(Ok(command), self.path(), env, args)
+    }
+
+    /// Starts `backout` with `args` in the repository root without waiting for it: for
+    /// runs that race each other.
+    pub fn spawn(&self, env: &[(&str, &str)], args: &[&str]) -> std::process::Child {
+        use assert_cmd::cargo::CommandCargoExt;
+        std::process::Command::cargo_bin("backout")
+            .unwrap_or_else(|e| panic!("binary: {e}"))
+            .current_dir(self.path())
+            .args(args)
+            .envs(env.iter().copied())
+            .env("NO_COLOR", "1")
+            .env("HOME", self.home.path())
+            .env("XDG_CONFIG_HOME", self.home.path())
+            .env("GIT_CONFIG_NOSYSTEM", "1")
+            .env_remove("GIT_DIR")
+            .env_remove("GIT_WORK_TREE")
+            .env_remove("RUST_BACKTRACE")
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap_or_else(|e| panic!("spawn: {e}"))
+    }
+
+    fn run_command(
+        &self,
+        command: Result<Command, assert_cmd::cargo::CargoError>,
+        dir: &Path,
+        env: &[(&str, &str)],
+        args: &[&str],
+    ) -> Run {
+        let output = command
             .unwrap_or_else(|e| panic!("binary: {e}"))
             .current_dir(dir)
             .args(args)

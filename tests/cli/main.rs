@@ -6,6 +6,7 @@ mod baseline;
 mod check;
 mod diff;
 mod docs;
+mod hostile;
 mod init_new_list;
 mod publish;
 mod review;
