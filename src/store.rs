@@ -112,19 +112,15 @@ fn not_regular(metadata: &fs::Metadata) -> ReadProblem {
 /// nothing, is refused), and be a regular file: the type is checked before opening, and the
 /// file is opened without blocking, so a FIFO cannot hang the command.
 pub fn read_text(root: &Path, path: &Path) -> Result<Option<String>, ReadProblem> {
-    if let Err(escape) = inside::check(root, path) {
-        return Err(escaped(root, path, &escape));
-    }
-    let metadata = match fs::metadata(path) {
-        Ok(metadata) => metadata,
-        Err(error) if error.kind() == io::ErrorKind::NotFound => return Ok(None),
-        Err(error) => return Err(unreadable(&error)),
+    let metadata = match inside::check_file(root, path) {
+        Ok(Some(metadata)) => metadata,
+        Ok(None) => return Ok(None),
+        Err(escape) => return Err(escaped(root, path, &escape)),
     };
     if !metadata.is_file() {
         return Err(not_regular(&metadata));
     }
-    let file = open_regular(path)?;
-    let len = file.metadata().map(|m| m.len()).unwrap_or(0);
+    let (file, len) = open_regular(path)?;
     if len > MAX_FILE_BYTES {
         return Err(ReadProblem::too_big(len, TOO_BIG_HELP));
     }
@@ -140,7 +136,7 @@ pub fn read_text(root: &Path, path: &Path) -> Result<Option<String>, ReadProblem
 
 /// Reads at most `limit` bytes of a regular file (a FIFO or device gives `None`).
 pub fn read_head(path: &Path, limit: u64) -> Option<Vec<u8>> {
-    let file = open_regular(path).ok()?;
+    let (file, _) = open_regular(path).ok()?;
     let mut head = Vec::new();
     file.take(limit).read_to_end(&mut head).ok()?;
     Some(head)
@@ -149,8 +145,8 @@ pub fn read_head(path: &Path, limit: u64) -> Option<Vec<u8>> {
 const TOO_BIG_HELP: &str = "a plan should be short enough to follow during an incident; move long material to linked runbooks";
 
 /// Opens a file for reading without blocking (a FIFO opened for reading waits for a writer),
-/// then makes sure what was opened is a regular file.
-fn open_regular(path: &Path) -> Result<fs::File, ReadProblem> {
+/// then makes sure what was opened is a regular file; gives it with its length.
+fn open_regular(path: &Path) -> Result<(fs::File, u64), ReadProblem> {
     let mut options = fs::OpenOptions::new();
     options.read(true);
     #[cfg(unix)]
@@ -169,7 +165,7 @@ fn open_regular(path: &Path) -> Result<fs::File, ReadProblem> {
     if !metadata.is_file() {
         return Err(not_regular(&metadata));
     }
-    Ok(file)
+    Ok((file, metadata.len()))
 }
 
 /// The problem of a path that is not provably inside the repository.

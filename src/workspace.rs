@@ -288,6 +288,7 @@ fn list_dir(
         Err(error) => return Err(Error::io("list", dir, error)),
     };
     let mut out = Vec::new();
+    let mut real_dirs = Vec::new();
     for entry in entries {
         let entry = entry.map_err(|e| Error::io("list", dir, e))?;
         let name = entry.file_name();
@@ -304,6 +305,7 @@ fn list_dir(
             continue;
         }
         let file_type = entry.file_type().map_err(|e| Error::io("list", &path, e))?;
+        let real_dir = file_type.is_dir();
         let is_dir = if file_type.is_symlink() {
             if let Err(escape) = store::inside::check(root, &path) {
                 let what = match escape {
@@ -332,7 +334,12 @@ fn list_dir(
             ));
             continue;
         }
+        if real_dir {
+            real_dirs.push(path.clone());
+        }
         out.push((name, path));
     }
+    // `dir` itself was proven inside before it was listed; its real subdirectories are too.
+    store::inside::mark_real_dirs(root, real_dirs);
     Ok(Some(out))
 }
