@@ -20,8 +20,11 @@ use backout::plan::Plan;
 use backout::publish::{self, Entry, Origin};
 use backout::workspace::{Catalog, Release};
 
+/// A fuzz target: any bytes in, a panic when something that must hold does not.
+pub type Target = fn(&[u8]);
+
 /// Every target, by name, as the smoke runner and `corpus/` know them.
-pub const TARGETS: &[(&str, fn(&[u8]))] = &[
+pub const TARGETS: &[(&str, Target)] = &[
     ("plan", plan),
     ("manifest", manifest),
     ("config", config),
@@ -141,7 +144,10 @@ pub fn check(data: &[u8]) {
     );
     let findings = checked.findings;
     assert_located(&findings);
-    assert_no_hazard("human", &diag::render_human(&findings, &HumanStyle::plain()));
+    assert_no_hazard(
+        "human",
+        &diag::render_human(&findings, &HumanStyle::plain()),
+    );
     assert_no_hazard("github", &diag::render_github(&findings));
     let json = diag::render_json(&findings, 1);
     assert_no_hazard("json", &json);
@@ -181,10 +187,8 @@ pub fn page(data: &[u8]) {
             );
         }
         assert!(
-            !file
-                .contents
-                .chars()
-                .any(|c| escape::is_bidi_control(c) || (c.is_control() && !matches!(c, '\n' | '\t' | '\r'))),
+            !file.contents.chars().any(|c| escape::is_bidi_control(c)
+                || (c.is_control() && !matches!(c, '\n' | '\t' | '\r'))),
             "hidden characters on the page"
         );
     }

@@ -77,7 +77,7 @@ impl Rng {
         Rng(seed.max(1))
     }
 
-    pub fn next(&mut self) -> u64 {
+    pub fn next_u64(&mut self) -> u64 {
         self.0 ^= self.0 >> 12;
         self.0 ^= self.0 << 25;
         self.0 ^= self.0 >> 27;
@@ -89,18 +89,16 @@ impl Rng {
         if n == 0 {
             0
         } else {
-            (self.next() % n as u64) as usize
+            (self.next_u64() % n as u64) as usize
         }
     }
 }
 
 /// A seed for a name: the same target always starts from the same sequence.
 pub fn seed_of(name: &str, extra: u64) -> u64 {
-    name.bytes()
-        .fold(0xcbf2_9ce4_8422_2325_u64, |h, b| {
-            (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3)
-        })
-        ^ extra
+    name.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |h, b| {
+        (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3)
+    }) ^ extra
 }
 
 /// Applies one to eight mutations to `input`; `others` are seeds to splice from.
@@ -114,7 +112,7 @@ pub fn mutate(rng: &mut Rng, input: &[u8], others: &[Vec<u8>]) -> Vec<u8> {
             }
             1 => {
                 let at = rng.below(data.len() + 1);
-                data.insert(at, rng.next() as u8);
+                data.insert(at, rng.next_u64() as u8);
             }
             2 | 3 => {
                 let token = DICTIONARY[rng.below(DICTIONARY.len())].as_bytes();
@@ -143,7 +141,7 @@ pub fn mutate(rng: &mut Rng, input: &[u8], others: &[Vec<u8>]) -> Vec<u8> {
             _ => {}
         }
     }
-    // Keep inputs small enough for thousands of runs a second.
-    data.truncate(64 * 1024);
+    // Keep inputs the size of real plans, so that thousands run a second.
+    data.truncate(16 * 1024);
     data
 }

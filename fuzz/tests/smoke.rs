@@ -3,8 +3,9 @@
 //! reproduces; a failing input is saved under `artifacts/<target>/`, where `cargo fuzz`
 //! looks too.
 //!
-//! - `BACKOUT_FUZZ_ITERATIONS`: mutations per target (default 3000);
-//! - `BACKOUT_FUZZ_SECONDS`: run each target this long instead;
+//! - `BACKOUT_FUZZ_ITERATIONS`: mutations per target (default 1000, or fewer when a target
+//!   reaches 10 seconds: a debug build on a busy CI machine stays within a minute);
+//! - `BACKOUT_FUZZ_SECONDS`: run each target this long instead, however many mutations;
 //! - `BACKOUT_FUZZ_SEED`: another sequence of mutations (default 0).
 
 use std::fs;
@@ -19,7 +20,9 @@ fn env_number(name: &str) -> Option<u64> {
 }
 
 fn seeds(name: &str) -> Vec<Vec<u8>> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("corpus").join(name);
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("corpus")
+        .join(name);
     let mut paths: Vec<PathBuf> = fs::read_dir(&dir)
         .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
         .flatten()
@@ -34,7 +37,7 @@ fn seeds(name: &str) -> Vec<Vec<u8>> {
 }
 
 /// Runs one input; on a panic, saves it and fails with where it is.
-fn run(name: &str, target: fn(&[u8]), input: &[u8]) {
+fn run(name: &str, target: backout_fuzz::Target, input: &[u8]) {
     if std::panic::catch_unwind(|| target(input)).is_ok() {
         return;
     }
@@ -60,22 +63,25 @@ fn smoke(name: &str) {
         .find(|(n, _)| *n == name)
         .map(|(_, f)| *f)
         .unwrap_or_else(|| panic!("no target {name}"));
+    let started = Instant::now();
     let seeds = seeds(name);
     assert!(!seeds.is_empty(), "corpus/{name}/ has no seeds");
     for seed in &seeds {
         run(name, target, seed);
     }
     let mut rng = Rng::new(seed_of(name, env_number("BACKOUT_FUZZ_SEED").unwrap_or(0)));
-    let deadline = env_number("BACKOUT_FUZZ_SECONDS").map(|s| Instant::now() + Duration::from_secs(s));
-    let iterations = env_number("BACKOUT_FUZZ_ITERATIONS").unwrap_or(3000);
+    let seconds = env_number("BACKOUT_FUZZ_SECONDS");
+    let deadline = Instant::now() + Duration::from_secs(seconds.unwrap_or(10));
+    let iterations = match seconds {
+        Some(_) => u64::MAX,
+        None => env_number("BACKOUT_FUZZ_ITERATIONS").unwrap_or(1000),
+    };
     let mut done = 0u64;
     // Mutants that did not fail become seeds too, so mutations stack up.
     let mut pool = seeds.clone();
     loop {
-        match deadline {
-            Some(deadline) if Instant::now() >= deadline => break,
-            None if done >= iterations => break,
-            _ => {}
+        if done >= iterations || Instant::now() >= deadline {
+            break;
         }
         let base = &pool[rng.below(pool.len())];
         let input = mutate(&mut rng, base, &seeds);
@@ -88,7 +94,11 @@ fn smoke(name: &str) {
         }
         done += 1;
     }
-    eprintln!("{name}: {} seeds, {done} mutations", seeds.len());
+    eprintln!(
+        "{name}: {} seeds, {done} mutations in {:.1} s",
+        seeds.len(),
+        started.elapsed().as_secs_f64()
+    );
 }
 
 #[test]
@@ -136,7 +146,9 @@ fn every_target_has_a_test_and_seeds() {
     let names: Vec<&str> = TARGETS.iter().map(|(n, _)| *n).collect();
     assert_eq!(
         names,
-        ["plan", "manifest", "config", "check", "page", "diff", "baseline", "escape"]
+        [
+            "plan", "manifest", "config", "check", "page", "diff", "baseline", "escape"
+        ]
     );
     for name in names {
         assert!(!seeds(name).is_empty(), "{name}");
