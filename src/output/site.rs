@@ -4,6 +4,7 @@ use std::path::Path;
 use std::process::ExitCode;
 
 use backout::commands;
+use backout::diag::escape::inline;
 use backout::diag::{self, Finding, HumanStyle, Tally};
 use backout::workspace::Workspace;
 use backout::{Error, Result};
@@ -87,7 +88,7 @@ pub fn publish(out: &Output, dir: &Path, args: &PublishArgs) -> Result<ExitCode>
                     done.plan_file
                 );
                 for file in &done.files {
-                    text.push_str(&format!("would write {file}\n"));
+                    text.push_str(&format!("would write {}\n", inline(file)));
                 }
                 out.print(&text)?;
             } else {
@@ -98,11 +99,13 @@ pub fn publish(out: &Output, dir: &Path, args: &PublishArgs) -> Result<ExitCode>
                     done.plan_file
                 );
                 for file in &done.files {
-                    text.push_str(&format!("wrote {file}\n"));
+                    text.push_str(&format!("wrote {}\n", inline(file)));
                 }
                 text.push_str(&format!(
                     "next: commit {}, open {} to check the page, then host {}/ (see docs/publish.md)\n",
-                    done.plan_file, done.page, done.out_dir
+                    done.plan_file,
+                    inline(&done.page),
+                    inline(&done.out_dir)
                 ));
                 out.note(&text)?;
             }
