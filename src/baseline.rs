@@ -381,7 +381,17 @@ pub fn changes(
             .unwrap_or(usize::from(front_last_line.is_some()))
     };
     if let Some(source) = source {
-        for mention in mentions(&file, body_start, target, source.id) {
+        // A place a finding already reports (a title naming the source release is a
+        // `foreign-release`) is not noted twice.
+        let reported: HashSet<(usize, usize)> = findings
+            .iter()
+            .filter(|f| f.file == path)
+            .map(|f| (f.line, f.column))
+            .collect();
+        for mention in mentions(&file, body_start, target, source.id)
+            .into_iter()
+            .filter(|m| !reported.contains(&(m.line, m.column)))
+        {
             let index = index_of(&groups, mention.line);
             if let Some(group) = groups.get_mut(index) {
                 group.mentions.push(mention);

@@ -7,9 +7,11 @@ use std::ops::Range;
 use crate::diag::{Finding, Rule, SourceFile};
 use crate::fields::Problem;
 use crate::manifest::{Item, Manifest};
-use crate::markdown::Body;
+use crate::markdown::{Body, Heading};
 use crate::names::PlanId;
-use crate::plan::{Plan, SECTIONS, Status};
+use crate::plan::Plan;
+use crate::rules::procedure;
+use crate::sections::{Kind, Sections};
 use crate::tokens::{self, ReleaseNames};
 use crate::version;
 use crate::vocab::{Occurrence, Vocabulary};
@@ -23,6 +25,10 @@ pub struct Context<'a> {
     pub release_names: &'a ReleaseNames,
     /// The previous release of the plan's team that has a plan.
     pub previous: Option<&'a str>,
+    /// Which titles name which required section, and the template language.
+    pub sections: &'a Sections,
+    /// The plan's drill records.
+    pub drills: crate::drill::Evidence<'a>,
 }
 
 /// The manifest next to a plan, as far as it could be read.
@@ -65,7 +71,7 @@ pub fn check(
     let text = file.text();
     let body = &plan.body;
     let windows = body.windows();
-    check_sections(file, plan, &mut findings);
+    check_sections(file, plan, context.sections, &mut findings);
     for span in tokens::placeholders(text, &windows) {
         let word = &text[span.clone()];
         findings.push(
@@ -78,8 +84,15 @@ pub fn check(
         );
     }
     check_timing(file, plan, &mut findings);
+    crate::rules::drills::check(file, plan, &context.drills, &mut findings);
     check_steps(file, body, &mut findings);
-    check_releases(file, id, &windows, context, &mut findings);
+    check_releases(file, id, &windows, &body.headings, context, &mut findings);
+    findings.extend(crate::rules::teams::foreign_team(
+        file,
+        id,
+        plan,
+        context.vocabulary,
+    ));
     match manifest {
         ManifestInput::Unavailable(finding) => findings.push(finding),
         ManifestInput::Parsed {
@@ -93,6 +106,7 @@ pub fn check(
                 findings.push(problem_finding(&manifest_file, problem));
             }
             if manifest.is_valid() {
+                findings.extend(crate::rules::manifest::empty(&manifest_file, id, manifest));
                 let occurrences = context.vocabulary.find(text, &windows);
                 References::new(file, id, plan, manifest, context, &occurrences)
                     .check(&windows, &mut findings);
@@ -114,36 +128,150 @@ fn problem_finding(file: &SourceFile<'_>, problem: &Problem) -> Finding {
     }
 }
 
-fn check_sections(file: &SourceFile<'_>, plan: &Plan, findings: &mut Vec<Finding>) {
+fn check_sections(
+    file: &SourceFile<'_>,
+    plan: &Plan,
+    sections: &Sections,
+    findings: &mut Vec<Finding>,
+) {
     let body = &plan.body;
-    for (title, question) in SECTIONS {
-        match body.section(title) {
+    let language = sections.language();
+    let mut suggested: HashSet<usize> = HashSet::new();
+    // What each heading that names no section resembles, worked out once and only when a
+    // section is missing.
+    let resemblance: Vec<(Option<Kind>, Option<Kind>)> =
+        if Kind::ALL.iter().all(|kind| body.section(*kind).is_some()) {
+            Vec::new()
+        } else {
+            // A plan is read by people: the first few hundred headings hold any near miss,
+            // and a generated plan with thousands costs no more than a glance at those.
+            let mut unnamed = 0usize;
+            body.headings
+                .iter()
+                .map(|h| match h.kind {
+                    None if h.level == 2 && unnamed < NEAR_MISS_HEADINGS => {
+                        unnamed += 1;
+                        sections.resembles(&h.title)
+                    }
+                    _ => (None, None),
+                })
+                .collect()
+        };
+    for kind in Kind::ALL {
+        let title = kind.title(language);
+        let question = kind.question(language);
+        match body.section(kind) {
             None => {
                 let at = plan.body_start.min(file.text().len());
-                findings.push(
-                    file.finding(
-                        Rule::MissingSection,
-                        at..at,
-                        format!("section `## {title}` is missing"),
-                    )
-                    .with_help(format!(
-                        "add a `## {title}` section that answers: {question}"
-                    )),
-                );
+                let message = format!("section `## {title}` is missing");
+                let finding = match near_miss(body, &resemblance, kind, &mut suggested) {
+                    Some((heading, hint)) => {
+                        let shown = shown_title(&heading.title);
+                        let hashes = "#".repeat(usize::from(heading.level));
+                        let (message, help) = match hint {
+                            NearMiss::Level => (
+                                format!(
+                                    "{message}; the level-{} heading `{shown}` here would be it at level 2",
+                                    heading.level
+                                ),
+                                format!(
+                                    "write it as `## {shown}`: required sections are level-2 headings"
+                                ),
+                            ),
+                            NearMiss::Typo => (
+                                format!("{message}; is `{hashes} {shown}` here meant to be it?"),
+                                format!("rename it to `## {title}`"),
+                            ),
+                            NearMiss::Hint => (
+                                format!("{message}; is `{hashes} {shown}` here meant to be it?"),
+                                format!(
+                                    "rename it to `## {title}`, or accept its title with `{} = [\"{}\"]` under [sections] in backout.toml",
+                                    kind.name(),
+                                    shown.replace('"', "\\\"")
+                                ),
+                            ),
+                        };
+                        file.finding(Rule::MissingSection, heading.span.clone(), message)
+                            .with_help(help)
+                    }
+                    None => file
+                        .finding(Rule::MissingSection, at..at, message)
+                        .with_help(format!(
+                            "add a `## {title}` section that answers: {question}"
+                        )),
+                };
+                findings.push(finding);
             }
             // A title used twice is answered when any of its sections is.
-            Some(section) if !body.sections.iter().any(|s| s.is(title) && s.answered) => findings
+            Some(section) if !body.sections.iter().any(|s| s.is(kind) && s.answered) => findings
                 .push(
                     file.finding(
                         Rule::UnansweredSection,
                         section.heading.clone(),
-                        format!("section `## {title}` is unanswered"),
+                        format!("section `## {}` is unanswered", shown_title(&section.title)),
                     )
                     .with_help(format!("answer: {question}")),
                 ),
             Some(_) => {}
         }
     }
+}
+
+/// How many level-2 headings that name no section are compared with a missing section's
+/// titles.
+const NEAR_MISS_HEADINGS: usize = 300;
+
+/// Why a heading looks like a missing section.
+enum NearMiss {
+    /// It names the section, but is not a level-2 heading.
+    Level,
+    /// Its title is a misspelling of one of the section's titles.
+    Typo,
+    /// Its words hint at the section (`## Rollback` for the procedure).
+    Hint,
+}
+
+/// A heading that is almost the missing section `kind`; each heading is suggested once.
+fn near_miss<'b>(
+    body: &'b Body,
+    resemblance: &[(Option<Kind>, Option<Kind>)],
+    kind: Kind,
+    suggested: &mut HashSet<usize>,
+) -> Option<(&'b Heading, NearMiss)> {
+    let like = |i: usize| resemblance.get(i).copied().unwrap_or_default();
+    type Test<'t> = &'t dyn Fn(usize, &Heading) -> bool;
+    let tests: [(NearMiss, Test<'_>); 3] = [
+        (NearMiss::Level, &|_, h| {
+            h.kind == Some(kind) && h.level != 2
+        }),
+        (NearMiss::Typo, &|i, _| like(i).0 == Some(kind)),
+        (NearMiss::Hint, &|i, _| like(i).1 == Some(kind)),
+    ];
+    for (why, test) in tests {
+        let found = body
+            .headings
+            .iter()
+            .enumerate()
+            .find(|(i, h)| !suggested.contains(i) && test(*i, h));
+        if let Some((i, heading)) = found {
+            suggested.insert(i);
+            return Some((heading, why));
+        }
+    }
+    None
+}
+
+/// A heading's title as messages show it: one line, no control characters, not too long.
+fn shown_title(title: &str) -> String {
+    let mut shown: String = title
+        .chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .take(80)
+        .collect();
+    if title.chars().count() > 80 {
+        shown.push('…');
+    }
+    shown
 }
 
 fn check_timing(file: &SourceFile<'_>, plan: &Plan, findings: &mut Vec<Finding>) {
@@ -162,21 +290,6 @@ fn check_timing(file: &SourceFile<'_>, plan: &Plan, findings: &mut Vec<Finding>)
                 .with_help(
                     "shorten the procedure, or agree a longer `window` with the decision owner",
                 ),
-            );
-        }
-    }
-    let status = plan.status();
-    if matches!(status, Status::Approved | Status::Published) {
-        let passed = front
-            .tested
-            .as_ref()
-            .and_then(|tested| tested.passed.as_ref())
-            .is_some_and(|passed| passed.value);
-        if !passed {
-            let span = front.status.as_ref().map_or(0..0, |s| s.span.clone());
-            findings.push(
-                file.finding(Rule::Untested, span, format!("the plan is {status} but has no passing test"))
-                    .with_help("try the plan (on staging, say) and record `[tested] on = <date>`, `result = \"pass\"`"),
             );
         }
     }
@@ -207,16 +320,29 @@ fn check_releases(
     file: &SourceFile<'_>,
     id: &PlanId,
     windows: &[Range<usize>],
+    headings: &[Heading],
     context: &Context<'_>,
     findings: &mut Vec<Finding>,
 ) {
     let text = file.text();
     for (span, index) in context.release_names.find(text, windows) {
         let name = context.release_names.name(index);
-        if name == id.release
-            || Some(name) == context.previous
-            || names_other_team(text, &span, &id.team)
+        if name == id.release || names_other_team(text, &span, &id.team) {
+            continue;
+        }
+        // Steps may name the previous release (a rollback returns to it); the title names
+        // the plan's own release and no other.
+        let heading = headings.partition_point(|h| h.span.end <= span.start);
+        if headings
+            .get(heading)
+            .is_some_and(|h| h.level == 1 && h.span.contains(&span.start))
         {
+            findings.push(crate::rules::releases::title_names_another(
+                file, id, span, name,
+            ));
+            continue;
+        }
+        if Some(name) == context.previous {
             continue;
         }
         let previous = context
@@ -356,13 +482,22 @@ impl<'p> References<'p> {
         let mut with_how = HashSet::new();
         // Where an item is named in a step that does not say how: the place to add detail.
         let mut vague: HashMap<u32, Range<usize>> = HashMap::new();
+        // Whether each step says how beyond naming items, worked out once per step.
+        let mut step_how: Vec<Option<bool>> = vec![None; body.steps.len()];
         for occurrence in self.occurrences {
             let Some(segment) = body.segment_at(occurrence.span.start) else {
                 continue;
             };
-            if let Some(step) = segment.step.and_then(|s| body.steps.get(s as usize)) {
+            if let Some((index, step)) = segment
+                .step
+                .and_then(|s| Some((s as usize, body.steps.get(s as usize)?)))
+            {
                 in_step.insert(occurrence.id);
-                if step.says_how {
+                let text = self.file.text();
+                let says_how = *step_how[index].get_or_insert_with(|| {
+                    procedure::says_how_beyond_ids(step, text, |id| self.own.contains_key(id))
+                });
+                if says_how {
                     with_how.insert(occurrence.id);
                 } else {
                     vague
@@ -374,20 +509,26 @@ impl<'p> References<'p> {
             let in_contingencies = segment
                 .section
                 .and_then(|s| body.sections.get(s as usize))
-                .is_some_and(|section| section.is("contingencies"));
+                .is_some_and(|section| section.is(Kind::Contingencies));
             if in_contingencies {
                 with_how.insert(occurrence.id);
             }
         }
-        let procedure = body.section("procedure").map(|s| s.heading.clone());
+        let procedure = body.section(Kind::Procedure).map(|s| s.heading.clone());
         let anchor = procedure
             .clone()
             .unwrap_or(self.plan.body_start..self.plan.body_start);
         let vocabulary = self.context.vocabulary;
+        // Without steps, one finding says what to do instead of one per item.
+        let steps = procedure::steps(self.file, body, self.manifest.items.len());
+        let per_item = matches!(steps, procedure::Steps::Listed);
+        if let procedure::Steps::None(finding) = steps {
+            findings.push(finding);
+        }
         for item in &self.manifest.items {
             let index = vocabulary.index_of(&item.id);
             let covered = index.is_some_and(|i| in_step.contains(&i));
-            if !covered {
+            if !covered && per_item {
                 findings.push(
                     self.file
                         .finding(
@@ -469,6 +610,12 @@ impl<'p> References<'p> {
             };
             let written = &text[token.span.clone()];
             if inside_id || self.context.release_names_contains(written) {
+                continue;
+            }
+            let vocabulary = self.context.vocabulary;
+            let is_item =
+                |word: &str| self.own.contains_key(word) || vocabulary.index_of(word).is_some();
+            if crate::rules::versions::belongs_to_word(text, token.span.start, is_item) {
                 continue;
             }
             let bare = written.trim_start_matches(['v', 'V']);

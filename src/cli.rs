@@ -32,6 +32,10 @@ pub struct Cli {
     #[arg(short, long, global = true)]
     pub quiet: bool,
 
+    /// Say more: `check` also says which rules did not run for which plans, and why.
+    #[arg(short, long, global = true)]
+    pub verbose: bool,
+
     #[command(subcommand)]
     pub command: Command,
 }
@@ -73,14 +77,68 @@ pub enum Command {
     /// Review the plans and manifests a pull request changes: section diffs, check findings
     /// of the head versions, and the review rules; exit 1 on errors.
     Review(ReviewArgs),
+    /// Derive a release's manifest items from the files it changed in git.
+    #[command(
+        long_about = "Derive a release's manifest items from the files it changed in git.\n\n\
+            Every file that differs between --from (default: the team's greatest release tag below \
+            the release, per [tags] glob and format) and --to (default: the release's tag, else \
+            HEAD) is matched against the [[derive]] rules of backout.toml, for example:\n\n\
+            [[derive]]\n\
+            path = \"services/{id}/\"               # {id}: one path part; a trailing / = any file below\n\
+            kind = \"service\"\n\
+            version_file = \"services/{id}/VERSION\" # its first line is the version\n\n\
+            [[derive]]\n\
+            path = \"db/migrations/{id}.sql\"\n\
+            kind = \"migration\"\n\
+            reversible_if = \"db/migrations/{id}.down.sql\"\n\n\
+            Prints the derived manifest. --write merges it into the release's manifest.toml: adds \
+            the items it lacks and updates their derived fields (version and previous; reversible \
+            only to false), keeping every other item, key and comment as it was. `check` reports an item the rules \
+            find but the manifest lacks as `manifest-drift`.\n\n\
+            A version_file named Cargo.toml, package.json or Chart.yaml gives that file's version \
+            instead of its first line. Rules may also take `id` (a fixed id, or a template such as \
+            \"db-{id}\") and `team` (the only team whose releases they apply to)."
+    )]
+    Manifest(ManifestArgs),
     /// Stamp a plan as published and render the static site on-call follows.
-    ///
-    /// Refuses (exit 1) while `check` finds errors in the plan, or while its plan.md or
-    /// manifest.toml differ from HEAD. Then sets `status = "published"` and
-    /// `[published] at/commit` in the plan's front matter (nothing else in the file
-    /// changes) and writes index.html and plans/<team>/<release>.html under --out.
-    /// SOURCE_DATE_EPOCH, when set, replaces the clock. See docs/publish.md.
+    #[command(long_about = concat!(
+        "Stamp a plan as published and render the static site on-call follows.\n\n",
+        "Refuses (exit 1) while `check` finds errors in the plan, or while its plan.md or \
+        manifest.toml differ from HEAD. Then sets `status = \"published\"` and \
+        `[published] at/commit` in the plan's front matter (nothing else in the file \
+        changes) and writes index.html and plans/<team>/<release>.html under --out. \
+        SOURCE_DATE_EPOCH, when set, replaces the clock. See ",
+        backout::docs_url!("publish.md"),
+        "."
+    ))]
     Publish(PublishArgs),
+    /// Adopt a plan written elsewhere (Markdown or plain text) as a backout plan.
+    #[command(
+        long_about = concat!("Adopt a plan written elsewhere (Markdown or plain text) as a backout plan.\n\n\
+            Reads FILE (with YAML, TOML or no front matter) and writes \
+            plans/<team>/<release>/plan.md, and manifest.toml when it is missing. Headings, \
+            bold questions and labels that answer a required section become its level-2 \
+            section (the source's words stay), `Step N` lines, step headings and tables whose \
+            rows are steps become procedure steps, and every other part stays under its own \
+            heading. window and duration are read from sentences such as \"within 72 hours of \
+            the deployment\" or \"takes about 45 minutes\", else left as \"TBD\". Prints where \
+            each section's answer came from and what is still unanswered. See ",
+            backout::docs_url!("import.md"),
+            "."
+        )
+    )]
+    Import(ImportArgs),
+    /// Walk a plan's procedure step by step, as a rehearsal or in a real incident, and
+    /// record what happened; exit 1 when a step was not done.
+    ///
+    /// On a terminal each step is shown with its commands and links, and answered done,
+    /// failed or skipped, with a note; a clock runs against the plan's `duration`. Without a
+    /// terminal, standard input gives one line per step: `done`, `failed` or `skipped`,
+    /// optionally followed by a note. The state is saved after every step, so an interrupted
+    /// drill goes on where it stopped. The record is written to
+    /// plans/<team>/<release>/drills/<UTC start time>.toml. SOURCE_DATE_EPOCH, when set,
+    /// replaces the clock. See docs/drill.md.
+    Drill(DrillArgs),
     /// Print a shell completion script.
     Completions(CompletionsArgs),
     /// Print the man page (roff).
@@ -109,7 +167,8 @@ pub struct NewArgs {
 
 #[derive(Debug, Args)]
 pub struct CheckArgs {
-    /// Plans to check: RELEASE, TEAM/RELEASE, or a path to a plan directory or plan.md.
+    /// Plans to check: RELEASE, TEAM/RELEASE, a TEAM (all its plans), or a path to a plan
+    /// directory, its plan.md or a team directory, from here or from the work tree root.
     /// Default: every plan.
     #[arg(value_name = "SPEC|PATH")]
     pub targets: Vec<String>,
@@ -167,8 +226,9 @@ pub enum TagsFormat {
 
 #[derive(Debug, Args)]
 pub struct BaselineArgs {
-    /// The release to fork into: RELEASE (of the default team) or TEAM/RELEASE.
-    /// Default: the newest release of the default team that has a manifest.toml.
+    /// The release to fork into: RELEASE (of the default team), TEAM/RELEASE, or its
+    /// directory (`.` in it). Default: the newest release of the default team that has a
+    /// manifest.toml.
     #[arg(value_name = "SPEC")]
     pub spec: Option<String>,
     /// The plan to fork: RELEASE (of the target's team) or TEAM/RELEASE (a sibling team).
@@ -184,8 +244,8 @@ pub struct BaselineArgs {
 
 #[derive(Debug, Args)]
 pub struct DiffArgs {
-    /// The plan to compare: RELEASE or TEAM/RELEASE. Default: the newest plan of the
-    /// default team.
+    /// The plan to compare: RELEASE, TEAM/RELEASE, or its directory or plan.md. Default: the
+    /// newest plan of the default team.
     #[arg(value_name = "SPEC")]
     pub spec: Option<String>,
     /// Compare with this plan (RELEASE of the same team, or TEAM/RELEASE) instead of the
@@ -226,8 +286,35 @@ pub enum ReviewFormat {
 }
 
 #[derive(Debug, Args)]
+pub struct ManifestArgs {
+    /// The release: RELEASE (of the default team), TEAM/RELEASE, or its directory (`.` in
+    /// it). Default: the newest release of the default team.
+    #[arg(value_name = "SPEC")]
+    pub spec: Option<String>,
+    /// Where the release's changes start [default: the team's greatest release tag below it].
+    #[arg(long, value_name = "REV")]
+    pub from: Option<String>,
+    /// Where they end [default: the release's tag, else HEAD].
+    #[arg(long, value_name = "REV")]
+    pub to: Option<String>,
+    /// Merge the derived items into the release's manifest.toml (created when missing).
+    #[arg(long)]
+    pub write: bool,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = ManifestFormat::Toml)]
+    pub format: ManifestFormat,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ManifestFormat {
+    Toml,
+    Json,
+}
+
+#[derive(Debug, Args)]
 pub struct PublishArgs {
-    /// The plan to publish: RELEASE (of the default team) or TEAM/RELEASE.
+    /// The plan to publish: RELEASE (of the default team), TEAM/RELEASE, or its directory or
+    /// plan.md.
     #[arg(value_name = "SPEC")]
     pub spec: String,
     /// Where to write the site [default: public/ at the repository root]. A relative DIR
@@ -237,6 +324,42 @@ pub struct PublishArgs {
     /// Say what would be stamped and written, and write nothing.
     #[arg(long)]
     pub dry_run: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ImportArgs {
+    /// The plan to adopt: a Markdown or plain-text file.
+    #[arg(value_name = "FILE")]
+    pub file: PathBuf,
+    /// The plan to write: RELEASE (of the default team) or TEAM/RELEASE.
+    #[arg(value_name = "SPEC")]
+    pub spec: String,
+    /// Overwrite an existing plan (a published one is final all the same).
+    #[arg(long)]
+    pub force: bool,
+    /// Print where each section's answer came from; write nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct DrillArgs {
+    /// The plan to walk: RELEASE (of the default team), TEAM/RELEASE, or its directory or
+    /// plan.md.
+    #[arg(value_name = "SPEC")]
+    pub spec: String,
+    /// Who runs the drill [default: git's user.name].
+    #[arg(long, value_name = "NAME")]
+    pub by: Option<String>,
+    /// Where the drill runs, such as staging.
+    #[arg(long, value_name = "NAME")]
+    pub env: Option<String>,
+    /// This is a real backout during an incident, not a rehearsal.
+    #[arg(long)]
+    pub incident: bool,
+    /// Discard the drill in progress, if any, and start again.
+    #[arg(long)]
+    pub restart: bool,
 }
 
 #[derive(Debug, Args)]

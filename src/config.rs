@@ -1,11 +1,17 @@
 //! `backout.toml`: where plans live, which tags are releases, which ids are shared.
 
+mod derive_rules;
+
+pub use derive_rules::{DeriveRule, PathPattern};
+
 use globset::{GlobBuilder, GlobMatcher};
 
-use crate::diag::{Rule, SourceFile};
+use crate::diag::{Rule, Severity, SourceFile};
+use crate::duration::Duration;
 use crate::error::Error;
 use crate::fields::{self, At, Problem, Table};
 use crate::names::name_problem;
+use crate::sections::{Kind, Language, Sections, TitleProblem};
 
 /// The config file's name at the work tree root.
 pub const FILE_NAME: &str = "backout.toml";
@@ -26,6 +32,16 @@ pub struct Config {
     pub default_team: Option<String>,
     pub tags: Tags,
     pub shared: Vec<String>,
+    /// `language`: the titles and questions `new` writes.
+    pub language: Language,
+    /// The section table: built-in titles plus `[sections]`, in `language`.
+    pub sections: Sections,
+    /// `[check] drift`: the severity of `manifest-drift`, `None` when it is "off".
+    pub drift: Option<Severity>,
+    /// `[[derive]]`: how a release's git changes become manifest items.
+    pub derive: Vec<DeriveRule>,
+    /// `[check] drill_max_age`: a passing drill older than this no longer counts.
+    pub drill_max_age: Option<Duration>,
 }
 
 #[derive(Debug, Clone)]
@@ -57,6 +73,11 @@ impl Default for Config {
                 since: None,
             },
             shared: Vec::new(),
+            language: Language::En,
+            sections: Sections::default(),
+            drift: Some(Severity::Warning),
+            derive: Vec::new(),
+            drill_max_age: None,
         }
     }
 }
@@ -114,11 +135,49 @@ fn read(doc: &toml::Spanned<toml::de::DeTable<'_>>, problems: &mut Vec<Problem>)
         read_tags(&mut tags, &mut config.tags, problems);
         tags.finish(problems);
     }
+    if let Some(language) = root.string("language", problems) {
+        match Language::from_code(language.value) {
+            Some(value) => config.language = value,
+            None => problems.push(
+                Problem::new(
+                    language.span,
+                    format!("`language` cannot be \"{}\"", language.value),
+                )
+                .help("use \"en\" (English) or \"de\" (German)"),
+            ),
+        }
+    }
+    config.sections = Sections::default().with_language(config.language);
+    if let Some(mut sections) = root.table("sections", problems) {
+        read_sections(&mut sections, &mut config.sections, problems);
+        sections.finish(problems);
+    }
     if let Some(mut check) = root.table("check", problems) {
         if let Some(shared) = check.strings("shared", problems) {
             config.shared = shared.into_iter().map(|s| s.value.to_string()).collect();
         }
+        if let Some(drift) = check.string("drift", problems) {
+            config.drift = read_drift(drift, problems);
+        }
+        if let Some(age) = check.string("drill_max_age", problems) {
+            match Duration::parse(age.value) {
+                Some(duration) if duration.seconds() > 0 => config.drill_max_age = Some(duration),
+                _ => problems.push(
+                    Problem::new(
+                        age.span,
+                        format!(
+                            "`drill_max_age` in [check] is \"{}\", not a duration",
+                            age.value
+                        ),
+                    )
+                    .help("write how long a passing drill counts, like \"90d\""),
+                ),
+            }
+        }
         check.finish(problems);
+    }
+    if let Some(rules) = root.tables("derive", problems) {
+        config.derive = derive_rules::read(rules, problems);
     }
     root.finish(problems);
     config
@@ -153,6 +212,52 @@ fn read_tags(tags: &mut Table<'_, '_>, config: &mut Tags, problems: &mut Vec<Pro
     }
     if let Some(since) = tags.string("since", problems) {
         config.since = checked_name(since, "release", problems);
+    }
+}
+
+/// `[sections]`: more titles for the required sections, keyed by their canonical names.
+fn read_sections(table: &mut Table<'_, '_>, sections: &mut Sections, problems: &mut Vec<Problem>) {
+    for kind in Kind::ALL {
+        let Some(titles) = table.strings(kind.name(), problems) else {
+            continue;
+        };
+        for title in titles {
+            match sections.add(kind, title.value) {
+                Ok(()) => {}
+                Err(TitleProblem::Empty) => problems.push(
+                    Problem::new(title.span, format!("`{kind}` in [sections] holds \"{}\", which is no title once numbering and punctuation are ignored", title.value))
+                        .help("write the heading's words, such as \"Rollback steps\""),
+                ),
+                Err(TitleProblem::Taken(other)) => problems.push(
+                    Problem::new(
+                        title.span,
+                        format!(
+                            "`{kind}` in [sections] holds \"{}\", which already names the section `{other}`",
+                            title.value
+                        ),
+                    )
+                    .help(format!("remove it from `{kind}`; a title can name only one section")),
+                ),
+            }
+        }
+    }
+}
+
+fn read_drift(drift: At<&str>, problems: &mut Vec<Problem>) -> Option<Severity> {
+    match drift.value {
+        "warning" => Some(Severity::Warning),
+        "error" => Some(Severity::Error),
+        "off" => None,
+        other => {
+            problems.push(
+                Problem::new(
+                    drift.span,
+                    format!("`drift` in [check] cannot be \"{other}\""),
+                )
+                .help("use \"warning\" (the default), \"error\" or \"off\""),
+            );
+            Some(Severity::Warning)
+        }
     }
 }
 
@@ -202,13 +307,17 @@ pub fn template(default_team: Option<&str>) -> String {
         None => "# default_team = \"payments\"".to_string(),
     };
     format!(
-        r#"# backout: release backout plans as code. See docs/format.md.
+        r#"# backout: release backout plans as code. Every key is described at
+# {docs}
 
 # Where plans live: <plans_dir>/<team>/<release>/plan.md and manifest.toml.
 plans_dir = "plans"
 
 # The team a bare RELEASE on the command line (and a "{{release}}" tag) belongs to.
 {team_line}
+
+# The language of the titles and questions `backout new` writes: "en" or "de".
+language = "en"
 
 [tags]
 # Which git tags are releases; `backout tags` checks that each one has a plan.
@@ -221,7 +330,31 @@ format = "{{release}}"
 [check]
 # Item ids that many releases refer to (a database, a queue); never reported as foreign.
 shared = []
-"#
+# A passing drill (`backout drill`) older than this no longer counts as a test.
+# drill_max_age = "90d"
+# How `manifest-drift` is reported: "warning", "error" or "off".
+# drift = "warning"
+
+# More titles for the required sections, beyond the built-in English and German ones
+# (listed at {titles}).
+# Keys: criteria, decision, responsibilities, procedure, verification, communication,
+# contingencies, testing.
+# [sections]
+# procedure = ["Rückbau", "Cutback steps"]
+
+# How a release's git changes become manifest items (`backout manifest`, `manifest-drift`).
+# [[derive]]
+# path = "services/{{id}}/"                 # {{id}}: one part of the path; a trailing / = any file below
+# kind = "service"
+# version_file = "services/{{id}}/VERSION"  # its first line; or the version of a Cargo.toml, package.json, Chart.yaml
+#
+# [[derive]]
+# path = "db/migrations/{{id}}.sql"
+# kind = "migration"
+# reversible_if = "db/migrations/{{id}}.down.sql"  # reversible only when this file exists
+"#,
+        docs = crate::docs_url!("format.md#backouttoml"),
+        titles = crate::docs_url!("format.md#section-titles")
     )
 }
 
@@ -245,6 +378,13 @@ mod tests {
             .unwrap_or_else(|f| panic!("{f:?}"));
         assert_eq!(config.default_team.as_deref(), Some("payments"));
         assert!(Config::parse("backout.toml", &template(None)).is_ok());
+        // The commented [sections] example works once uncommented.
+        let uncommented = template(None)
+            .replace("# [sections]", "[sections]")
+            .replace("# procedure = ", "procedure = ");
+        let config =
+            Config::parse("backout.toml", &uncommented).unwrap_or_else(|f| panic!("{f:?}"));
+        assert_eq!(config.sections.added().len(), 2);
     }
 
     #[test]
@@ -252,12 +392,16 @@ mod tests {
         let text = r#"
 plans_dir = "ops/plans/"
 default_team = "payments"
+language = "de"
 [tags]
 glob = "release-*"
 format = "{team}/{release}"
 since = "v1.0"
 [check]
 shared = ["postgres-main", "kafka"]
+drill_max_age = "90d"
+[sections]
+procedure = ["Rückbau", "Ablauf"]
 "#;
         let config = Config::parse("backout.toml", text).unwrap_or_else(|f| panic!("{f:?}"));
         assert_eq!(config.plans_dir, "ops/plans");
@@ -265,6 +409,32 @@ shared = ["postgres-main", "kafka"]
         assert_eq!(config.tags.since.as_deref(), Some("v1.0"));
         assert_eq!(config.shared, ["postgres-main", "kafka"]);
         assert_eq!(config.tags.glob, "release-*");
+        assert_eq!(config.language, Language::De);
+        assert_eq!(config.sections.language(), Language::De);
+        assert_eq!(config.sections.kind_of("RÜCKBAU:"), Some(Kind::Procedure));
+        assert_eq!(config.sections.added().len(), 1);
+        assert_eq!(config.drill_max_age.map(|d| d.seconds()), Some(90 * 86_400));
+    }
+
+    #[test]
+    fn rejects_bad_sections_and_languages() {
+        let text = "language = \"fr\"\n[sections]\nprocdure = [\"Runbook\"]\ncriteria = [\"Rollback steps\", \"?\"]\ntesting = \"Drill\"\n";
+        let error = Config::parse("backout.toml", text)
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default();
+        let lines: Vec<&str> = error.lines().collect();
+        assert_eq!(lines.len(), 5, "{error}");
+        assert!(lines[0].starts_with("backout.toml:1:12: `language` cannot be \"fr\""));
+        assert!(
+            lines[1]
+                .contains("holds \"Rollback steps\", which already names the section `procedure`")
+        );
+        assert!(lines[2].contains("holds \"?\", which is no title"));
+        assert!(lines[3].contains("`testing` in [sections] must be an array of strings"));
+        assert!(
+            lines[4].ends_with("unknown key `procdure` in [sections]; did you mean `procedure`?")
+        );
     }
 
     #[test]

@@ -5,10 +5,12 @@
 use std::collections::{HashMap, HashSet};
 
 use crate::check::{self, Context, ManifestInput};
-use crate::diag::{Finding, Rule, SourceFile};
+use crate::diag::{Finding, Rule, SourceFile, Suppressed};
+use crate::drill::{Evidence, MaxAge, RecordFile};
 use crate::manifest::Manifest;
 use crate::names::PlanId;
 use crate::plan::Plan;
+use crate::sections::Sections;
 use crate::store::ReadProblem;
 use crate::tokens::ReleaseNames;
 use crate::vocab::Vocabulary;
@@ -31,6 +33,11 @@ pub struct Corpus {
     release_names: HashMap<String, ReleaseNames>,
     shared: HashSet<String>,
     catalog: Catalog,
+    /// Which titles name which required section (backout.toml's `[sections]`).
+    sections: Sections,
+    /// Each plan's drill records (see `set_drills`).
+    drills: HashMap<PlanId, Vec<RecordFile>>,
+    drill_max_age: Option<MaxAge>,
 }
 
 /// One manifest as read: its plan, its display path and its text or why it is unreadable.
@@ -40,6 +47,8 @@ pub type ManifestSource = (PlanId, String, Result<String, ReadProblem>);
 pub struct Checked {
     pub plan: Plan,
     pub findings: Vec<Finding>,
+    /// Findings a `backout-ignore` comment silenced: not in `findings`.
+    pub suppressed: Vec<Suppressed>,
 }
 
 impl Corpus {
@@ -87,7 +96,40 @@ impl Corpus {
             release_names,
             shared: shared.iter().cloned().collect(),
             catalog,
+            sections: Sections::default(),
+            drills: HashMap::new(),
+            drill_max_age: None,
         }
+    }
+
+    /// Adds the drill records of the plans, and `[check] drill_max_age` with the time to
+    /// measure from.
+    pub fn set_drills(
+        &mut self,
+        drills: HashMap<PlanId, Vec<RecordFile>>,
+        max_age: Option<MaxAge>,
+    ) {
+        self.drills = drills;
+        self.drill_max_age = max_age;
+    }
+
+    /// A plan's drill records, as the rules weigh them.
+    pub fn drills(&self, id: &PlanId) -> Evidence<'_> {
+        Evidence {
+            files: self.drills.get(id).map_or(&[], Vec::as_slice),
+            max_age: self.drill_max_age,
+        }
+    }
+
+    /// The section table plans are read with: the built-in titles plus `[sections]`, and
+    /// the template language messages name titles in. Default: the built-in table.
+    pub fn with_sections(mut self, sections: Sections) -> Corpus {
+        self.sections = sections;
+        self
+    }
+
+    pub fn sections(&self) -> &Sections {
+        &self.sections
     }
 
     pub fn catalog(&self) -> &Catalog {
@@ -106,16 +148,30 @@ impl Corpus {
         }
     }
 
+    /// The manifest of a release with its display path and text, when it could be read.
+    pub fn manifest_source(&self, id: &PlanId) -> Option<(&str, &str, &Manifest)> {
+        match self.manifests.get(id) {
+            Some(ManifestEntry::Parsed {
+                path,
+                text,
+                manifest,
+            }) => Some((path, text, manifest)),
+            _ => None,
+        }
+    }
+
     /// Checks the plan text of `id` (found at `path`) against this corpus.
     pub fn check(&self, id: &PlanId, path: &str, text: &str, manifest_path: &str) -> Checked {
         let file = SourceFile::new(path, text);
-        let plan = Plan::parse(text, id);
+        let plan = Plan::parse_with(text, id, &self.sections);
         let empty = ReleaseNames::new(Vec::new());
         let context = Context {
             vocabulary: &self.vocabulary,
             shared: &self.shared,
             release_names: self.release_names.get(&id.team).unwrap_or(&empty),
             previous: self.catalog.previous(id),
+            sections: &self.sections,
+            drills: self.drills(id),
         };
         let manifest = match self.manifests.get(id) {
             Some(ManifestEntry::Parsed {
@@ -136,17 +192,24 @@ impl Corpus {
                         "{manifest_path} is missing: the plan has no manifest to be checked against"
                     ),
                 )
-                .with_help(
-                    "create it with `team`, `release` and one [[items]] table per thing the release deploys (docs/format.md)",
-                ),
+                .with_help(concat!(
+                    "create it with `team`, `release` and one [[items]] table per thing the release deploys (see ",
+                    crate::docs_url!("format.md#manifesttoml"),
+                    ")"
+                )),
 
             ),
         };
         let mut findings = check::check(id, &file, &plan, manifest, &context);
+        let suppressed = crate::rules::ignore::apply(&file, plan.body_start, &mut findings);
         findings.sort_by(|a, b| {
             (&a.file, a.line, a.column, a.rule).cmp(&(&b.file, b.line, b.column, b.rule))
         });
-        Checked { plan, findings }
+        Checked {
+            plan,
+            findings,
+            suppressed,
+        }
     }
 }
 
@@ -190,6 +253,10 @@ mod tests {
             Just("```sh\n".to_string()),
             Just("[x](javascript:y) ".to_string()),
             Just("<!-- c --> <b> ".to_string()),
+            Just("<!-- backout-ignore stale-version: r -->".to_string()),
+            Just("<!-- backout-ignore ".to_string()),
+            Just("foreign-team, invalid-plan: why".to_string()),
+            Just(" -->".to_string()),
             Just("\r\n".to_string()),
             Just("\n".to_string()),
             "[a-z \u{feff}\u{1F600}é\t|*_>#-]{0,12}",

@@ -11,7 +11,7 @@ mod sarif;
 
 pub use github::{escape_data, escape_property, render_github};
 pub use human::{HumanStyle, render_human};
-pub use json::{JsonReport, render_json};
+pub use json::{JsonReport, Note, render_check_json, render_json, render_json_with_notes};
 pub use sarif::render_sarif;
 
 use std::fmt;
@@ -89,18 +89,30 @@ rules! {
         "A version next to an item reference is neither that item's version nor its previous version.";
     ForeignRelease = "foreign-release", Warning,
         "The plan names a release of its team other than itself and its previous release.";
+    ForeignTeam = "foreign-team", Warning,
+        "A plan forked from a sibling team's still names that team, in text, code, channels or links.";
     StepWithoutHow = "step-without-how", Warning,
         "A procedure step says what to do but not how: no command, code or link.";
     WindowTooShort = "window-too-short", Error,
         "The rollback takes longer than the window in which a rollback is still possible.";
     Untested = "untested", Warning,
-        "An approved or published plan has no passing test recorded.";
+        "An approved or published plan has no passing test recorded: no `[tested] result = \"pass\"` and no passing drill that counts.";
+    DrillStale = "drill-stale", Warning,
+        "The Procedure changed since the last passing drill.";
+    DrillSlow = "drill-slow", Warning,
+        "The last passing drill took longer than the plan's `duration`.";
     IrreversibleItem = "irreversible-item", Error,
         "An irreversible item is not covered by Contingencies or by a step that says how.";
+    EmptyManifest = "empty-manifest", Error,
+        "The release's manifest lists no items.";
+    UnusedIgnore = "unused-ignore", Warning,
+        "A backout-ignore comment names no rule, an unknown rule or invalid-plan, gives no reason, or silences nothing.";
     PublishedChanged = "published-changed", Error,
         "A pull request changes or deletes a plan that was already published.";
     StatusSkipped = "status-skipped", Warning,
         "A pull request takes a plan from draft straight to published.";
+    ManifestDrift = "manifest-drift", Warning,
+        "The release's git changes hold an item, found by the [[derive]] rules, that its manifest lacks.";
     BidiControl = "bidi-control", Error,
         "The plan or its manifest holds a bidirectional control character (Trojan Source): a line shows in another order than the one that is copied and run.";
 
@@ -172,6 +184,16 @@ impl Finding {
     pub fn is_error(&self) -> bool {
         self.severity == Severity::Error
     }
+}
+
+/// A finding a `<!-- backout-ignore RULE: reason -->` comment silenced: reported as such,
+/// counted, never failing.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Suppressed {
+    #[serde(flatten)]
+    pub finding: Finding,
+    /// Why the plan is right here, as the comment says.
+    pub reason: String,
 }
 
 /// Counts of findings by severity.

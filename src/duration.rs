@@ -44,6 +44,10 @@ impl Duration {
     pub fn seconds(self) -> u64 {
         self.0
     }
+
+    pub fn from_seconds(seconds: u64) -> Duration {
+        Duration(seconds)
+    }
 }
 
 impl fmt::Display for Duration {

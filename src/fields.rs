@@ -97,6 +97,8 @@ pub struct Table<'t, 'i> {
     /// How the table is named in messages: "" for the document, "[tags]", "items[2]".
     name: String,
     known: Vec<&'static str>,
+    /// Keys of other tables, with the help to give when one turns up here.
+    elsewhere: Vec<(&'static str, String)>,
 }
 
 impl<'t, 'i> Table<'t, 'i> {
@@ -110,7 +112,14 @@ impl<'t, 'i> Table<'t, 'i> {
             span,
             name,
             known: Vec::new(),
+            elsewhere: Vec::new(),
         }
+    }
+
+    /// Names keys that belong to another table, with the help `finish` gives when one is
+    /// found here instead of a did-you-mean (a `[tested]` key below `[baseline]`, say).
+    pub fn elsewhere(&mut self, keys: impl IntoIterator<Item = (&'static str, String)>) {
+        self.elsewhere.extend(keys);
     }
 
     pub fn span(&self) -> Range<usize> {
@@ -141,7 +150,10 @@ impl<'t, 'i> Table<'t, 'i> {
         )
         .help(match want {
             "a string" => format!("put the value in quotes: {key} = \"...\""),
-            _ => format!("write {want} there (docs/format.md lists every key)"),
+            _ => format!(
+                "write {want} there (every key is listed at {})",
+                crate::docs_url!("format.md")
+            ),
         })
     }
 
@@ -194,6 +206,25 @@ impl<'t, 'i> Table<'t, 'i> {
             }),
             None => {
                 problems.push(self.wrong_type(key, value, "true or false"));
+                None
+            }
+        }
+    }
+
+    /// A whole number.
+    pub fn integer(&mut self, key: &'static str, problems: &mut Vec<Problem>) -> Option<At<i64>> {
+        let value = self.get(key)?;
+        let number = value
+            .get_ref()
+            .as_integer()
+            .and_then(|n| i64::from_str_radix(n.as_str(), n.radix()).ok());
+        match number {
+            Some(number) => Some(At {
+                value: number,
+                span: value.span(),
+            }),
+            None => {
+                problems.push(self.wrong_type(key, value, "a whole number"));
                 None
             }
         }
@@ -290,6 +321,10 @@ impl<'t, 'i> Table<'t, 'i> {
                 continue;
             }
             let problem = Problem::new(key.span(), format!("unknown key {}", self.key_name(name)));
+            if let Some((_, help)) = self.elsewhere.iter().find(|(key, _)| *key == name) {
+                problems.push(problem.help(help.clone()));
+                continue;
+            }
             let problem = match did_you_mean(name, &self.known) {
                 Some(close) => problem.help(format!("did you mean `{close}`?")),
                 None => problem.help(format!(
@@ -306,12 +341,18 @@ impl<'t, 'i> Table<'t, 'i> {
     }
 }
 
-/// The known word closest to `word`, when it is close enough to be a likely typo.
+/// The known word closest to `word`, when it is close enough to be a likely typo: at most
+/// one edit in three characters of the longer word, and never an edit of every character
+/// of the shorter one (`by` is not a typo of `on`, nor `env` of `on`).
 pub fn did_you_mean<'a>(word: &str, known: &[&'a str]) -> Option<&'a str> {
     known
         .iter()
         .map(|candidate| (strsim::damerau_levenshtein(word, candidate), *candidate))
-        .filter(|(distance, candidate)| *distance <= 2.max(candidate.len() / 4))
+        .filter(|(distance, candidate)| {
+            let longer = word.chars().count().max(candidate.chars().count());
+            let shorter = word.chars().count().min(candidate.chars().count());
+            *distance <= (longer / 3).max(1) && *distance < shorter
+        })
         .min_by_key(|(distance, _)| *distance)
         .map(|(_, candidate)| candidate)
 }
@@ -372,6 +413,26 @@ mod tests {
             ]
         );
         assert_eq!(&text[problems[0].span.clone()], "3");
+    }
+
+    #[test]
+    fn suggests_only_close_matches() {
+        let tested = ["on", "result"];
+        for unrelated in ["by", "env", "o", "note", "owner"] {
+            assert_eq!(did_you_mean(unrelated, &tested), None, "{unrelated}");
+        }
+        assert_eq!(did_you_mean("resutl", &tested), Some("result"));
+        assert_eq!(did_you_mean("results", &tested), Some("result"));
+        let root = ["team", "release", "status", "window", "duration", "refers"];
+        assert_eq!(did_you_mean("stauts", &root), Some("status"));
+        assert_eq!(did_you_mean("windw", &root), Some("window"));
+        assert_eq!(did_you_mean("refer", &root), Some("refers"));
+        assert_eq!(did_you_mean("teams", &root), Some("team"));
+        assert_eq!(did_you_mean("owner", &root), None);
+        assert_eq!(
+            did_you_mean("defualt_team", &["default_team", "plans_dir"]),
+            Some("default_team")
+        );
     }
 
     #[test]

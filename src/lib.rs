@@ -12,14 +12,19 @@
 
 pub mod baseline;
 pub mod check;
+pub mod clock;
 pub mod commands;
 pub mod config;
 pub mod corpus;
+pub mod derive;
 pub mod diag;
 pub mod diff;
+pub mod drill;
 pub mod duration;
 pub mod error;
 pub mod fields;
+pub mod import;
+pub mod links;
 pub mod manifest;
 pub mod markdown;
 pub mod names;
@@ -28,6 +33,7 @@ pub mod publish;
 pub mod repo;
 pub mod review;
 pub mod rules;
+pub mod sections;
 pub mod store;
 pub mod tags;
 pub mod tokens;

@@ -33,7 +33,7 @@ fn main() -> ExitCode {
 
 fn run(cli: &Cli) -> Result<ExitCode, Error> {
     let dir = start_dir(cli)?;
-    let out = output::Output::new(cli.quiet);
+    let out = output::Output::new(cli.quiet).verbose(cli.verbose);
     match &cli.command {
         Command::Init(args) => output::init(&out, &dir, args),
         Command::New(args) => output::new(&out, &dir, args),
@@ -45,6 +45,9 @@ fn run(cli: &Cli) -> Result<ExitCode, Error> {
         Command::Baseline(args) => output::baseline(&out, &dir, args),
         Command::Diff(args) => output::diff(&out, &dir, args),
         Command::Publish(args) => output::publish(&out, &dir, args),
+        Command::Import(args) => output::import(&out, &dir, args),
+        Command::Drill(args) => output::drill(&out, &dir, args),
+        Command::Manifest(args) => output::manifest(&out, &dir, args),
         Command::Completions(args) => {
             let mut command = Cli::command();
             let mut buffer = Vec::new();
@@ -53,11 +56,7 @@ fn run(cli: &Cli) -> Result<ExitCode, Error> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Man => {
-            let mut buffer = Vec::new();
-            clap_mangen::Man::new(Cli::command())
-                .render(&mut buffer)
-                .map_err(|e| Error::io("render", "the man page", e))?;
-            out.write_bytes(&buffer)?;
+            out.write_bytes(&output::man::page(Cli::command())?)?;
             Ok(ExitCode::SUCCESS)
         }
     }

@@ -5,6 +5,8 @@ use std::ops::Range;
 
 use pulldown_cmark::{Event, HeadingLevel, LinkType, Options, Parser, Tag, TagEnd};
 
+use crate::sections::{Kind, Sections};
+
 /// The Markdown dialect of plans: CommonMark with GFM tables, task lists, strikethrough
 /// and footnotes.
 pub fn options() -> Options {
@@ -30,16 +32,29 @@ pub struct Section {
     pub content: Range<usize>,
     /// Whether the content holds more than whitespace and HTML comments.
     pub answered: bool,
+    /// The required section its title names, through the section table.
+    pub kind: Option<Kind>,
 }
 
 impl Section {
-    /// Whether the title is `name`, ignoring case.
-    pub fn is(&self, name: &str) -> bool {
-        self.title.eq_ignore_ascii_case(name)
+    /// Whether this is the required section `kind`.
+    pub fn is(&self, kind: Kind) -> bool {
+        self.kind == Some(kind)
     }
 }
 
-/// An item of a top-level list in `## Procedure`.
+/// A heading of any level, for messages that point at a heading which is almost a section.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Heading {
+    /// 1 to 6.
+    pub level: u8,
+    pub title: String,
+    pub span: Range<usize>,
+    /// The required section its title names, whatever its level.
+    pub kind: Option<Kind>,
+}
+
+/// An item of a top-level list in the Procedure section.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Step {
     /// 1-based, in document order across the whole Procedure.
@@ -47,6 +62,10 @@ pub struct Step {
     pub span: Range<usize>,
     /// Whether it holds inline code, a code block or a link.
     pub says_how: bool,
+    /// Whether it holds a code block or a link (inline code aside).
+    pub has_block_or_link: bool,
+    /// Its inline code spans, backticks included.
+    pub code_spans: Vec<Range<usize>>,
     /// The `###` subsection it is under, if any.
     pub subsection: Option<String>,
 }
@@ -66,6 +85,8 @@ pub struct Segment {
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Body {
     pub sections: Vec<Section>,
+    /// Every heading, in document order.
+    pub headings: Vec<Heading>,
     pub steps: Vec<Step>,
     pub segments: Vec<Segment>,
 }
@@ -92,15 +113,22 @@ impl Body {
         (offset < segment.span.end).then_some(segment)
     }
 
-    /// The first section with this title.
-    pub fn section(&self, name: &str) -> Option<&Section> {
-        self.sections.iter().find(|section| section.is(name))
+    /// The first section that is the required section `kind`.
+    pub fn section(&self, kind: Kind) -> Option<&Section> {
+        self.sections.iter().find(|section| section.is(kind))
     }
 }
 
-/// Walks the Markdown body that starts at byte `start` of `text`.
+/// Walks the Markdown body that starts at byte `start` of `text`, with the built-in
+/// section titles.
 pub fn parse_body(text: &str, start: usize) -> Body {
-    let mut walk = Walk::default();
+    parse_body_with(text, start, Sections::builtin())
+}
+
+/// Walks the Markdown body that starts at byte `start` of `text`; `sections` says which
+/// titles name which required section.
+pub fn parse_body_with(text: &str, start: usize, sections: &Sections) -> Body {
+    let mut walk = Walk::new(sections);
     let source = &text[start..];
     for (event, range) in parser(source).into_offset_iter() {
         let range = range.start + start..range.end + start;
@@ -109,8 +137,8 @@ pub fn parse_body(text: &str, start: usize) -> Body {
     walk.finish(text)
 }
 
-#[derive(Default)]
-struct Walk {
+struct Walk<'s> {
+    sections: &'s Sections,
     body: Body,
     /// The section being read, and whether it is a Procedure.
     section: Option<(u32, bool)>,
@@ -121,24 +149,39 @@ struct Walk {
     subsection: Option<String>,
     blocks: Vec<u32>,
     next_block: u32,
-    heading: Option<Heading>,
+    heading: Option<OpenHeading>,
     in_autolink: bool,
 }
 
-struct Heading {
+struct OpenHeading {
     level: HeadingLevel,
     start: usize,
     title: String,
 }
 
-impl Walk {
+impl<'s> Walk<'s> {
+    fn new(sections: &'s Sections) -> Self {
+        Walk {
+            sections,
+            body: Body::default(),
+            section: None,
+            list_depth: 0,
+            step: None,
+            subsection: None,
+            blocks: Vec::new(),
+            next_block: 0,
+            heading: None,
+            in_autolink: false,
+        }
+    }
+
     fn event(&mut self, event: &Event<'_>, range: Range<usize>) {
         match event {
             Event::Start(Tag::Heading { level, .. }) => {
                 if matches!(level, HeadingLevel::H1 | HeadingLevel::H2) {
                     self.close_section(range.start);
                 }
-                self.heading = Some(Heading {
+                self.heading = Some(OpenHeading {
                     level: *level,
                     start: range.start,
                     title: String::new(),
@@ -171,7 +214,7 @@ impl Walk {
                 | Tag::BlockQuote(_),
             ) => {
                 if matches!(event, Event::Start(Tag::CodeBlock(_))) {
-                    self.says_how();
+                    self.says_how(None);
                 }
                 self.push_block();
             }
@@ -191,7 +234,7 @@ impl Walk {
                 ..
             }) => {
                 if !dest_url.trim().is_empty() {
-                    self.says_how();
+                    self.says_how(None);
                 }
                 // An autolink's text is its address: link targets are not searched.
                 if matches!(link_type, LinkType::Autolink | LinkType::Email) {
@@ -201,7 +244,7 @@ impl Walk {
             Event::End(TagEnd::Link) => self.in_autolink = false,
             Event::Code(code) => {
                 if !code.trim().is_empty() {
-                    self.says_how();
+                    self.says_how(Some(range.clone()));
                 }
                 self.text(event, range);
             }
@@ -232,15 +275,23 @@ impl Walk {
             number: self.body.steps.len() + 1,
             span: range,
             says_how: false,
+            has_block_or_link: false,
+            code_spans: Vec::new(),
             subsection: self.subsection.clone(),
         });
         self.next_block += 1;
         self.blocks.push(self.next_block);
     }
 
-    fn says_how(&mut self) {
+    /// Marks the current step as saying how, by the inline code at `code` or (`None`) by a
+    /// code block or link.
+    fn says_how(&mut self, code: Option<Range<usize>>) {
         if let Some(step) = self.step.and_then(|i| self.body.steps.get_mut(i as usize)) {
             step.says_how = true;
+            match code {
+                Some(span) => step.code_spans.push(span),
+                None => step.has_block_or_link = true,
+            }
         }
     }
 
@@ -261,17 +312,25 @@ impl Walk {
         });
     }
 
-    fn heading_done(&mut self, heading: Heading, end: usize) {
+    fn heading_done(&mut self, heading: OpenHeading, end: usize) {
         let title = heading.title.trim().to_string();
+        let kind = self.sections.kind_of(&title);
+        self.body.headings.push(Heading {
+            level: heading.level as u8,
+            title: title.clone(),
+            span: heading.start..end,
+            kind,
+        });
         match heading.level {
             HeadingLevel::H2 => {
-                let procedure = title.eq_ignore_ascii_case("procedure");
+                let procedure = kind == Some(Kind::Procedure);
                 self.section = Some((self.body.sections.len() as u32, procedure));
                 self.body.sections.push(Section {
                     title,
                     heading: heading.start..end,
                     content: end..end,
                     answered: false,
+                    kind,
                 });
                 self.subsection = None;
                 self.list_depth = 0;
@@ -416,5 +475,27 @@ Tried on staging.
         assert!(!has_content("  \n<!-- a -->\n\n<!-- b\n -->  "));
         assert!(has_content("<!-- a --> x"));
         assert!(!has_content("<!-- unclosed"));
+    }
+
+    #[test]
+    fn sections_are_named_through_the_table() {
+        let text = "## 1. Rollback steps\n- `undo`\n\n## Ablauf:\n1. `helm rollback`\n\n### Verifikation\n\n## Deployment steps\n- not a rollback step\n";
+        let body = parse_body(text, 0);
+        let kinds: Vec<_> = body.sections.iter().map(|s| s.kind).collect();
+        assert_eq!(kinds, [Some(Kind::Procedure), Some(Kind::Procedure), None]);
+        assert_eq!(body.steps.len(), 2);
+        let headings: Vec<_> = body.headings.iter().map(|h| (h.level, h.kind)).collect();
+        assert_eq!(
+            headings,
+            [
+                (2, Some(Kind::Procedure)),
+                (2, Some(Kind::Procedure)),
+                (3, Some(Kind::Verification)),
+                (2, None)
+            ]
+        );
+        let mut sections = Sections::builtin().clone();
+        assert!(sections.add(Kind::Procedure, "Deployment steps").is_ok());
+        assert_eq!(parse_body_with(text, 0, &sections).steps.len(), 3);
     }
 }

@@ -9,42 +9,7 @@ use crate::duration::Duration;
 use crate::fields::{self, At, Problem, Table};
 use crate::markdown::{self, Body};
 use crate::names::PlanId;
-
-/// The sections every plan needs, with the question each answers.
-pub const SECTIONS: [(&str, &str); 8] = [
-    (
-        "Criteria",
-        "Under what circumstances is a rollback required? When is the deployment a success?",
-    ),
-    (
-        "Decision",
-        "Which authorising agent decides to revert, and how are they reached?",
-    ),
-    (
-        "Responsibilities",
-        "Who performs the rollback, and how soon after the decision?",
-    ),
-    (
-        "Procedure",
-        "Which steps, manual and automated, execute the rollback? Give each step its command or a link to the how-to.",
-    ),
-    (
-        "Verification",
-        "Which functional tests prove the system is back after the rollback?",
-    ),
-    (
-        "Communication",
-        "Who is told, through which channel, before and after the rollback?",
-    ),
-    (
-        "Contingencies",
-        "What other contingency measures or workarounds exist if the rollback fails (last resort: the business continuity plan)?",
-    ),
-    (
-        "Testing",
-        "Has this plan been tested? When, where, with what result?",
-    ),
-];
+use crate::sections::{Kind, Language, Sections};
 
 /// Where a plan is in its life.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -155,10 +120,17 @@ pub fn split_front_matter(text: &str) -> Option<(Range<usize>, usize)> {
 }
 
 impl Plan {
-    /// Parses a plan; `expected` is the team and release its directory says.
+    /// Parses a plan with the built-in section titles; `expected` is the team and release
+    /// its directory says.
     pub fn parse(text: &str, expected: &PlanId) -> Plan {
+        Plan::parse_with(text, expected, Sections::builtin())
+    }
+
+    /// Parses a plan; `sections` says which titles name which required section (the
+    /// built-in ones plus backout.toml's `[sections]`).
+    pub fn parse_with(text: &str, expected: &PlanId, sections: &Sections) -> Plan {
         let mut plan = Plan::parse_front_matter(text, expected);
-        plan.body = markdown::parse_body(text, plan.body_start);
+        plan.body = markdown::parse_body_with(text, plan.body_start, sections);
         plan
     }
 
@@ -230,6 +202,55 @@ impl Plan {
     }
 }
 
+/// The keys of the front matter's top level and of its tables, so a key that landed in
+/// the wrong table is told where it belongs: in TOML every key below a `[table]` line is part
+/// of that table, so `on` and `result` appended after `[baseline]` are read as [baseline]'s.
+const TOP_KEYS: [&str; 6] = ["team", "release", "status", "refers", "window", "duration"];
+const TABLE_KEYS: [(&str, &[&str]); 3] = [
+    ("tested", &["on", "result"]),
+    ("baseline", &["from", "commit"]),
+    ("published", &["at", "commit"]),
+];
+
+/// The help for keys of other places found in `[table]`.
+fn keys_elsewhere(table: &'static str) -> Vec<(&'static str, String)> {
+    let mut keys: Vec<(&'static str, String)> = TOP_KEYS
+        .iter()
+        .map(|key| {
+            (
+                *key,
+                format!(
+                    "`{key}` belongs at the top of the front matter, but every key below the `[{table}]` line is part of [{table}]: move `{key}` above `[{table}]`"
+                ),
+            )
+        })
+        .collect();
+    for (other, other_keys) in TABLE_KEYS {
+        if other == table {
+            continue;
+        }
+        for key in other_keys.iter().filter(|key| {
+            // A key both tables have is this table's own.
+            !TABLE_KEYS
+                .iter()
+                .any(|(name, keys)| *name == table && keys.contains(key))
+        }) {
+            let lines = other_keys
+                .iter()
+                .map(|k| format!("`{k} = ...`"))
+                .collect::<Vec<_>>()
+                .join(" and ");
+            keys.push((
+                *key,
+                format!(
+                    "`{key}` belongs to [{other}], but every key below the `[{table}]` line is part of [{table}]: move a `[{other}]` line with {lines} above `[{table}]`"
+                ),
+            ));
+        }
+    }
+    keys
+}
+
 fn read_fields(
     root: &mut Table<'_, '_>,
     front: &mut FrontMatter,
@@ -280,6 +301,7 @@ fn read_fields(
         *slot = read_duration(root, key, placeholders, problems);
     }
     if let Some(mut table) = root.table("baseline", problems) {
+        table.elsewhere(keys_elsewhere("baseline"));
         let from = table.string("from", problems);
         if let Some(from) = &from {
             let is_plan =
@@ -322,6 +344,7 @@ fn read_fields(
     }
 
     if let Some(mut table) = root.table("tested", problems) {
+        table.elsewhere(keys_elsewhere("tested"));
         let on = table.datetime("on", problems);
         let passed = match table.string("result", problems) {
             Some(result) => match result.value {
@@ -350,6 +373,7 @@ fn read_fields(
         table.finish(problems);
     }
     if let Some(mut table) = root.table("published", problems) {
+        table.elsewhere(keys_elsewhere("published"));
         front.published = Some(Published {
             at: table.datetime("at", problems),
             commit: table.string("commit", problems).map(owned),
@@ -437,28 +461,55 @@ fn shift_front(front: &mut FrontMatter, offset: usize) {
     }
 }
 
-/// The plan `backout new` writes: every section with its question as a comment.
+/// The plan `backout new` writes, in English: every section with its question as a comment.
 pub fn template(plan: &PlanId) -> String {
+    template_in(plan, Language::En)
+}
+
+/// The plan `backout new` writes, with titles, questions and comments in `language`.
+pub fn template_in(plan: &PlanId, language: Language) -> String {
+    let (status, refers, window, duration, tested, title) = match language {
+        Language::En => (
+            "draft | approved | published",
+            "ids of other releases this plan refers to on purpose",
+            "how long after deployment a rollback is still possible, e.g. \"72h\"",
+            "expected time to complete the rollback, e.g. \"45m\"",
+            "add when the plan has been tried",
+            "Backout plan",
+        ),
+        Language::De => (
+            "draft | approved | published (Entwurf, freigegeben, veröffentlicht)",
+            "IDs anderer Releases, auf die sich dieser Plan bewusst bezieht",
+            "wie lange nach dem Deployment ein Rollback noch möglich ist, z. B. \"72h\"",
+            "erwartete Dauer des Rollbacks, z. B. \"45m\"",
+            "eintragen, sobald der Plan erprobt wurde",
+            "Backout-Plan",
+        ),
+    };
     let mut text = format!(
         r#"+++
 team = "{team}"
 release = "{release}"
-status = "draft"        # draft | approved | published
-refers = []             # ids of other releases this plan refers to on purpose
-window = "TBD"          # how long after deployment a rollback is still possible, e.g. "72h"
-duration = "TBD"        # expected time to complete the rollback, e.g. "45m"
-# [tested]              # add when the plan has been tried
+status = "draft"        # {status}
+refers = []             # {refers}
+window = "TBD"          # {window}
+duration = "TBD"        # {duration}
+# [tested]              # {tested}
 # on = 2026-11-20
 # result = "pass"       # pass | fail
 +++
 
-# Backout plan: {team} {release}
+# {title}: {team} {release}
 "#,
         team = plan.team,
         release = plan.release,
     );
-    for (title, question) in SECTIONS {
-        text.push_str(&format!("\n## {title}\n\n<!-- {question} -->\n"));
+    for kind in Kind::ALL {
+        text.push_str(&format!(
+            "\n## {}\n\n<!-- {} -->\n",
+            kind.title(language),
+            kind.question(language)
+        ));
     }
     text
 }
@@ -504,7 +555,19 @@ mod tests {
         let plan = Plan::parse(&template(&id()), &id());
         assert!(plan.is_valid(), "{:?}", plan.problems);
         assert_eq!(plan.placeholders.len(), 2);
-        assert_eq!(plan.body.sections.len(), SECTIONS.len());
+        assert_eq!(plan.body.sections.len(), Kind::ALL.len());
+        assert!(plan.body.sections.iter().all(|s| !s.answered));
+    }
+
+    #[test]
+    fn german_template_names_every_section_and_stays_unanswered() {
+        let text = template_in(&id(), Language::De);
+        assert!(text.contains("## Ablauf\n"));
+        assert!(text.contains("## Notfallmaßnahmen\n"));
+        let plan = Plan::parse(&text, &id());
+        assert!(plan.is_valid(), "{:?}", plan.problems);
+        let kinds: Vec<_> = plan.body.sections.iter().map(|s| s.kind).collect();
+        assert_eq!(kinds, Kind::ALL.map(Some));
         assert!(plan.body.sections.iter().all(|s| !s.answered));
     }
 
@@ -538,6 +601,43 @@ mod tests {
                 "`from` in [baseline] is \"v1.4\", not a TEAM/RELEASE",
                 "`commit` in [baseline] is \"xyz\", not a full commit id",
             ]
+        );
+    }
+
+    #[test]
+    fn keys_below_the_wrong_table_are_told_where_they_belong() {
+        // `[tested]` keys appended after the `[baseline]` a fork wrote.
+        let text = "+++\nteam = \"payments\"\nrelease = \"v1.5\"\nstatus = \"approved\"\nwindow = \"72h\"\nduration = \"45m\"\n[baseline]\nfrom = \"payments/v1.4\"\non = 2026-11-20\nresult = \"pass\"\n+++\n";
+        let plan = Plan::parse(text, &id());
+        let problems: Vec<_> = plan
+            .problems
+            .iter()
+            .map(|p| (p.message.as_str(), p.help.as_deref().unwrap_or_default()))
+            .collect();
+        assert_eq!(
+            problems,
+            [
+                (
+                    "unknown key `on` in [baseline]",
+                    "`on` belongs to [tested], but every key below the `[baseline]` line is part of [baseline]: move a `[tested]` line with `on = ...` and `result = ...` above `[baseline]`"
+                ),
+                (
+                    "unknown key `result` in [baseline]",
+                    "`result` belongs to [tested], but every key below the `[baseline]` line is part of [baseline]: move a `[tested]` line with `on = ...` and `result = ...` above `[baseline]`"
+                ),
+            ]
+        );
+        let text = "+++\nteam = \"payments\"\nrelease = \"v1.5\"\nwindow = \"72h\"\nduration = \"45m\"\n[tested]\non = 2026-11-20\nresult = \"pass\"\nstatus = \"approved\"\nby = \"alice\"\n+++\n";
+        let plan = Plan::parse(text, &id());
+        let helps: Vec<_> = plan
+            .problems
+            .iter()
+            .filter_map(|p| p.help.as_deref())
+            .collect();
+        assert!(helps.contains(&"`status` belongs at the top of the front matter, but every key below the `[tested]` line is part of [tested]: move `status` above `[tested]`"), "{helps:?}");
+        assert!(
+            helps.contains(&"known keys here: `on`, `result`"),
+            "{helps:?}"
         );
     }
 

@@ -57,6 +57,16 @@ impl Repo {
             .map(|commit| commit.id().to_string())
     }
 
+    /// git's `user.name` (repository, user and system configuration), when it is set.
+    pub fn user_name(&self) -> Option<String> {
+        let config = self.repo.config().ok()?;
+        config
+            .get_string("user.name")
+            .ok()
+            .map(|name| name.trim().to_string())
+            .filter(|name| !name.is_empty())
+    }
+
     /// The underlying libgit2 repository, for the modules that read history.
     pub fn git(&self) -> &Repository {
         &self.repo
@@ -385,6 +395,84 @@ impl Repo {
             });
         }
         Ok(changes)
+    }
+}
+
+impl Repo {
+    /// Every file that differs between the trees of two commits, as `git diff --name-only`
+    /// lists them: the two trees are compared, not the commits between them, and identical
+    /// subtrees are skipped by id, so the cost follows the size of the difference. Renames
+    /// are not looked for: a renamed file is its old path deleted and its new path added.
+    pub fn changed_paths(&self, from: git2::Oid, to: git2::Oid) -> Result<Vec<FileChange>> {
+        let tree = |commit| {
+            self.repo
+                .find_commit(commit)
+                .and_then(|c| c.tree())
+                .map_err(|e| Error::git(format!("cannot read the tree of commit {commit}"), e))
+        };
+        let (old, new) = (tree(from)?, tree(to)?);
+        let mut options = git2::DiffOptions::new();
+        options.skip_binary_check(true);
+        let diff = self
+            .repo
+            .diff_tree_to_tree(Some(&old), Some(&new), Some(&mut options))
+            .map_err(|e| Error::git("cannot compare the two revisions", e))?;
+        let path = |file: git2::DiffFile<'_>| {
+            file.path_bytes()
+                .map(|p| String::from_utf8_lossy(p).into_owned())
+        };
+        let mut changes = Vec::with_capacity(diff.deltas().len());
+        for delta in diff.deltas() {
+            let change = match delta.status() {
+                git2::Delta::Added => Change::Added,
+                git2::Delta::Deleted => Change::Deleted,
+                _ => Change::Modified,
+            };
+            changes.push(FileChange {
+                change,
+                old_path: (change != Change::Added)
+                    .then(|| path(delta.old_file()))
+                    .flatten(),
+                new_path: (change != Change::Deleted)
+                    .then(|| path(delta.new_file()))
+                    .flatten(),
+            });
+        }
+        Ok(changes)
+    }
+
+    /// The commit a tag finally points at (through annotated tags).
+    pub fn tag_commit(&self, tag: &TagRef) -> Result<git2::Oid> {
+        self.repo
+            .find_object(tag.target, None)
+            .and_then(|object| object.peel_to_commit())
+            .map(|commit| commit.id())
+            .map_err(|e| {
+                Error::git(
+                    format!(
+                        "tag `{}` does not point at a commit this clone has; fetch it (`git fetch --tags`)",
+                        tag.name
+                    ),
+                    e,
+                )
+            })
+    }
+}
+
+impl TreeFiles<'_> {
+    /// Whether a file or directory exists at `path` in `tree`.
+    pub fn exists(&mut self, tree: git2::Oid, path: &str) -> Result<bool, ObjectError> {
+        let mut current = tree;
+        let mut parts = path.split('/').filter(|p| !p.is_empty()).peekable();
+        while let Some(part) = parts.next() {
+            match self.entry(current, part.as_bytes())? {
+                None => return Ok(false),
+                Some((_, _)) if parts.peek().is_none() => return Ok(true),
+                Some((id, EntryKind::Tree)) => current = id,
+                Some(_) => return Ok(false),
+            }
+        }
+        Ok(true)
     }
 }
 

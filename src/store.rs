@@ -13,6 +13,7 @@ use std::io::{self, Read};
 use std::path::{Path, PathBuf};
 
 use crate::diag::{Finding, Rule, unreadable_finding};
+use crate::error::{Error, Result};
 
 pub use inside::stays_inside;
 pub use lock::Lock;
@@ -142,6 +143,52 @@ pub fn read_head(path: &Path, limit: u64) -> Option<Vec<u8>> {
     Some(head)
 }
 
+/// Reads a text file from anywhere (a plan written elsewhere, to import): a regular file
+/// of at most [`MAX_FILE_BYTES`], not binary, UTF-8. Opened like every file backout reads:
+/// without blocking, and only when it is a regular file.
+pub fn read_source(path: &Path) -> Result<String, ReadProblem> {
+    let (file, len) = match open_regular(path) {
+        Ok(opened) => opened,
+        Err(problem) if problem == ReadProblem::missing() => {
+            return Err(ReadProblem::new(
+                "does not exist",
+                "name the Markdown or text file that holds the plan",
+            ));
+        }
+        Err(problem) if problem.message.starts_with("is a directory") => {
+            return Err(ReadProblem::new(
+                "is a directory, not a file",
+                "name the Markdown or text file that holds the plan",
+            ));
+        }
+        Err(problem) => return Err(problem),
+    };
+    if len > MAX_FILE_BYTES {
+        return Err(ReadProblem::too_big(len, TOO_BIG_HELP));
+    }
+    let mut bytes = Vec::with_capacity(len as usize);
+    file.take(MAX_FILE_BYTES + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|error| unreadable(&error))?;
+    if bytes.len() as u64 > MAX_FILE_BYTES {
+        return Err(ReadProblem::too_big(bytes.len() as u64, TOO_BIG_HELP));
+    }
+    if bytes.starts_with(&[0xff, 0xfe]) || bytes.starts_with(&[0xfe, 0xff]) {
+        return Err(ReadProblem::new(
+            "is UTF-16 text",
+            "save it as UTF-8 (most editors offer this under \"Save as\" or \"Encoding\")",
+        ));
+    }
+    // Like git: a NUL byte near the start means binary (a .docx, a PDF, an image).
+    if bytes.iter().take(8000).any(|b| *b == 0) {
+        return Err(ReadProblem::new(
+            "is a binary file, not Markdown or text",
+            "export the plan as Markdown or plain text (UTF-8) and import that file",
+        ));
+    }
+    decode(bytes)
+}
+
 const TOO_BIG_HELP: &str = "a plan should be short enough to follow during an incident; move long material to linked runbooks";
 
 /// Opens a file for reading without blocking (a FIFO opened for reading waits for a writer),
@@ -250,10 +297,19 @@ pub struct FileWrite {
     pub contents: String,
 }
 
+/// Removes a file backout wrote; one that is already gone is fine.
+pub fn remove(path: &Path) -> Result<()> {
+    match fs::remove_file(path) {
+        Err(error) if error.kind() != io::ErrorKind::NotFound => {
+            Err(Error::io("remove", path, error))
+        }
+        _ => Ok(()),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::error::{Error, Result};
 
     fn write_one(root: &Path, path: &Path, contents: &str) -> Result<Written> {
         let file = FileWrite {

@@ -1,11 +1,15 @@
-//! Version-aware ordering of release names: `v1.9 < v1.10 < v2.0`, `v2.0-rc1 < v2.0`.
+//! Version-aware ordering of release names: `v1.9 < v1.10 < v2.0`, `v2.0-rc1 < v2.0`,
+//! `v1.4 < v1.4-hotfix < v1.4.1 < v1.5`.
 //!
 //! One total order serves every name, so sorting never meets an inconsistent comparison.
 //! A name is cut into chunks of digits and of other text; digit chunks compare as numbers,
 //! text chunks as strings. Where one name ends and the other goes on with a chunk that
 //! starts with `-` (a pre-release such as `-rc1`), the shorter name is the greater: this is
 //! the semver rule, and for names that both parse as a (`v`-prefixed) version of 1–3
-//! numeric parts it gives the semver order. For other names it is plain natural order.
+//! numeric parts it gives the semver order. A suffix that marks a later build of the same
+//! release — `hotfix`, `patch`, `fix` or `post` after `-`, `.` or `_`, or anything after `+`
+//! — is not a pre-release: it sorts after the release and before its next version
+//! (`v1.4 < v1.4-hotfix < v1.4.1`). For other names it is plain natural order.
 //! Names that compare equal this way (`v1.4` and `1.4`, `1.01` and `1.1`) are ordered by
 //! their bytes, so the order stays total.
 
@@ -18,14 +22,35 @@ enum Chunk<'a> {
     End,
 }
 
+/// The words that mark a later build of the same release when they follow `-`, `.` or `_`.
+const POST_RELEASE_WORDS: [&str; 4] = ["hotfix", "patch", "fix", "post"];
+
+/// Whether a text chunk starts a suffix that marks a later build of the same release:
+/// `+build`, or `-hotfix`, `.patch`, `_fix2`, `-post1` (the word not going on in letters).
+fn is_post_release(text: &str) -> bool {
+    if text.starts_with('+') {
+        return true;
+    }
+    let Some(rest) = text.strip_prefix(['-', '.', '_']) else {
+        return false;
+    };
+    POST_RELEASE_WORDS.iter().any(|word| {
+        rest.get(..word.len())
+            .is_some_and(|start| start.eq_ignore_ascii_case(word))
+            && !rest[word.len()..].starts_with(|c: char| c.is_ascii_alphabetic())
+    })
+}
+
 impl Chunk<'_> {
-    /// Class order: pre-release text < end of name < number < other text.
+    /// Class order: pre-release text < end of name < post-release text < number < other
+    /// text.
     fn class(&self) -> u8 {
         match self {
+            Chunk::Text(t) if is_post_release(t) => 2,
             Chunk::Text(t) if t.starts_with('-') => 0,
             Chunk::End => 1,
-            Chunk::Number(_) => 2,
-            Chunk::Text(_) => 3,
+            Chunk::Number(_) => 3,
+            Chunk::Text(_) => 4,
         }
     }
 
@@ -137,6 +162,32 @@ mod tests {
     }
 
     #[test]
+    fn later_builds_of_a_release_come_after_it() {
+        assert_eq!(
+            sorted(&["v1.5", "v1.4.1", "v1.4-hotfix", "v1.4", "v1.4-rc1"]),
+            ["v1.4-rc1", "v1.4", "v1.4-hotfix", "v1.4.1", "v1.5"]
+        );
+        for later in [
+            "v1.4-hotfix",
+            "v1.4-hotfix2",
+            "v1.4-patch.1",
+            "v1.4_fix",
+            "v1.4.post1",
+            "v1.4-POST",
+            "v1.4+build.7",
+            "v1.4+20261120",
+        ] {
+            assert_eq!(compare("v1.4", later), Ordering::Less, "{later}");
+            assert_eq!(compare(later, "v1.4.1"), Ordering::Less, "{later}");
+            assert_eq!(compare("v1.4-rc1", later), Ordering::Less, "{later}");
+        }
+        assert_eq!(compare("v1.4-hotfix", "v1.4-hotfix2"), Ordering::Less);
+        // Words that only start like a suffix are pre-releases as before.
+        assert_eq!(compare("v1.4-fixture", "v1.4"), Ordering::Less);
+        assert_eq!(compare("v1.4-postgres", "v1.4"), Ordering::Less);
+    }
+
+    #[test]
     fn prefix_v_is_optional() {
         assert_eq!(compare("1.6", "v1.5"), Ordering::Greater);
         assert_eq!(compare("v1.5", "1.6"), Ordering::Less);
@@ -158,7 +209,47 @@ mod tests {
         );
     }
 
+    /// Release-like names: version parts, pre-release and post-release suffixes, build
+    /// metadata and natural-order words.
+    fn release_name() -> impl Strategy<Value = String> {
+        let piece = prop_oneof![
+            Just("v".to_string()),
+            "[0-9]{1,3}",
+            Just(".".to_string()),
+            Just("-".to_string()),
+            Just("_".to_string()),
+            Just("+".to_string()),
+            Just("hotfix".to_string()),
+            Just("patch".to_string()),
+            Just("fix".to_string()),
+            Just("post".to_string()),
+            Just("rc".to_string()),
+            "[a-zA-Z]{1,3}",
+        ];
+        prop::collection::vec(piece, 0..7).prop_map(|pieces| pieces.concat())
+    }
+
     proptest! {
+        #[test]
+        fn order_is_total_for_release_like_names(a in release_name(), b in release_name(), c in release_name()) {
+            prop_assert_eq!(compare(&a, &b), compare(&b, &a).reverse());
+            prop_assert_eq!(compare(&a, &b) == Ordering::Equal, a == b);
+            if compare(&a, &b) != Ordering::Greater && compare(&b, &c) != Ordering::Greater {
+                prop_assert_ne!(compare(&a, &c), Ordering::Greater);
+            }
+        }
+
+        #[test]
+        fn a_later_build_sits_between_a_release_and_its_next_patch(
+            major in 0u32..50, minor in 0u32..50, word in "(hotfix|patch|fix|post)[0-9]{0,2}", sep in "[-._]",
+        ) {
+            let release = format!("v{major}.{minor}");
+            let later = format!("{release}{sep}{word}");
+            let next = format!("v{major}.{minor}.1");
+            prop_assert_eq!(compare(&release, &later), Ordering::Less);
+            prop_assert_eq!(compare(&later, &next), Ordering::Less);
+        }
+
         #[test]
         fn order_is_total(a in "[v0-9.a-z-]{0,8}", b in "[v0-9.a-z-]{0,8}", c in "[v0-9.a-z-]{0,8}") {
             // antisymmetry

@@ -136,12 +136,40 @@ impl Workspace {
         self.resolve(&spec, catalog)
     }
 
-    /// Maps a path argument (a plan directory, plan.md or manifest.toml) to its plan.
-    pub fn plan_for_path(&self, path: &Path) -> Result<PlanId> {
-        let absolute = fs::canonicalize(self.cwd.join(path))
-            .map_err(|e| Error::io("find", self.cwd.join(path), e))?;
+    /// Where a path argument is: relative to the current directory, or else (as every
+    /// output prints paths) to the work tree root; `None` when it is in neither, or
+    /// outside the work tree.
+    fn locate(&self, path: &Path) -> Option<PathBuf> {
+        let root = fs::canonicalize(&self.root).ok()?;
+        [self.cwd.join(path), self.root.join(path)]
+            .into_iter()
+            .find(|candidate| {
+                fs::canonicalize(candidate).is_ok_and(|found| found.starts_with(&root))
+            })
+    }
+
+    /// Maps a path argument (the plans directory, a team directory, a plan directory, its
+    /// plan.md or manifest.toml), relative to the current directory or to the work tree
+    /// root, to what it names.
+    pub fn target_for_path(&self, path: &Path) -> Result<PathTarget> {
+        let found = self.locate(path).ok_or_else(|| {
+            let problem = if self.cwd.join(path).exists() {
+                format!("is outside the work tree, so not under {}/", self.config.plans_dir)
+            } else {
+                "does not exist (neither here nor at the work tree root)".to_string()
+            };
+            Error::msg(format!(
+                "{} {problem}; name a plan directory or plan.md that exists, or a plan as RELEASE or TEAM/RELEASE",
+                path.display()
+            ))
+        })?;
+        let absolute = fs::canonicalize(&found).map_err(|e| Error::io("find", &found, e))?;
         let plans = fs::canonicalize(self.plans_dir())
             .map_err(|e| Error::io("find", self.plans_dir(), e))?;
+        // The work tree root (or any directory holding the plans directory) holds every plan.
+        if plans.starts_with(&absolute) {
+            return Ok(PathTarget::All);
+        }
         let relative = absolute.strip_prefix(&plans).map_err(|_| {
             Error::msg(format!(
                 "{} is not under {}/; name a plan directory, its plan.md, or TEAM/RELEASE",
@@ -154,9 +182,11 @@ impl Workspace {
             .map(|c| c.as_os_str().to_string_lossy().into_owned())
             .collect();
         match parts.as_slice() {
-            [team, release] => Ok(PlanId::new(team, release)),
+            [] => Ok(PathTarget::All),
+            [team] => Ok(PathTarget::Team(team.clone())),
+            [team, release] => Ok(PathTarget::Plan(PlanId::new(team, release))),
             [team, release, file] if file == PLAN_FILE || file == MANIFEST_FILE => {
-                Ok(PlanId::new(team, release))
+                Ok(PathTarget::Plan(PlanId::new(team, release)))
             }
             _ => Err(Error::msg(format!(
                 "{} is not a plan: expected {}/<team>/<release>/plan.md",
@@ -164,6 +194,87 @@ impl Workspace {
                 self.config.plans_dir
             ))),
         }
+    }
+
+    /// Maps a path argument to the one plan it names.
+    pub fn plan_for_path(&self, path: &Path) -> Result<PlanId> {
+        match self.target_for_path(path)? {
+            PathTarget::Plan(id) => Ok(id),
+            PathTarget::Team(team) => Err(Error::msg(format!(
+                "{} is the directory of team {team}, not a plan; name one of its plans, such as {}/{team}/<release>",
+                path.display(),
+                self.config.plans_dir
+            ))),
+            PathTarget::All => Err(Error::msg(format!(
+                "{} holds every plan, not one; name a plan as RELEASE, TEAM/RELEASE or {}/<team>/<release>",
+                path.display(),
+                self.config.plans_dir
+            ))),
+        }
+    }
+
+    /// Whether a plan argument is a path rather than a spec: it does not name a release
+    /// of the catalog, and it is a path that exists (here or from the work tree root) or
+    /// looks like nothing but one (`./x`, `/x`, `a/b/c`, `plan.md`).
+    pub fn is_path_arg(&self, text: &str, catalog: &Catalog) -> bool {
+        if is_spec_like(text, catalog) {
+            return false;
+        }
+        let looks_like_path = text.starts_with("./")
+            || text.starts_with('/')
+            || text.matches('/').count() > 1
+            || text.ends_with(".md")
+            || text.ends_with(".toml");
+        looks_like_path
+            || (Path::new(text).components().count() > 0 && self.locate(Path::new(text)).is_some())
+    }
+
+    /// Resolves a plan argument that names one plan: RELEASE, TEAM/RELEASE, or a path (as
+    /// `plan_for_path` takes it), so `backout diff .` works in a plan's directory.
+    pub fn resolve_arg(&self, text: &str, catalog: &Catalog) -> Result<PlanId> {
+        if self.is_path_arg(text, catalog) {
+            return self.plan_for_path(Path::new(text));
+        }
+        // A team's name is not a release of the default team.
+        if !text.contains('/') && catalog.teams.contains_key(text) {
+            let plans: Vec<&str> = catalog
+                .releases(text)
+                .iter()
+                .rev()
+                .filter(|r| r.has_plan)
+                .take(3)
+                .map(|r| r.name.as_str())
+                .collect();
+            let example = plans.first().copied().unwrap_or("<release>");
+            let known = if plans.is_empty() {
+                String::new()
+            } else {
+                format!(" (its newest: {})", plans.join(", "))
+            };
+            return Err(Error::msg(format!(
+                "`{text}` is a team, not a plan; name one of its plans as {text}/RELEASE, such as {text}/{example}{known}"
+            )));
+        }
+        self.resolve_text(text, catalog)
+    }
+}
+
+/// What a path argument names.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PathTarget {
+    /// The plans directory, or a directory holding it: every plan.
+    All,
+    /// A team's directory: its plans.
+    Team(String),
+    Plan(PlanId),
+}
+
+/// Whether `text` names a release of the catalog as a spec (so `v1.5` is a spec even when
+/// a directory of that name sits in the current directory).
+pub fn is_spec_like(text: &str, catalog: &Catalog) -> bool {
+    match text.split_once('/') {
+        Some((team, release)) => catalog.release(&PlanId::new(team, release)).is_some(),
+        None => catalog.teams.values().flatten().any(|r| r.name == text),
     }
 }
 
@@ -181,6 +292,10 @@ pub struct Catalog {
     pub teams: BTreeMap<String, Vec<Release>>,
     /// Directories backout cannot use (bad names, symlinks out of the repository).
     pub problems: Vec<Finding>,
+    /// Directories under a team that hold neither a plan nor a manifest (an `archive/`, a
+    /// folder of notes): not releases, so not release names either. Repository-relative,
+    /// sorted.
+    pub skipped: Vec<String>,
 }
 
 impl Catalog {
@@ -201,7 +316,8 @@ impl Catalog {
             );
             return Ok(catalog);
         }
-        let Some(teams) = list_dir(root, &plans, plans_display, &mut catalog.problems)? else {
+        let Some(teams) = list_dir(root, &plans, plans_display, &mut catalog.problems, None)?
+        else {
             return Ok(catalog);
         };
         let mut dirs: Vec<(String, String, PathBuf)> = Vec::new();
@@ -211,7 +327,10 @@ impl Catalog {
             if !with_releases {
                 continue;
             }
-            if let Some(releases) = list_dir(root, &team_path, &display, &mut catalog.problems)? {
+            let skipped = Some(&mut catalog.skipped);
+            if let Some(releases) =
+                list_dir(root, &team_path, &display, &mut catalog.problems, skipped)?
+            {
                 for (release, path) in releases {
                     dirs.push((team.clone(), release, path));
                 }
@@ -229,8 +348,16 @@ impl Catalog {
             })
             .collect();
         for (team, release) in releases {
+            // Only a directory holding a plan or a manifest is a release.
+            if !release.has_plan && !release.has_manifest {
+                catalog
+                    .skipped
+                    .push(format!("{plans_display}/{team}/{}", release.name));
+                continue;
+            }
             catalog.teams.entry(team).or_default().push(release);
         }
+        catalog.skipped.sort();
         for releases in catalog.teams.values_mut() {
             releases.sort_by(|a, b| version::compare(&a.name, &b.name));
         }
@@ -275,12 +402,15 @@ fn is_file(path: &Path) -> bool {
     fs::symlink_metadata(path).is_ok()
 }
 
-/// Lists the usable subdirectories of `dir`; `None` when `dir` does not exist.
+/// Lists the usable subdirectories of `dir`; `None` when `dir` does not exist. With
+/// `skipped` (a team's directory), a subdirectory whose name is not a release name and that
+/// holds neither a plan nor a manifest is not a release at all: listed there, not a problem.
 fn list_dir(
     root: &Path,
     dir: &Path,
     display: &str,
     problems: &mut Vec<Finding>,
+    mut skipped: Option<&mut Vec<String>>,
 ) -> Result<Option<Vec<(String, PathBuf)>>> {
     let entries = match fs::read_dir(dir) {
         Ok(entries) => entries,
@@ -327,6 +457,12 @@ fn list_dir(
             continue;
         }
         if let Some(problem) = name_problem(&name) {
+            if let Some(skipped) = skipped.as_deref_mut() {
+                if !is_file(&path.join(PLAN_FILE)) && !is_file(&path.join(MANIFEST_FILE)) {
+                    skipped.push(format!("{display}/{name}"));
+                    continue;
+                }
+            }
             problems.push(unreadable_finding(
                 &format!("{display}/{name}"),
                 Rule::InvalidPlan,

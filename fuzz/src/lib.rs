@@ -168,6 +168,7 @@ pub fn page(data: &[u8]) {
         id: &id,
         plan: Some((&plan_text, &plan)),
         manifest: Some(&manifest),
+        drills: &[],
     }];
     let origin = Origin {
         at: "2026-11-25T16:00:00Z",

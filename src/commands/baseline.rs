@@ -89,7 +89,7 @@ pub fn run(workspace: &Workspace, options: &Options<'_>) -> Result<Forked> {
     let from = options.from.map(Spec::from_arg).transpose()?;
     let catalog = workspace.catalog()?;
     let (target, inferred_target) = match options.target {
-        Some(text) => (workspace.resolve_text(text, &catalog)?, false),
+        Some(text) => (workspace.resolve_arg(text, &catalog)?, false),
         None => (infer_target(workspace, &catalog)?, true),
     };
     let path = workspace.display_path(&target, PLAN_FILE);
@@ -104,17 +104,16 @@ pub fn run(workspace: &Workspace, options: &Options<'_>) -> Result<Forked> {
         )?)
     };
     if !options.force && catalog.release(&target).is_some_and(|r| r.has_plan) {
-        let why = if inferred_target {
+        // Naming another release only helps when the release was inferred.
+        let message = if inferred_target {
             format!(
-                " ({target} is the newest release of {} with a manifest)",
+                "{path} already exists ({target} is the newest release of {} with a manifest); pass --force to overwrite it, or name the release to fork into",
                 target.team
             )
         } else {
-            String::new()
+            format!("{path} already exists; pass --force to overwrite it")
         };
-        return Err(Error::msg(format!(
-            "{path} already exists{why}; pass --force to overwrite it, or name the release to fork into"
-        )));
+        return Err(Error::msg(message));
     }
     let manifest_path = workspace.display_path(&target, MANIFEST_FILE);
     let manifest = read_target_manifest(workspace, &target, &manifest_path)?;
@@ -139,7 +138,7 @@ pub fn run(workspace: &Workspace, options: &Options<'_>) -> Result<Forked> {
             read_source(workspace, corpus.catalog(), id)?,
             workspace.repo()?.head_commit(),
         ),
-        None => (plan::template(&target), None),
+        None => (plan::template_in(&target, workspace.config.language), None),
     };
     let provenance = source.plan().map(|from| Provenance {
         from,
@@ -151,7 +150,13 @@ pub fn run(workspace: &Workspace, options: &Options<'_>) -> Result<Forked> {
             .map_or_else(|| path.clone(), |id| workspace.display_path(id, PLAN_FILE));
         located(&source_path, &source_text, &problem)
     })?;
-    let checked = corpus.check(&target, &path, &text, &manifest_path);
+    let mut checked = corpus.check(&target, &path, &text, &manifest_path);
+    // The items git says this release holds and its manifest lacks: part of what must change.
+    let drift = super::manifest::drift_of(workspace, &corpus, &target);
+    if !drift.is_empty() {
+        checked.findings.extend(drift);
+        crate::diag::sort(&mut checked.findings);
+    }
     let forked_from = source.plan().map(|id| baseline::Forked {
         id,
         text: &source_text,

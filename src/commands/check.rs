@@ -5,12 +5,13 @@ use std::path::Path;
 use rayon::prelude::*;
 
 use crate::corpus::{Corpus, ManifestSource};
-use crate::diag::{Finding, Tally};
+use crate::diag::{Finding, Note, Suppressed, Tally};
+use crate::drill;
 use crate::error::{Error, Result};
 use crate::names::PlanId;
 use crate::plan::Status;
 use crate::store;
-use crate::workspace::{Catalog, MANIFEST_FILE, PLAN_FILE, Workspace};
+use crate::workspace::{Catalog, MANIFEST_FILE, PLAN_FILE, PathTarget, Workspace, is_spec_like};
 
 /// What checking one plan found.
 #[derive(Debug)]
@@ -22,6 +23,26 @@ pub struct PlanReport {
     /// Number of manifest items, when the manifest could be read.
     pub items: Option<usize>,
     pub findings: Vec<Finding>,
+    /// Findings silenced by `backout-ignore` comments: counted, never failing.
+    pub suppressed: Vec<Suppressed>,
+    /// The latest passing drill record, and the latest of any result.
+    pub drills: Drills,
+}
+
+/// A plan's latest drills, as `list` shows them.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct Drills {
+    pub passing: Option<drill::Summary>,
+    pub last: Option<drill::Summary>,
+}
+
+impl Drills {
+    fn of(files: &[drill::RecordFile]) -> Drills {
+        Drills {
+            passing: drill::latest(files, true).map(drill::Summary::of),
+            last: drill::latest(files, false).map(drill::Summary::of),
+        }
+    }
 }
 
 impl PlanReport {
@@ -36,6 +57,10 @@ pub struct CheckReport {
     pub plans: Vec<PlanReport>,
     /// Problems with directories that are not plans at all (bad names, escaping symlinks).
     pub problems: Vec<Finding>,
+    /// Directories under a team that are not releases (no plan, no manifest).
+    pub skipped: Vec<String>,
+    /// Rules that did not run (for a plan, or at all), and why.
+    pub notes: Vec<Note>,
 }
 
 impl CheckReport {
@@ -45,6 +70,14 @@ impl CheckReport {
             .iter()
             .flat_map(|plan| plan.findings.iter().cloned())
             .chain(self.problems.iter().cloned())
+            .collect()
+    }
+
+    /// Every finding a `backout-ignore` comment silenced, plan by plan.
+    pub fn suppressed(&self) -> Vec<Suppressed> {
+        self.plans
+            .iter()
+            .flat_map(|plan| plan.suppressed.iter().cloned())
             .collect()
     }
 }
@@ -64,7 +97,11 @@ pub fn load_corpus(workspace: &Workspace, catalog: Catalog) -> Result<Corpus> {
             (id, path, text)
         })
         .collect();
-    Ok(Corpus::build(catalog, sources, &workspace.config.shared))
+    let drills = crate::commands::drill::all_records(workspace, &catalog);
+    let mut corpus = Corpus::build(catalog, sources, &workspace.config.shared)
+        .with_sections(workspace.config.sections.clone());
+    corpus.set_drills(drills, crate::commands::drill::max_age(workspace)?);
+    Ok(corpus)
 }
 
 /// Resolves `check`'s arguments (specs or paths) to plans; none means every plan.
@@ -78,24 +115,39 @@ pub fn select(
     }
     let mut plans = Vec::new();
     for target in targets {
-        let as_path = workspace.cwd.join(target);
-        // Something only a path looks like: `./x`, `/x`, `a/b/c`, `plan.md`.
-        let looks_like_path = target.starts_with("./")
-            || target.starts_with('/')
-            || target.matches('/').count() > 1
-            || target.ends_with(".md")
-            || target.ends_with(".toml");
-        let id = if Path::new(target).components().count() > 0
-            && as_path.exists()
-            && !is_spec_like(target, catalog)
-        {
-            workspace.plan_for_path(Path::new(target))?
-        } else if looks_like_path && !is_spec_like(target, catalog) {
-            return Err(Error::msg(format!(
-                "{target} does not exist; name a plan directory or plan.md that exists, or a plan as RELEASE or TEAM/RELEASE"
-            )));
+        // A team's name (that is not also a release name) checks all its plans.
+        let is_team = !target.contains('/')
+            && catalog.teams.contains_key(target.as_str())
+            && !is_spec_like(target, catalog);
+        let named = if is_team {
+            PathTarget::Team(target.clone())
+        } else if workspace.is_path_arg(target, catalog) {
+            workspace.target_for_path(Path::new(target))?
         } else {
-            workspace.resolve_text(target, catalog)?
+            PathTarget::Plan(workspace.resolve_text(target, catalog)?)
+        };
+        let id = match named {
+            PathTarget::All => return Ok(None),
+            PathTarget::Team(team) => {
+                let team_plans: Vec<PlanId> = catalog
+                    .releases(&team)
+                    .iter()
+                    .filter(|r| r.has_plan)
+                    .map(|r| PlanId::new(team.clone(), r.name.clone()))
+                    .collect();
+                if team_plans.is_empty() {
+                    return Err(Error::msg(format!(
+                        "team {team} has no plans yet; create one with `backout new {team}/<release>`"
+                    )));
+                }
+                for id in team_plans {
+                    if !plans.contains(&id) {
+                        plans.push(id);
+                    }
+                }
+                continue;
+            }
+            PathTarget::Plan(id) => id,
         };
         if !catalog.release(&id).is_some_and(|r| r.has_plan) {
             return Err(Error::msg(format!(
@@ -110,23 +162,14 @@ pub fn select(
     Ok(Some(plans))
 }
 
-/// Whether `text` names a release of the catalog as a spec (so `v1.5` is a spec even when
-/// a directory of that name sits in the current directory).
-fn is_spec_like(text: &str, catalog: &Catalog) -> bool {
-    match text.split_once('/') {
-        Some((team, release)) => catalog.release(&PlanId::new(team, release)).is_some(),
-        None => catalog.teams.values().flatten().any(|r| r.name == text),
-    }
-}
-
 /// Checks the selected plans, or all of them.
 pub fn run(workspace: &Workspace, targets: &[String]) -> Result<CheckReport> {
     let catalog = workspace.catalog()?;
     let selection = select(workspace, &catalog, targets)?;
-    let problems = if selection.is_none() {
-        catalog.problems.clone()
+    let (problems, skipped) = if selection.is_none() {
+        (catalog.problems.clone(), catalog.skipped.clone())
     } else {
-        Vec::new()
+        (Vec::new(), Vec::new())
     };
     let plans: Vec<PlanId> = match selection {
         Some(plans) => plans,
@@ -137,13 +180,16 @@ pub fn run(workspace: &Workspace, targets: &[String]) -> Result<CheckReport> {
             .collect(),
     };
     let corpus = load_corpus(workspace, catalog)?;
-    let reports = plans
+    let mut reports: Vec<PlanReport> = plans
         .into_par_iter()
         .map(|id| check_one(workspace, &corpus, id))
         .collect();
+    let notes = super::manifest::check_drift(workspace, &corpus, &mut reports);
     Ok(CheckReport {
         plans: reports,
         problems,
+        skipped,
+        notes,
     })
 }
 
@@ -152,6 +198,7 @@ pub fn check_one(workspace: &Workspace, corpus: &Corpus, id: PlanId) -> PlanRepo
     let path = workspace.display_path(&id, PLAN_FILE);
     let manifest_path = workspace.display_path(&id, MANIFEST_FILE);
     let items = corpus.manifest(&id).map(|m| m.items.len());
+    let drills = Drills::of(corpus.drills(&id).files);
     match store::read_text(workspace.root(), &workspace.path(&id, PLAN_FILE)) {
         Ok(Some(text)) => {
             let checked = corpus.check(&id, &path, &text, &manifest_path);
@@ -166,6 +213,8 @@ pub fn check_one(workspace: &Workspace, corpus: &Corpus, id: PlanId) -> PlanRepo
                     .map(|f| f.value.clone()),
                 items,
                 findings: checked.findings,
+                suppressed: checked.suppressed,
+                drills,
                 id,
             }
         }
@@ -187,5 +236,7 @@ fn unreadable(
         baseline: None,
         items,
         findings: vec![finding],
+        suppressed: Vec::new(),
+        drills: Drills::default(),
     }
 }

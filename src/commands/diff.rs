@@ -37,7 +37,7 @@ pub fn run(workspace: &Workspace, spec: Option<&str>, against: Option<&str>) -> 
     let against = against.map(Spec::from_arg).transpose()?;
     let catalog = workspace.catalog()?;
     let plan = match spec {
-        Some(text) => workspace.resolve_text(text, &catalog)?,
+        Some(text) => workspace.resolve_arg(text, &catalog)?,
         None => newest_plan(workspace, &catalog)?,
     };
     let plan_text = read_plan(workspace, &catalog, &plan)?;

@@ -8,13 +8,21 @@ use crate::names::name_problem;
 use crate::repo::Repo;
 use crate::store::{self, FileWrite, Overwrite};
 
-/// What `init` created.
+/// What `init` wrote, and where.
 #[derive(Debug)]
 pub struct Initialized {
     pub config: String,
+    /// Whether an existing backout.toml was replaced (`--force`).
+    pub replaced: bool,
+    /// The `default_team` written, if any.
+    pub default_team: Option<String>,
     pub plans_dir: String,
     /// Temporary files of an interrupted backout that were removed.
     pub cleaned: Vec<String>,
+    /// Whether the plans directory was created (false: it existed).
+    pub created_plans: bool,
+    /// The work tree root, where both are.
+    pub root: std::path::PathBuf,
 }
 
 /// Writes backout.toml at the work tree root of `repo` and creates `plans/`.
@@ -40,6 +48,7 @@ pub fn run(repo: &Repo, team: Option<&str>, force: bool) -> Result<Initialized> 
     };
     // Everything that can refuse is checked before anything is written.
     store::check_overwrite(std::slice::from_ref(&file), overwrite)?;
+    let replaced = file.path.exists();
     let plans = repo.root().join(&parsed.plans_dir);
     store::inside::check(repo.root(), &plans).map_err(|escape| {
         Error::msg(format!(
@@ -55,12 +64,17 @@ pub fn run(repo: &Repo, team: Option<&str>, force: bool) -> Result<Initialized> 
             parsed.plans_dir
         )));
     }
+    let created_plans = !plans.is_dir();
     fs::create_dir_all(&plans).map_err(|e| Error::io("create directory", &plans, e))?;
     let written = store::write_all(repo.root(), &[file], overwrite)?;
 
     Ok(Initialized {
         config: config::FILE_NAME.into(),
+        replaced,
+        default_team: parsed.default_team,
         plans_dir: parsed.plans_dir,
         cleaned: written.cleaned,
+        created_plans,
+        root: repo.root().to_path_buf(),
     })
 }

@@ -3,6 +3,7 @@
 use serde::Serialize;
 
 use crate::commands::check;
+use crate::drill;
 use crate::error::Result;
 use crate::workspace::Workspace;
 
@@ -17,6 +18,10 @@ pub struct Row {
     pub items: Option<usize>,
     pub errors: usize,
     pub warnings: usize,
+    /// The latest passing drill record (or real backout), as `check` counts it.
+    pub drill: Option<drill::Summary>,
+    /// The latest drill record of any result.
+    pub last_drill: Option<drill::Summary>,
 }
 
 pub fn run(workspace: &Workspace) -> Result<Vec<Row>> {
@@ -34,6 +39,8 @@ pub fn run(workspace: &Workspace) -> Result<Vec<Row>> {
                 items: plan.items,
                 errors: tally.errors,
                 warnings: tally.warnings,
+                drill: plan.drills.passing,
+                last_drill: plan.drills.last,
             }
         })
         .collect())

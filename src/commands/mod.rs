@@ -4,8 +4,11 @@
 pub mod baseline;
 pub mod check;
 pub mod diff;
+pub mod drill;
+pub mod import;
 pub mod init;
 pub mod list;
+pub mod manifest;
 pub mod new;
 pub mod publish;
 pub mod review;

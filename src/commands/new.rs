@@ -28,7 +28,7 @@ pub fn run(workspace: &Workspace, spec: &Spec, force: bool) -> Result<Created> {
     let mut files = vec![FileWrite {
         display: plan_display,
         path: plan_path,
-        contents: plan::template(&id),
+        contents: plan::template_in(&id, workspace.config.language),
     }];
     let manifest_path = workspace.path(&id, MANIFEST_FILE);
     if std::fs::symlink_metadata(&manifest_path).is_err() {

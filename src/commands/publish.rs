@@ -82,7 +82,7 @@ pub fn run(workspace: &Workspace, options: &Options<'_>) -> Result<Outcome> {
         ))
     })?;
     let catalog = workspace.catalog()?;
-    let id = workspace.resolve_text(options.spec, &catalog)?;
+    let id = workspace.resolve_arg(options.spec, &catalog)?;
     let plan_file = workspace.display_path(&id, PLAN_FILE);
     if !catalog.release(&id).is_some_and(|r| r.has_plan) {
         return Err(Error::msg(format!(
@@ -188,7 +188,10 @@ fn prepare(
     let plan_file = workspace.display_path(&id, PLAN_FILE);
     let manifest_file = workspace.display_path(&id, MANIFEST_FILE);
     let text = read(workspace, &id, PLAN_FILE)?;
-    let checked = corpus.check(&id, &plan_file, &text, &manifest_file);
+    let mut checked = corpus.check(&id, &plan_file, &text, &manifest_file);
+    checked
+        .findings
+        .extend(super::manifest::drift_of(workspace, corpus, &id));
     if checked.findings.iter().any(Finding::is_error) {
         let findings = checked.findings;
         return Ok(Err(Outcome::Refused { id, findings }));
@@ -238,7 +241,7 @@ fn render(
                 // Another plan that cannot be read is listed as invalid: it is not what
                 // this command publishes.
                 let text = read(workspace, &id, PLAN_FILE).unwrap_or_default();
-                let plan = Plan::parse(&text, &id);
+                let plan = Plan::parse_with(&text, &id, corpus.sections());
                 (text, plan)
             });
             (id, plan)
@@ -254,6 +257,7 @@ fn render(
                 plan.as_ref().map(|(text, plan)| (text.as_str(), plan))
             },
             manifest: corpus.manifest(id),
+            drills: corpus.drills(id).files,
         })
         .collect();
     site::build(&entries, origin).map_err(Error::msg)

@@ -1,12 +1,14 @@
 //! `backout review`: the plans and manifests that changed between two revisions, each plan's
 //! section diff, the check findings of its head version, and the review rules.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
+use crate::commands::manifest::Drift;
 use crate::config::{self, Config};
 use crate::corpus::{Corpus, ManifestSource};
-use crate::diag::{Finding, Tally};
+use crate::diag::{Finding, Rule, SourceFile, Tally};
 use crate::diff::{PlanDiff, Side};
+use crate::drill::{self, RecordFile};
 use crate::error::{Error, Result};
 use crate::manifest::Manifest;
 use crate::names::{PlanId, is_valid_name};
@@ -45,11 +47,28 @@ pub struct Review {
     pub base: String,
     pub head: String,
     pub plans: Vec<ReviewedPlan>,
+    /// Drill records the change adds, edits or removes: evidence, not plan changes.
+    pub drills: Vec<DrillEvidence>,
+}
+
+/// A drill record that changed between the two revisions.
+#[derive(Debug)]
+pub struct DrillEvidence {
+    pub id: PlanId,
+    pub path: String,
+    pub change: Change,
+    /// What the head version records, when it reads.
+    pub summary: Option<drill::Summary>,
+    /// Why the head version does not read (`invalid-plan`).
+    pub findings: Vec<Finding>,
 }
 
 impl Review {
     pub fn findings(&self) -> impl Iterator<Item = &Finding> {
-        self.plans.iter().flat_map(|plan| plan.findings.iter())
+        self.plans
+            .iter()
+            .flat_map(|plan| plan.findings.iter())
+            .chain(self.drills.iter().flat_map(|d| d.findings.iter()))
     }
 
     pub fn tally(&self) -> Tally {
@@ -126,6 +145,10 @@ impl<'r> Snapshot<'r> {
                 }
                 let files = self.list(&format!("{plans_dir}/{team}/{release}"))?;
                 let has = |name: &str| files.iter().any(|(file, dir)| file == name && !dir);
+                // As in the work tree: only a directory with a plan or manifest is a release.
+                if !has(PLAN_FILE) && !has(MANIFEST_FILE) {
+                    continue;
+                }
                 releases.push(Release {
                     has_plan: has(PLAN_FILE),
                     has_manifest: has(MANIFEST_FILE),
@@ -154,7 +177,58 @@ impl<'r> Snapshot<'r> {
                 .and_then(|t| t.ok_or_else(ReadProblem::missing));
             sources.push((id, path, text));
         }
-        Ok(Corpus::build(catalog, sources, &self.config.shared))
+        let drills = self.drills(&catalog)?;
+        let max_age = match self.config.drill_max_age {
+            Some(age) => Some(drill::MaxAge {
+                age,
+                now: crate::clock::now()?,
+            }),
+            None => None,
+        };
+        let mut corpus = Corpus::build(catalog, sources, &self.config.shared)
+            .with_sections(self.config.sections.clone());
+        corpus.set_drills(drills, max_age);
+        Ok(corpus)
+    }
+
+    /// The drill records of every release with a plan.
+    fn drills(&mut self, catalog: &Catalog) -> Result<HashMap<PlanId, Vec<RecordFile>>> {
+        let mut drills = HashMap::new();
+        let ids: Vec<PlanId> = catalog
+            .all()
+            .filter(|(_, release)| release.has_plan)
+            .map(|(id, _)| id)
+            .collect();
+        for id in ids {
+            let dir = self.path(&id, drill::DIR);
+            let mut records = Vec::new();
+            for (name, is_dir) in self.list(&dir)? {
+                if is_dir || !is_record_name(&name) {
+                    continue;
+                }
+                let path = format!("{dir}/{name}");
+                records.push(self.record(path));
+            }
+            if !records.is_empty() {
+                drills.insert(id, records);
+            }
+        }
+        Ok(drills)
+    }
+
+    /// The drill record at `path`.
+    fn record(&mut self, path: String) -> RecordFile {
+        match self.read(&path) {
+            Ok(Some(text)) => RecordFile::read(path, text),
+            Ok(None) => RecordFile {
+                content: drill::Content::Unreadable(ReadProblem::missing().finding(&path)),
+                path,
+            },
+            Err(problem) => RecordFile {
+                content: drill::Content::Unreadable(problem.finding(&path)),
+                path,
+            },
+        }
     }
 
     fn path(&self, id: &PlanId, file: &str) -> String {
@@ -178,6 +252,79 @@ fn plan_file(plans_dir: &str, path: &str) -> Option<(PlanId, bool)> {
         MANIFEST_FILE => Some((PlanId::new(team, release), false)),
         _ => None,
     }
+}
+
+/// Whether a file in a drills directory is a record (not the state of a drill in progress).
+fn is_record_name(name: &str) -> bool {
+    name.ends_with(".toml") && !name.starts_with('.')
+}
+
+/// The release whose drill record `path` is.
+fn drill_file(plans_dir: &str, path: &str) -> Option<PlanId> {
+    let rest = path.strip_prefix(plans_dir)?.strip_prefix('/')?;
+    let mut parts = rest.split('/');
+    let (team, release, dir, name) = (parts.next()?, parts.next()?, parts.next()?, parts.next()?);
+    let valid = parts.next().is_none()
+        && dir == drill::DIR
+        && is_record_name(name)
+        && is_valid_name(team)
+        && is_valid_name(release);
+    valid.then(|| PlanId::new(team, release))
+}
+
+/// A drill record the change touched, as evidence: what its head version records.
+fn drill_evidence(
+    new: &mut Snapshot<'_>,
+    change: &crate::repo::FileChange,
+) -> Option<DrillEvidence> {
+    let plans_dir = new.config.plans_dir.clone();
+    let (id, path) = match (&change.new_path, &change.old_path) {
+        (Some(path), _) if change.change != Change::Deleted => {
+            (drill_file(&plans_dir, path)?, path.clone())
+        }
+        (_, Some(path)) => (drill_file(&plans_dir, path)?, path.clone()),
+        _ => return None,
+    };
+    let mut evidence = DrillEvidence {
+        id,
+        path: path.clone(),
+        change: change.change,
+        summary: None,
+        findings: Vec::new(),
+    };
+    if change.change == Change::Deleted {
+        return Some(evidence);
+    }
+    let record = new.record(path);
+    match &record.content {
+        drill::Content::Read {
+            parsed: Ok(found), ..
+        } => {
+            evidence.summary = Some(drill::Summary::of(drill::Found {
+                path: &record.path,
+                record: found,
+            }));
+        }
+        drill::Content::Read {
+            text,
+            parsed: Err(problems),
+        } => {
+            let file = SourceFile::new(&record.path, text);
+            for problem in problems {
+                let finding = file.finding(
+                    Rule::InvalidPlan,
+                    problem.span.clone(),
+                    format!("drill record: {}", problem.message),
+                );
+                evidence.findings.push(match &problem.help {
+                    Some(help) => finding.with_help(help.clone()),
+                    None => finding,
+                });
+            }
+        }
+        drill::Content::Unreadable(finding) => evidence.findings.push(finding.clone()),
+    }
+    Some(evidence)
 }
 
 /// How a plan's files changed.
@@ -271,6 +418,7 @@ pub fn run(workspace: &Workspace, base: &str, head: &str) -> Result<Review> {
     let mut new = Snapshot::open(&repo, head_commit, head)?;
     let plans_dir = new.config.plans_dir.clone();
     let mut touched: BTreeMap<PlanId, Touched> = BTreeMap::new();
+    let mut drills = Vec::new();
     let mut dirs = vec![plans_dir.clone()];
     if old.config.plans_dir != plans_dir {
         dirs.push(old.config.plans_dir.clone());
@@ -286,15 +434,22 @@ pub fn run(workspace: &Workspace, base: &str, head: &str) -> Result<Review> {
                 .as_deref()
                 .and_then(|p| plan_file(&new.config.plans_dir, p));
             record(&mut touched, &change, old_file, new_file);
+            if dir == &plans_dir {
+                drills.extend(drill_evidence(&mut new, &change));
+            }
         }
     }
     let corpus = new.corpus()?;
+    // `manifest-drift` at head: the release's range ends at the reviewed head, not HEAD.
+    let head_config = new.config.clone();
+    let head_end = Some((head_commit, head.to_string()));
+    let mut drift = Drift::open(&repo, &head_config, corpus.catalog(), head_end).ok();
     let mut plans = Vec::new();
     for (id, touched) in touched {
         plans.push(review_plan(
             &mut old,
             &mut new,
-            &corpus,
+            (&corpus, drift.as_mut()),
             id,
             touched,
             &base_label,
@@ -305,6 +460,7 @@ pub fn run(workspace: &Workspace, base: &str, head: &str) -> Result<Review> {
         base: base_label,
         head: head_label,
         plans,
+        drills,
     })
 }
 
@@ -312,7 +468,7 @@ pub fn run(workspace: &Workspace, base: &str, head: &str) -> Result<Review> {
 fn review_plan(
     old: &mut Snapshot<'_>,
     new: &mut Snapshot<'_>,
-    corpus: &Corpus,
+    (corpus, drift): (&Corpus, Option<&mut Drift<'_>>),
     id: PlanId,
     touched: Touched,
     base_label: &str,
@@ -346,6 +502,11 @@ fn review_plan(
         findings = corpus
             .check(&id, path, text, &new.path(&id, MANIFEST_FILE))
             .findings;
+        let status = head_plan.as_ref().map(Plan::status);
+        if let Some(Ok(found)) = drift.map(|d| d.check(&id, status, corpus.manifest_source(&id))) {
+            findings.extend(found);
+            crate::diag::sort(&mut findings);
+        }
     }
     let version = |path: &Option<String>, text: &Option<String>, parsed: &Option<Plan>| {
         Some((path.clone()?, text.clone()?, parsed.clone()?))

@@ -85,6 +85,9 @@ pub fn run(workspace: &Workspace, at: At) -> Result<TagsReport> {
         At::Tag => at_tags(&repo, pending)?,
         At::Head => at_head(&repo, pending)?,
     });
+    if needs_team && rows.iter().any(|r| r.status == TagStatus::Missing) {
+        explain_other_teams(workspace, &mut rows);
+    }
     rows.sort_by(|a, b| {
         a.team
             .cmp(&b.team)
@@ -102,6 +105,54 @@ pub fn run(workspace: &Workspace, at: At) -> Result<TagsReport> {
         ignored: total - matched,
         glob: config.tags.glob.clone(),
     })
+}
+
+/// With `format = "{release}"` every release tag is the default team's: a missing plan
+/// whose release is another team's is explained, instead of hinted as a new plan of the
+/// default team. Only a hint: a work tree that cannot be listed leaves the messages be.
+fn explain_other_teams(workspace: &Workspace, rows: &mut [TagRow]) {
+    let Ok(catalog) = workspace.catalog() else {
+        return;
+    };
+    for row in rows.iter_mut().filter(|r| r.status == TagStatus::Missing) {
+        let (Some(team), Some(release)) = (&row.team, &row.release) else {
+            continue;
+        };
+        let id = PlanId::new(team.clone(), release.clone());
+        if let Some(fix) = other_team_fix(&catalog, &id) {
+            row.message = row.message.replace(&add_hint(&id), &fix);
+        }
+    }
+}
+
+/// The fix `lookup` suggests for a missing plan.
+fn add_hint(id: &PlanId) -> String {
+    format!("add one with `backout new {id}`")
+}
+
+/// Why a tag's plan is not the default team's to add, when its release is another team's.
+fn other_team_fix(catalog: &crate::workspace::Catalog, id: &PlanId) -> Option<String> {
+    let others: Vec<&str> = catalog
+        .teams
+        .keys()
+        .filter(|team| {
+            **team != id.team
+                && catalog
+                    .release(&PlanId::new(team.as_str(), id.release.as_str()))
+                    .is_some()
+        })
+        .map(String::as_str)
+        .collect();
+    if others.is_empty() {
+        return None;
+    }
+    Some(format!(
+        "{} is a release of {}, not of {}, but with `format = \"{{release}}\"` every tag matching `glob` is a release of the default team: narrow `[tags] glob` to the tags of {}, or tag releases as TEAM/RELEASE with `format = \"{{team}}/{{release}}\"`",
+        id.release,
+        others.join(" and "),
+        id.team,
+        id.team
+    ))
 }
 
 fn row(pending: &Pending, commit: Option<String>, status: TagStatus, message: String) -> TagRow {
@@ -187,8 +238,9 @@ fn lookup(
             return (
                 TagStatus::Missing,
                 format!(
-                    "no plan at {} in {place}; add one with `backout new {}`",
-                    pending.path, pending.id
+                    "no plan at {} in {place}; {}",
+                    pending.path,
+                    add_hint(&pending.id)
                 ),
             );
         }

@@ -123,8 +123,9 @@ pub fn code(text: &str) -> String {
 
 /// Plain text as inert inline Markdown: a word that GitHub would turn into a mention, an
 /// issue or commit link, or an autolink (`@`, `#`, `://`, `www.`) becomes a code span;
-/// every other character with a meaning in Markdown is backslash-escaped; hazards are
-/// escaped.
+/// every other character that opens Markdown (emphasis, links and images, HTML, entities,
+/// tables, strikethrough, math) is backslash-escaped (parentheses and `!` mean nothing
+/// without a `[`); hazards are escaped.
 pub fn markdown_text(text: &str) -> String {
     let text = inline(text);
     let mut out = String::with_capacity(text.len() + 8);
@@ -139,20 +140,7 @@ pub fn markdown_text(text: &str) -> String {
         for c in word.chars() {
             if matches!(
                 c,
-                '\\' | '`'
-                    | '*'
-                    | '_'
-                    | '['
-                    | ']'
-                    | '('
-                    | ')'
-                    | '<'
-                    | '>'
-                    | '!'
-                    | '|'
-                    | '~'
-                    | '&'
-                    | '$'
+                '\\' | '`' | '*' | '_' | '[' | ']' | '<' | '>' | '|' | '~' | '&' | '$'
             ) {
                 out.push('\\');
             }
@@ -278,10 +266,7 @@ mod tests {
             markdown_text("![t](https://evil.example/p.png)"),
             "`![t](https://evil.example/p.png)`"
         );
-        assert_eq!(
-            markdown_text("[click](x) <b>"),
-            "\\[click\\]\\(x\\) \\<b\\>"
-        );
+        assert_eq!(markdown_text("[click](x) <b>"), "\\[click\\](x) \\<b\\>");
     }
 
     #[test]

@@ -2,7 +2,17 @@
 
 use serde::Serialize;
 
-use super::{Finding, Tally};
+use super::{Finding, Rule, Suppressed, Tally};
+
+/// Why a rule did not run (for a plan, or at all): said once, not as a finding.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Note {
+    pub rule: Rule,
+    /// `TEAM/RELEASE`, when the note is about one plan.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub plan: Option<String>,
+    pub message: String,
+}
 
 /// The JSON document `--format json` prints.
 #[derive(Debug, Serialize)]
@@ -13,10 +23,34 @@ pub struct JsonReport<'a> {
     pub errors: usize,
     pub warnings: usize,
     pub findings: &'a [Finding],
+    /// Findings silenced by `backout-ignore` comments, each with its `reason`; not in
+    /// `findings`, `errors` or `warnings`.
+    pub suppressed: &'a [Suppressed],
+    /// Rules that did not run, and why.
+    pub notes: &'a [Note],
 }
 
 /// Renders findings as a pretty-printed JSON document ending in a newline.
 pub fn render_json(findings: &[Finding], plans_checked: usize) -> String {
+    render_json_with_notes(findings, plans_checked, &[])
+}
+
+/// Like `render_json`, with the notes on rules that did not run.
+pub fn render_json_with_notes(
+    findings: &[Finding],
+    plans_checked: usize,
+    notes: &[Note],
+) -> String {
+    render_check_json(findings, &[], plans_checked, notes)
+}
+
+/// The whole report of `check`: findings, the suppressed ones, and the notes.
+pub fn render_check_json(
+    findings: &[Finding],
+    suppressed: &[Suppressed],
+    plans_checked: usize,
+    notes: &[Note],
+) -> String {
     let tally = Tally::of(findings);
     let report = JsonReport {
         version: 1,
@@ -24,6 +58,8 @@ pub fn render_json(findings: &[Finding], plans_checked: usize) -> String {
         errors: tally.errors,
         warnings: tally.warnings,
         findings,
+        suppressed,
+        notes,
     };
     let mut text = super::escape::json(serde_json::to_string_pretty(&report).unwrap_or_default());
     text.push('\n');

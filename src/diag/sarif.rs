@@ -5,7 +5,7 @@ use serde::Serialize;
 use super::{Finding, Rule, Severity};
 
 const SCHEMA: &str = "https://json.schemastore.org/sarif-2.1.0.json";
-const INFORMATION_URI: &str = "https://github.com/backout-dev/backout";
+const INFORMATION_URI: &str = crate::links::PROJECT_URL;
 
 #[derive(Serialize)]
 struct Log {
@@ -125,7 +125,7 @@ pub fn render_sarif(findings: &[Finding], rules: &[Rule]) -> String {
             short_description: Text {
                 text: rule.summary().to_string(),
             },
-            help_uri: format!("{INFORMATION_URI}/blob/main/docs/{}", rule.doc_anchor()),
+            help_uri: crate::links::docs(&rule.doc_anchor()),
             default_configuration: Configuration {
                 level: level(rule.severity()),
             },

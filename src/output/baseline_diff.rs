@@ -15,7 +15,7 @@ use backout::workspace::Workspace;
 
 use crate::cli::{BaselineArgs, DiffArgs, DiffFormat};
 
-use super::{Output, bold, cleaned, plural};
+use super::{Output, bold, cleaned, display_width, pad, plural};
 
 pub fn baseline(out: &Output, dir: &Path, args: &BaselineArgs) -> Result<ExitCode> {
     let workspace = Workspace::open(dir)?;
@@ -31,7 +31,14 @@ pub fn baseline(out: &Output, dir: &Path, args: &BaselineArgs) -> Result<ExitCod
     if !out.quiet {
         out.print(&baseline_header(&forked))?;
     }
-    out.print(&baseline_changes(&forked, &style))?;
+    let changes = baseline_changes(&forked, &style);
+    // Quiet output is only the list: no blank line to separate it from a header.
+    let changes = if out.quiet {
+        changes.trim_start_matches('\n')
+    } else {
+        &changes
+    };
+    out.print(changes)?;
     if !out.quiet {
         out.print(&baseline_summary(&forked))?;
     }
@@ -50,7 +57,11 @@ fn baseline_header(forked: &Forked) -> String {
             baseline::ID_WEIGHT,
             baseline::KIND_WEIGHT
         ));
-        let width = ranking.iter().map(|c| c.team.len()).max().unwrap_or(0);
+        let width = ranking
+            .iter()
+            .map(|c| display_width(&c.team))
+            .max()
+            .unwrap_or(0);
         for (i, candidate) in ranking.iter().enumerate() {
             let manifest = match &candidate.manifest {
                 Some(id) => format!("manifest {id}: {}", candidate.similarity.why()),
@@ -58,9 +69,9 @@ fn baseline_header(forked: &Forked) -> String {
             };
             let chosen = if i == 0 { "  <- chosen" } else { "" };
             text.push_str(&format!(
-                "  {}. {:<width$}  {:.2}  {manifest}{chosen}\n",
+                "  {}. {}  {:.2}  {manifest}{chosen}\n",
                 i + 1,
-                candidate.team,
+                pad(&candidate.team, width),
                 candidate.similarity.score,
             ));
         }

@@ -18,6 +18,7 @@ pub fn check(out: &Output, dir: &Path, args: &CheckArgs) -> Result<ExitCode> {
     let workspace = Workspace::open(dir)?;
     let report = commands::check::run(&workspace, &args.targets)?;
     let findings = report.findings();
+    let suppressed = report.suppressed();
     let tally = Tally::of(&findings);
     let checked = report.plans.len();
     match args.format {
@@ -31,9 +32,25 @@ pub fn check(out: &Output, dir: &Path, args: &CheckArgs) -> Result<ExitCode> {
             };
 
             out.print(&diag::render_human(&shown, &HumanStyle::colored()))?;
-            out.note(&summary(checked, tally, &workspace))?;
+            for dir in &report.skipped {
+                out.note(&format!(
+                    "note: {}/ holds no {} or {}, so it is not a release; skipped\n",
+                    backout::diag::escape::inline(dir),
+                    backout::workspace::PLAN_FILE,
+                    backout::workspace::MANIFEST_FILE
+                ))?;
+            }
+            if out.verbose {
+                out.print(&notes(&report.notes))?;
+            }
+            out.note(&summary(checked, tally, suppressed.len(), &workspace))?;
         }
-        CheckFormat::Json => out.print(&diag::render_json(&findings, checked))?,
+        CheckFormat::Json => out.print(&diag::render_check_json(
+            &findings,
+            &suppressed,
+            checked,
+            &report.notes,
+        ))?,
         CheckFormat::Github => out.print(&diag::render_github(&findings))?,
         CheckFormat::Sarif => out.print(&diag::render_sarif(&findings, Rule::ALL))?,
     }
@@ -45,7 +62,27 @@ pub fn check(out: &Output, dir: &Path, args: &CheckArgs) -> Result<ExitCode> {
     })
 }
 
-fn summary(checked: usize, tally: Tally, workspace: &Workspace) -> String {
+/// `-v`: the rules that did not run, and why.
+fn notes(notes: &[diag::Note]) -> String {
+    let style = HumanStyle::colored().help;
+    notes
+        .iter()
+        .map(|note| {
+            let plan = note
+                .plan
+                .as_ref()
+                .map(|p| format!("{p}: "))
+                .unwrap_or_default();
+            format!(
+                "{style}note{style:#}[{}]: {plan}{}\n",
+                note.rule,
+                backout::diag::escape::inline(&note.message)
+            )
+        })
+        .collect()
+}
+
+fn summary(checked: usize, tally: Tally, suppressed: usize, workspace: &Workspace) -> String {
     if checked == 0 && tally.errors == 0 {
         return format!(
             "no plans found under {}/; create one with `backout new <release>`\n",
@@ -53,8 +90,15 @@ fn summary(checked: usize, tally: Tally, workspace: &Workspace) -> String {
         );
     }
     let plans = plural(checked, "plan");
+    let suppressed = match suppressed {
+        0 => String::new(),
+        n => format!(" ({n} suppressed by backout-ignore comments)"),
+    };
     if tally.errors == 0 && tally.warnings == 0 {
-        return format!("{} {plans}: no problems found\n", bold("checked"));
+        return format!(
+            "{} {plans}: no problems found{suppressed}\n",
+            bold("checked")
+        );
     }
     let style = if tally.errors > 0 {
         AnsiColor::Red.on_default().effects(Effects::BOLD)
@@ -62,7 +106,7 @@ fn summary(checked: usize, tally: Tally, workspace: &Workspace) -> String {
         AnsiColor::Yellow.on_default().effects(Effects::BOLD)
     };
     format!(
-        "{style}checked{style:#} {plans}: {}, {}\n",
+        "{style}checked{style:#} {plans}: {}, {}{suppressed}\n",
         plural(tally.errors, "error"),
         plural(tally.warnings, "warning")
     )
@@ -87,7 +131,7 @@ pub fn list(out: &Output, dir: &Path, args: &ListArgs) -> Result<ExitCode> {
                 ))?;
                 return Ok(ExitCode::SUCCESS);
             }
-            let table: Vec<[String; 7]> = rows
+            let table: Vec<[String; 8]> = rows
                 .iter()
                 .map(|row| {
                     [
@@ -98,11 +142,12 @@ pub fn list(out: &Output, dir: &Path, args: &ListArgs) -> Result<ExitCode> {
                         row.items.map_or("-".into(), |n| n.to_string()),
                         row.errors.to_string(),
                         row.warnings.to_string(),
+                        drill_cell(row),
                     ]
                 })
                 .collect();
             let header = [
-                "TEAM", "RELEASE", "STATUS", "BASELINE", "ITEMS", "ERRORS", "WARNINGS",
+                "TEAM", "RELEASE", "STATUS", "BASELINE", "ITEMS", "ERRORS", "WARNINGS", "DRILLED",
             ];
             out.print(&render_table(&header, &table))?;
         }
@@ -113,4 +158,26 @@ pub fn list(out: &Output, dir: &Path, args: &ListArgs) -> Result<ExitCode> {
     } else {
         ExitCode::SUCCESS
     })
+}
+
+/// The day of the latest passing drill (`used 2026-11-27` for a real backout), and a
+/// later failed one: `2026-11-27, failed 2026-12-01`.
+fn drill_cell(row: &commands::list::Row) -> String {
+    let day = |summary: &backout::drill::Summary| {
+        summary.finished.get(..10).unwrap_or_default().to_string()
+    };
+    let passing = row.drill.as_ref().map(|drill| match drill.kind {
+        backout::drill::Kind::Drill => day(drill),
+        backout::drill::Kind::Incident => format!("used {}", day(drill)),
+    });
+    let failed = row
+        .last_drill
+        .as_ref()
+        .filter(|last| row.drill.as_ref() != Some(*last))
+        .map(|last| format!("failed {}", day(last)));
+    match (passing, failed) {
+        (Some(passing), Some(failed)) => format!("{passing}, {failed}"),
+        (Some(one), None) | (None, Some(one)) => one,
+        (None, None) => "-".into(),
+    }
 }

@@ -158,6 +158,20 @@ pub fn review(out: &Output, dir: &Path, args: &ReviewArgs) -> Result<ExitCode> {
                     })
                 })
                 .collect();
+            let drills: Vec<serde_json::Value> = review
+                .drills
+                .iter()
+                .map(|drill| {
+                    serde_json::json!({
+                        "team": drill.id.team,
+                        "release": drill.id.release,
+                        "path": drill.path,
+                        "change": drill.change,
+                        "record": drill.summary,
+                        "findings": drill.findings,
+                    })
+                })
+                .collect();
             let json = serde_json::json!({
                 "version": 1,
                 "base": review.base,
@@ -165,6 +179,7 @@ pub fn review(out: &Output, dir: &Path, args: &ReviewArgs) -> Result<ExitCode> {
                 "errors": tally.errors,
                 "warnings": tally.warnings,
                 "plans": plans,
+                "drills": drills,
             });
             out.print(&format!(
                 "{}\n",
@@ -177,6 +192,15 @@ pub fn review(out: &Output, dir: &Path, args: &ReviewArgs) -> Result<ExitCode> {
     } else {
         ExitCode::SUCCESS
     })
+}
+
+/// `, 1 drill record` when the change touched drill records.
+fn drill_count(review: &commands::review::Review) -> String {
+    if review.drills.is_empty() {
+        String::new()
+    } else {
+        format!(", {}", plural(review.drills.len(), "drill record"))
+    }
 }
 
 fn change_word(plan: &commands::review::ReviewedPlan) -> String {
@@ -202,7 +226,7 @@ fn change_word(plan: &commands::review::ReviewedPlan) -> String {
 
 fn review_human(review: &commands::review::Review, quiet: bool) -> String {
     let mut text = String::new();
-    if review.plans.is_empty() {
+    if review.plans.is_empty() && review.drills.is_empty() {
         if !quiet {
             text.push_str(&format!(
                 "no plan or manifest changed between {} and {}\n",
@@ -214,11 +238,12 @@ fn review_human(review: &commands::review::Review, quiet: bool) -> String {
     }
     if !quiet {
         text.push_str(&format!(
-            "{} {} → {}: {}\n\n",
+            "{} {} → {}: {}{}\n\n",
             bold("review"),
             inline(&review.base),
             inline(&review.head),
-            plural(review.plans.len(), "plan")
+            plural(review.plans.len(), "plan"),
+            drill_count(review)
         ));
     }
     for plan in &review.plans {
@@ -235,11 +260,30 @@ fn review_human(review: &commands::review::Review, quiet: bool) -> String {
         text.push('\n');
         text.push_str(&diag::render_human(&plan.findings, &HumanStyle::colored()));
     }
+    if !review.drills.is_empty() {
+        text.push_str(&format!(
+            "{}
+",
+            bold("drill records (evidence, not plan changes)")
+        ));
+        for drill in &review.drills {
+            text.push_str(&format!(
+                "  {}
+",
+                inline(&super::drill::evidence_line(drill))
+            ));
+        }
+        text.push('\n');
+        for drill in &review.drills {
+            text.push_str(&diag::render_human(&drill.findings, &HumanStyle::colored()));
+        }
+    }
     let tally = review.tally();
     if !quiet {
         text.push_str(&format!(
-            "reviewed {}: {}, {}\n",
+            "reviewed {}{}: {}, {}\n",
             plural(review.plans.len(), "plan"),
+            drill_count(review),
             plural(tally.errors, "error"),
             plural(tally.warnings, "warning")
         ));
@@ -250,7 +294,7 @@ fn review_human(review: &commands::review::Review, quiet: bool) -> String {
 fn review_markdown(review: &commands::review::Review) -> String {
     let tally = review.tally();
     let mut text = String::from("## backout review\n\n");
-    if review.plans.is_empty() {
+    if review.plans.is_empty() && review.drills.is_empty() {
         text.push_str(&format!(
             "No plan or manifest changed between {} and {}.\n",
             code(&review.base),
@@ -266,14 +310,17 @@ fn review_markdown(review: &commands::review::Review) -> String {
         "✅"
     };
     text.push_str(&format!(
-        "{verdict} {} → {}: {} changed, {}, {}.\n\n",
+        "{verdict} {} → {}: {} changed{}, {}, {}.\n\n",
         code(&review.base),
         code(&review.head),
         plural(review.plans.len(), "plan"),
+        drill_count(review),
         plural(tally.errors, "error"),
         plural(tally.warnings, "warning")
     ));
-    text.push_str("| Plan | Change | Errors | Warnings |\n| --- | --- | --- | --- |\n");
+    if !review.plans.is_empty() {
+        text.push_str("| Plan | Change | Errors | Warnings |\n| --- | --- | --- | --- |\n");
+    }
     for plan in &review.plans {
         let plan_tally = Tally::of(&plan.findings);
         text.push_str(&format!(
@@ -313,6 +360,23 @@ fn review_markdown(review: &commands::review::Review) -> String {
             text.push_str("\n<details><summary>Section diff</summary>\n\n");
             text.push_str(&backout::diff::render_markdown(diff));
             text.push_str("\n</details>\n");
+        }
+    }
+    if !review.drills.is_empty() {
+        text.push_str("\n### Drill records (evidence, not plan changes)\n\n");
+        for drill in &review.drills {
+            text.push_str(&format!(
+                "- {}\n",
+                markdown_message(&super::drill::evidence_line(drill))
+            ));
+            for finding in &drill.findings {
+                text.push_str(&format!(
+                    "  - ❌ **{}** {}: {}\n",
+                    finding.rule,
+                    code(&format!("{}:{}", finding.file, finding.line)),
+                    markdown_message(&finding.message)
+                ));
+            }
         }
     }
     text

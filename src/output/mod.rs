@@ -3,13 +3,20 @@
 
 mod baseline_diff;
 mod check_list;
+mod drill;
 mod history;
+mod import;
+pub mod man;
+mod manifest;
 mod setup;
 mod site;
 
 pub use baseline_diff::{baseline, diff};
 pub use check_list::{check, list};
+pub use drill::drill;
 pub use history::{review, tags};
+pub use import::import;
+pub use manifest::manifest;
 pub use setup::{init, new};
 pub use site::publish;
 
@@ -24,11 +31,21 @@ use backout::{Error, Result};
 /// Standard output, coloured or not as the user and the terminal want.
 pub struct Output {
     quiet: bool,
+    verbose: bool,
 }
 
 impl Output {
     pub fn new(quiet: bool) -> Self {
-        Output { quiet }
+        Output {
+            quiet,
+            verbose: false,
+        }
+    }
+
+    /// With `-v`: say more.
+    pub fn verbose(mut self, verbose: bool) -> Self {
+        self.verbose = verbose;
+        self
     }
 
     /// Prints text; a closed pipe (`backout list | head`) is not an error.
@@ -89,18 +106,30 @@ fn plural(count: usize, noun: &str) -> String {
     }
 }
 
-/// Left-aligned columns separated by two spaces; the header in bold. Cells hold names and
-/// messages from the repository: their hazards are shown as escapes.
+/// How many terminal columns `text` takes: CJK and emoji take two.
+fn display_width(text: &str) -> usize {
+    unicode_width::UnicodeWidthStr::width(text)
+}
+
+/// `text` padded with spaces to `width` terminal columns.
+fn pad(text: &str, width: usize) -> String {
+    let fill = width.saturating_sub(display_width(text));
+    format!("{text}{}", " ".repeat(fill))
+}
+
+/// Left-aligned columns separated by two spaces; the header in bold. Columns are measured
+/// in terminal columns, so names in CJK scripts line up. Cells hold names and messages
+/// from the repository: their hazards are shown as escapes.
 fn render_table<const N: usize>(header: &[&str; N], rows: &[[String; N]]) -> String {
     let rows: Vec<[String; N]> = rows
         .iter()
         .map(|row| row.clone().map(|cell| inline(&cell).into_owned()))
         .collect();
     let rows = rows.as_slice();
-    let mut widths = header.map(str::len);
+    let mut widths = header.map(display_width);
     for row in rows {
         for (width, cell) in widths.iter_mut().zip(row) {
-            *width = (*width).max(cell.chars().count());
+            *width = (*width).max(display_width(cell));
         }
     }
     let line = |cells: Vec<&str>| {
@@ -109,7 +138,8 @@ fn render_table<const N: usize>(header: &[&str; N], rows: &[[String; N]]) -> Str
             if i + 1 == N {
                 text.push_str(cell);
             } else {
-                text.push_str(&format!("{cell:<width$}  "));
+                text.push_str(&pad(cell, width));
+                text.push_str("  ");
             }
         }
         text.trim_end().to_string() + "\n"

@@ -17,10 +17,34 @@ pub fn init(out: &Output, dir: &Path, args: &InitArgs) -> Result<ExitCode> {
     let repo = Repo::discover(dir)?;
     let done = commands::init::run(&repo, args.team.as_deref(), args.force)?;
     cleaned(out, &done.cleaned)?;
-    out.note(&format!(
-        "created {} and {}/\nnext: `backout new <release>` for your next release, or `backout baseline` to fork the last plan\n",
-        done.config, done.plans_dir
-    ))?;
+    let verb = if done.replaced { "replaced" } else { "wrote" };
+    let team = match &done.default_team {
+        Some(team) => format!(" (default_team = \"{team}\")"),
+        None => String::new(),
+    };
+    let mut text = format!("{verb} {}{team}\n", done.config);
+    if done.created_plans {
+        text.push_str(&format!("created {}/\n", done.plans_dir));
+    } else {
+        text.push_str(&format!("kept {}/, which already exists\n", done.plans_dir));
+    }
+    // Started in a subdirectory, the files are not where the user is.
+    let same = |a: &Path, b: &Path| {
+        std::fs::canonicalize(a)
+            .ok()
+            .zip(std::fs::canonicalize(b).ok())
+            .is_some_and(|(a, b)| a == b)
+    };
+    if !same(dir, &done.root) {
+        let root = done.root.to_string_lossy();
+        let root = match root.trim_end_matches(std::path::MAIN_SEPARATOR) {
+            "" => root.as_ref(),
+            trimmed => trimmed,
+        };
+        text.push_str(&format!("both at the work tree root, {root}\n"));
+    }
+    text.push_str("next: `backout new <release>` for your next release, or `backout baseline` to fork the last plan\n");
+    out.note(&text)?;
     Ok(ExitCode::SUCCESS)
 }
 

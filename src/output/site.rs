@@ -3,33 +3,15 @@
 use std::path::Path;
 use std::process::ExitCode;
 
+use backout::Result;
 use backout::commands;
 use backout::diag::escape::inline;
 use backout::diag::{self, Finding, HumanStyle, Tally};
 use backout::workspace::Workspace;
-use backout::{Error, Result};
 
 use crate::cli::PublishArgs;
 
 use super::{Output, bold, cleaned, plural, refusal};
-
-/// The publish time: `SOURCE_DATE_EPOCH` when set (reproducible output), else the clock.
-fn publish_time() -> Result<i64> {
-    match std::env::var("SOURCE_DATE_EPOCH") {
-        Ok(value) => value.trim().parse::<i64>().map_err(|_| {
-            Error::msg(format!(
-                "SOURCE_DATE_EPOCH is \"{value}\", not whole seconds since 1970; unset it or set it to a number such as 1764086400"
-            ))
-        }),
-        Err(std::env::VarError::NotUnicode(_)) => Err(Error::msg(
-            "SOURCE_DATE_EPOCH is not valid UTF-8; unset it or set it to whole seconds since 1970",
-        )),
-        Err(std::env::VarError::NotPresent) => std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map(|d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
-            .map_err(|_| Error::msg("the system clock is before 1970; set the clock or SOURCE_DATE_EPOCH")),
-    }
-}
 
 pub fn publish(out: &Output, dir: &Path, args: &PublishArgs) -> Result<ExitCode> {
     use commands::publish::{Options, Outcome};
@@ -38,7 +20,7 @@ pub fn publish(out: &Output, dir: &Path, args: &PublishArgs) -> Result<ExitCode>
         spec: &args.spec,
         out: args.out.as_deref(),
         dry_run: args.dry_run,
-        now: publish_time()?,
+        now: backout::clock::now()?,
     };
     match commands::publish::run(&workspace, &options)? {
         Outcome::Refused { id, findings } => {
@@ -102,10 +84,11 @@ pub fn publish(out: &Output, dir: &Path, args: &PublishArgs) -> Result<ExitCode>
                     text.push_str(&format!("wrote {}\n", inline(file)));
                 }
                 text.push_str(&format!(
-                    "next: commit {}, open {} to check the page, then host {}/ (see docs/publish.md)\n",
+                    "next: commit {}, open {} to check the page, then host {}/ (see {})\n",
                     done.plan_file,
                     inline(&done.page),
-                    inline(&done.out_dir)
+                    inline(&done.out_dir),
+                    backout::docs_url!("publish.md")
                 ));
                 out.note(&text)?;
             }

@@ -15,6 +15,7 @@ use pulldown_cmark::{CowStr, Event, HeadingLevel, LinkType, Tag, TagEnd, html};
 
 use super::sanitize::{is_safe_url, slug, strip_comments};
 use crate::markdown::{self, Body};
+use crate::sections::Kind;
 
 /// A rendered body: its parts in document order, and who decides to roll back.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -76,15 +77,20 @@ enum Frame {
     ImageText,
 }
 
-/// The chunk being built: loose content, or a section.
+/// The chunk being built: loose content, or a section (title, title HTML, kind).
 struct Chunk<'a> {
-    section: Option<(String, String, bool)>,
+    section: Option<(String, String, Option<Kind>)>,
     events: Vec<Event<'a>>,
 }
 
 struct Walk<'a> {
     /// Start offsets of procedure steps with their numbers.
     steps: Vec<(usize, usize)>,
+    /// Start offsets of level-2 headings with the section their title names, as the
+    /// section table read them.
+    kinds: Vec<(usize, Option<Kind>)>,
+    /// The start of the H1/H2 heading being read.
+    heading_start: usize,
     ids: HashSet<String>,
     blocks: Vec<Block>,
     decision: Option<String>,
@@ -120,6 +126,12 @@ impl<'a> Walk<'a> {
                 .iter()
                 .map(|s| (s.span.start, s.number))
                 .collect(),
+            kinds: body
+                .sections
+                .iter()
+                .map(|s| (s.heading.start, s.kind))
+                .collect(),
+            heading_start: 0,
             ids,
             blocks: Vec::new(),
             decision: None,
@@ -138,7 +150,7 @@ impl<'a> Walk<'a> {
     }
 
     fn in_procedure(&self) -> bool {
-        matches!(self.chunk.section, Some((_, _, true)))
+        matches!(self.chunk.section, Some((_, _, Some(Kind::Procedure))))
     }
 
     fn emit(&mut self, event: Event<'a>) {
@@ -180,7 +192,10 @@ impl<'a> Walk<'a> {
             Event::Start(Tag::HtmlBlock) => self.raw_block = Some(String::new()),
             Event::End(TagEnd::HtmlBlock) => {}
             Event::Html(text) | Event::InlineHtml(text) => self.inline_html(&text),
-            Event::Start(Tag::Heading { level, .. }) => self.start_heading(level, top_level),
+            Event::Start(Tag::Heading { level, .. }) => {
+                self.heading_start = range.start;
+                self.start_heading(level, top_level);
+            }
             Event::End(TagEnd::Heading(level)) => self.end_heading(level),
             Event::Start(Tag::Link {
                 link_type,
@@ -254,8 +269,13 @@ impl<'a> Walk<'a> {
         let title = plain_text(&events);
         let title_html = to_html(events);
         if level_open == HeadingLevel::H2 {
-            let procedure = title.eq_ignore_ascii_case("procedure");
-            self.chunk.section = Some((title, title_html, procedure));
+            let start = self.heading_start;
+            let kind = self
+                .kinds
+                .iter()
+                .find(|(at, _)| *at == start)
+                .and_then(|(_, kind)| *kind);
+            self.chunk.section = Some((title, title_html, kind));
             self.list_depth = 0;
         } else {
             // The page's own title is the only <h1>; a body H1 ranks with the sections.
@@ -392,8 +412,9 @@ impl<'a> Walk<'a> {
             },
         );
         match chunk.section {
-            Some((title, title_html, procedure)) => {
-                if title.eq_ignore_ascii_case("decision") && self.decision.is_none() {
+            Some((title, title_html, kind)) => {
+                let procedure = kind == Some(Kind::Procedure);
+                if kind == Some(Kind::Decision) && self.decision.is_none() {
                     self.decision = first_block(&chunk.events);
                 }
                 let id = self.unique_id(&title);
@@ -930,6 +951,26 @@ Not a step.
         );
         assert!(
             matches!(&rendered.blocks[0], Block::Loose(h) if h.contains("<h2 class=\"doc-heading\">Backout plan: payments v1.5</h2>"))
+        );
+    }
+
+    #[test]
+    fn titles_in_other_words_are_the_decision_and_the_checklist() {
+        let text = "## Entscheidung\nDie Incident-Leitung entscheidet.\n\n## Rollback-Schritte\n1. `helm rollback kasse 41`\n";
+        let rendered = render(text);
+        assert_eq!(
+            rendered.decision.as_deref(),
+            Some("<p>Die Incident-Leitung entscheidet.</p>\n")
+        );
+        let procedure = rendered
+            .blocks
+            .iter()
+            .find(|b| matches!(b, Block::Section(s) if s.procedure));
+        assert!(
+            procedure.is_some_and(
+                |b| matches!(b, Block::Section(s) if s.html.contains("id=\"step-1\""))
+            ),
+            "{rendered:?}"
         );
     }
 }

@@ -6,6 +6,7 @@ use std::fmt::Write;
 
 use super::html::{Block, Rendered, render_body};
 use super::sanitize::escape;
+use crate::drill::{self, Kind, RecordFile};
 use crate::duration::Duration;
 use crate::fields::At;
 use crate::manifest::Manifest;
@@ -28,6 +29,8 @@ pub struct Entry<'a> {
     /// The plan's full text and its parse; `None` when the release has no plan.
     pub plan: Option<(&'a str, &'a Plan)>,
     pub manifest: Option<&'a Manifest>,
+    /// The release's drill records.
+    pub drills: &'a [RecordFile],
 }
 
 /// What the whole site was built from.
@@ -77,7 +80,7 @@ pub fn build(entries: &[Entry<'_>], origin: &Origin<'_>) -> Result<Vec<SiteFile>
         }
         files.push(SiteFile {
             path,
-            contents: page(entry.id, text, plan, entry.manifest, origin),
+            contents: page(entry, text, plan, origin),
         });
     }
     files.insert(
@@ -125,6 +128,25 @@ fn human_time(rfc3339: &str) -> String {
     }
 }
 
+/// `[tested]`, and the latest passing drill or real backout when there is one.
+fn tested_or_drilled(plan: &Plan, drills: &[RecordFile]) -> String {
+    let Some(found) = drill::latest(drills, true) else {
+        return tested(plan);
+    };
+    let drilled = match found.record.kind {
+        Kind::Drill => "drill",
+        Kind::Incident => "used for real",
+    };
+    let drilled = format!(
+        "{drilled} {} <span class=\"pass\">passed</span>",
+        escape(&day(found.record.at()))
+    );
+    match &plan.front.tested {
+        Some(_) => format!("{}<br>{drilled}", tested(plan)),
+        None => drilled,
+    }
+}
+
 /// What `[tested]` says, as HTML.
 fn tested(plan: &Plan) -> String {
     let Some(tested) = &plan.front.tested else {
@@ -140,6 +162,69 @@ fn tested(plan: &Plan) -> String {
         Some(false) => format!("{on} <span class=\"warn\">failed</span>"),
         None => format!("{on} <span class=\"warn\">result unknown</span>"),
     }
+}
+
+/// The latest passing drill or real backout: when, who, where, measured against planned
+/// time; and what has happened since (a changed procedure, a failed drill).
+fn last_drill(text: &str, plan: &Plan, drills: &[RecordFile]) -> String {
+    let last = drill::latest(drills, false);
+    let Some(found) = drill::latest(drills, true) else {
+        return match last {
+            Some(failed) => format!(
+                "<span class=\"warn\">No passing drill</span>; the last one, {}, failed",
+                escape(&day(failed.record.at()))
+            ),
+            None => "<span class=\"muted\">No drill recorded</span>".into(),
+        };
+    };
+    let record = found.record;
+    let mut html = match record.kind {
+        Kind::Drill => "<span class=\"pass\">Drill passed</span>".to_string(),
+        Kind::Incident => "<span class=\"used\">Used for real</span>".to_string(),
+    };
+    let when =
+        crate::clock::utc(record.started).map_or_else(String::new, |t| human_time(&t.to_string()));
+    let _ = write!(
+        html,
+        " {} <span class=\"muted\">by</span> {}",
+        escape(&when),
+        escape(&record.by)
+    );
+    if let Some(env) = &record.env {
+        let _ = write!(html, " <span class=\"muted\">on</span> {}", escape(env));
+    }
+    if let Some(took) = record.measured() {
+        let planned = plan.front.duration.as_ref().map(|d| d.value);
+        let _ = match planned {
+            Some(planned) if took > planned => write!(
+                html,
+                "; took <span class=\"warn\">{took}</span>, longer than the planned {planned}"
+            ),
+            Some(planned) => write!(
+                html,
+                "; took {took} <span class=\"muted\">of the planned {planned}</span>"
+            ),
+            None => write!(html, "; took {took}"),
+        };
+    }
+    if drill::procedure_hash(text, &plan.body) != record.procedure {
+        html.push_str("<br><span class=\"warn\">The procedure changed since.</span>");
+    }
+    if let Some(later) = last.filter(|l| l.path != found.path) {
+        let _ = write!(
+            html,
+            "<br><span class=\"warn\">A later drill on {} failed.</span>",
+            escape(&day(later.record.at()))
+        );
+    }
+    html
+}
+
+/// `2026-11-27`.
+fn day(seconds: i64) -> String {
+    crate::clock::utc(seconds)
+        .and_then(|t| t.date)
+        .map_or_else(String::new, |d| d.to_string())
 }
 
 fn baseline(plan: &Plan) -> String {
@@ -160,13 +245,8 @@ fn baseline(plan: &Plan) -> String {
     }
 }
 
-fn page(
-    id: &PlanId,
-    text: &str,
-    plan: &Plan,
-    manifest: Option<&Manifest>,
-    origin: &Origin<'_>,
-) -> String {
+fn page(entry: &Entry<'_>, text: &str, plan: &Plan, origin: &Origin<'_>) -> String {
+    let (id, manifest) = (entry.id, entry.manifest);
     let rendered = render_body(text, plan.body_start, &plan.body);
     let mut out = String::with_capacity(text.len() * 3 + STYLE.len() + 4096);
     let team = escape(&id.team);
@@ -182,7 +262,7 @@ fn page(
         "<p class=\"eyebrow\">Backout plan</p>\n<h1><span class=\"team\">{team}</span> <span class=\"release\">{release}</span> {}</h1>\n",
         status_badge(plan.front.status.as_ref().map(|s| s.value))
     );
-    facts(&mut out, text, plan, manifest, &rendered);
+    facts(&mut out, text, plan, entry, &rendered);
     out.push_str("</header>\n");
     contents(&mut out, &rendered, manifest.is_some());
     out.push_str("<main>\n");
@@ -257,13 +337,8 @@ fn manifest_fact(manifest: Option<&Manifest>) -> String {
     fact
 }
 
-fn facts(
-    out: &mut String,
-    text: &str,
-    plan: &Plan,
-    manifest: Option<&Manifest>,
-    rendered: &Rendered,
-) {
+fn facts(out: &mut String, text: &str, plan: &Plan, entry: &Entry<'_>, rendered: &Rendered) {
+    let manifest = entry.manifest;
     let front = &plan.front;
     let not_set = || "<span class=\"warn\">not set</span>".to_string();
     let window = front.window.as_ref().map_or_else(not_set, |w| {
@@ -303,9 +378,14 @@ fn facts(
         ("Rollback window", window, ""),
         ("Expected duration", duration, ""),
         ("Manifest", manifest_fact(manifest), ""),
-        ("Tested", tested(plan), ""),
+        ("Tested", tested_or_drilled(plan, entry.drills), ""),
         ("Baseline", baseline(plan), ""),
         ("Published", published, ""),
+        (
+            "Last drill",
+            last_drill(text, plan, entry.drills),
+            " class=\"wide drill\"",
+        ),
     ] {
         let _ = writeln!(out, "<div{class}><dt>{label}</dt><dd>{value}</dd></div>");
     }
@@ -468,7 +548,7 @@ fn index_row(out: &mut String, entry: &Entry<'_>) {
         out,
         "<tr><th scope=\"row\">{name}</th><td>{}</td><td>{}</td><td>{}</td><td>{window}</td><td>{duration}</td></tr>",
         status_badge(status),
-        tested(plan),
+        tested_or_drilled(plan, entry.drills),
         baseline(plan),
     );
 }
@@ -508,6 +588,7 @@ h4,h5,h6{font-size:1rem;margin:1.2rem 0 .3rem}
 .muted{color:var(--muted)}
 .warn{color:var(--warn);font-weight:600}
 .pass{color:var(--ok);font-weight:600}
+.used{color:var(--accent);font-weight:700;text-transform:uppercase;letter-spacing:.04em;font-size:.9em}
 .facts{display:grid;grid-template-columns:repeat(3,minmax(0,1fr));gap:1px;margin:0;background:var(--border);border:1px solid var(--border);border-radius:8px;overflow:hidden}
 .facts>div{background:var(--surface);padding:.6rem .85rem}
 .facts .wide{grid-column:1/-1}

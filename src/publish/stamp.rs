@@ -2,7 +2,7 @@
 //! front matter. Only the TOML between the `+++` lines is edited, through toml_edit, so
 //! comments, key order and spacing stay; every byte outside the stamped keys is kept.
 
-use toml_edit::{Date, Datetime, DocumentMut, Item, Offset, Table, Time, Value, value};
+use toml_edit::{Datetime, DocumentMut, Item, Table, Value, value};
 
 use crate::plan::split_front_matter;
 
@@ -90,43 +90,7 @@ fn crlf(text: &str) -> String {
     out
 }
 
-/// A UTC datetime to the second from seconds since the Unix epoch (1970 to 9999).
-pub fn utc(epoch_seconds: i64) -> Option<Datetime> {
-    let days = epoch_seconds.div_euclid(86_400);
-    let seconds = epoch_seconds.rem_euclid(86_400);
-    let (year, month, day) = civil_from_days(days);
-    if !(1970..=9999).contains(&year) {
-        return None;
-    }
-    Some(Datetime {
-        date: Some(Date {
-            year: u16::try_from(year).ok()?,
-            month,
-            day,
-        }),
-        time: Some(Time {
-            hour: u8::try_from(seconds / 3600).ok()?,
-            minute: u8::try_from(seconds % 3600 / 60).ok()?,
-            second: Some(u8::try_from(seconds % 60).ok()?),
-            nanosecond: None,
-        }),
-        offset: Some(Offset::Z),
-    })
-}
-
-/// Year, month, day of a count of days since 1970-01-01 (Howard Hinnant's algorithm).
-fn civil_from_days(days: i64) -> (i64, u8, u8) {
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    (year, month as u8, day as u8)
-}
+pub use crate::clock::utc;
 
 #[cfg(test)]
 mod tests {

@@ -21,3 +21,45 @@ fn every_rule_is_documented() {
         assert!(docs.contains(&row), "docs/rules.md table lacks {row:?}");
     }
 }
+
+fn format_md() -> String {
+    std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/docs/format.md"))
+        .unwrap_or_else(|e| panic!("docs/format.md: {e}"))
+}
+
+#[test]
+fn every_built_in_title_is_documented() {
+    use backout::sections::{Kind, Language};
+    let docs = format_md();
+    for kind in Kind::ALL {
+        for language in Language::ALL {
+            let titles = std::iter::once(kind.title(language))
+                .chain(kind.other_titles(language).iter().copied());
+            for title in titles {
+                assert!(
+                    docs.contains(&format!("`{title}`")),
+                    "docs/format.md does not list the {} title `{title}` of {kind}",
+                    language.code()
+                );
+            }
+            assert!(
+                docs.contains(kind.question(language)),
+                "{kind} question in {}",
+                language.code()
+            );
+        }
+    }
+}
+
+#[test]
+fn the_config_example_parses() {
+    let docs = format_md();
+    let example = docs
+        .split("## backout.toml\n\n```toml\n")
+        .nth(1)
+        .and_then(|rest| rest.split("```").next())
+        .unwrap_or_else(|| panic!("no backout.toml example in docs/format.md"));
+    let config = backout::config::Config::parse("backout.toml", example)
+        .unwrap_or_else(|e| panic!("the example in docs/format.md: {e}"));
+    assert_eq!(config.sections.added().len(), 3);
+}

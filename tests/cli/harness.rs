@@ -262,65 +262,74 @@ impl TestRepo {
 
     /// Runs `backout` with `args` in `dir` and extra environment variables.
     pub fn run_in_env(&self, dir: &Path, env: &[(&str, &str)], args: &[&str]) -> Run {
-        self.run_command(Command::cargo_bin("backout"), dir, env, args)
+        self.run_with_input(dir, env, args, None)
     }
 
-    /// Like `run_in_env`, but a run that has not ended after a minute is killed (and fails
-    /// its exit-code assertion): for inputs that once made backout hang.
-    pub fn run_guarded(&self, env: &[(&str, &str)], args: &[&str]) -> Run {
-        let mut command = Command::cargo_bin("backout").unwrap_or_else(|e| panic!("binary: {e}"));
-        command.timeout(std::time::Duration::from_secs(60));
-        self.run_command(Ok(command), self.path(), env, args)
-    }
-
-    /// Starts `backout` with `args` in the repository root without waiting for it: for
-    /// runs that race each other.
-    pub fn spawn(&self, env: &[(&str, &str)], args: &[&str]) -> std::process::Child {
-        use assert_cmd::cargo::CommandCargoExt;
-        std::process::Command::cargo_bin("backout")
-            .unwrap_or_else(|e| panic!("binary: {e}"))
-            .current_dir(self.path())
-            .args(args)
-            .envs(env.iter().copied())
+    /// The `backout` binary, to be started in `dir` with colour off and git isolated from
+    /// the user (for tests that drive it themselves, such as through a pseudo-terminal).
+    pub fn command(&self, dir: &Path) -> std::process::Command {
+        let mut command = std::process::Command::new(assert_cmd::cargo::cargo_bin("backout"));
+        command
+            .current_dir(dir)
             .env("NO_COLOR", "1")
             .env("HOME", self.home.path())
             .env("XDG_CONFIG_HOME", self.home.path())
             .env("GIT_CONFIG_NOSYSTEM", "1")
             .env_remove("GIT_DIR")
             .env_remove("GIT_WORK_TREE")
-            .env_remove("RUST_BACKTRACE")
-            .stdout(std::process::Stdio::piped())
-            .stderr(std::process::Stdio::piped())
-            .spawn()
-            .unwrap_or_else(|e| panic!("spawn: {e}"))
+            .env_remove("RUST_BACKTRACE");
+        command
     }
 
-    fn run_command(
+    /// Runs `backout` with `args` in `dir`, extra environment variables, and `input` as its
+    /// standard input (none: empty).
+    pub fn run_with_input(
         &self,
-        command: Result<Command, assert_cmd::cargo::CargoError>,
         dir: &Path,
         env: &[(&str, &str)],
         args: &[&str],
+        input: Option<&str>,
     ) -> Run {
-        let output = command
-            .unwrap_or_else(|e| panic!("binary: {e}"))
-            .current_dir(dir)
-            .args(args)
-            .envs(env.iter().copied())
-            .env("NO_COLOR", "1")
-            .env("HOME", self.home.path())
-            .env("XDG_CONFIG_HOME", self.home.path())
-            .env("GIT_CONFIG_NOSYSTEM", "1")
-            .env_remove("GIT_DIR")
-            .env_remove("GIT_WORK_TREE")
-            .env_remove("RUST_BACKTRACE")
-            .output()
-            .unwrap_or_else(|e| panic!("run: {e}"));
+        let mut command = Command::from_std(self.command(dir));
+        command.args(args).envs(env.iter().copied());
+        if let Some(input) = input {
+            command.write_stdin(input);
+        }
+        let output = command.output().unwrap_or_else(|e| panic!("run: {e}"));
         Run {
             code: output.status.code().unwrap_or(-1),
             stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
             stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
         }
+    }
+
+    /// Like `run_in_env` in the repository root, but a run that has not ended after a
+    /// minute is killed (and fails its exit-code assertion): for inputs that once made
+    /// backout hang.
+    pub fn run_guarded(&self, env: &[(&str, &str)], args: &[&str]) -> Run {
+        let mut command = Command::from_std(self.command(self.path()));
+        command
+            .args(args)
+            .envs(env.iter().copied())
+            .timeout(std::time::Duration::from_secs(60));
+        let output = command.output().unwrap_or_else(|e| panic!("run: {e}"));
+        Run {
+            code: output.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+        }
+    }
+
+    /// Starts `backout` with `args` in the repository root without waiting for it: for
+    /// runs that race each other.
+    pub fn spawn(&self, env: &[(&str, &str)], args: &[&str]) -> std::process::Child {
+        self.command(self.path())
+            .args(args)
+            .envs(env.iter().copied())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap_or_else(|e| panic!("spawn: {e}"))
     }
 }
 

@@ -557,8 +557,11 @@ fn hostile_repo() -> (TestRepo, String) {
         "kind = \"migration\"",
         "kind = \"migration\\u0085\\u2028x\"",
     );
-    fs::create_dir_all(repo.join("plans/payments/v1.6\nerror[fake-rule]: forged"))
-        .unwrap_or_else(|e| panic!("{e}"));
+    // A badly named directory with a plan is reported; an empty one is noted and skipped.
+    repo.write(
+        "plans/payments/v1.6\nerror[fake-rule]: forged/plan.md",
+        plan("payments", "v1.6", &[]),
+    );
     fs::create_dir_all(repo.join("plans/payments/v1.7\u{1b}]0;title\u{7}"))
         .unwrap_or_else(|e| panic!("{e}"));
     repo.commit("hostile v1.5");
@@ -636,6 +639,7 @@ fn control_and_bidi_characters_in_every_quoted_value_are_escaped() {
         "error[bidi-control]",
         "deploy/payments-api\\u{202E} # 2.3.1",
         "and \\u{1B}[8mhidden\\u{1B}[0m text",
+        "note: plans/payments/v1.7\\u{1B}]0;title\\u{7}/ holds no plan.md or manifest.toml",
     ] {
         check.stdout_has(shown);
     }

@@ -7,7 +7,7 @@ fn init_writes_config_and_refuses_to_overwrite() {
     let repo = TestRepo::new();
     repo.run(&["init", "--team", "payments"])
         .code(0)
-        .stdout_has("created backout.toml");
+        .stdout_has("wrote backout.toml (default_team = \"payments\")\ncreated plans/\n");
     assert!(
         repo.read("backout.toml")
             .contains("default_team = \"payments\"")
@@ -67,7 +67,9 @@ fn new_writes_an_unanswered_plan_and_a_manifest() {
         8
     );
     assert_eq!(rules.iter().filter(|r| *r == "placeholder").count(), 2);
-    assert_eq!(rules.len(), 10);
+    // The manifest `new` writes lists nothing yet.
+    assert_eq!(rules.iter().filter(|r| *r == "empty-manifest").count(), 1);
+    assert_eq!(rules.len(), 11);
 }
 
 #[test]
@@ -139,10 +141,10 @@ fn list_shows_one_row_per_plan() {
 
     assert_eq!(
         run.stdout,
-        "TEAM      RELEASE  STATUS   BASELINE  ITEMS  ERRORS  WARNINGS
-checkout  v2.0     invalid  -         0      9       0
-payments  v1.9     draft    -         1      0       0
-payments  v1.10    draft    -         1      0       0
+        "TEAM      RELEASE  STATUS   BASELINE  ITEMS  ERRORS  WARNINGS  DRILLED
+checkout  v2.0     invalid  -         0      10      0         -
+payments  v1.9     draft    -         1      0       0         -
+payments  v1.10    draft    -         1      0       0         -
 "
     );
     let json = repo.run(&["list", "--format", "json"]).json();
@@ -156,7 +158,12 @@ fn completions_and_man_page() {
     repo.run(&["completions", "bash"])
         .code(0)
         .stdout_has("_backout");
-    repo.run(&["man"]).code(0).stdout_has(".TH backout");
+    let man = repo.run(&["man"]);
+    man.code(0)
+        .stdout_has(".TH backout")
+        .stdout_has("\\fBbackout check\\fR");
+    // No page of its own is installed for a command: none is referred to.
+    assert!(!man.stdout.contains("(1)"), "{}", man.stdout);
     repo.run(&["--version"]).code(0).stdout_has("backout 0.1.0");
     repo.run(&["--help"]).code(0).stdout_has("Exit codes");
 }

@@ -555,9 +555,29 @@ fn hostile_repo() -> TestRepo {
         "Error rate above 2% for 10 minutes after deployment.\n",
         &format!("Error rate above 2% for 10 minutes after deployment.\n{HOSTILE}"),
     );
+    // A drill record from the same pull request, with markup for a name and a place.
+    repo.write(
+        "plans/payments/v1.5/drills/2025-11-20T09-00-00Z.toml",
+        HOSTILE_DRILL,
+    );
     repo.commit("hostile plan");
     repo
 }
+
+const HOSTILE_DRILL: &str = r#"kind = "incident"
+by = "<img src=x onerror=\"document.body.setAttribute('data-pwned','1')\">"
+env = "<script>document.title='PWNED'</script>"
+started = 2025-11-20T09:00:00Z
+finished = 2025-11-20T09:52:00Z
+result = "pass"
+procedure = "sha256:0000000000000000000000000000000000000000000000000000000000000000"
+
+[[steps]]
+number = 1
+text = "Roll back"
+outcome = "done"
+at = 2025-11-20T09:52:00Z
+"#;
 
 /// Start tags and their attribute names and values, read as a browser tokenises them.
 fn tags(html: &str) -> Vec<(String, Vec<(String, String)>)> {
@@ -842,6 +862,8 @@ fn assert_rendered_and_inert(dom: &str) {
         "<table class=\"manifest\">",
         "<tr class=\"irreversible\">",
         "<code>0042_add_ledger_index</code>",
+        // The last drill: a real backout, its names shown as text, slower than planned.
+        "<dt>Last drill</dt><dd><span class=\"used\">Used for real</span> 2025-11-20 09:00 UTC <span class=\"muted\">by</span> &lt;img src=x onerror=\"document.body.setAttribute('data-pwned','1')\"&gt; <span class=\"muted\">on</span> &lt;script&gt;document.title='PWNED'&lt;/script&gt;; took <span class=\"warn\">52m</span>, longer than the planned 45m<br><span class=\"warn\">The procedure changed since.</span></dd>",
     ] {
         assert!(
             dom.contains(needle),
