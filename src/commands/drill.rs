@@ -331,6 +331,15 @@ fn records_in(root: &Path, dir: &Path, display: &str) -> Vec<RecordFile> {
         content: drill::Content::Unreadable(unreadable_finding(&path, Rule::InvalidPlan, message)),
         path,
     };
+    // Proven inside before it is listed: a directory outside is not even looked into.
+    if !store::stays_inside(root, dir) {
+        return vec![unreadable(
+            display.to_string(),
+            format!(
+                "{display} is a symlink to a directory outside the repository, which backout does not follow; replace it with a real directory"
+            ),
+        )];
+    }
     let entries = match fs::read_dir(dir) {
         Ok(entries) => entries,
         Err(error) if error.kind() == std::io::ErrorKind::NotFound => return Vec::new(),
@@ -349,14 +358,6 @@ fn records_in(root: &Path, dir: &Path, display: &str) -> Vec<RecordFile> {
             )];
         }
     };
-    if !store::stays_inside(root, dir) {
-        return vec![unreadable(
-            display.to_string(),
-            format!(
-                "{display} is a symlink to a directory outside the repository, which backout does not follow; replace it with a real directory"
-            ),
-        )];
-    }
     let mut names: Vec<String> = entries
         .filter_map(|entry| entry.ok())
         .filter_map(|entry| entry.file_name().to_str().map(str::to_string))
