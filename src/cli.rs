@@ -139,6 +139,21 @@ pub enum Command {
     /// plans/<team>/<release>/drills/<UTC start time>.toml. SOURCE_DATE_EPOCH, when set,
     /// replaces the clock. See docs/drill.md.
     Drill(DrillArgs),
+    /// Print a plan for another system: JSON, plain text, Markdown, or the fields of a
+    /// ServiceNow change request; refused (exit 1) while `check` finds errors in it.
+    #[command(
+        long_about = "Print a plan for another system: a change request, a ticket, a wiki page, a script.\n\n\
+            json is the plan model (front matter, sections with their canonical names, steps with \
+            their commands and links, manifest items, the latest drills, check findings), version 1, \
+            with a JSON Schema in docs/schemas/export.schema.json. servicenow is a JSON object with \
+            the text fields of a change request (short_description, description, backout_plan, \
+            test_plan, risk_impact_analysis) for the Table API or the DevOps change action. text is \
+            plain text for any ticket; markdown is the body normalised under a header of facts.\n\n\
+            Refused (exit 1, the findings on standard error) while `backout check SPEC` finds \
+            errors, unless --allow-errors. Raw HTML, control characters and links other than \
+            http, https and mailto are neutralised. See docs/export.md."
+    )]
+    Export(ExportArgs),
     /// Print a shell completion script.
     Completions(CompletionsArgs),
     /// Print the man page (roff).
@@ -360,6 +375,32 @@ pub struct DrillArgs {
     /// Discard the drill in progress, if any, and start again.
     #[arg(long)]
     pub restart: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ExportArgs {
+    /// The plan to export: RELEASE (of the default team), TEAM/RELEASE, or its directory or
+    /// plan.md.
+    #[arg(value_name = "SPEC")]
+    pub spec: String,
+    /// What to print.
+    #[arg(long, value_enum)]
+    pub format: ExportFormat,
+    /// Export a plan even though `check` finds errors in it (they are listed in the export).
+    #[arg(long)]
+    pub allow_errors: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ExportFormat {
+    /// The plan model as one versioned JSON document.
+    Json,
+    /// Plain text for any ticket.
+    Text,
+    /// The body as Markdown, normalised, under a header of facts.
+    Markdown,
+    /// The text fields of a ServiceNow change request, as a JSON object.
+    Servicenow,
 }
 
 #[derive(Debug, Args)]

@@ -26,8 +26,9 @@ pub const DIR: &str = "drills";
 pub const IN_PROGRESS: &str = ".drill-in-progress.toml";
 
 /// Whether the drill was a rehearsal or a real backout.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "lowercase")]
+#[schemars(rename = "DrillKind")]
 pub enum Kind {
     Drill,
     Incident,
@@ -51,7 +52,7 @@ impl Kind {
 }
 
 /// What happened to one step.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum Outcome {
     Done,
@@ -85,7 +86,7 @@ impl fmt::Display for Outcome {
 }
 
 /// How a drill ended: `pass` when every step was done.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum Verdict {
     Pass,

@@ -22,6 +22,7 @@ pub mod diff;
 pub mod drill;
 pub mod duration;
 pub mod error;
+pub mod export;
 pub mod fields;
 pub mod import;
 pub mod links;

@@ -48,6 +48,7 @@ fn run(cli: &Cli) -> Result<ExitCode, Error> {
         Command::Import(args) => output::import(&out, &dir, args),
         Command::Drill(args) => output::drill(&out, &dir, args),
         Command::Manifest(args) => output::manifest(&out, &dir, args),
+        Command::Export(args) => output::export(&out, &dir, args),
         Command::Completions(args) => {
             let mut command = Cli::command();
             let mut buffer = Vec::new();

@@ -7,7 +7,11 @@ use crate::fields::{self, At, Problem, Table};
 use crate::names::PlanId;
 
 /// What kind of change an item is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, schemars::JsonSchema,
+)]
+#[serde(rename_all = "lowercase")]
+#[schemars(rename = "ItemKind")]
 pub enum Kind {
     Service,
     Migration,

@@ -12,7 +12,10 @@ use crate::names::PlanId;
 use crate::sections::{Kind, Language, Sections};
 
 /// Where a plan is in its life.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize, schemars::JsonSchema,
+)]
+#[serde(rename_all = "lowercase")]
 pub enum Status {
     Draft,
     Approved,

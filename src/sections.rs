@@ -9,8 +9,13 @@ use std::collections::HashMap;
 use std::fmt;
 use std::sync::OnceLock;
 
-/// A section every plan needs, in the order the template writes them.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+/// A section every plan needs, in the order the template writes them. Serialised as its
+/// canonical name.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, schemars::JsonSchema,
+)]
+#[serde(rename_all = "lowercase")]
+#[schemars(rename = "SectionKind")]
 pub enum Kind {
     Criteria,
     Decision,

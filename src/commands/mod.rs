@@ -5,6 +5,7 @@ pub mod baseline;
 pub mod check;
 pub mod diff;
 pub mod drill;
+pub mod export;
 pub mod import;
 pub mod init;
 pub mod list;

@@ -4,6 +4,7 @@
 mod baseline_diff;
 mod check_list;
 mod drill;
+mod export;
 mod history;
 mod import;
 pub mod man;
@@ -14,6 +15,7 @@ mod site;
 pub use baseline_diff::{baseline, diff};
 pub use check_list::{check, list};
 pub use drill::drill;
+pub use export::export;
 pub use history::{review, tags};
 pub use import::import;
 pub use manifest::manifest;

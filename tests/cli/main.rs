@@ -7,6 +7,7 @@ mod check;
 mod diff;
 mod docs;
 mod drill;
+mod export;
 mod first_week;
 mod hostile;
 mod import;

@@ -1,0 +1,84 @@
+//! `backout export`: read a plan, its manifest and drill records, check it as `backout
+//! check SPEC` does, and render it for another system, unless the check found errors.
+
+use crate::commands::check;
+use crate::diag::Finding;
+use crate::error::{Error, Result};
+use crate::export::{self, Format, Source};
+use crate::names::PlanId;
+use crate::plan::Plan;
+use crate::store;
+use crate::workspace::{MANIFEST_FILE, PLAN_FILE, Workspace};
+
+/// What the user asked for.
+#[derive(Debug, Clone, Copy)]
+pub struct Options<'a> {
+    /// RELEASE, TEAM/RELEASE, or the plan's directory or plan.md.
+    pub spec: &'a str,
+    pub format: Format,
+    /// Export even when `check` finds errors.
+    pub allow_errors: bool,
+}
+
+/// How the export ended.
+#[derive(Debug)]
+pub enum Outcome {
+    /// `check` found errors and `--allow-errors` was not given; nothing was rendered.
+    Refused {
+        id: PlanId,
+        findings: Vec<Finding>,
+    },
+    Exported(Exported),
+}
+
+/// The rendered plan and what `check` found in it.
+#[derive(Debug)]
+pub struct Exported {
+    pub id: PlanId,
+    /// The document, ending in a line break.
+    pub document: String,
+    pub findings: Vec<Finding>,
+}
+
+pub fn run(workspace: &Workspace, options: &Options<'_>) -> Result<Outcome> {
+    let catalog = workspace.catalog()?;
+    let id = workspace.resolve_arg(options.spec, &catalog)?;
+    let plan_file = workspace.display_path(&id, PLAN_FILE);
+    if !catalog.release(&id).is_some_and(|r| r.has_plan) {
+        return Err(Error::msg(format!(
+            "there is no plan at {plan_file}; create it with `backout new {id}`"
+        )));
+    }
+    let text = match store::read_text(workspace.root(), &workspace.path(&id, PLAN_FILE)) {
+        Ok(Some(text)) => text,
+        Ok(None) => return Err(store::ReadProblem::missing().finding(&plan_file).into()),
+        Err(problem) => return Err(problem.finding(&plan_file).into()),
+    };
+    let corpus = check::load_corpus(workspace, catalog)?;
+    // The same findings `backout check SPEC` reports, drift included.
+    let mut reports = vec![check::check_one(workspace, &corpus, id.clone())];
+    super::manifest::check_drift(workspace, &corpus, &mut reports);
+    let findings = reports.pop().map(|r| r.findings).unwrap_or_default();
+    if !options.allow_errors && findings.iter().any(Finding::is_error) {
+        return Ok(Outcome::Refused { id, findings });
+    }
+
+    let plan = Plan::parse_with(&text, &id, corpus.sections());
+    let manifest_file = workspace.display_path(&id, MANIFEST_FILE);
+    let source = Source {
+        id: &id,
+        file: &plan_file,
+        text: &text,
+        plan: &plan,
+        manifest: corpus.manifest(&id).map(|m| (manifest_file.as_str(), m)),
+        drills: corpus.drills(&id).files,
+        findings: &findings,
+        language: workspace.config.language,
+    };
+    let document = export::render(&source, options.format);
+    Ok(Outcome::Exported(Exported {
+        id,
+        document,
+        findings,
+    }))
+}
