@@ -13,7 +13,7 @@ use crate::error::{Error, Result};
 use crate::manifest::Manifest;
 use crate::names::{PlanId, is_valid_name};
 use crate::plan::Plan;
-use crate::repo::{Change, Repo, TreeFiles};
+use crate::repo::{Change, FSCK_HINT, Repo, TreeFiles};
 use crate::review::{self, Version};
 use crate::store::{self, ReadProblem};
 use crate::workspace::{Catalog, MANIFEST_FILE, PLAN_FILE, Release, Workspace};
@@ -108,17 +108,18 @@ impl<'r> Snapshot<'r> {
 
     fn read(&mut self, path: &str) -> Result<Option<String>, ReadProblem> {
         match self.files.read_path(self.tree, path) {
-            Ok(Some(bytes)) if bytes.len() as u64 > store::MAX_FILE_BYTES => Err(ReadProblem {
-                line: 1,
-                message: "is larger than 8 MB".into(),
-                help: "keep plans short enough to follow during an incident".into(),
-            }),
+            Ok(Some(bytes)) if bytes.len() as u64 > store::MAX_FILE_BYTES => {
+                Err(ReadProblem::too_big(
+                    bytes.len() as u64,
+                    "keep plans short enough to follow during an incident",
+                ))
+            }
             Ok(Some(bytes)) => store::decode(bytes).map(Some),
             Ok(None) => Ok(None),
             Err(error) => Err(ReadProblem {
                 line: 1,
-                message: format!("cannot be read from git: {}", error.message()),
-                help: "check the repository with `git fsck`".into(),
+                message: format!("cannot be read from git: {}", error.what()),
+                help: FSCK_HINT.into(),
             }),
         }
     }
@@ -126,7 +127,7 @@ impl<'r> Snapshot<'r> {
     fn list(&mut self, path: &str) -> Result<Vec<(String, bool)>> {
         self.files
             .list(self.tree, path)
-            .map_err(|e| Error::git(format!("cannot list {path}"), e))
+            .map_err(|e| Error::msg(format!("cannot list {path}: {}; {FSCK_HINT}", e.what())))
     }
 
     /// Every team and release directory of the snapshot.

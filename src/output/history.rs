@@ -8,6 +8,7 @@ use anstyle::{AnsiColor, Effects};
 
 use backout::Result;
 use backout::commands;
+use backout::diag::escape::{code, inline, markdown_message, markdown_text};
 use backout::diag::{self, Finding, HumanStyle, Tally};
 use backout::diff::DiffStyle;
 use backout::repo::Change;
@@ -31,7 +32,8 @@ pub fn tags(out: &Output, dir: &Path, args: &TagsArgs) -> Result<ExitCode> {
     let no_tags = report.rows.is_empty() && report.exempt == 0;
     let no_tags_hint = format!(
         "no git tag matches `{}` ({} other tags); if this is a CI checkout, fetch the tags: `git fetch --tags` (GitHub Actions: `actions/checkout` with `fetch-depth: 0`)",
-        report.glob, report.ignored
+        inline(&report.glob),
+        report.ignored
     );
     match args.format {
         TagsFormat::Json => {
@@ -46,7 +48,7 @@ pub fn tags(out: &Output, dir: &Path, args: &TagsArgs) -> Result<ExitCode> {
             });
             out.print(&format!(
                 "{}\n",
-                serde_json::to_string_pretty(&json).unwrap_or_default()
+                diag::escape::json(serde_json::to_string_pretty(&json).unwrap_or_default())
             ))?;
         }
         TagsFormat::Github => {
@@ -61,12 +63,15 @@ pub fn tags(out: &Output, dir: &Path, args: &TagsArgs) -> Result<ExitCode> {
                     .path
                     .as_deref()
                     .filter(|_| row.status != TagStatus::Missing)
-                    .map(|p| format!("file={},", diag::escape_property(p)))
+                    .map(|p| format!("file={},", diag::escape_property(&inline(p))))
                     .unwrap_or_default();
                 text.push_str(&format!(
                     "::{level} {file}title={}::{}\n",
-                    diag::escape_property(&format!("{} plan for tag {}", row.status, row.tag)),
-                    diag::escape_data(&row.message)
+                    diag::escape_property(&inline(&format!(
+                        "{} plan for tag {}",
+                        row.status, row.tag
+                    ))),
+                    diag::escape_data(&inline(&row.message))
                 ));
             }
             if no_tags {
@@ -239,7 +244,7 @@ pub fn review(out: &Output, dir: &Path, args: &ReviewArgs) -> Result<ExitCode> {
             });
             out.print(&format!(
                 "{}\n",
-                serde_json::to_string_pretty(&json).unwrap_or_default()
+                diag::escape::json(serde_json::to_string_pretty(&json).unwrap_or_default())
             ))?;
         }
     }
@@ -286,7 +291,8 @@ fn review_human(review: &commands::review::Review, quiet: bool) -> String {
         if !quiet {
             text.push_str(&format!(
                 "no plan or manifest changed between {} and {}\n",
-                review.base, review.head
+                inline(&review.base),
+                inline(&review.head)
             ));
         }
         return text;
@@ -295,14 +301,18 @@ fn review_human(review: &commands::review::Review, quiet: bool) -> String {
         text.push_str(&format!(
             "{} {} → {}: {}{}\n\n",
             bold("review"),
-            review.base,
-            review.head,
+            inline(&review.base),
+            inline(&review.head),
             plural(review.plans.len(), "plan"),
             drill_count(review)
         ));
     }
     for plan in &review.plans {
-        text.push_str(&format!("{} ({})\n", bold(&plan.path), change_word(plan)));
+        text.push_str(&format!(
+            "{} ({})\n",
+            bold(&inline(&plan.path)),
+            inline(&change_word(plan))
+        ));
         if !quiet {
             if let Some(diff) = &plan.diff {
                 text.push_str(&backout::diff::render_human(diff, &DiffStyle::colored()));
@@ -321,7 +331,7 @@ fn review_human(review: &commands::review::Review, quiet: bool) -> String {
             text.push_str(&format!(
                 "  {}
 ",
-                super::drill::evidence_line(drill)
+                inline(&super::drill::evidence_line(drill))
             ));
         }
         text.push('\n');
@@ -351,8 +361,9 @@ fn review_markdown(review: &commands::review::Review) -> Vec<Block> {
     let mut summary = format!("{REVIEW_MARKER}\n## backout review\n\n");
     if review.plans.is_empty() && review.drills.is_empty() {
         summary.push_str(&format!(
-            "No plan or manifest changed between `{}` and `{}`.\n",
-            review.base, review.head
+            "No plan or manifest changed between {} and {}.\n",
+            code(&review.base),
+            code(&review.head)
         ));
         return vec![Block::new(Part::Summary, summary)];
     }
@@ -364,9 +375,9 @@ fn review_markdown(review: &commands::review::Review) -> Vec<Block> {
         "✅"
     };
     summary.push_str(&format!(
-        "{verdict} `{}` → `{}`: {} changed{}, {}, {}.\n\n",
-        review.base,
-        review.head,
+        "{verdict} {} → {}: {} changed{}, {}, {}.\n\n",
+        code(&review.base),
+        code(&review.head),
         plural(review.plans.len(), "plan"),
         drill_count(review),
         plural(tally.errors, "error"),
@@ -378,9 +389,9 @@ fn review_markdown(review: &commands::review::Review) -> Vec<Block> {
     for plan in &review.plans {
         let plan_tally = Tally::of(&plan.findings);
         summary.push_str(&format!(
-            "| `{}` | {} | {} | {} |\n",
-            plan.id,
-            change_word(plan).replace('|', "\\|"),
+            "| {} | {} | {} | {} |\n",
+            code(&plan.id.to_string()).replace('|', "\\|"),
+            markdown_text(&change_word(plan)),
             plan_tally.errors,
             plan_tally.warnings
         ));
@@ -390,9 +401,9 @@ fn review_markdown(review: &commands::review::Review) -> Vec<Block> {
         blocks.push(Block::new(
             Part::Summary,
             format!(
-                "\n### `{}` ({})\n\n",
-                plan.id,
-                change_word(plan).replace('|', "\\|")
+                "\n### {} ({})\n\n",
+                code(&plan.id.to_string()),
+                markdown_text(&change_word(plan))
             ),
         ));
         let mut findings = String::new();
@@ -401,17 +412,18 @@ fn review_markdown(review: &commands::review::Review) -> Vec<Block> {
         }
         for finding in &plan.findings {
             let icon = if finding.is_error() { "❌" } else { "⚠️" };
+            // Paths are code (backticks in them cannot close it); messages keep their own
+            // code spans and nothing else in them can mention, link or format.
             let help = finding
                 .help
                 .as_deref()
-                .map(|h| format!(" — {}", markdown_inline(h)))
+                .map(|h| format!(" — {}", markdown_message(h)))
                 .unwrap_or_default();
             findings.push_str(&format!(
-                "- {icon} **{}** `{}:{}`: {}{help}\n",
+                "- {icon} **{}** {}: {}{help}\n",
                 finding.rule,
-                finding.file,
-                finding.line,
-                markdown_inline(&finding.message)
+                code(&format!("{}:{}", finding.file, finding.line)),
+                markdown_message(&finding.message)
             ));
         }
         blocks.push(Block::new(Part::Findings, findings));
@@ -427,15 +439,14 @@ fn review_markdown(review: &commands::review::Review) -> Vec<Block> {
         for drill in &review.drills {
             text.push_str(&format!(
                 "- {}\n",
-                markdown_inline(&super::drill::evidence_line(drill))
+                markdown_message(&super::drill::evidence_line(drill))
             ));
             for finding in &drill.findings {
                 text.push_str(&format!(
-                    "  - ❌ **{}** `{}:{}`: {}\n",
+                    "  - ❌ **{}** {}: {}\n",
                     finding.rule,
-                    finding.file,
-                    finding.line,
-                    markdown_inline(&finding.message)
+                    code(&format!("{}:{}", finding.file, finding.line)),
+                    markdown_message(&finding.message)
                 ));
             }
         }
@@ -459,37 +470,4 @@ fn changed_files(review: &commands::review::Review) -> std::collections::HashSet
     }
     files.extend(review.drills.iter().map(|d| d.path.clone()));
     files
-}
-
-/// Text for one line of Markdown: no line breaks, no raw HTML.
-fn markdown_inline(text: &str) -> String {
-    // Inside `code` GitHub shows entities literally, and markup is inert anyway.
-    let mut out = String::with_capacity(text.len());
-    let mut in_code = false;
-    for c in text.chars() {
-        match c {
-            '`' => {
-                in_code = !in_code;
-                out.push(c);
-            }
-            '\n' | '\r' => out.push(' '),
-            '<' if !in_code => out.push_str("&lt;"),
-            '>' if !in_code => out.push_str("&gt;"),
-            c => out.push(c),
-        }
-    }
-    out
-}
-
-#[cfg(test)]
-mod tests {
-    use super::markdown_inline;
-
-    #[test]
-    fn escapes_markup_outside_code_only() {
-        assert_eq!(
-            markdown_inline("<b> and `on = <date>`\nnext"),
-            "&lt;b&gt; and `on = <date>` next"
-        );
-    }
 }

@@ -11,6 +11,7 @@ mod drill;
 mod export;
 mod first_week;
 mod formats;
+mod hostile;
 mod import;
 mod init_new_list;
 mod man;
