@@ -53,7 +53,7 @@ fn run(cli: &Cli) -> Result<ExitCode, Error> {
         Command::Manifest(args) => output::manifest(&out, &dir, args),
         Command::Export(args) => output::export(&out, &dir, args),
         Command::Schema(args) => {
-            out.print(&backout::schema::render(args.file.into()))?;
+            out.print(&args.file.render())?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Completions(args) => {
