@@ -73,6 +73,7 @@ pub fn check(
             ),
         );
     }
+    findings.extend(crate::rules::text::bidi_controls(file));
     let text = file.text();
     let body = &plan.body;
     let windows = body.windows();
@@ -107,6 +108,7 @@ pub fn check(
             manifest,
         } => {
             let manifest_file = SourceFile::new(path, manifest_text);
+            findings.extend(crate::rules::text::bidi_controls(&manifest_file));
             for problem in &manifest.problems {
                 findings.push(problem_finding(&manifest_file, problem));
             }

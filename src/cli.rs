@@ -161,14 +161,17 @@ pub enum Command {
             http, https and mailto are neutralised. See docs/export.md."
     )]
     Export(ExportArgs),
-    /// Print the JSON Schema of manifest.toml, the plan front matter or backout.toml.
+    /// Print the JSON Schema of manifest.toml, the plan front matter, backout.toml, or of
+    /// what `export` prints.
     #[command(
         long_about = "Print the JSON Schema (draft-07) of manifest.toml, of the TOML front matter \
             of plan.md, or of backout.toml, for editors and other tools. Unknown keys are not \
             allowed, as backout does not allow them.\n\n\
             taplo and the Even Better TOML extension read a `#:schema URL` line at the top of a \
             TOML file; `backout init` and `backout new` write one pointing at this version's \
-            schema. To use a local copy instead: backout schema manifest > manifest.schema.json"
+            schema. To use a local copy instead: backout schema manifest > manifest.schema.json\n\n\
+            `export` and `servicenow` are the schemas of what `backout export --format json` and \
+            `--format servicenow` print, for the scripts that read them."
     )]
     Schema(SchemaArgs),
     /// Print a shell completion script (it also completes plan specs and git revisions).
@@ -397,15 +400,26 @@ pub enum SchemaFile {
     Plan,
     /// backout.toml
     Config,
+    /// The document `backout export --format json` prints
+    Export,
+    /// The object `backout export --format servicenow` prints
+    Servicenow,
 }
 
-impl From<SchemaFile> for backout::schema::Which {
-    fn from(file: SchemaFile) -> Self {
-        match file {
-            SchemaFile::Manifest => backout::schema::Which::Manifest,
-            SchemaFile::Plan => backout::schema::Which::Plan,
-            SchemaFile::Config => backout::schema::Which::Config,
-        }
+impl SchemaFile {
+    /// The schema as pretty JSON with a final newline.
+    pub fn render(self) -> String {
+        use backout::schema::{self, Which};
+        let value = match self {
+            SchemaFile::Manifest => return schema::render(Which::Manifest),
+            SchemaFile::Plan => return schema::render(Which::Plan),
+            SchemaFile::Config => return schema::render(Which::Config),
+            SchemaFile::Export => backout::export::schema(),
+            SchemaFile::Servicenow => backout::export::servicenow_schema(),
+        };
+        let mut text = serde_json::to_string_pretty(&value).unwrap_or_default();
+        text.push('\n');
+        text
     }
 }
 

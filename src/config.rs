@@ -124,7 +124,7 @@ impl Config {
                     format!("{path}:{}:{}: {}{help}", at.line, at.column, p.message)
                 })
                 .collect();
-            Err(Error::msg(lines.join("\n")))
+            Err(Error::Lines(lines))
         }
     }
 }
@@ -206,11 +206,12 @@ fn read_tags(tags: &mut Table<'_, '_>, config: &mut Tags, problems: &mut Vec<Pro
         match tag_glob(glob.value) {
             Ok(_) => config.glob = glob.value.to_string(),
             Err(error) => problems.push(
+                // The error's kind, not its text: that repeats the whole pattern.
                 Problem::new(
                     glob.span,
-                    format!("`glob` in [tags] is not a valid glob: {error}"),
+                    format!("`glob` in [tags] is not a valid glob: {}", error.kind()),
                 )
-                .help("use a pattern such as \"v*\" or \"release-*\""),
+                .help("use a pattern such as \"v*\", \"release-*\" or \"v{1,2}.*\""),
             ),
         }
     }
@@ -296,6 +297,12 @@ fn checked_name(name: At<&str>, what: &str, problems: &mut Vec<Problem>) -> Opti
 
 /// Why `dir` cannot be the plans directory, if it cannot.
 fn plans_dir_problem(dir: &str) -> Option<&'static str> {
+    // Its name is shown in every message about a plan: it may not drive the terminal.
+    if dir.chars().any(crate::diag::escape::is_hazard) {
+        return Some(
+            "`plans_dir` contains a control character (a line break, an escape or a bidirectional control)",
+        );
+    }
     let trimmed = dir.trim_end_matches('/');
     if trimmed.is_empty() || trimmed == "." {
         return Some("`plans_dir` cannot be empty or the repository root");
@@ -479,6 +486,31 @@ procedure = ["Rückbau", "Ablauf"]
         );
         assert!(error.contains("backout.toml:4:14:"), "{error}");
         assert!(error.contains("true or false"), "{error}");
+    }
+
+    #[test]
+    fn rejects_control_characters_and_deep_globs_where_they_stand() {
+        let error = |text: &str| {
+            Config::parse("backout.toml", text)
+                .err()
+                .map(|e| e.to_string())
+                .unwrap_or_default()
+        };
+        assert!(
+            error("# plans\nplans_dir = \"plans\\nerror[x]: y\"\n")
+                .starts_with("backout.toml:2:13: `plans_dir` contains a control character")
+        );
+        // Nested 125 deep, past the regex engine's nesting limit: an error, not a panic.
+        let glob = format!("{}v{}", "{a,".repeat(125), "}".repeat(125));
+        let message = error(&format!("[tags]\nglob = \"{glob}\"\n"));
+        assert!(
+            message.starts_with("backout.toml:2:8: `glob` in [tags] is not a valid glob"),
+            "{message}"
+        );
+        assert!(
+            message.len() < 400,
+            "the pattern is not repeated: {message}"
+        );
     }
 
     #[test]

@@ -3,6 +3,7 @@
 //!
 //! A leaf module: it knows nothing of plans, only of files, spans and rules.
 
+pub mod escape;
 mod fingerprint;
 mod github;
 mod gitlab;
@@ -125,6 +126,8 @@ rules! {
         "A pull request takes a plan from draft straight to published.";
     ManifestDrift = "manifest-drift", Warning,
         "The release's git changes hold an item, found by the [[derive]] rules, that its manifest lacks.";
+    BidiControl = "bidi-control", Error,
+        "The plan or its manifest holds a bidirectional control character (Trojan Source): a line shows in another order than the one that is copied and run.";
 
 }
 

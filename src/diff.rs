@@ -42,6 +42,9 @@ pub struct PlanDiff {
     pub new: String,
     /// Front-matter keys (dotted: `baseline.from`) whose value differs.
     pub front_matter: Vec<FieldChange>,
+    /// The labels of the sides whose front matter could not be read (no `+++` block, or
+    /// not TOML): then the front matter is not compared, and `front_matter` is empty.
+    pub front_matter_unreadable: Vec<String>,
     /// Every section of either side: the new plan's in its order, then removed ones.
     pub sections: Vec<SectionDiff>,
     /// `None` when either manifest is unavailable.
@@ -205,6 +208,11 @@ impl PlanDiff {
             old: old.label.to_string(),
             new: new.label.to_string(),
             front_matter: front_matter_changes(old.text, new.text),
+            front_matter_unreadable: [old, new]
+                .iter()
+                .filter(|side| front_fields(side.text).is_none())
+                .map(|side| side.label.to_string())
+                .collect(),
             sections: section_diffs(old.text, new.text),
             manifest: match (old.manifest, new.manifest) {
                 (Some(old), Some(new)) => Some(manifest_delta(old, new)),
@@ -216,6 +224,7 @@ impl PlanDiff {
     /// Whether nothing differs (an unavailable manifest delta counts as no difference).
     pub fn is_unchanged(&self) -> bool {
         self.front_matter.is_empty()
+            && self.front_matter_unreadable.is_empty()
             && self
                 .sections
                 .iter()
@@ -717,6 +726,19 @@ Canary first.
                 }]
             }]
         );
+    }
+
+    #[test]
+    fn front_matter_that_cannot_be_read_is_not_called_unchanged() {
+        let broken = OLD.replacen("team = ", "team = = ", 1);
+        let side = |label, text| Side {
+            label,
+            text,
+            manifest: None,
+        };
+        let diff = PlanDiff::new(&side("p/v1.4", &broken), &side("p/v1.5", OLD));
+        assert_eq!(diff.front_matter_unreadable, ["p/v1.4"]);
+        assert!(diff.front_matter.is_empty() && !diff.is_unchanged());
     }
 
     #[test]

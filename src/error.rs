@@ -14,6 +14,10 @@ pub enum Error {
     #[error("{0}")]
     Message(String),
 
+    /// Several sentences, one per line (every mistake in backout.toml, say).
+    #[error("{}", .0.join("\n"))]
+    Lines(Vec<String>),
+
     /// A problem at a place in a file the command needed.
     #[error("{file}:{line}:{column}: {message}")]
     At {
@@ -44,6 +48,15 @@ pub enum Error {
 impl Error {
     pub fn msg(message: impl Into<String>) -> Self {
         Error::Message(message.into())
+    }
+
+    /// The sentences of the error's own message: one per line for [`Error::Lines`], else
+    /// one. Each must be shown on a line of its own, its hazards escaped.
+    pub fn sentences(&self) -> Vec<String> {
+        match self {
+            Error::Lines(lines) => lines.clone(),
+            other => vec![other.to_string()],
+        }
     }
 
     pub fn io(action: &'static str, path: impl Into<PathBuf>, source: io::Error) -> Self {

@@ -25,6 +25,10 @@ impl Repo {
                 "{} is not inside a git work tree; run backout in your repository, or pass -C <dir>",
                 dir.display()
             )),
+            _ if error.message().contains("object format") => Error::msg(format!(
+                "the repository at {} uses SHA-256 object ids, which backout does not support yet (its git library reads SHA-1 repositories only); run backout in a SHA-1 repository",
+                dir.display()
+            )),
             ErrorCode::Owner => Error::msg(format!(
                 "git refuses the repository at {} because another user owns it; run `git config --global --add safe.directory '*'` (or name the directory) and try again",
                 dir.display()
@@ -156,6 +160,36 @@ impl Repo {
     }
 }
 
+/// An object of the repository that could not be read: missing from this clone, or damaged.
+#[derive(Debug)]
+pub struct ObjectError {
+    pub oid: git2::Oid,
+    pub source: git2::Error,
+}
+
+impl ObjectError {
+    /// "git object 1a2b… cannot be read (libgit2's reason)": the start of a sentence that
+    /// callers end with what to do.
+    pub fn what(&self) -> String {
+        format!(
+            "git object {} cannot be read ({})",
+            self.oid,
+            self.source.message().trim_end_matches('.')
+        )
+    }
+}
+
+/// What to do about an object that cannot be read.
+pub const FSCK_HINT: &str = "check the repository with `git fsck`, and fetch or clone it again";
+
+impl ObjectError {
+    /// The error of a command that needed the object while doing `what` ("cannot list the
+    /// plans at a revision"): one sentence with the object and what to do.
+    pub fn while_(&self, what: &str) -> Error {
+        Error::msg(format!("{what}: {}; {FSCK_HINT}", self.what()))
+    }
+}
+
 /// Reads files out of trees by path, straight from the object database.
 ///
 /// A tree read once is scanned for the one name wanted, without building its entry list
@@ -217,11 +251,14 @@ impl<'r> TreeFiles<'r> {
         &mut self,
         tree: git2::Oid,
         name: &[u8],
-    ) -> Result<Option<(git2::Oid, EntryKind)>, git2::Error> {
+    ) -> Result<Option<(git2::Oid, EntryKind)>, ObjectError> {
         if let Some(index) = self.indexed.get(&tree) {
             return Ok(index.get(name).copied());
         }
-        let object = self.odb.read(tree)?;
+        let object = self
+            .odb
+            .read(tree)
+            .map_err(|source| ObjectError { oid: tree, source })?;
         let data = object.data();
         if !self.seen.insert(tree) && self.indexed_entries < MAX_INDEXED_ENTRIES {
             let index: TreeIndex = TreeEntries { data }
@@ -236,7 +273,7 @@ impl<'r> TreeFiles<'r> {
     }
 
     /// The blob at `path` (with `/` separators) in `tree`, if there is a file there.
-    pub fn find(&mut self, tree: git2::Oid, path: &str) -> Result<Option<git2::Oid>, git2::Error> {
+    pub fn find(&mut self, tree: git2::Oid, path: &str) -> Result<Option<git2::Oid>, ObjectError> {
         let mut current = tree;
         let mut parts = path.split('/').peekable();
         while let Some(part) = parts.next() {
@@ -255,7 +292,7 @@ impl<'r> TreeFiles<'r> {
         &mut self,
         tree: git2::Oid,
         path: &str,
-    ) -> Result<Option<git2::Oid>, git2::Error> {
+    ) -> Result<Option<git2::Oid>, ObjectError> {
         let mut current = tree;
         for part in path.split('/').filter(|p| !p.is_empty()) {
             match self.entry(current, part.as_bytes())? {
@@ -268,8 +305,11 @@ impl<'r> TreeFiles<'r> {
 
     /// The entries of a tree: name, object id and whether it is a tree (files and trees
     /// only; submodules and symlinks are left out).
-    pub fn entries(&self, tree: git2::Oid) -> Result<Vec<(String, git2::Oid, bool)>, git2::Error> {
-        let object = self.odb.read(tree)?;
+    pub fn entries(&self, tree: git2::Oid) -> Result<Vec<(String, git2::Oid, bool)>, ObjectError> {
+        let object = self
+            .odb
+            .read(tree)
+            .map_err(|source| ObjectError { oid: tree, source })?;
         Ok(TreeEntries {
             data: object.data(),
         }
@@ -289,7 +329,7 @@ impl<'r> TreeFiles<'r> {
         &mut self,
         tree: git2::Oid,
         name: &str,
-    ) -> Result<Option<git2::Oid>, git2::Error> {
+    ) -> Result<Option<git2::Oid>, ObjectError> {
         Ok(match self.entry(tree, name.as_bytes())? {
             Some((id, EntryKind::File)) => Some(id),
             _ => None,
@@ -297,8 +337,11 @@ impl<'r> TreeFiles<'r> {
     }
 
     /// A blob's bytes.
-    pub fn read(&self, blob: git2::Oid) -> Result<Vec<u8>, git2::Error> {
-        Ok(self.odb.read(blob)?.data().to_vec())
+    pub fn read(&self, blob: git2::Oid) -> Result<Vec<u8>, ObjectError> {
+        self.odb
+            .read(blob)
+            .map(|object| object.data().to_vec())
+            .map_err(|source| ObjectError { oid: blob, source })
     }
 
     /// The bytes of the file at `path` in `tree`, if there is one.
@@ -306,7 +349,7 @@ impl<'r> TreeFiles<'r> {
         &mut self,
         tree: git2::Oid,
         path: &str,
-    ) -> Result<Option<Vec<u8>>, git2::Error> {
+    ) -> Result<Option<Vec<u8>>, ObjectError> {
         match self.find(tree, path)? {
             Some(blob) => self.read(blob).map(Some),
             None => Ok(None),
@@ -319,7 +362,7 @@ impl<'r> TreeFiles<'r> {
         &mut self,
         tree: git2::Oid,
         path: &str,
-    ) -> Result<Vec<(String, bool)>, git2::Error> {
+    ) -> Result<Vec<(String, bool)>, ObjectError> {
         let mut current = tree;
         for part in path.split('/').filter(|p| !p.is_empty()) {
             match self.entry(current, part.as_bytes())? {
@@ -327,7 +370,10 @@ impl<'r> TreeFiles<'r> {
                 _ => return Ok(Vec::new()),
             }
         }
-        let object = self.odb.read(current)?;
+        let object = self.odb.read(current).map_err(|source| ObjectError {
+            oid: current,
+            source,
+        })?;
         Ok(TreeEntries {
             data: object.data(),
         }
@@ -368,7 +414,7 @@ impl Repo {
         let commit = self
             .repo
             .find_commit(commit)
-            .map_err(|e| Error::git(format!("cannot read commit {commit}"), e))?;
+            .map_err(|e| Error::git(format!("cannot read commit {commit}; {FSCK_HINT}"), e))?;
         Ok(commit.tree_id())
     }
 
@@ -383,7 +429,12 @@ impl Repo {
             self.repo
                 .find_commit(commit)
                 .and_then(|c| c.tree())
-                .map_err(|e| Error::git(format!("cannot read the tree of commit {commit}"), e))
+                .map_err(|e| {
+                    Error::git(
+                        format!("cannot read the tree of commit {commit}; {FSCK_HINT}"),
+                        e,
+                    )
+                })
         };
         let (old, new) = (tree(base)?, tree(head)?);
         let mut options = git2::DiffOptions::new();
@@ -393,7 +444,7 @@ impl Repo {
         let mut diff = self
             .repo
             .diff_tree_to_tree(Some(&old), Some(&new), Some(&mut options))
-            .map_err(|e| Error::git("cannot compare the two revisions", e))?;
+            .map_err(|e| Error::git(format!("cannot compare the two revisions; {FSCK_HINT}"), e))?;
         diff.find_similar(Some(git2::DiffFindOptions::new().renames(true)))
             .map_err(|e| Error::git("cannot detect renames between the two revisions", e))?;
         let path =
@@ -484,7 +535,7 @@ impl Repo {
 
 impl TreeFiles<'_> {
     /// Whether a file or directory exists at `path` in `tree`.
-    pub fn exists(&mut self, tree: git2::Oid, path: &str) -> Result<bool, git2::Error> {
+    pub fn exists(&mut self, tree: git2::Oid, path: &str) -> Result<bool, ObjectError> {
         let mut current = tree;
         let mut parts = path.split('/').filter(|p| !p.is_empty()).peekable();
         while let Some(part) = parts.next() {

@@ -1,12 +1,23 @@
-//! The only module that reads and writes plan files: size limits, UTF-8, symlinks that
-//! leave the repository, and atomic writes that never overwrite without being told.
+//! The only module that reads and writes plan files: size limits, UTF-8, file types,
+//! paths proven inside the work tree, locks, and writes that are all or nothing and never
+//! overwrite without being told.
+
+mod fault;
+pub mod inside;
+pub mod lock;
+mod temp;
+mod write;
 
 use std::fs;
-use std::io::{self, Read, Write};
+use std::io::{self, Read};
 use std::path::{Path, PathBuf};
 
 use crate::diag::{Finding, Rule, unreadable_finding};
 use crate::error::{Error, Result};
+
+pub use inside::stays_inside;
+pub use lock::Lock;
+pub use write::{Written, check_overwrite, write_all};
 
 /// Files larger than this are refused: a plan is read by a human at 3 a.m.
 pub const MAX_FILE_BYTES: u64 = 8 * 1024 * 1024;
@@ -34,6 +45,23 @@ impl ReadProblem {
         finding
     }
 
+    /// A file larger than [`MAX_FILE_BYTES`]; `help` says why that file should be small.
+    pub fn too_big(len: u64, help: impl Into<String>) -> Self {
+        ReadProblem::new(
+            format!(
+                "is {:.1} MB, more than the {} MB backout reads",
+                len as f64 / 1_048_576.0,
+                MAX_FILE_BYTES / 1_048_576
+            ),
+            help,
+        )
+    }
+
+    /// Whether this is the problem of a file too big to read.
+    pub fn is_too_big(&self) -> bool {
+        self.message.contains(" MB backout reads")
+    }
+
     fn new(message: impl Into<String>, help: impl Into<String>) -> Self {
         ReadProblem {
             line: 1,
@@ -43,86 +71,107 @@ impl ReadProblem {
     }
 }
 
-/// Whether `path` (inside `root`) resolves to somewhere inside `root`; symlinks are followed.
-pub fn stays_inside(root: &Path, path: &Path) -> bool {
-    match (fs::canonicalize(root), fs::canonicalize(path)) {
-        (Ok(root), Ok(path)) => path.starts_with(root),
-        _ => true,
+/// What kind of thing a path is, for "it is a FIFO (named pipe), not a regular file".
+pub fn describe_type(metadata: &fs::Metadata) -> &'static str {
+    let kind = metadata.file_type();
+    if kind.is_dir() {
+        return "a directory";
     }
+    if kind.is_symlink() {
+        return "a symlink";
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileTypeExt;
+        if kind.is_fifo() {
+            return "a FIFO (named pipe)";
+        }
+        if kind.is_socket() {
+            return "a socket";
+        }
+        if kind.is_block_device() || kind.is_char_device() {
+            return "a device";
+        }
+    }
+    "not a regular file"
+}
+
+fn not_regular(metadata: &fs::Metadata) -> ReadProblem {
+    let what = describe_type(metadata);
+    if metadata.is_dir() {
+        return ReadProblem::new("is a directory, not a file", "move the directory away");
+    }
+    ReadProblem::new(
+        format!("is {what}, not a regular file, so backout does not read it"),
+        "replace it with a regular file",
+    )
 }
 
 /// Reads a text file of the repository. `Ok(None)` when it does not exist.
+///
+/// The path must resolve inside `root` (a symlink on the way that leads out, or points at
+/// nothing, is refused), and be a regular file: the type is checked before opening, and the
+/// file is opened without blocking, so a FIFO cannot hang the command.
 pub fn read_text(root: &Path, path: &Path) -> Result<Option<String>, ReadProblem> {
-    let metadata = match fs::symlink_metadata(path) {
-        Ok(metadata) => metadata,
-        Err(error) if error.kind() == io::ErrorKind::NotFound => return Ok(None),
-        Err(error) => return Err(unreadable(&error)),
+    let metadata = match inside::check_file(root, path) {
+        Ok(Some(metadata)) => metadata,
+        Ok(None) => return Ok(None),
+        Err(escape) => return Err(escaped(root, path, &escape)),
     };
-    if metadata.file_type().is_symlink() && !stays_inside(root, path) {
-        return Err(ReadProblem::new(
-            "is a symlink to a file outside the repository, which backout does not follow",
-            "replace the symlink with a regular file",
-        ));
+    if !metadata.is_file() {
+        return Err(not_regular(&metadata));
     }
-    let file = match fs::File::open(path) {
-        Ok(file) => file,
-        Err(error) if error.kind() == io::ErrorKind::NotFound => {
-            return Err(ReadProblem::new(
-                "is a broken symlink",
-                "point it at an existing file or remove it",
-            ));
-        }
-        Err(error) => return Err(unreadable(&error)),
-    };
-    let metadata = file.metadata().map_err(|error| unreadable(&error))?;
-    if metadata.is_dir() {
-        return Err(ReadProblem::new(
-            "is a directory, not a file",
-            "move the directory away",
-        ));
+    let (file, len) = open_regular(path)?;
+    if len > MAX_FILE_BYTES {
+        return Err(ReadProblem::too_big(len, TOO_BIG_HELP));
     }
-    if metadata.len() > MAX_FILE_BYTES {
-        return Err(too_big(metadata.len()));
-    }
-    let mut bytes = Vec::with_capacity(metadata.len() as usize);
+    let mut bytes = Vec::with_capacity(len as usize);
     file.take(MAX_FILE_BYTES + 1)
         .read_to_end(&mut bytes)
         .map_err(|error| unreadable(&error))?;
     if bytes.len() as u64 > MAX_FILE_BYTES {
-        return Err(too_big(bytes.len() as u64));
+        return Err(ReadProblem::too_big(bytes.len() as u64, TOO_BIG_HELP));
     }
     decode(bytes).map(Some)
 }
 
+/// Reads at most `limit` bytes of a regular file (a FIFO or device gives `None`).
+pub fn read_head(path: &Path, limit: u64) -> Option<Vec<u8>> {
+    let (file, _) = open_regular(path).ok()?;
+    let mut head = Vec::new();
+    file.take(limit).read_to_end(&mut head).ok()?;
+    Some(head)
+}
+
 /// Reads a text file from anywhere (a plan written elsewhere, to import): a regular file
-/// of at most [`MAX_FILE_BYTES`], not binary, UTF-8.
+/// of at most [`MAX_FILE_BYTES`], not binary, UTF-8. Opened like every file backout reads:
+/// without blocking, and only when it is a regular file.
 pub fn read_source(path: &Path) -> Result<String, ReadProblem> {
-    let file = match fs::File::open(path) {
-        Ok(file) => file,
-        Err(error) if error.kind() == io::ErrorKind::NotFound => {
+    let (file, len) = match open_regular(path) {
+        Ok(opened) => opened,
+        Err(problem) if problem == ReadProblem::missing() => {
             return Err(ReadProblem::new(
                 "does not exist",
                 "name the Markdown or text file that holds the plan",
             ));
         }
-        Err(error) => return Err(unreadable(&error)),
+        Err(problem) if problem.message.starts_with("is a directory") => {
+            return Err(ReadProblem::new(
+                "is a directory, not a file",
+                "name the Markdown or text file that holds the plan",
+            ));
+        }
+        Err(problem) => return Err(problem),
     };
-    let metadata = file.metadata().map_err(|error| unreadable(&error))?;
-    if metadata.is_dir() {
-        return Err(ReadProblem::new(
-            "is a directory, not a file",
-            "name the Markdown or text file that holds the plan",
-        ));
+    if len > MAX_FILE_BYTES {
+        return Err(ReadProblem::too_big(len, TOO_BIG_HELP));
     }
-    if metadata.len() > MAX_FILE_BYTES {
-        return Err(too_big(metadata.len()));
-    }
-    let mut bytes = Vec::with_capacity(metadata.len() as usize);
+    let mut bytes = Vec::with_capacity(len as usize);
     file.take(MAX_FILE_BYTES + 1)
         .read_to_end(&mut bytes)
         .map_err(|error| unreadable(&error))?;
     if bytes.len() as u64 > MAX_FILE_BYTES {
-        return Err(too_big(bytes.len() as u64));
+        return Err(ReadProblem::too_big(bytes.len() as u64, TOO_BIG_HELP));
     }
     if bytes.starts_with(&[0xff, 0xfe]) || bytes.starts_with(&[0xfe, 0xff]) {
         return Err(ReadProblem::new(
@@ -140,6 +189,56 @@ pub fn read_source(path: &Path) -> Result<String, ReadProblem> {
     decode(bytes)
 }
 
+const TOO_BIG_HELP: &str = "a plan should be short enough to follow during an incident; move long material to linked runbooks";
+
+/// Opens a file for reading without blocking (a FIFO opened for reading waits for a writer),
+/// then makes sure what was opened is a regular file; gives it with its length.
+fn open_regular(path: &Path) -> Result<(fs::File, u64), ReadProblem> {
+    let mut options = fs::OpenOptions::new();
+    options.read(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.custom_flags(libc::O_NONBLOCK);
+    }
+    let file = match options.open(path) {
+        Ok(file) => file,
+        Err(error) if error.kind() == io::ErrorKind::NotFound => {
+            return Err(ReadProblem::missing());
+        }
+        Err(error) => return Err(unreadable(&error)),
+    };
+    let metadata = file.metadata().map_err(|error| unreadable(&error))?;
+    if !metadata.is_file() {
+        return Err(not_regular(&metadata));
+    }
+    Ok((file, metadata.len()))
+}
+
+/// The problem of a path that is not provably inside the repository.
+fn escaped(root: &Path, path: &Path, escape: &inside::Escape) -> ReadProblem {
+    let own = path
+        .strip_prefix(root)
+        .map(|p| {
+            p.components()
+                .map(|c| c.as_os_str().to_string_lossy().into_owned())
+                .collect::<Vec<_>>()
+                .join("/")
+        })
+        .unwrap_or_default();
+    match escape {
+        inside::Escape::Outside { link } if *link == own => ReadProblem::new(
+            "is a symlink to a file outside the repository, which backout does not follow",
+            "replace the symlink with a regular file",
+        ),
+        inside::Escape::Dangling { link } if *link == own => ReadProblem::new(
+            "is a broken symlink",
+            "point it at an existing file or remove it",
+        ),
+        other => ReadProblem::new(other.describe(), other.help()),
+    }
+}
+
 /// Why the operating system would not let backout read a file, and what to do.
 fn unreadable(error: &io::Error) -> ReadProblem {
     let help = match error.kind() {
@@ -149,20 +248,11 @@ fn unreadable(error: &io::Error) -> ReadProblem {
     ReadProblem::new(format!("cannot be read: {error}"), help)
 }
 
-fn too_big(len: u64) -> ReadProblem {
-    ReadProblem::new(
-        format!(
-            "is {:.1} MB, more than the {} MB backout reads",
-            len as f64 / 1_048_576.0,
-            MAX_FILE_BYTES / 1_048_576
-        ),
-        "a plan should be short enough to follow during an incident; move long material to linked runbooks",
-    )
-}
-
-/// Turns bytes into text, naming the line of the first byte that is not UTF-8.
+/// Turns bytes into text, naming the line of the first byte that is not UTF-8; a file that
+/// starts with two byte-order marks, or whose lines end in CR alone, is refused with what to
+/// do (a parser would only see one line, or no front matter).
 pub fn decode(bytes: Vec<u8>) -> Result<String, ReadProblem> {
-    String::from_utf8(bytes).map_err(|error| {
+    let text = String::from_utf8(bytes).map_err(|error| {
         let valid = error.utf8_error().valid_up_to();
         let bytes = error.as_bytes();
         let line = bytes[..valid].iter().filter(|b| **b == b'\n').count() + 1;
@@ -176,7 +266,20 @@ pub fn decode(bytes: Vec<u8>) -> Result<String, ReadProblem> {
             message: format!("is not valid UTF-8 (line {line}, byte {column} of the line)"),
             help: "save the file as UTF-8".into(),
         }
-    })
+    })?;
+    if text.starts_with("\u{feff}\u{feff}") {
+        return Err(ReadProblem::new(
+            "starts with two byte-order marks (U+FEFF)",
+            "remove one: save the file as UTF-8, with one byte-order mark at most",
+        ));
+    }
+    if !text.contains('\n') && text.trim_end_matches('\r').contains('\r') {
+        return Err(ReadProblem::new(
+            "ends its lines with CR alone (classic Mac OS), so it reads as one long line",
+            "save it with LF (or CRLF) line ends",
+        ));
+    }
+    Ok(text)
 }
 
 /// How to treat a file that already exists.
@@ -194,53 +297,6 @@ pub struct FileWrite {
     pub contents: String,
 }
 
-/// Writes every file or none: checks all of them first, then writes each atomically
-/// (temporary file in the same directory, fsync, rename).
-pub fn write_all(files: &[FileWrite], overwrite: Overwrite) -> Result<()> {
-    check_overwrite(files, overwrite)?;
-    let mut created = Vec::new();
-    let result = write_files(files, &mut created);
-    if result.is_err() {
-        // Leave no empty directory behind; non-empty ones are not ours to remove.
-        for dir in created.iter().rev() {
-            let _ = fs::remove_dir(dir);
-        }
-    }
-    result
-}
-
-/// Refuses, before anything is written, when a file exists and may not be overwritten.
-pub fn check_overwrite(files: &[FileWrite], overwrite: Overwrite) -> Result<()> {
-    if overwrite == Overwrite::Refuse {
-        if let Some(existing) = files.iter().find(|f| f.path.exists()) {
-            return Err(Error::msg(format!(
-                "{} already exists; pass --force to overwrite it",
-                existing.display
-            )));
-        }
-    }
-    Ok(())
-}
-
-/// Creates missing parent directories (recording them in `created`) and writes the files.
-fn write_files(files: &[FileWrite], created: &mut Vec<PathBuf>) -> Result<()> {
-    for file in files {
-        let Some(parent) = file.path.parent() else {
-            continue;
-        };
-        let mut missing: Vec<&Path> = parent.ancestors().take_while(|dir| !dir.exists()).collect();
-        missing.reverse();
-        for dir in missing {
-            fs::create_dir(dir).map_err(|e| Error::io("create directory", dir, e))?;
-            created.push(dir.to_path_buf());
-        }
-    }
-    for file in files {
-        write_atomic(&file.path, file.contents.as_bytes())?;
-    }
-    Ok(())
-}
-
 /// Removes a file backout wrote; one that is already gone is fine.
 pub fn remove(path: &Path) -> Result<()> {
     match fs::remove_file(path) {
@@ -251,39 +307,18 @@ pub fn remove(path: &Path) -> Result<()> {
     }
 }
 
-/// Writes `contents` to `path` through a temporary file in the same directory.
-pub fn write_atomic(path: &Path, contents: &[u8]) -> Result<()> {
-    let dir = path.parent().unwrap_or(Path::new("."));
-    let mut builder = tempfile::Builder::new();
-    builder.prefix(".backout-").suffix(".tmp");
-    // Temporary files are private (0600); the file we write is not: like any editor, create
-    // it with 0666 minus the umask.
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        builder.permissions(fs::Permissions::from_mode(0o666));
-    }
-    let mut temp = builder
-        .tempfile_in(dir)
-        .map_err(|e| Error::io("create a temporary file in", dir, e))?;
-    // A file we replace keeps its permissions.
-    if let Ok(existing) = fs::metadata(path) {
-        temp.as_file()
-            .set_permissions(existing.permissions())
-            .map_err(|e| Error::io("set the permissions of", path, e))?;
-    }
-
-    temp.write_all(contents)
-        .and_then(|()| temp.as_file().sync_all())
-        .map_err(|e| Error::io("write", path, e))?;
-    temp.persist(path)
-        .map_err(|e| Error::io("write", path, e.error))?;
-    Ok(())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn write_one(root: &Path, path: &Path, contents: &str) -> Result<Written> {
+        let file = FileWrite {
+            display: "plan.md".into(),
+            path: path.to_path_buf(),
+            contents: contents.into(),
+        };
+        write_all(root, &[file], Overwrite::Allow)
+    }
 
     #[cfg(unix)]
     #[test]
@@ -291,7 +326,7 @@ mod tests {
         use std::os::unix::fs::PermissionsExt;
         let dir = tempfile::tempdir().map_err(|e| Error::io("create", "tmp", e))?;
         let path = dir.path().join("plan.md");
-        write_atomic(&path, b"one")?;
+        write_one(dir.path(), &path, "one")?;
         let mode = |p: &Path| {
             fs::metadata(p)
                 .map(|m| m.permissions().mode() & 0o777)
@@ -302,9 +337,28 @@ mod tests {
         assert_eq!(mode(&path) & 0o600, 0o600);
         fs::set_permissions(&path, fs::Permissions::from_mode(0o640))
             .map_err(|e| Error::io("chmod", &path, e))?;
-        write_atomic(&path, b"two")?;
+        write_one(dir.path(), &path, "two")?;
         assert_eq!(mode(&path), 0o640);
+        // Nothing of the write is left next to the file.
+        let names: Vec<_> = fs::read_dir(dir.path())
+            .map_err(|e| Error::io("list", dir.path(), e))?
+            .flatten()
+            .map(|e| e.file_name())
+            .collect();
+        assert_eq!(names, ["plan.md"]);
         Ok(())
+    }
+
+    #[test]
+    fn two_byte_order_marks_and_cr_line_ends_are_named() {
+        let message = |bytes: &[u8]| decode(bytes.to_vec()).err().map(|p| p.message);
+        assert_eq!(
+            message("\u{feff}\u{feff}+++\n".as_bytes()),
+            Some("starts with two byte-order marks (U+FEFF)".into())
+        );
+        assert!(message(b"+++\rteam = 1\r+++\r").is_some_and(|m| m.contains("CR alone")));
+        assert_eq!(message("\u{feff}+++\r\nok\r\n".as_bytes()), None);
+        assert_eq!(message(b"one line\r"), None);
     }
 
     #[test]
@@ -342,10 +396,54 @@ mod tests {
                 contents: "new".into(),
             },
         ];
-        assert!(write_all(&files, Overwrite::Refuse).is_err());
+        assert!(write_all(dir.path(), &files, Overwrite::Refuse).is_err());
         assert!(!dir.path().join("b").exists());
-        write_all(&files, Overwrite::Allow)?;
+        write_all(dir.path(), &files, Overwrite::Allow)?;
         assert_eq!(fs::read_to_string(&existing).unwrap_or_default(), "new");
+        Ok(())
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn fifos_are_refused_without_blocking() -> Result<()> {
+        let dir = tempfile::tempdir().map_err(|e| Error::io("create", "tmp", e))?;
+        let path = dir.path().join("plan.md");
+        let name = std::ffi::CString::new(path.as_os_str().as_encoded_bytes())
+            .map_err(|e| Error::msg(e.to_string()))?;
+        // SAFETY: a valid NUL-terminated path.
+        assert_eq!(unsafe { libc::mkfifo(name.as_ptr(), 0o644) }, 0);
+        let problem = read_text(dir.path(), &path).err();
+        assert_eq!(
+            problem.map(|p| p.message),
+            Some("is a FIFO (named pipe), not a regular file, so backout does not read it".into())
+        );
+        assert!(read_head(&path, 10).is_none());
+        let refused = write_one(dir.path(), &path, "x")
+            .err()
+            .map(|e| e.to_string());
+        assert!(refused.is_some_and(|e| e.contains("it is a FIFO (named pipe)")));
+        Ok(())
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn symlinks_are_neither_written_through_nor_replaced() -> Result<()> {
+        let dir = tempfile::tempdir().map_err(|e| Error::io("create", "tmp", e))?;
+        let real = dir.path().join("v1.4.md");
+        fs::write(&real, "keep").map_err(|e| Error::io("write", &real, e))?;
+        let link = dir.path().join("plan.md");
+        std::os::unix::fs::symlink("v1.4.md", &link).map_err(|e| Error::io("link", &link, e))?;
+        let refused = write_one(dir.path(), &link, "new")
+            .err()
+            .map(|e| e.to_string());
+        assert!(
+            refused
+                .as_deref()
+                .is_some_and(|e| e.contains("it is a symlink (to v1.4.md)")),
+            "{refused:?}"
+        );
+        assert_eq!(fs::read_to_string(&real).unwrap_or_default(), "keep");
+        assert!(fs::symlink_metadata(&link).is_ok_and(|m| m.file_type().is_symlink()));
         Ok(())
     }
 }

@@ -38,18 +38,23 @@ impl Workspace {
             Ok(Some(text)) => (Config::parse(config::FILE_NAME, &text)?, true),
             Ok(None) => (Config::default(), false),
             Err(problem) => {
+                let help = if problem.is_too_big() {
+                    "backout.toml holds a few settings, never megabytes: check that the right file is committed under that name"
+                } else {
+                    problem.help.as_str()
+                };
                 return Err(Error::msg(format!(
-                    "{}:{}: {}; {}",
+                    "{}:{}: {}; {help}",
                     config::FILE_NAME,
                     problem.line,
                     problem.message,
-                    problem.help
                 )));
             }
         };
         Ok(Workspace {
             root: repo.root().to_path_buf(),
-            cwd: dir.to_path_buf(),
+            // Real, so that paths given relative to it compare by name with the root.
+            cwd: fs::canonicalize(dir).unwrap_or_else(|_| dir.to_path_buf()),
             config,
             has_config,
         })
@@ -299,6 +304,18 @@ impl Catalog {
         let plans = workspace.plans_dir();
         let mut catalog = Catalog::default();
         let plans_display = &workspace.config.plans_dir;
+        // A plans directory reached through a symlink out of the work tree is not read.
+        if let Err(escape) = store::inside::check(root, &plans) {
+            catalog.problems.push(
+                unreadable_finding(
+                    plans_display,
+                    Rule::InvalidPlan,
+                    format!("the plans directory {plans_display}/ {}", escape.describe()),
+                )
+                .with_help(escape.help()),
+            );
+            return Ok(catalog);
+        }
         let Some(teams) = list_dir(root, &plans, plans_display, &mut catalog.problems, None)?
         else {
             return Ok(catalog);
@@ -401,6 +418,7 @@ fn list_dir(
         Err(error) => return Err(Error::io("list", dir, error)),
     };
     let mut out = Vec::new();
+    let mut real_dirs = Vec::new();
     for entry in entries {
         let entry = entry.map_err(|e| Error::io("list", dir, e))?;
         let name = entry.file_name();
@@ -413,13 +431,21 @@ fn list_dir(
             ));
             continue;
         };
+        if name.starts_with('.') {
+            continue;
+        }
         let file_type = entry.file_type().map_err(|e| Error::io("list", &path, e))?;
+        let real_dir = file_type.is_dir();
         let is_dir = if file_type.is_symlink() {
-            if !store::stays_inside(root, &path) {
+            if let Err(escape) = store::inside::check(root, &path) {
+                let what = match escape {
+                    store::inside::Escape::Dangling { .. } => "a symlink that points at nothing",
+                    _ => "a symlink to a directory outside the repository",
+                };
                 problems.push(unreadable_finding(
                     &format!("{display}/{name}"),
                     Rule::InvalidPlan,
-                    format!("{display}/{name} is a symlink to a directory outside the repository, which backout does not follow; replace it with a real directory"),
+                    format!("{display}/{name} is {what}, which backout does not follow; replace it with a real directory"),
                 ));
                 continue;
             }
@@ -427,7 +453,7 @@ fn list_dir(
         } else {
             file_type.is_dir()
         };
-        if !is_dir || name.starts_with('.') {
+        if !is_dir {
             continue;
         }
         if let Some(problem) = name_problem(&name) {
@@ -444,7 +470,12 @@ fn list_dir(
             ));
             continue;
         }
+        if real_dir {
+            real_dirs.push(path.clone());
+        }
         out.push((name, path));
     }
+    // `dir` itself was proven inside before it was listed; its real subdirectories are too.
+    store::inside::mark_real_dirs(root, real_dirs);
     Ok(Some(out))
 }

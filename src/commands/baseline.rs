@@ -74,6 +74,8 @@ pub struct Forked {
     pub refers: Vec<String>,
     /// Whether the plan was written (false on a dry run).
     pub written: bool,
+    /// Temporary files of an interrupted backout that were removed.
+    pub cleaned: Vec<String>,
 }
 
 impl Forked {
@@ -91,6 +93,16 @@ pub fn run(workspace: &Workspace, options: &Options<'_>) -> Result<Forked> {
         None => (infer_target(workspace, &catalog)?, true),
     };
     let path = workspace.display_path(&target, PLAN_FILE);
+    // Held until the plan is written, so a publish of the same plan cannot interleave.
+    let _lock = if options.dry_run {
+        None
+    } else {
+        Some(store::Lock::acquire(
+            workspace.root(),
+            &workspace.path(&target, PLAN_FILE),
+            &path,
+        )?)
+    };
     if !options.force && catalog.release(&target).is_some_and(|r| r.has_plan) {
         // Naming another release only helps when the release was inferred.
         let message = if inferred_target {
@@ -120,6 +132,9 @@ pub fn run(workspace: &Workspace, options: &Options<'_>) -> Result<Forked> {
         return Err(Error::msg(format!(
             "cannot fork {target} into itself; name an earlier plan with --from"
         )));
+    }
+    if let Some(from) = source.plan() {
+        refuse_newer(from, &target)?;
     }
     let (source_text, commit) = match source.plan() {
         Some(id) => (
@@ -160,9 +175,11 @@ pub fn run(workspace: &Workspace, options: &Options<'_>) -> Result<Forked> {
             .collect(),
         None => Vec::new(),
     };
-    if !options.dry_run {
-        write(workspace, &target, &path, &text, options.force)?;
-    }
+    let cleaned = if options.dry_run {
+        Vec::new()
+    } else {
+        write(workspace, &target, &path, &text, options.force)?.cleaned
+    };
     Ok(Forked {
         target,
         inferred_target,
@@ -174,6 +191,7 @@ pub fn run(workspace: &Workspace, options: &Options<'_>) -> Result<Forked> {
         changes,
         refers,
         written: !options.dry_run,
+        cleaned,
     })
 }
 
@@ -192,6 +210,18 @@ fn refuse_published(workspace: &Workspace, target: &PlanId, path: &str) -> Resul
     )))
 }
 
+/// A plan of a later release of the same team describes changes the target does not have,
+/// and `check` cannot flag them: a plan's vocabulary leaves out its team's newer releases.
+fn refuse_newer(from: &PlanId, target: &PlanId) -> Result<()> {
+    if from.team == target.team && crate::version::compare(&from.release, &target.release).is_gt() {
+        return Err(Error::msg(format!(
+            "{from} is newer than {target}: a plan forked from a later release describes changes {} does not have, and `check` cannot flag them (a plan's check leaves out its team's newer releases); fork an earlier plan with --from, or start from the template with `backout new {target}`",
+            target.release
+        )));
+    }
+    Ok(())
+}
+
 /// Writes the new plan atomically; refuses to replace one without `force`.
 fn write(
     workspace: &Workspace,
@@ -199,7 +229,7 @@ fn write(
     path: &str,
     text: &str,
     force: bool,
-) -> Result<()> {
+) -> Result<store::Written> {
     let file = FileWrite {
         display: path.to_string(),
         path: workspace.path(target, PLAN_FILE),
@@ -210,7 +240,7 @@ fn write(
     } else {
         Overwrite::Refuse
     };
-    store::write_all(&[file], overwrite)
+    store::write_all(workspace.root(), &[file], overwrite)
 }
 
 /// An error at a problem's place in a file.

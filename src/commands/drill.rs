@@ -48,6 +48,8 @@ pub struct Session {
     state_path: PathBuf,
     dir: PathBuf,
     dir_display: String,
+    /// The work tree root, which every write must stay inside.
+    root: PathBuf,
 }
 
 /// A finished drill, written.
@@ -121,6 +123,7 @@ pub fn open(workspace: &Workspace, options: &Options<'_>, now: i64) -> Result<Se
         state_path,
         dir,
         dir_display,
+        root: workspace.root().to_path_buf(),
     };
     session.save()?;
     Ok(session)
@@ -236,6 +239,7 @@ impl Session {
             .to_toml(&comment)
             .map_err(|e| Error::msg(format!("cannot write {}: {e}", self.state_file)))?;
         store::write_all(
+            &self.root,
             &[FileWrite {
                 display: self.state_file.clone(),
                 path: self.state_path.clone(),
@@ -243,6 +247,7 @@ impl Session {
             }],
             Overwrite::Allow,
         )
+        .map(|_| ())
     }
 
     /// Marks the drill interrupted at `now` and saves it, to be resumed later.
@@ -262,6 +267,7 @@ impl Session {
             dir,
             dir_display,
             state_file,
+            root,
             ..
         } = self;
         let record = drill.finish(now);
@@ -295,6 +301,7 @@ impl Session {
             .to_toml(&comment)
             .map_err(|e| Error::msg(format!("cannot write {file}: {e}")))?;
         store::write_all(
+            &root,
             &[FileWrite {
                 display: file.clone(),
                 path,
@@ -324,6 +331,15 @@ fn records_in(root: &Path, dir: &Path, display: &str) -> Vec<RecordFile> {
         content: drill::Content::Unreadable(unreadable_finding(&path, Rule::InvalidPlan, message)),
         path,
     };
+    // Proven inside before it is listed: a directory outside is not even looked into.
+    if !store::stays_inside(root, dir) {
+        return vec![unreadable(
+            display.to_string(),
+            format!(
+                "{display} is a symlink to a directory outside the repository, which backout does not follow; replace it with a real directory"
+            ),
+        )];
+    }
     let entries = match fs::read_dir(dir) {
         Ok(entries) => entries,
         Err(error) if error.kind() == std::io::ErrorKind::NotFound => return Vec::new(),
@@ -342,14 +358,6 @@ fn records_in(root: &Path, dir: &Path, display: &str) -> Vec<RecordFile> {
             )];
         }
     };
-    if !store::stays_inside(root, dir) {
-        return vec![unreadable(
-            display.to_string(),
-            format!(
-                "{display} is a symlink to a directory outside the repository, which backout does not follow; replace it with a real directory"
-            ),
-        )];
-    }
     let mut names: Vec<String> = entries
         .filter_map(|entry| entry.ok())
         .filter_map(|entry| entry.file_name().to_str().map(str::to_string))

@@ -74,7 +74,7 @@ pub fn run(workspace: &Workspace, options: &Options<'_>) -> Result<Done> {
         contents: imported.text.clone(),
     }];
     let manifest_path = workspace.path(&id, MANIFEST_FILE);
-    let manifest = (!manifest_path.exists()).then(|| {
+    let manifest = std::fs::symlink_metadata(&manifest_path).is_err().then(|| {
         let display = workspace.display_path(&id, MANIFEST_FILE);
         files.push(FileWrite {
             display: display.clone(),
@@ -89,7 +89,8 @@ pub fn run(workspace: &Workspace, options: &Options<'_>) -> Result<Done> {
         } else {
             Overwrite::Refuse
         };
-        store::write_all(&files, overwrite)?;
+        let _lock = store::Lock::acquire(workspace.root(), &files[0].path, &files[0].display)?;
+        store::write_all(workspace.root(), &files, overwrite)?;
     }
     Ok(Done {
         id,

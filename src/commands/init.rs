@@ -17,6 +17,8 @@ pub struct Initialized {
     /// The `default_team` written, if any.
     pub default_team: Option<String>,
     pub plans_dir: String,
+    /// Temporary files of an interrupted backout that were removed.
+    pub cleaned: Vec<String>,
     /// Whether the plans directory was created (false: it existed).
     pub created_plans: bool,
     /// The work tree root, where both are.
@@ -43,6 +45,7 @@ pub fn run(repo: &Repo, team: Option<&str>, force: bool) -> Result<Initialized> 
         path: repo.root().join(config::FILE_NAME),
         contents: text,
     };
+    let _lock = store::Lock::acquire(repo.root(), &file.path, config::FILE_NAME)?;
     let overwrite = if force {
         Overwrite::Allow
     } else {
@@ -52,6 +55,14 @@ pub fn run(repo: &Repo, team: Option<&str>, force: bool) -> Result<Initialized> 
     store::check_overwrite(std::slice::from_ref(&file), overwrite)?;
     let replaced = file.path.exists();
     let plans = repo.root().join(&parsed.plans_dir);
+    store::inside::check(repo.root(), &plans).map_err(|escape| {
+        Error::msg(format!(
+            "refusing to create {}/: it {}; {}",
+            parsed.plans_dir,
+            escape.describe(),
+            escape.help()
+        ))
+    })?;
     if plans.exists() && !plans.is_dir() {
         return Err(Error::msg(format!(
             "cannot create {}/: a file of that name is in the way; move it, or choose another `plans_dir`",
@@ -60,13 +71,14 @@ pub fn run(repo: &Repo, team: Option<&str>, force: bool) -> Result<Initialized> 
     }
     let created_plans = !plans.is_dir();
     fs::create_dir_all(&plans).map_err(|e| Error::io("create directory", &plans, e))?;
-    store::write_all(&[file], overwrite)?;
+    let written = store::write_all(repo.root(), &[file], overwrite)?;
 
     Ok(Initialized {
         config: config::FILE_NAME.into(),
         replaced,
         default_team: parsed.default_team,
         plans_dir: parsed.plans_dir,
+        cleaned: written.cleaned,
         created_plans,
         root: repo.root().to_path_buf(),
     })

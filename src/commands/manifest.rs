@@ -175,6 +175,8 @@ fn write(
             ))
         })
     };
+    // Read, merged and written under the manifest's lock: two `--write`s cannot lose one.
+    let _lock = store::Lock::acquire(workspace.root(), &workspace.path(id, MANIFEST_FILE), path)?;
     if let Some(plan) = read(PLAN_FILE)? {
         if Plan::parse_front_matter(&plan, id).status() == Status::Published {
             return Err(Error::msg(format!(
@@ -198,7 +200,7 @@ fn write(
             path: workspace.path(id, MANIFEST_FILE),
             contents: merged.text.clone(),
         };
-        store::write_all(&[file], Overwrite::Allow)?;
+        store::write_all(workspace.root(), &[file], Overwrite::Allow)?;
     }
     Ok((merged, created))
 }
@@ -397,7 +399,7 @@ impl Trees for GitTrees<'_, '_> {
                 Err("it is larger than 8 MB".into())
             }
             Ok(bytes) => Ok(bytes),
-            Err(error) => Err(error.message().to_string()),
+            Err(error) => Err(format!("{}; {}", error.what(), crate::repo::FSCK_HINT)),
         }
     }
 
@@ -405,7 +407,7 @@ impl Trees for GitTrees<'_, '_> {
         let tree = self.tree(side);
         self.files
             .exists(tree, path)
-            .map_err(|e| e.message().to_string())
+            .map_err(|e| format!("{}; {}", e.what(), crate::repo::FSCK_HINT))
     }
 }
 

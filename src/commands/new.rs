@@ -14,18 +14,24 @@ pub struct Created {
     pub files: Vec<String>,
     /// The previous release with a plan: `backout baseline --from` it instead.
     pub previous: Option<PlanId>,
+    /// Temporary files of an interrupted backout that were removed.
+    pub cleaned: Vec<String>,
 }
 
 pub fn run(workspace: &Workspace, spec: &Spec, force: bool) -> Result<Created> {
     let catalog = workspace.catalog()?;
     let id = workspace.resolve(spec, &catalog)?;
+    let plan_path = workspace.path(&id, PLAN_FILE);
+    let plan_display = workspace.display_path(&id, PLAN_FILE);
+    // Held until the files are written: what exists is decided under the lock.
+    let _lock = store::Lock::acquire(workspace.root(), &plan_path, &plan_display)?;
     let mut files = vec![FileWrite {
-        display: workspace.display_path(&id, PLAN_FILE),
-        path: workspace.path(&id, PLAN_FILE),
+        display: plan_display,
+        path: plan_path,
         contents: plan::template_in(&id, workspace.config.language),
     }];
     let manifest_path = workspace.path(&id, MANIFEST_FILE);
-    if !manifest_path.exists() {
+    if std::fs::symlink_metadata(&manifest_path).is_err() {
         files.push(FileWrite {
             display: workspace.display_path(&id, MANIFEST_FILE),
             path: manifest_path,
@@ -41,7 +47,7 @@ pub fn run(workspace: &Workspace, spec: &Spec, force: bool) -> Result<Created> {
     } else {
         Overwrite::Refuse
     };
-    store::write_all(&files, overwrite)?;
+    let written = store::write_all(workspace.root(), &files, overwrite)?;
     let previous = catalog
         .previous(&id)
         .map(|release| PlanId::new(id.team.clone(), release));
@@ -49,5 +55,6 @@ pub fn run(workspace: &Workspace, spec: &Spec, force: bool) -> Result<Created> {
         files: files.into_iter().map(|f| f.display).collect(),
         id,
         previous,
+        cleaned: written.cleaned,
     })
 }

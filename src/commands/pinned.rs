@@ -20,7 +20,7 @@ use crate::error::{Error, Result};
 use crate::markdown::Body;
 use crate::names::{PlanId, is_valid_name};
 use crate::plan::{Plan, Status, is_commit_id};
-use crate::repo::{Repo, TreeFiles};
+use crate::repo::{FSCK_HINT, ObjectError, Repo, TreeFiles};
 use crate::store::{self, ReadProblem};
 use crate::tokens::ReleaseNames;
 use crate::version;
@@ -196,7 +196,7 @@ impl History {
         corpus: &mut Corpus,
         current: &HashMap<PlanId, git2::Oid>,
     ) -> Result<History> {
-        let git = |e| Error::git("cannot read the history of the plans", e);
+        let git = |e: ObjectError| e.while_("cannot read the history of the plans");
         let mut seen: HashSet<(String, git2::Oid)> = HashSet::new();
         let mut found: Vec<(PlanId, git2::Oid, String)> = Vec::new();
         for commit in commits {
@@ -253,16 +253,15 @@ impl History {
 /// A file of a commit as text, with the limits plan files have.
 fn read_blob(files: &TreeFiles<'_>, blob: git2::Oid) -> Result<String, ReadProblem> {
     match files.read(blob) {
-        Ok(bytes) if bytes.len() as u64 > store::MAX_FILE_BYTES => Err(ReadProblem {
-            line: 1,
-            message: "is larger than 8 MB at the commit the plan was published from".into(),
-            help: "keep manifests small".into(),
-        }),
+        Ok(bytes) if bytes.len() as u64 > store::MAX_FILE_BYTES => Err(ReadProblem::too_big(
+            bytes.len() as u64,
+            "keep manifests small enough to read at a glance",
+        )),
         Ok(bytes) => store::decode(bytes),
         Err(error) => Err(ReadProblem {
             line: 1,
-            message: format!("cannot be read from git: {}", error.message()),
-            help: "check the repository with `git fsck`".into(),
+            message: format!("cannot be read from git: {}", error.what()),
+            help: FSCK_HINT.into(),
         }),
     }
 }
@@ -393,7 +392,7 @@ impl Worker<'_, '_> {
             Some(tree) => self
                 .files
                 .find(tree, &commit.path(id, MANIFEST_FILE))
-                .map_err(|e| Error::git("cannot read the history of the plans", e))?,
+                .map_err(|e: ObjectError| e.while_("cannot read the history of the plans"))?,
             None => None,
         };
         self.blobs.insert(key, blob);
@@ -408,7 +407,7 @@ impl Worker<'_, '_> {
         commit: &Commit,
         id: &PlanId,
     ) -> Result<(Arc<ReleaseNames>, Option<String>)> {
-        let git = |e| Error::git("cannot read the history of the plans", e);
+        let git = |e: ObjectError| e.while_("cannot read the history of the plans");
         let key = (at, id.team.clone());
         if !self.teams.contains_key(&key) {
             let dir = format!("{}/{}", commit.plans_dir, id.team);

@@ -2,7 +2,6 @@
 //! committed, stamp it as published from HEAD, render the site, and write it all at once.
 
 use std::fs;
-use std::io::Read;
 use std::path::{Component, Path, PathBuf};
 
 use rayon::prelude::*;
@@ -77,6 +76,8 @@ pub struct Published {
     /// The published plan's page as shown to the user.
     pub page: String,
     pub dry_run: bool,
+    /// Temporary files of an interrupted backout that were removed.
+    pub cleaned: Vec<String>,
 }
 
 pub fn run(workspace: &Workspace, options: &Options<'_>) -> Result<Outcome> {
@@ -101,30 +102,58 @@ pub fn run(workspace: &Workspace, options: &Options<'_>) -> Result<Outcome> {
         ))
     })?;
     let out = OutDir::resolve(workspace, options.out)?;
+    // The plan is locked from before it is read until its stamp is written, so another
+    // writer (a `baseline --force`) cannot slip in between and have its write lost.
+    let _plan_lock = match options.dry_run {
+        true => None,
+        false => Some(store::Lock::acquire(
+            workspace.root(),
+            &workspace.path(&id, PLAN_FILE),
+            &plan_file,
+        )?),
+    };
     let corpus = check::load_corpus(workspace, catalog)?;
     let stamp = Stamp { at, commit };
     let ready = match prepare(workspace, &repo, &corpus, id, &stamp)? {
         Ok(ready) => ready,
         Err(refusal) => return Ok(refusal),
     };
+    // The site is locked before the other plans are read for the index: two publishes of
+    // different plans each list the other's as it is.
+    let _site_lock = match options.dry_run {
+        true => None,
+        false => Some(store::Lock::acquire(
+            workspace.root(),
+            &out.path.join(site::INDEX),
+            &out.display_file(site::INDEX),
+        )?),
+    };
     let at = stamp.at.to_string();
     let origin = Origin {
         at: &at,
         commit: &stamp.commit,
     };
-    let mut writes = Vec::new();
+    let mut site_writes = Vec::new();
     for file in render(workspace, &corpus, &ready, &origin)? {
-        writes.push(out.file(&file.path, file.contents)?);
+        site_writes.push(out.file(&file.path, file.contents)?);
     }
-    let files: Vec<String> = writes.iter().map(|w| w.display.clone()).collect();
-    writes.push(FileWrite {
+    let files: Vec<String> = site_writes.iter().map(|w| w.display.clone()).collect();
+    // Written in this order: the stamp, the pages, the index. A crash between two renames
+    // leaves a stamped plan that publishing again completes, never an index linking to a
+    // page that is not there.
+    let mut writes = vec![FileWrite {
         display: plan_file.clone(),
         path: workspace.path(&ready.id, PLAN_FILE),
         contents: ready.text,
-    });
-    if !options.dry_run {
-        store::write_all(&writes, Overwrite::Allow)?;
-    }
+    }];
+    let index = site_writes.remove(0);
+    writes.extend(site_writes);
+    writes.push(index);
+    let cleaned = if options.dry_run {
+        Vec::new()
+    } else {
+        store::write_all(workspace.root(), &writes, Overwrite::Allow)?.cleaned
+    };
     let page = site::page_path(&ready.id).ok_or_else(|| {
         Error::msg(format!(
             "plan `{}` has a name that cannot be a file name",
@@ -141,6 +170,7 @@ pub fn run(workspace: &Workspace, options: &Options<'_>) -> Result<Outcome> {
         out_dir: out.display,
         files,
         dry_run: options.dry_run,
+        cleaned,
     }))
 }
 
@@ -335,6 +365,21 @@ impl OutDir {
             None => normalize(&workspace.root().join(DEFAULT_OUT)),
         };
         let root = normalize(&real(workspace.root()));
+        // A directory inside the work tree (the default, or named) must stay inside it: a
+        // pull request could make `public` a symlink to anywhere. One outside was named by
+        // whoever runs backout, and is used as it is.
+        if path.starts_with(workspace.root()) {
+            store::inside::check(workspace.root(), &path).map_err(|escape| {
+                let shown = path
+                    .strip_prefix(workspace.root())
+                    .map_or_else(|_| path.display().to_string(), slashes);
+                Error::msg(format!(
+                    "refusing to write the site to {shown}: it {}; {}, or choose another --out",
+                    escape.describe(),
+                    escape.help()
+                ))
+            })?;
+        }
         let real_out = real(&path);
         let display = match real_out.strip_prefix(&root) {
             Ok(relative) if relative.as_os_str().is_empty() => ".".to_string(),
@@ -425,16 +470,11 @@ impl OutDir {
     }
 }
 
-/// Whether a file starts like a page publish wrote (its generator mark is in the head).
+/// Whether a file starts like a page publish wrote (its generator mark is in the head). A
+/// FIFO or device is read without blocking, and is not.
 fn written_by_publish(path: &Path) -> bool {
-    let Ok(file) = fs::File::open(path) else {
-        return false;
-    };
-    let mut head = Vec::with_capacity(4096);
-    if file.take(4096).read_to_end(&mut head).is_err() {
-        return false;
-    }
-    String::from_utf8_lossy(&head).contains(GENERATOR_MARK)
+    store::read_head(path, 4096)
+        .is_some_and(|head| String::from_utf8_lossy(&head).contains(GENERATOR_MARK))
 }
 
 /// A path with `.` and `..` resolved by name (the directory may not exist yet).

@@ -8,7 +8,7 @@ use rayon::prelude::*;
 use crate::config::TagFormat;
 use crate::error::{Error, Result};
 use crate::names::PlanId;
-use crate::repo::{Repo, TagRef, TreeFiles};
+use crate::repo::{FSCK_HINT, Repo, TagRef, TreeFiles};
 use crate::tags::{self, At, TagRow, TagStatus};
 use crate::version;
 use crate::workspace::{PLAN_FILE, Workspace};
@@ -262,7 +262,7 @@ fn lookup(
         Err(error) => {
             return (
                 TagStatus::Invalid,
-                format!("cannot read {place}: {}", error.message()),
+                format!("cannot read {place}: {}; {FSCK_HINT}", error.what()),
             );
         }
     };
@@ -274,7 +274,7 @@ fn lookup(
         Ok(bytes) => tags::judge(bytes, &pending.id),
         Err(error) => (
             TagStatus::Invalid,
-            format!("cannot read the plan: {}", error.message()),
+            format!("cannot read the plan: {}; {FSCK_HINT}", error.what()),
         ),
     };
     verdicts.insert(key, verdict.clone());

@@ -1,5 +1,6 @@
 //! GitHub Actions workflow commands: `::error file=F,line=L,col=C,title=RULE::MESSAGE`.
 
+use super::escape::inline;
 use super::{Finding, Tally};
 
 /// GitHub shows at most this many error annotations, and as many warnings, per step.
@@ -57,15 +58,16 @@ fn count(n: usize, noun: &str) -> String {
 
 /// The workflow command for one finding.
 pub fn command(finding: &Finding) -> String {
-    let mut message = finding.message.clone();
+    // Hazards in quoted values are escaped visibly; the one line break is ours.
+    let mut message = inline(&finding.message).into_owned();
     if let Some(help) = &finding.help {
         message.push_str("\nhelp: ");
-        message.push_str(help);
+        message.push_str(&inline(help));
     }
     format!(
         "::{} file={},line={},endLine={},col={},endColumn={},title={}::{}",
         finding.severity,
-        escape_property(&finding.file),
+        escape_property(&inline(&finding.file)),
         finding.line,
         finding.line,
         finding.column,
@@ -92,6 +94,8 @@ mod tests {
     use super::*;
     use crate::diag::{Rule, SourceFile};
 
+    /// A line break in a message is a quoted value's: shown as `\n`, it cannot start a
+    /// workflow command of its own.
     #[test]
     fn counts_what_github_will_not_show() {
         let text = "TODO\n".repeat(13);
@@ -120,7 +124,7 @@ mod tests {
         assert_eq!(
             command(&finding),
             "::error file=plans/a%2Cb/v1%3Ax/plan.md,line=1,endLine=1,col=1,endColumn=5,\
-             title=placeholder::50%25 done%0Anext"
+             title=placeholder::50%25 done\\nnext"
         );
     }
 }

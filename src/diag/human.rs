@@ -4,6 +4,7 @@ use std::fmt::Write;
 
 use anstyle::{AnsiColor, Effects, Style};
 
+use super::escape::{self, inline};
 use super::{Finding, Severity};
 
 /// Colours for human output; `plain()` has none.
@@ -60,15 +61,22 @@ fn render_one(out: &mut String, finding: &Finding, style: &HumanStyle) {
     let gutter = style.gutter;
     let number = finding.line.to_string();
     let pad = " ".repeat(number.len());
+    // Messages quote plan values and paths name directories: both come from pull requests.
     let _ = writeln!(
         out,
         "{level}{}[{}]{level:#}{}: {}{:#}",
-        finding.severity, finding.rule, style.message, finding.message, style.message,
+        finding.severity,
+        finding.rule,
+        style.message,
+        inline(&finding.message),
+        style.message,
     );
     let _ = writeln!(
         out,
         "{pad}{gutter}-->{gutter:#} {}:{}:{}",
-        finding.file, finding.line, finding.column
+        inline(&finding.file),
+        finding.line,
+        finding.column
     );
     let snippet = &finding.snippet;
     if !snippet.text.is_empty() {
@@ -85,8 +93,10 @@ fn render_one(out: &mut String, finding: &Finding, style: &HumanStyle) {
     if let Some(help) = &finding.help {
         let _ = writeln!(
             out,
-            "{pad} {gutter}={gutter:#} {}help{:#}: {help}",
-            style.help, style.help
+            "{pad} {gutter}={gutter:#} {}help{:#}: {}",
+            style.help,
+            style.help,
+            inline(help)
         );
     }
 }
@@ -103,11 +113,14 @@ fn layout(finding: &Finding) -> (String, usize, usize) {
     let start = finding.column.saturating_sub(snippet.first_column);
     let end = finding.end_column.saturating_sub(snippet.first_column);
     for (i, c) in snippet.text.chars().enumerate() {
-        // Carets line up under what the terminal shows: tabs as 4, CJK and emoji as 2.
-        let width = match c {
-            '\t' => 4,
-            c if c.is_control() => 1,
-            c => unicode_width::UnicodeWidthChar::width(c).unwrap_or(0),
+        // Controls and bidirectional characters are shown as escapes (`\u{202E}`), so
+        // the line reads as its bytes do. Carets line up under what the terminal shows:
+        // tabs as 4, escapes as long as they are, CJK and emoji as 2.
+        let shown = (c != '\t' && escape::is_hazard(c)).then(|| escape::escape_char(c));
+        let width = match (c, &shown) {
+            ('\t', _) => 4,
+            (_, Some(shown)) => shown.len(),
+            (c, None) => unicode_width::UnicodeWidthChar::width(c).unwrap_or(0),
         };
 
         if i < start {
@@ -115,12 +128,10 @@ fn layout(finding: &Finding) -> (String, usize, usize) {
         } else if i < end {
             caret_len += width;
         }
-        if c == '\t' {
-            text.push_str("    ");
-        } else if c.is_control() {
-            text.push('�');
-        } else {
-            text.push(c);
+        match shown {
+            _ if c == '\t' => text.push_str("    "),
+            Some(shown) => text.push_str(&shown),
+            None => text.push(c),
         }
     }
     if snippet.cut_end {

@@ -61,7 +61,7 @@ pub fn render_check_json(
         suppressed,
         notes,
     };
-    let mut text = serde_json::to_string_pretty(&report).unwrap_or_default();
+    let mut text = super::escape::json(serde_json::to_string_pretty(&report).unwrap_or_default());
     text.push('\n');
     text
 }

@@ -203,7 +203,7 @@ pub fn render_sarif(findings: &[Finding], rules: &[Rule]) -> String {
             results,
         }],
     };
-    let mut text = serde_json::to_string_pretty(&log).unwrap_or_default();
+    let mut text = super::escape::json(serde_json::to_string_pretty(&log).unwrap_or_default());
     text.push('\n');
     text
 }

@@ -85,15 +85,7 @@ fn line(finding: &Finding) -> String {
         finding.rule.code(),
         finding.message
     );
-    text.chars()
-        .flat_map(|c| {
-            if c.is_control() {
-                c.escape_unicode().collect::<Vec<_>>()
-            } else {
-                vec![c]
-            }
-        })
-        .collect()
+    super::escape::inline(&text).into_owned()
 }
 
 /// `text` as one table cell of plain Markdown: one line, every ASCII punctuation that could
@@ -105,7 +97,7 @@ pub fn markdown_cell(text: &str) -> String {
             '<' => out.push_str("&lt;"),
             '>' => out.push_str("&gt;"),
             '&' => out.push_str("&amp;"),
-            c if c.is_control() => out.push(' '),
+            c if super::escape::is_hazard(c) => out.push_str(&super::escape::escape_char(c)),
             c if c.is_ascii_punctuation()
                 && !matches!(
                     c,
@@ -123,7 +115,7 @@ pub fn markdown_cell(text: &str) -> String {
 
 /// `text` as a Markdown code span that shows it literally.
 pub fn code_span(text: &str) -> String {
-    let text = text.replace(['\n', '\r', '|'], " ");
+    let text = super::escape::inline(text).replace('|', " ");
     let ticks = "`".repeat(longest_backtick_run(&[&text]) + 1);
     // A space on each side (which Markdown strips) only where a backtick would touch the fence.
     let pad = if text.is_empty() || text.starts_with('`') || text.ends_with('`') {
@@ -174,7 +166,7 @@ mod tests {
     fn cells_cannot_format_or_mention() {
         assert_eq!(
             markdown_cell("tag v1.5 | @ops *now* <b>[x](y)\n#1"),
-            "tag v1.5 \\| \\@ops \\*now\\* &lt;b&gt;\\[x\\]\\(y\\) \\#1"
+            "tag v1.5 \\| \\@ops \\*now\\* &lt;b&gt;\\[x\\]\\(y\\)\\n\\#1"
         );
     }
 

@@ -7,6 +7,7 @@ use anstyle::{AnsiColor, Effects, Style};
 use serde::Serialize;
 
 use super::{FieldChange, Hunk, LineKind, ManifestDelta, PlanDiff, SectionDiff, SectionStatus};
+use crate::diag::escape::{self, code, inline, markdown_text};
 
 /// Colours for human output; `plain()` has none.
 #[derive(Debug, Clone, Copy)]
@@ -65,10 +66,17 @@ impl DiffStyle {
 pub fn render_human(diff: &PlanDiff, style: &DiffStyle) -> String {
     let mut out = String::new();
     let header = style.header;
-    let _ = writeln!(out, "{header}--- {}{header:#}", diff.old);
-    let _ = writeln!(out, "{header}+++ {}{header:#}", diff.new);
+    // Titles, values and lines come from plans: hazards are shown as escapes.
+    let _ = writeln!(out, "{header}--- {}{header:#}", inline(&diff.old));
+    let _ = writeln!(out, "{header}+++ {}{header:#}", inline(&diff.new));
     out.push('\n');
-    if diff.front_matter.is_empty() {
+    if !diff.front_matter_unreadable.is_empty() {
+        let _ = writeln!(
+            out,
+            "{header}front matter{header:#}: not compared: it cannot be read in {} (no `+++` block, or not valid TOML; `backout check` says why)",
+            inline(&diff.front_matter_unreadable.join(" and "))
+        );
+    } else if diff.front_matter.is_empty() {
         let _ = writeln!(out, "{header}front matter{header:#}: unchanged");
     } else {
         let _ = writeln!(out, "{header}front matter{header:#}:");
@@ -82,7 +90,7 @@ pub fn render_human(diff: &PlanDiff, style: &DiffStyle) -> String {
         let _ = writeln!(
             out,
             "{header}## {}{header:#}: {status}{}{status:#}",
-            section.title,
+            inline(&section.title),
             section.status.as_str()
         );
         for hunk in &section.hunks {
@@ -109,7 +117,12 @@ fn human_hunk(out: &mut String, hunk: &Hunk, style: &DiffStyle) {
     let _ = writeln!(out, "{}{}{:#}", style.hunk, hunk.header(), style.hunk);
     for line in &hunk.lines {
         let color = style.line(line.kind);
-        let _ = writeln!(out, "{color}{}{}{color:#}", line.kind.sign(), line.text);
+        let _ = writeln!(
+            out,
+            "{color}{}{}{color:#}",
+            line.kind.sign(),
+            escape::line(&line.text)
+        );
     }
 }
 
@@ -124,14 +137,19 @@ fn human_manifest(out: &mut String, delta: &ManifestDelta, style: &DiffStyle) {
     );
     let (added, removed, changed) = (style.added, style.removed, style.changed);
     for item in &delta.added {
-        let _ = writeln!(out, "  {added}+ {}{added:#} ({})", item.id, item.describe());
+        let _ = writeln!(
+            out,
+            "  {added}+ {}{added:#} ({})",
+            inline(&item.id),
+            inline(&item.describe())
+        );
     }
     for item in &delta.removed {
         let _ = writeln!(
             out,
             "  {removed}- {}{removed:#} ({})",
-            item.id,
-            item.describe()
+            inline(&item.id),
+            inline(&item.describe())
         );
     }
     for item in &delta.changed {
@@ -143,19 +161,19 @@ fn human_manifest(out: &mut String, delta: &ManifestDelta, style: &DiffStyle) {
         let _ = writeln!(
             out,
             "  {changed}~ {}{changed:#}: {}",
-            item.id,
+            inline(&item.id),
             fields.join("; ")
         );
     }
 }
 
-/// `key: old -> new`, with `(none)` for a missing side.
+/// `key: old -> new`, with `(none)` for a missing side; hazards escaped.
 fn describe_field(change: &FieldChange, arrow: &str) -> String {
     format!(
         "{}: {} {arrow} {}",
-        change.key,
-        change.old.as_deref().unwrap_or("(none)"),
-        change.new.as_deref().unwrap_or("(none)")
+        inline(&change.key),
+        inline(change.old.as_deref().unwrap_or("(none)")),
+        inline(change.new.as_deref().unwrap_or("(none)"))
     )
 }
 
@@ -169,6 +187,18 @@ pub fn render_markdown(diff: &PlanDiff) -> String {
         code(&diff.old),
         code(&diff.new)
     );
+    if !diff.front_matter_unreadable.is_empty() {
+        let sides: Vec<String> = diff
+            .front_matter_unreadable
+            .iter()
+            .map(|l| code(l))
+            .collect();
+        let _ = writeln!(
+            out,
+            "Front matter not compared: it cannot be read in {} (no `+++` block, or not valid TOML).\n",
+            sides.join(" and ")
+        );
+    }
     if !diff.front_matter.is_empty() {
         out.push_str("| Front matter | Before | After |\n| --- | --- | --- |\n");
         for change in &diff.front_matter {
@@ -185,10 +215,11 @@ pub fn render_markdown(diff: &PlanDiff) -> String {
     if !diff.sections.is_empty() {
         out.push_str("| Section | Change |\n| --- | --- |\n");
         for section in &diff.sections {
+            // A title is plan text: it may not mention, link or format.
             let _ = writeln!(
                 out,
                 "| {} | {} |",
-                cell(&section.title),
+                markdown_text(&section.title),
                 section.status.as_str()
             );
         }
@@ -203,10 +234,20 @@ pub fn render_markdown(diff: &PlanDiff) -> String {
         Some(delta) if delta.is_empty() => out.push_str("Unchanged.\n"),
         Some(delta) => {
             for item in &delta.added {
-                let _ = writeln!(out, "- added {} ({})", code(&item.id), item.describe());
+                let _ = writeln!(
+                    out,
+                    "- added {} ({})",
+                    code(&item.id),
+                    markdown_text(&item.describe())
+                );
             }
             for item in &delta.removed {
-                let _ = writeln!(out, "- removed {} ({})", code(&item.id), item.describe());
+                let _ = writeln!(
+                    out,
+                    "- removed {} ({})",
+                    code(&item.id),
+                    markdown_text(&item.describe())
+                );
             }
             for item in &delta.changed {
                 let fields: Vec<String> = item
@@ -215,7 +256,7 @@ pub fn render_markdown(diff: &PlanDiff) -> String {
                     .map(|f| {
                         format!(
                             "{} {} → {}",
-                            f.key,
+                            markdown_text(&f.key),
                             f.old.as_deref().map_or("(none)".into(), code),
                             f.new.as_deref().map_or("(none)".into(), code)
                         )
@@ -232,49 +273,24 @@ fn markdown_section(out: &mut String, section: &SectionDiff) {
     let _ = writeln!(
         out,
         "#### {} ({})\n",
-        section.title.replace('\n', " "),
+        markdown_text(&section.title),
         section.status.as_str()
     );
     let mut body = String::new();
     for hunk in &section.hunks {
         let _ = writeln!(body, "{}", hunk.header());
         for line in &hunk.lines {
-            let _ = writeln!(body, "{}{}", line.kind.sign(), line.text);
+            let _ = writeln!(body, "{}{}", line.kind.sign(), escape::line(&line.text));
         }
     }
     // A fence longer than any run of backticks inside, so plan code blocks cannot close it.
-    let fence = "`".repeat(longest_run(&body, '`').max(2) + 1);
+    let fence = "`".repeat(escape::longest_run(&body, '`').max(2) + 1);
     let _ = write!(out, "{fence}diff\n{body}{fence}\n\n");
 }
 
-fn longest_run(text: &str, c: char) -> usize {
-    let mut longest = 0;
-    let mut run = 0;
-    for ch in text.chars() {
-        if ch == c {
-            run += 1;
-            longest = longest.max(run);
-        } else {
-            run = 0;
-        }
-    }
-    longest
-}
-
-/// Inline code that survives backticks in the text.
-fn code(text: &str) -> String {
-    let ticks = "`".repeat(longest_run(text, '`') + 1);
-    let pad = if text.starts_with('`') || text.ends_with('`') {
-        " "
-    } else {
-        ""
-    };
-    format!("{ticks}{pad}{}{pad}{ticks}", text.replace('\n', " "))
-}
-
-/// A table cell: pipes escaped, on one line.
+/// A code span in a table cell: pipes escaped (GitHub splits cells on them even in code).
 fn cell(text: &str) -> String {
-    text.replace('|', "\\|").replace('\n', " ")
+    text.replace('|', "\\|")
 }
 
 /// The diff as JSON: `{"version": 1, "old", "new", "front_matter", "sections", "manifest"}`.
@@ -286,7 +302,7 @@ pub fn render_json(diff: &PlanDiff) -> String {
         diff: &'a PlanDiff,
     }
     let json = Json { version: 1, diff };
-    let mut text = serde_json::to_string_pretty(&json).unwrap_or_default();
+    let mut text = escape::json(serde_json::to_string_pretty(&json).unwrap_or_default());
     text.push('\n');
     text
 }
@@ -305,6 +321,7 @@ mod tests {
                 old: Some("\"v1\"".into()),
                 new: Some("\"v2\"".into()),
             }],
+            front_matter_unreadable: vec![],
             sections: vec![
                 SectionDiff {
                     title: "Criteria".into(),
@@ -366,11 +383,5 @@ mod tests {
         assert!(text.contains("#### Procedure (changed)\n\n````diff\n@@ -9,1 +9,1 @@\n"));
         assert!(text.contains("| Criteria | unchanged |"));
         assert!(text.contains("- added `b` (service 2)"));
-    }
-
-    #[test]
-    fn code_spans_survive_backticks() {
-        assert_eq!(code("a`b"), "``a`b``");
-        assert_eq!(code("`a"), "`` `a ``");
     }
 }

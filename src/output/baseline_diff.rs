@@ -8,13 +8,14 @@ use backout::baseline::{self, ChangeGroup, Place};
 use backout::commands;
 use backout::commands::baseline::{Forked, Source};
 use backout::commands::diff::Basis;
+use backout::diag::escape::inline;
 use backout::diag::{HumanStyle, Tally};
 use backout::diff::DiffStyle;
 use backout::workspace::Workspace;
 
 use crate::cli::{BaselineArgs, DiffArgs, DiffFormat};
 
-use super::{Output, bold, display_width, pad, plural};
+use super::{Output, bold, cleaned, display_width, pad, plural};
 
 pub fn baseline(out: &Output, dir: &Path, args: &BaselineArgs) -> Result<ExitCode> {
     let workspace = Workspace::open(dir)?;
@@ -25,6 +26,7 @@ pub fn baseline(out: &Output, dir: &Path, args: &BaselineArgs) -> Result<ExitCod
         dry_run: args.dry_run,
     };
     let forked = commands::baseline::run(&workspace, &options)?;
+    cleaned(out, &forked.cleaned)?;
     let style = HumanStyle::colored();
     if !out.quiet {
         out.print(&baseline_header(&forked))?;
@@ -107,7 +109,7 @@ fn baseline_header(forked: &Forked) -> String {
     if !forked.refers.is_empty() {
         text.push_str(&format!(
             "note: `refers` kept from the source ({}): remove the ids {target} no longer refers to on purpose\n",
-            forked.refers.join(", ")
+            inline(&forked.refers.join(", "))
         ));
     }
     text
@@ -129,8 +131,8 @@ pub(super) fn changes_text(path: &str, changes: &[ChangeGroup], style: &HumanSty
         let place = match &group.place {
             Place::FrontMatter => format!("front matter (line {})", group.line),
             Place::Top => format!("before the first section (line {})", group.line),
-            Place::Section(title) => format!("## {title} (line {})", group.line),
-            Place::File(file) => file.clone(),
+            Place::Section(title) => format!("## {} (line {})", inline(title), group.line),
+            Place::File(file) => inline(file).into_owned(),
         };
         text.push_str(&format!("\n{}\n", bold(&place)));
         let mut lines: Vec<(usize, usize, String)> = group
@@ -144,12 +146,19 @@ pub(super) fn changes_text(path: &str, changes: &[ChangeGroup], style: &HumanSty
                 };
                 let text = format!(
                     "{level}{}[{}]{level:#} {}",
-                    finding.severity, finding.rule, finding.message
+                    finding.severity,
+                    finding.rule,
+                    inline(&finding.message)
                 );
                 (finding.line, finding.column, text)
             })
             .chain(group.mentions.iter().map(|mention| {
-                let text = format!("{}note{:#} {}", style.help, style.help, mention.message);
+                let text = format!(
+                    "{}note{:#} {}",
+                    style.help,
+                    style.help,
+                    inline(&mention.message)
+                );
                 (mention.line, mention.column, text)
             }))
             .collect();

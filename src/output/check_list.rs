@@ -35,7 +35,8 @@ pub fn check(out: &Output, dir: &Path, args: &CheckArgs) -> Result<ExitCode> {
             out.print(&diag::render_human(&shown, &HumanStyle::colored()))?;
             for dir in &report.skipped {
                 out.note(&format!(
-                    "note: {dir}/ holds no {} or {}, so it is not a release; skipped\n",
+                    "note: {}/ holds no {} or {}, so it is not a release; skipped\n",
+                    backout::diag::escape::inline(dir),
                     backout::workspace::PLAN_FILE,
                     backout::workspace::MANIFEST_FILE
                 ))?;
@@ -93,7 +94,8 @@ fn notes(notes: &[diag::Note]) -> String {
                 .unwrap_or_default();
             format!(
                 "{style}note{style:#}[{}]: {plan}{}\n",
-                note.rule, note.message
+                note.rule,
+                backout::diag::escape::inline(&note.message)
             )
         })
         .collect()
@@ -137,7 +139,7 @@ pub fn list(out: &Output, dir: &Path, args: &ListArgs) -> Result<ExitCode> {
             let json = serde_json::json!({ "version": 1, "plans": rows });
             out.print(&format!(
                 "{}\n",
-                serde_json::to_string_pretty(&json).unwrap_or_default()
+                diag::escape::json(serde_json::to_string_pretty(&json).unwrap_or_default())
             ))?;
         }
         ListFormat::Human => {

@@ -66,23 +66,19 @@ pub fn drill(out: &Output, dir: &Path, args: &DrillArgs) -> Result<ExitCode> {
 
 /// Plan text (step titles, commands) with what could drive the terminal made visible.
 fn safe(text: &str) -> Cow<'_, str> {
-    let hazard = |c: char| {
-        (c.is_control() && c != '\n' && c != '\t')
-            || matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{2028}' | '\u{2029}')
-    };
-    if !text.chars().any(hazard) {
+    // Lines of plan text: every hazard but the tab escaped (diag::escape::line), the line
+    // breaks between them kept.
+    if !text
+        .split('\n')
+        .any(|l| matches!(backout::diag::escape::line(l), Cow::Owned(_)))
+    {
         return Cow::Borrowed(text);
     }
     Cow::Owned(
-        text.chars()
-            .map(|c| {
-                if hazard(c) {
-                    format!("\\u{{{:X}}}", c as u32)
-                } else {
-                    c.to_string()
-                }
-            })
-            .collect(),
+        text.split('\n')
+            .map(backout::diag::escape::line)
+            .collect::<Vec<_>>()
+            .join("\n"),
     )
 }
 

@@ -9,6 +9,7 @@ use anstyle::{AnsiColor, Effects};
 use backout::Result;
 use backout::baseline::Place;
 use backout::commands;
+use backout::diag::escape::{code, inline, markdown_message, markdown_text};
 use backout::diag::{self, Finding, HumanStyle, Tally};
 use backout::diff::DiffStyle;
 use backout::repo::Change;
@@ -32,7 +33,8 @@ pub fn tags(out: &Output, dir: &Path, args: &TagsArgs) -> Result<ExitCode> {
     let no_tags = report.rows.is_empty() && report.exempt == 0;
     let no_tags_hint = format!(
         "no git tag matches `{}` ({} other tags); if this is a CI checkout, fetch the tags: `git fetch --tags` (GitHub Actions: `actions/checkout` with `fetch-depth: 0`)",
-        report.glob, report.ignored
+        inline(&report.glob),
+        report.ignored
     );
     match args.format {
         TagsFormat::Json => {
@@ -47,7 +49,7 @@ pub fn tags(out: &Output, dir: &Path, args: &TagsArgs) -> Result<ExitCode> {
             });
             out.print(&format!(
                 "{}\n",
-                serde_json::to_string_pretty(&json).unwrap_or_default()
+                diag::escape::json(serde_json::to_string_pretty(&json).unwrap_or_default())
             ))?;
         }
         TagsFormat::Github => {
@@ -62,12 +64,15 @@ pub fn tags(out: &Output, dir: &Path, args: &TagsArgs) -> Result<ExitCode> {
                     .path
                     .as_deref()
                     .filter(|_| row.status != TagStatus::Missing)
-                    .map(|p| format!("file={},", diag::escape_property(p)))
+                    .map(|p| format!("file={},", diag::escape_property(&inline(p))))
                     .unwrap_or_default();
                 text.push_str(&format!(
                     "::{level} {file}title={}::{}\n",
-                    diag::escape_property(&format!("{} plan for tag {}", row.status, row.tag)),
-                    diag::escape_data(&row.message)
+                    diag::escape_property(&inline(&format!(
+                        "{} plan for tag {}",
+                        row.status, row.tag
+                    ))),
+                    diag::escape_data(&inline(&row.message))
                 ));
             }
             if no_tags {
@@ -292,7 +297,7 @@ fn review_json(review: &commands::review::Review) -> String {
     });
     format!(
         "{}\n",
-        serde_json::to_string_pretty(&json).unwrap_or_default()
+        diag::escape::json(serde_json::to_string_pretty(&json).unwrap_or_default())
     )
 }
 
@@ -389,7 +394,8 @@ fn review_human(review: &commands::review::Review, quiet: bool) -> String {
         if !quiet {
             text.push_str(&format!(
                 "no plan or manifest changed between {} and {}\n",
-                review.base, review.head
+                inline(&review.base),
+                inline(&review.head)
             ));
         }
         return text;
@@ -398,20 +404,24 @@ fn review_human(review: &commands::review::Review, quiet: bool) -> String {
         text.push_str(&format!(
             "{} {} → {}: {}{}\n\n",
             bold("review"),
-            review.base,
-            review.head,
+            inline(&review.base),
+            inline(&review.head),
             review_counts(review),
             drill_count(review)
         ));
     }
     let style = HumanStyle::colored();
     for plan in &review.plans {
-        text.push_str(&format!("{} ({})\n", bold(&plan.path), change_word(plan)));
+        text.push_str(&format!(
+            "{} ({})\n",
+            bold(&inline(&plan.path)),
+            inline(&change_word(plan))
+        ));
         if !quiet {
             if let Some(fork) = &plan.fork {
                 text.push_str(&format!(
                     "forked from {}: the diff shows what changed since\n",
-                    fork.source
+                    inline(&fork.source)
                 ));
             }
             if let Some(diff) = &plan.diff {
@@ -438,7 +448,7 @@ fn review_human(review: &commands::review::Review, quiet: bool) -> String {
             text.push_str(&format!(
                 "  {}
 ",
-                super::drill::evidence_line(drill)
+                inline(&super::drill::evidence_line(drill))
             ));
         }
         text.push('\n');
@@ -468,8 +478,9 @@ fn review_markdown(review: &commands::review::Review) -> Vec<Block> {
     let mut summary = format!("{REVIEW_MARKER}\n## backout review\n\n");
     if review.plans.is_empty() && review.drills.is_empty() {
         summary.push_str(&format!(
-            "No plan or manifest changed between `{}` and `{}`.\n",
-            review.base, review.head
+            "No plan or manifest changed between {} and {}.\n",
+            code(&review.base),
+            code(&review.head)
         ));
         return vec![Block::new(Part::Summary, summary)];
     }
@@ -481,9 +492,9 @@ fn review_markdown(review: &commands::review::Review) -> Vec<Block> {
         "✅"
     };
     summary.push_str(&format!(
-        "{verdict} `{}` → `{}`: {}{}, {}, {}.\n\n",
-        review.base,
-        review.head,
+        "{verdict} {} → {}: {}{}, {}, {}.\n\n",
+        code(&review.base),
+        code(&review.head),
         review_counts(review),
         drill_count(review),
         plural(tally.errors, "error"),
@@ -495,9 +506,9 @@ fn review_markdown(review: &commands::review::Review) -> Vec<Block> {
     for plan in &review.plans {
         let plan_tally = Tally::of(&plan.findings);
         summary.push_str(&format!(
-            "| `{}` | {} | {} | {} |\n",
-            plan.id,
-            change_word(plan).replace('|', "\\|"),
+            "| {} | {} | {} | {} |\n",
+            code(&plan.id.to_string()).replace('|', "\\|"),
+            markdown_text(&change_word(plan)),
             plan_tally.errors,
             plan_tally.warnings
         ));
@@ -507,9 +518,9 @@ fn review_markdown(review: &commands::review::Review) -> Vec<Block> {
         blocks.push(Block::new(
             Part::Summary,
             format!(
-                "\n### `{}` ({})\n\n",
-                plan.id,
-                change_word(plan).replace('|', "\\|")
+                "\n### {} ({})\n\n",
+                code(&plan.id.to_string()),
+                markdown_text(&change_word(plan))
             ),
         ));
         let mut findings = String::new();
@@ -518,17 +529,18 @@ fn review_markdown(review: &commands::review::Review) -> Vec<Block> {
         }
         for finding in &plan.findings {
             let icon = if finding.is_error() { "❌" } else { "⚠️" };
+            // Paths are code (backticks in them cannot close it); messages keep their own
+            // code spans and nothing else in them can mention, link or format.
             let help = finding
                 .help
                 .as_deref()
-                .map(|h| format!(" — {}", markdown_inline(h)))
+                .map(|h| format!(" — {}", markdown_message(h)))
                 .unwrap_or_default();
             findings.push_str(&format!(
-                "- {icon} **{}** `{}:{}`: {}{help}\n",
+                "- {icon} **{}** {}: {}{help}\n",
                 finding.rule,
-                finding.file,
-                finding.line,
-                markdown_inline(&finding.message)
+                code(&format!("{}:{}", finding.file, finding.line)),
+                markdown_message(&finding.message)
             ));
         }
         if let Some(fork) = &plan.fork {
@@ -536,9 +548,10 @@ fn review_markdown(review: &commands::review::Review) -> Vec<Block> {
         }
         blocks.push(Block::new(Part::Findings, findings));
         if let Some(diff) = &plan.diff {
+            // The diff's own heading names both sides; a summary stays plain text.
             let summary = match &plan.fork {
-                Some(fork) => format!("Section diff against {}", markdown_inline(&fork.source)),
-                None => "Section diff".to_string(),
+                Some(_) => "Section diff against the plan it was forked from",
+                None => "Section diff",
             };
             let mut text = format!("\n<details><summary>{summary}</summary>\n\n");
             text.push_str(&backout::diff::render_markdown(diff));
@@ -551,15 +564,14 @@ fn review_markdown(review: &commands::review::Review) -> Vec<Block> {
         for drill in &review.drills {
             text.push_str(&format!(
                 "- {}\n",
-                markdown_inline(&super::drill::evidence_line(drill))
+                markdown_message(&super::drill::evidence_line(drill))
             ));
             for finding in &drill.findings {
                 text.push_str(&format!(
-                    "  - ❌ **{}** `{}:{}`: {}\n",
+                    "  - ❌ **{}** {}: {}\n",
                     finding.rule,
-                    finding.file,
-                    finding.line,
-                    markdown_inline(&finding.message)
+                    code(&format!("{}:{}", finding.file, finding.line)),
+                    markdown_message(&finding.message)
                 ));
             }
         }
@@ -588,8 +600,9 @@ fn changed_files(review: &commands::review::Review) -> std::collections::HashSet
 /// What must still change in a forked plan, as a nested list.
 fn fork_markdown(path: &str, fork: &commands::review::ForkReview) -> String {
     let mut text = format!(
-        "\n**Forked from `{}`.** What must still change in `{path}`:\n\n",
-        fork.from
+        "\n**Forked from {}.** What must still change in {}:\n\n",
+        code(&fork.from.to_string()),
+        code(path)
     );
     if fork.changes.is_empty() {
         text.push_str("Nothing: every section was rewritten for this release.\n");
@@ -600,13 +613,9 @@ fn fork_markdown(path: &str, fork: &commands::review::ForkReview) -> String {
             Place::FrontMatter => format!("front matter (line {})", group.line),
             Place::Top => format!("before the first section (line {})", group.line),
             Place::Section(title) => {
-                format!(
-                    "section **{}** (line {})",
-                    markdown_inline(title),
-                    group.line
-                )
+                format!("section **{}** (line {})", markdown_text(title), group.line)
             }
-            Place::File(file) => format!("`{file}`"),
+            Place::File(file) => code(file),
         };
         text.push_str(&format!("- {place}\n"));
         let mut lines: Vec<(usize, usize, String)> = group
@@ -617,12 +626,12 @@ fn fork_markdown(path: &str, fork: &commands::review::ForkReview) -> String {
                 let line = format!(
                     "{icon} **{}** {}",
                     finding.rule,
-                    markdown_inline(&finding.message)
+                    markdown_message(&finding.message)
                 );
                 (finding.line, finding.column, line)
             })
             .chain(group.mentions.iter().map(|mention| {
-                let line = format!("ℹ️ {}", markdown_inline(&mention.message));
+                let line = format!("ℹ️ {}", markdown_message(&mention.message));
                 (mention.line, mention.column, line)
             }))
             .collect();
@@ -632,42 +641,10 @@ fn fork_markdown(path: &str, fork: &commands::review::ForkReview) -> String {
         }
         if let Some(source) = &group.unchanged_since {
             text.push_str(&format!(
-                "  - unchanged since `{source}`: confirm it still holds\n"
+                "  - unchanged since {}: confirm it still holds\n",
+                code(source)
             ));
         }
     }
     text
-}
-
-/// Text for one line of Markdown: no line breaks, no raw HTML.
-fn markdown_inline(text: &str) -> String {
-    // Inside `code` GitHub shows entities literally, and markup is inert anyway.
-    let mut out = String::with_capacity(text.len());
-    let mut in_code = false;
-    for c in text.chars() {
-        match c {
-            '`' => {
-                in_code = !in_code;
-                out.push(c);
-            }
-            '\n' | '\r' => out.push(' '),
-            '<' if !in_code => out.push_str("&lt;"),
-            '>' if !in_code => out.push_str("&gt;"),
-            c => out.push(c),
-        }
-    }
-    out
-}
-
-#[cfg(test)]
-mod tests {
-    use super::markdown_inline;
-
-    #[test]
-    fn escapes_markup_outside_code_only() {
-        assert_eq!(
-            markdown_inline("<b> and `on = <date>`\nnext"),
-            "&lt;b&gt; and `on = <date>` next"
-        );
-    }
 }

@@ -30,7 +30,25 @@ pub fn man(out: &Output, command: Command, dir: Option<&Path>, force: bool) -> R
             contents,
         })
         .collect();
-    store::write_all(
+    // The pages are not the repository's files: the nearest directory that exists on the way
+    // to DIR is the boundary, so nothing is written through a symlink that leaves it.
+    let absolute = std::env::current_dir()
+        .map_err(|e| Error::io("read", "the current directory", e))?
+        .join(dir);
+    let boundary = absolute
+        .ancestors()
+        .find(|ancestor| ancestor.is_dir())
+        .unwrap_or(&absolute)
+        .to_path_buf();
+    let files: Vec<FileWrite> = files
+        .into_iter()
+        .map(|file| FileWrite {
+            path: absolute.join(file.path.file_name().unwrap_or_default()),
+            ..file
+        })
+        .collect();
+    let written = store::write_all(
+        &boundary,
         &files,
         if force {
             Overwrite::Allow
@@ -38,6 +56,7 @@ pub fn man(out: &Output, command: Command, dir: Option<&Path>, force: bool) -> R
             Overwrite::Refuse
         },
     )?;
+    super::cleaned(out, &written.cleaned)?;
     out.note(&format!(
         "wrote {} man pages to {}\n",
         files.len(),

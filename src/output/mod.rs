@@ -29,6 +29,7 @@ use std::io::{self, Write};
 
 use anstyle::{AnsiColor, Effects, Style};
 
+use backout::diag::escape::inline;
 use backout::{Error, Result};
 
 /// Standard output, coloured or not as the user and the terminal want.
@@ -75,14 +76,23 @@ impl Output {
     }
 }
 
-/// Prints an error and its causes to standard error.
+/// Prints an error and its causes to standard error. Messages quote values from files
+/// and arguments: each sentence is one line, its hazards (line breaks, escape sequences,
+/// bidirectional controls) shown as escapes.
 pub fn error(error: &Error) {
     let style = AnsiColor::Red.on_default().effects(Effects::BOLD);
     let mut stderr = anstream::stderr().lock();
-    let _ = writeln!(stderr, "{style}error{style:#}: {error}");
+    for (i, sentence) in error.sentences().iter().enumerate() {
+        let sentence = inline(sentence);
+        if i == 0 {
+            let _ = writeln!(stderr, "{style}error{style:#}: {sentence}");
+        } else {
+            let _ = writeln!(stderr, "{sentence}");
+        }
+    }
     let mut source = error.source();
     while let Some(cause) = source {
-        let _ = writeln!(stderr, "  caused by: {cause}");
+        let _ = writeln!(stderr, "  caused by: {}", inline(&cause.to_string()));
         source = cause.source();
     }
 }
@@ -112,8 +122,14 @@ fn pad(text: &str, width: usize) -> String {
 }
 
 /// Left-aligned columns separated by two spaces; the header in bold. Columns are measured
-/// in terminal columns, so names in CJK scripts line up.
+/// in terminal columns, so names in CJK scripts line up. Cells hold names and messages
+/// from the repository: their hazards are shown as escapes.
 fn render_table<const N: usize>(header: &[&str; N], rows: &[[String; N]]) -> String {
+    let rows: Vec<[String; N]> = rows
+        .iter()
+        .map(|row| row.clone().map(|cell| inline(&cell).into_owned()))
+        .collect();
+    let rows = rows.as_slice();
     let mut widths = header.map(display_width);
     for row in rows {
         for (width, cell) in widths.iter_mut().zip(row) {
@@ -165,12 +181,23 @@ pub fn completion_script(shell: clap_complete::Shell) -> Result<Vec<u8>> {
 fn warning(text: &str) {
     let style = AnsiColor::Yellow.on_default().effects(Effects::BOLD);
     let mut stderr = anstream::stderr().lock();
-    let _ = writeln!(stderr, "{style}warning{style:#}: {text}");
+    let _ = writeln!(stderr, "{style}warning{style:#}: {}", inline(text));
+}
+
+/// Says which temporary files of an interrupted backout a write removed.
+fn cleaned(out: &Output, files: &[String]) -> Result<()> {
+    for file in files {
+        out.note(&format!(
+            "note: removed {}, a temporary file left by a backout that was interrupted\n",
+            inline(file)
+        ))?;
+    }
+    Ok(())
 }
 
 /// Prints why a command refused, as an error line on standard error.
 fn refusal(text: &str) {
     let style = AnsiColor::Red.on_default().effects(Effects::BOLD);
     let mut stderr = anstream::stderr().lock();
-    let _ = writeln!(stderr, "{style}error{style:#}: {text}");
+    let _ = writeln!(stderr, "{style}error{style:#}: {}", inline(text));
 }

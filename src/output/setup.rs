@@ -11,11 +11,12 @@ use backout::workspace::Workspace;
 
 use crate::cli::{InitArgs, NewArgs};
 
-use super::Output;
+use super::{Output, cleaned};
 
 pub fn init(out: &Output, dir: &Path, args: &InitArgs) -> Result<ExitCode> {
     let repo = Repo::discover(dir)?;
     let done = commands::init::run(&repo, args.team.as_deref(), args.force)?;
+    cleaned(out, &done.cleaned)?;
     let verb = if done.replaced { "replaced" } else { "wrote" };
     let team = match &done.default_team {
         Some(team) => format!(" (default_team = \"{team}\")"),
@@ -51,6 +52,7 @@ pub fn new(out: &Output, dir: &Path, args: &NewArgs) -> Result<ExitCode> {
     let spec = Spec::from_arg(&args.spec)?;
     let workspace = Workspace::open(dir)?;
     let created = commands::new::run(&workspace, &spec, args.force)?;
+    cleaned(out, &created.cleaned)?;
     for file in &created.files {
         out.note(&format!("created {file}\n"))?;
     }

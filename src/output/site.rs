@@ -5,12 +5,13 @@ use std::process::ExitCode;
 
 use backout::Result;
 use backout::commands;
+use backout::diag::escape::inline;
 use backout::diag::{self, Finding, HumanStyle, Tally};
 use backout::workspace::Workspace;
 
 use crate::cli::PublishArgs;
 
-use super::{Output, bold, plural, refusal};
+use super::{Output, bold, cleaned, plural, refusal};
 
 pub fn publish(out: &Output, dir: &Path, args: &PublishArgs) -> Result<ExitCode> {
     use commands::publish::{Options, Outcome};
@@ -60,6 +61,7 @@ pub fn publish(out: &Output, dir: &Path, args: &PublishArgs) -> Result<ExitCode>
             Ok(ExitCode::from(1))
         }
         Outcome::Published(done) => {
+            cleaned(out, &done.cleaned)?;
             if !out.quiet && !done.warnings.is_empty() {
                 out.print(&diag::render_human(&done.warnings, &HumanStyle::colored()))?;
             }
@@ -75,7 +77,7 @@ pub fn publish(out: &Output, dir: &Path, args: &PublishArgs) -> Result<ExitCode>
                     done.plan_file
                 );
                 for file in &done.files {
-                    text.push_str(&format!("would write {file}\n"));
+                    text.push_str(&format!("would write {}\n", inline(file)));
                 }
                 out.print(&text)?;
             } else {
@@ -86,13 +88,13 @@ pub fn publish(out: &Output, dir: &Path, args: &PublishArgs) -> Result<ExitCode>
                     done.plan_file
                 );
                 for file in &done.files {
-                    text.push_str(&format!("wrote {file}\n"));
+                    text.push_str(&format!("wrote {}\n", inline(file)));
                 }
                 text.push_str(&format!(
                     "next: commit {}, open {} to check the page, then host {}/ (see {})\n",
                     done.plan_file,
-                    done.page,
-                    done.out_dir,
+                    inline(&done.page),
+                    inline(&done.out_dir),
                     backout::docs_url!("publish.md")
                 ));
                 out.note(&text)?;

@@ -60,11 +60,11 @@ pub fn render_body(text: &str, body_start: usize, body: &Body) -> Rendered {
     walk.finish()
 }
 
-/// Renders a list of already filtered events.
+/// Renders a list of already filtered events; hidden characters become visible escapes.
 fn to_html<'a>(events: impl IntoIterator<Item = Event<'a>>) -> String {
     let mut out = String::new();
     html::push_html(&mut out, events.into_iter());
-    out
+    super::sanitize::show_controls(out)
 }
 
 /// What an open link or image became.
@@ -757,6 +757,25 @@ mod tests {
             let rendered = render(&input);
             assert_inert(&input, &all_html(&rendered));
         }
+    }
+
+    #[test]
+    fn bidi_and_control_characters_are_shown_as_escapes() {
+        let text = "## Procedure \u{2067}x\n\n1. Clear: `rm -rf /var/cache\u{202E} # keep`\n\n```sh\necho \u{1b}]52;c;x\u{7}\n```\n\n<p>\u{2066}</p>\n";
+        let html = all_html(&render(text));
+        assert!(html.contains("/var/cache\\u{202E} # keep"), "{html}");
+        assert!(html.contains("echo \\u{1B}]52;c;x\\u{7}"), "{html}");
+        assert!(
+            html.contains("\\u{2067}") && html.contains("\\u{2066}"),
+            "{html}"
+        );
+        assert!(
+            !html
+                .chars()
+                .any(|c| c.is_control() && !matches!(c, '\n' | '\t')
+                    || crate::diag::escape::is_bidi_control(c)),
+            "{html}"
+        );
     }
 
     #[test]

@@ -5,7 +5,8 @@
 /// The URL schemes a link on a page may use; anything else loses its link.
 pub const ALLOWED_SCHEMES: [&str; 3] = ["http", "https", "mailto"];
 
-/// Escapes text for HTML element content and quoted attribute values.
+/// Escapes text for HTML element content and quoted attribute values; invisible controls
+/// are shown as escapes (see [`show_controls`]).
 pub fn escape(text: &str) -> String {
     let mut out = String::with_capacity(text.len() + text.len() / 8);
     for c in text.chars() {
@@ -15,7 +16,32 @@ pub fn escape(text: &str) -> String {
             '>' => out.push_str("&gt;"),
             '"' => out.push_str("&quot;"),
             '\'' => out.push_str("&#39;"),
+            c if is_hidden(c) => out.push_str(&crate::diag::escape::escape_char(c)),
             c => out.push(c),
+        }
+    }
+    out
+}
+
+/// Control characters other than whitespace, and bidirectional controls: invisible on a
+/// page, or (bidi) reordering what it shows. A command copied from the page must be the
+/// command the page shows.
+fn is_hidden(c: char) -> bool {
+    crate::diag::escape::is_hazard(c) && !matches!(c, '\n' | '\t' | '\r')
+}
+
+/// HTML with its hidden characters shown as escapes (`\u{202E}`): plain ASCII, so the
+/// replacement is safe in text and in attribute values alike.
+pub fn show_controls(html: String) -> String {
+    if !html.chars().any(is_hidden) {
+        return html;
+    }
+    let mut out = String::with_capacity(html.len() + 16);
+    for c in html.chars() {
+        if is_hidden(c) {
+            out.push_str(&crate::diag::escape::escape_char(c));
+        } else {
+            out.push(c);
         }
     }
     out

@@ -71,6 +71,13 @@ fn parse(span: Range<usize>, comment: &str, own_line: bool) -> Option<Directive>
                         .into(),
                 ));
             }
+            Some(Rule::BidiControl) => {
+                directive.problem = Some((
+                    "`bidi-control` cannot be ignored".into(),
+                    "delete the bidirectional control: a line that shows in another order than it runs cannot be trusted during an incident"
+                        .into(),
+                ));
+            }
             Some(rule) => directive.rules.push(rule),
             None => {
                 let hint = match did_you_mean(name, &codes) {
@@ -106,7 +113,10 @@ fn parse(span: Range<usize>, comment: &str, own_line: bool) -> Option<Directive>
 
 /// Whether findings of `rule` may be silenced.
 fn is_ignorable(rule: Rule) -> bool {
-    !matches!(rule, Rule::InvalidPlan | Rule::UnusedIgnore)
+    !matches!(
+        rule,
+        Rule::InvalidPlan | Rule::UnusedIgnore | Rule::BidiControl
+    )
 }
 
 /// Every `<!-- ... -->` in `text`, with its offset.

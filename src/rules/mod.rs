@@ -8,4 +8,5 @@ pub mod manifest;
 pub mod procedure;
 pub mod releases;
 pub mod teams;
+pub mod text;
 pub mod versions;

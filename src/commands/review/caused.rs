@@ -7,10 +7,11 @@ use rayon::prelude::*;
 
 use crate::commands::pinned;
 use crate::corpus::Corpus;
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::manifest::Manifest;
 use crate::names::PlanId;
 use crate::plan::Plan;
+use crate::repo::ObjectError;
 use crate::review;
 use crate::vocab::Vocabulary;
 use crate::workspace::{Catalog, MANIFEST_FILE, PLAN_FILE};
@@ -63,7 +64,7 @@ impl Impact {
             }
             let dir = |snapshot: &mut Snapshot<'_>| -> Result<(bool, bool)> {
                 let path = format!("{}/{}/{}", snapshot.config.plans_dir, id.team, id.release);
-                let git = |e| Error::git("cannot list the plans at a revision", e);
+                let git = |e: ObjectError| e.while_("cannot list the plans at a revision");
                 let tree = snapshot.files.tree_at(snapshot.tree, &path).map_err(git)?;
                 let has_plan = match tree {
                     Some(tree) => snapshot

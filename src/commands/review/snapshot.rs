@@ -8,7 +8,7 @@ use crate::corpus::{Corpus, ManifestSource};
 use crate::drill::{self, RecordFile};
 use crate::error::{Error, Result};
 use crate::names::{PlanId, is_valid_name};
-use crate::repo::{Repo, TreeFiles};
+use crate::repo::{FSCK_HINT, ObjectError, Repo, TreeFiles};
 use crate::store::{self, ReadProblem};
 use crate::workspace::{Catalog, MANIFEST_FILE, PLAN_FILE, Release};
 
@@ -37,7 +37,7 @@ impl<'r> Snapshot<'r> {
         snapshot.config_blob = snapshot
             .files
             .find(tree, config::FILE_NAME)
-            .map_err(|e| Error::git(format!("cannot read {} at {label}", config::FILE_NAME), e))?;
+            .map_err(|e| e.while_(&format!("cannot read {} at {label}", config::FILE_NAME)))?;
         if let Some(text) = snapshot.read(config::FILE_NAME).map_err(|p| {
             Error::msg(format!(
                 "{} at {label} {}; {}",
@@ -61,11 +61,10 @@ impl<'r> Snapshot<'r> {
 
     pub(super) fn read_blob(&self, blob: git2::Oid) -> Result<String, ReadProblem> {
         match self.files.read(blob) {
-            Ok(bytes) if bytes.len() as u64 > store::MAX_FILE_BYTES => Err(ReadProblem {
-                line: 1,
-                message: "is larger than 8 MB".into(),
-                help: "keep plans short enough to follow during an incident".into(),
-            }),
+            Ok(bytes) if bytes.len() as u64 > store::MAX_FILE_BYTES => Err(ReadProblem::too_big(
+                bytes.len() as u64,
+                "keep plans short enough to follow during an incident",
+            )),
             Ok(bytes) => store::decode(bytes),
             Err(error) => Err(git_problem(&error)),
         }
@@ -73,7 +72,7 @@ impl<'r> Snapshot<'r> {
 
     /// Every team and release directory of the snapshot, with the blobs of their files.
     pub(super) fn listing(&mut self) -> Result<Listing> {
-        let git = |e| Error::git("cannot list the plans at a revision", e);
+        let git = |e: ObjectError| e.while_("cannot list the plans at a revision");
         let mut listing = Listing::default();
         let Some(plans) = self
             .files
@@ -94,7 +93,7 @@ impl<'r> Snapshot<'r> {
 
     /// The release directories of a team's directory, in version order.
     pub(super) fn releases(&mut self, team_tree: git2::Oid) -> Result<Vec<ListedRelease>> {
-        let git = |e| Error::git("cannot list the plans at a revision", e);
+        let git = |e: ObjectError| e.while_("cannot list the plans at a revision");
         let mut releases = Vec::new();
         for (name, tree, is_dir) in self.files.entries(team_tree).map_err(git)? {
             if !is_dir || !is_valid_name(&name) {
@@ -129,7 +128,7 @@ impl<'r> Snapshot<'r> {
         match self
             .files
             .tree_at(self.tree, &dir)
-            .map_err(|e| Error::git("cannot list the plans at a revision", e))?
+            .map_err(|e: ObjectError| e.while_("cannot list the plans at a revision"))?
         {
             Some(tree) => self.releases(tree),
             None => Ok(Vec::new()),
@@ -172,7 +171,7 @@ impl<'r> Snapshot<'r> {
             let entries = self
                 .files
                 .entries(tree)
-                .map_err(|e| Error::git(format!("cannot list {dir}"), e))?;
+                .map_err(|e| e.while_(&format!("cannot list {dir}")))?;
             for (name, blob, is_dir) in entries {
                 if is_dir || !is_record_name(&name) {
                     continue;
@@ -214,11 +213,11 @@ fn unreadable_record(path: String, problem: &ReadProblem) -> RecordFile {
     }
 }
 
-fn git_problem(error: &git2::Error) -> ReadProblem {
+fn git_problem(error: &ObjectError) -> ReadProblem {
     ReadProblem {
         line: 1,
-        message: format!("cannot be read from git: {}", error.message()),
-        help: "check the repository with `git fsck`".into(),
+        message: format!("cannot be read from git: {}", error.what()),
+        help: FSCK_HINT.into(),
     }
 }
 

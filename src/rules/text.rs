@@ -1,0 +1,113 @@
+//! Rules on the characters of a file, whatever Markdown or TOML they form.
+
+use crate::diag::{Finding, Rule, SourceFile};
+
+/// `bidi-control`: bidirectional embedding, override and isolate controls (U+202A–202E,
+/// U+2066–2069) anywhere in the file. They make a line show in another order than its bytes
+/// ("Trojan Source"): the command an on-call engineer copies is not the one they read. No
+/// plan or manifest needs them; right-to-left text displays correctly without them. One
+/// finding per line, at its first control, naming all of that line's.
+pub fn bidi_controls(file: &SourceFile<'_>) -> Vec<Finding> {
+    let text = file.text();
+    let mut findings: Vec<Finding> = Vec::new();
+    // (line, first control, names): the line being collected.
+    let mut current: Option<(usize, usize, Vec<&'static str>)> = None;
+    for at in controls(text) {
+        let line_start = file.line_index(at);
+        let name = text[at..].chars().next().map_or("", name);
+        match &mut current {
+            Some((start, _, names)) if *start == line_start => {
+                if !names.contains(&name) {
+                    names.push(name);
+                }
+            }
+            _ => {
+                if let Some(line) = current.take() {
+                    findings.push(finding(file, line));
+                }
+                current = Some((line_start, at, vec![name]));
+            }
+        }
+    }
+    if let Some(line) = current {
+        findings.push(finding(file, line));
+    }
+    findings
+}
+
+/// Where the bidirectional controls are: all are three UTF-8 bytes starting `E2 80` or
+/// `E2 81`, so one `memchr` pass over the bytes finds them.
+fn controls(text: &str) -> impl Iterator<Item = usize> + '_ {
+    let bytes = text.as_bytes();
+    memchr::memchr_iter(0xE2, bytes).filter(move |&at| {
+        matches!(
+            bytes.get(at + 1..at + 3),
+            Some([0x80, 0xAA..=0xAE] | [0x81, 0xA6..=0xA9])
+        )
+    })
+}
+
+fn finding(file: &SourceFile<'_>, (_, at, names): (usize, usize, Vec<&'static str>)) -> Finding {
+    file.finding(
+        Rule::BidiControl,
+        at..at + 3,
+        format!(
+            "bidirectional control character {} on this line: it shows the line in another order than the one that is copied and run",
+            names.join(", ")
+        ),
+    )
+    .with_help(
+        "delete it (right-to-left text displays correctly without it); if the file came from elsewhere, check the line's commands byte by byte",
+    )
+}
+
+/// The character's code point and Unicode name.
+fn name(c: char) -> &'static str {
+    match c {
+        '\u{202A}' => "U+202A (LEFT-TO-RIGHT EMBEDDING)",
+        '\u{202B}' => "U+202B (RIGHT-TO-LEFT EMBEDDING)",
+        '\u{202C}' => "U+202C (POP DIRECTIONAL FORMATTING)",
+        '\u{202D}' => "U+202D (LEFT-TO-RIGHT OVERRIDE)",
+        '\u{202E}' => "U+202E (RIGHT-TO-LEFT OVERRIDE)",
+        '\u{2066}' => "U+2066 (LEFT-TO-RIGHT ISOLATE)",
+        '\u{2067}' => "U+2067 (RIGHT-TO-LEFT ISOLATE)",
+        '\u{2068}' => "U+2068 (FIRST STRONG ISOLATE)",
+        _ => "U+2069 (POP DIRECTIONAL ISOLATE)",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reports_each_line_with_bidi_controls_once() {
+        let text = "+++\nteam = \"p\"\n+++\n1. Run `rm -rf /tmp/cache\u{202E} \u{2066}# ok\u{2069}\u{2066}`\nOrdinary שלום text.\n";
+        let file = SourceFile::new("plan.md", text);
+        let findings = bidi_controls(&file);
+        assert_eq!(findings.len(), 1);
+        let finding = &findings[0];
+        assert_eq!((finding.line, finding.column), (4, 26));
+        assert!(finding.message.contains(
+            "U+202E (RIGHT-TO-LEFT OVERRIDE), U+2066 (LEFT-TO-RIGHT ISOLATE), U+2069 (POP DIRECTIONAL ISOLATE)"
+        ));
+        assert!(
+            bidi_controls(&SourceFile::new(
+                "p",
+                "Hebrew שלום and Arabic مرحبا — “ok”\n"
+            ))
+            .is_empty()
+        );
+        // Every control, and only those, is found.
+        for c in ('\u{2000}'..='\u{206F}').filter(|c| !c.is_whitespace()) {
+            let text = format!("a{c}b\n");
+            let found = !bidi_controls(&SourceFile::new("p", &text)).is_empty();
+            assert_eq!(
+                found,
+                crate::diag::escape::is_bidi_control(c),
+                "{:X}",
+                c as u32
+            );
+        }
+    }
+}

@@ -1,0 +1,233 @@
+//! Proof that a path stays inside the work tree before backout reads or writes it.
+//!
+//! A pull request can add symlinks: `plans/payments/v1.5 -> /elsewhere`, a `plans`
+//! directory that is a link, a dangling link. Every existing component of a path below the
+//! root is looked at; a symlink must resolve (dangling ones do not count as inside) to a
+//! place under the real root. Components that do not exist yet are plain names backout is
+//! about to create.
+
+use std::collections::HashSet;
+use std::fs;
+use std::io;
+use std::path::{Component, Path, PathBuf};
+use std::sync::Mutex;
+
+/// Why a path is not provably inside the work tree.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Escape {
+    /// A symlink on the way resolves outside the root; `link` is root-relative.
+    Outside { link: String },
+    /// A symlink on the way points at nothing (or loops).
+    Dangling { link: String },
+    /// The path is not below the root at all, or climbs out with `..`.
+    NotBelow,
+    /// A component could not be looked at.
+    Unreadable { part: String, error: String },
+}
+
+impl Escape {
+    /// The end of a sentence that starts with the path.
+    pub fn describe(&self) -> String {
+        match self {
+            Escape::Outside { link } => format!(
+                "leads outside the repository through the symlink {link}, which backout does not follow"
+            ),
+            Escape::Dangling { link } => format!(
+                "goes through the symlink {link}, which points at nothing; backout does not follow it"
+            ),
+            Escape::NotBelow => "is not inside the repository".to_string(),
+            Escape::Unreadable { part, error } => {
+                format!("cannot be checked: {part} cannot be read ({error})")
+            }
+        }
+    }
+
+    /// How to fix it.
+    pub fn help(&self) -> &'static str {
+        match self {
+            Escape::Outside { .. } | Escape::Dangling { .. } => {
+                "replace the symlink with a real directory or file inside the repository"
+            }
+            Escape::NotBelow => "keep plans and output inside the repository",
+            Escape::Unreadable { .. } => "give the user running backout access to it",
+        }
+    }
+}
+
+/// The canonical form of the last root asked about: one `realpath` per run, not per file.
+static REAL_ROOT: Mutex<Option<(PathBuf, PathBuf)>> = Mutex::new(None);
+
+fn real_root(root: &Path) -> io::Result<PathBuf> {
+    if let Ok(cache) = REAL_ROOT.lock() {
+        if let Some((asked, real)) = cache.as_ref() {
+            if asked == root {
+                return Ok(real.clone());
+            }
+        }
+    }
+    let real = fs::canonicalize(root)?;
+    if let Ok(mut cache) = REAL_ROOT.lock() {
+        *cache = Some((root.to_path_buf(), real.clone()));
+    }
+    Ok(real)
+}
+
+/// Directories already proven to be real directories inside the root (not symlinks), by
+/// their path below the real root: `check` reads 20,000 plans and manifests in a few
+/// thousand directories, and needs to look at each directory once.
+static PROVEN_DIRS: Mutex<Option<HashSet<PathBuf>>> = Mutex::new(None);
+
+fn is_proven(dir: &Path) -> bool {
+    PROVEN_DIRS
+        .lock()
+        .is_ok_and(|dirs| dirs.as_ref().is_some_and(|dirs| dirs.contains(dir)))
+}
+
+fn prove(dirs: Vec<PathBuf>) {
+    if dirs.is_empty() {
+        return;
+    }
+    if let Ok(mut proven) = PROVEN_DIRS.lock() {
+        proven.get_or_insert_with(HashSet::new).extend(dirs);
+    }
+}
+
+/// Records directories that a listing found to be real directories (not symlinks) inside
+/// an already proven directory below `root`, so reading their files needs no second look.
+pub fn mark_real_dirs(root: &Path, dirs: impl IntoIterator<Item = PathBuf>) {
+    let Ok(real_root) = real_root(root) else {
+        return;
+    };
+    let keys: Vec<PathBuf> = dirs
+        .into_iter()
+        .filter_map(|dir| dir.strip_prefix(root).ok().map(|rel| real_root.join(rel)))
+        .collect();
+    prove(keys);
+}
+
+/// Proves that `path`, which must be below `root` by name, resolves inside `root`: every
+/// existing component is a real directory or file, or a symlink that resolves inside.
+pub fn check(root: &Path, path: &Path) -> Result<(), Escape> {
+    check_file(root, path).map(|_| ())
+}
+
+/// Like [`check`], and gives what the path itself is (followed when it is a symlink, which
+/// then resolves inside): `None` when it does not exist.
+pub fn check_file(root: &Path, path: &Path) -> Result<Option<fs::Metadata>, Escape> {
+    let relative = path.strip_prefix(root).map_err(|_| Escape::NotBelow)?;
+    let real_root = real_root(root).map_err(|e| Escape::Unreadable {
+        part: root.display().to_string(),
+        error: e.to_string(),
+    })?;
+    let mut current = real_root.clone();
+    let mut shown = Vec::new();
+    let mut proven = Vec::new();
+    let result = walk(&real_root, relative, &mut current, &mut shown, &mut proven);
+    prove(proven);
+    result
+}
+
+/// Walks the components below the real root; gives the metadata of the last one.
+fn walk(
+    real_root: &Path,
+    relative: &Path,
+    current: &mut PathBuf,
+    shown: &mut Vec<String>,
+    proven: &mut Vec<PathBuf>,
+) -> Result<Option<fs::Metadata>, Escape> {
+    let mut last = None;
+    for component in relative.components() {
+        let Component::Normal(name) = component else {
+            if component == Component::CurDir {
+                continue;
+            }
+            return Err(Escape::NotBelow);
+        };
+        current.push(name);
+        shown.push(name.to_string_lossy().into_owned());
+        if is_proven(current) {
+            last = None;
+            continue;
+        }
+        let metadata = match fs::symlink_metadata(&*current) {
+            Ok(metadata) => metadata,
+            // The rest does not exist yet: plain names below an inside directory.
+            Err(error) if error.kind() == io::ErrorKind::NotFound => return Ok(None),
+            Err(error) => {
+                return Err(Escape::Unreadable {
+                    part: shown.join("/"),
+                    error: error.to_string(),
+                });
+            }
+        };
+        if metadata.file_type().is_symlink() {
+            let link = shown.join("/");
+            match fs::canonicalize(&*current) {
+                Ok(real) if real.starts_with(real_root) => *current = real,
+                Ok(_) => return Err(Escape::Outside { link }),
+                Err(_) => return Err(Escape::Dangling { link }),
+            }
+            last = None;
+        } else {
+            if metadata.is_dir() {
+                proven.push(current.clone());
+            }
+            last = Some(metadata);
+        }
+    }
+    match last {
+        Some(metadata) => Ok(Some(metadata)),
+        // Ended on a symlink that resolves inside, or on a directory proven before.
+        None => Ok(fs::metadata(&*current).ok()),
+    }
+}
+
+/// Whether `path` (below `root` by name) resolves inside `root`; dangling symlinks do not.
+pub fn stays_inside(root: &Path, path: &Path) -> bool {
+    check(root, path).is_ok()
+}
+
+#[cfg(all(test, unix))]
+mod tests {
+    use super::*;
+    use std::os::unix::fs::symlink;
+
+    #[test]
+    fn follows_links_only_while_they_stay_inside() -> io::Result<()> {
+        let outside = tempfile::tempdir()?;
+        let repo = tempfile::tempdir()?;
+        let root = repo.path();
+        fs::create_dir_all(root.join("plans/payments/v1.4"))?;
+        symlink("v1.4", root.join("plans/payments/v1.4-copy"))?;
+        symlink(outside.path(), root.join("plans/payments/v1.5"))?;
+        symlink(root.join("nowhere"), root.join("plans/payments/v1.6"))?;
+
+        assert_eq!(
+            check(root, &root.join("plans/payments/v1.4/plan.md")),
+            Ok(())
+        );
+        assert_eq!(
+            check(root, &root.join("plans/payments/v1.4-copy/plan.md")),
+            Ok(())
+        );
+        assert_eq!(check(root, &root.join("plans/new/v1/plan.md")), Ok(()));
+        assert_eq!(
+            check(root, &root.join("plans/payments/v1.5/plan.md")),
+            Err(Escape::Outside {
+                link: "plans/payments/v1.5".into()
+            })
+        );
+        assert_eq!(
+            check(root, &root.join("plans/payments/v1.6")),
+            Err(Escape::Dangling {
+                link: "plans/payments/v1.6".into()
+            })
+        );
+        assert_eq!(
+            check(root, &root.join("plans/../../etc")),
+            Err(Escape::NotBelow)
+        );
+        assert_eq!(check(root, outside.path()), Err(Escape::NotBelow));
+        Ok(())
+    }
+}

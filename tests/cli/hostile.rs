@@ -1,0 +1,849 @@
+//! Hostile repositories and bad days: what a malicious pull request can put in a
+//! repository (FIFOs, symlinks out of it, control and bidirectional characters, Markdown
+//! meant for the bot's comment, a glob that breaks the regex engine), and what happens when
+//! a write fails half way or two backouts write at once.
+
+use std::ffi::CString;
+use std::fs;
+use std::os::unix::ffi::OsStrExt;
+use std::os::unix::fs::symlink;
+use std::path::Path;
+
+use backout::diag::escape::is_hazard;
+
+use crate::harness::{Run, TestRepo, add_release, manifest, migration, plan, service};
+
+const V14: &str = "plans/payments/v1.4/plan.md";
+const V15: &str = "plans/payments/v1.5/plan.md";
+const V15_MANIFEST: &str = "plans/payments/v1.5/manifest.toml";
+/// 2025-11-25T16:00:00Z
+const EPOCH: &str = "1764086400";
+
+/// payments v1.4 (draft) and v1.5 (approved and tested, ready to publish).
+fn payments() -> TestRepo {
+    let repo = TestRepo::new();
+    repo.write("backout.toml", "default_team = \"payments\"\n");
+    add_release(
+        &repo,
+        "payments",
+        "v1.4",
+        &[service("payments-api", "2.3.1", "2.3.0")],
+    );
+    add_release(
+        &repo,
+        "payments",
+        "v1.5",
+        &[
+            service("payments-api", "2.4.0", "2.3.1"),
+            migration("0042_add_ledger_index"),
+        ],
+    );
+    repo.set_status_tested(V15, "approved");
+    repo
+}
+
+fn publish(repo: &TestRepo, env: &[(&str, &str)], spec: &str) -> Run {
+    let mut env = env.to_vec();
+    env.push(("SOURCE_DATE_EPOCH", EPOCH));
+    repo.run_guarded(&env, &["publish", spec])
+}
+
+fn mkfifo(repo: &TestRepo, rel: &str) {
+    let path = repo.join(rel);
+    if fs::symlink_metadata(&path).is_ok() {
+        repo.remove(rel);
+    }
+    if let Some(parent) = path.parent() {
+        fs::create_dir_all(parent).unwrap_or_else(|e| panic!("mkdir: {e}"));
+    }
+    let name = CString::new(path.as_os_str().as_bytes()).unwrap_or_else(|e| panic!("{e}"));
+    // SAFETY: a valid NUL-terminated path.
+    assert_eq!(
+        unsafe { libc::mkfifo(name.as_ptr(), 0o644) },
+        0,
+        "mkfifo {rel}"
+    );
+}
+
+/// The id of a process that has exited: no process runs under it.
+fn gone_pid() -> u32 {
+    let mut child = std::process::Command::new("true")
+        .spawn()
+        .unwrap_or_else(|e| panic!("true: {e}"));
+    let pid = child.id();
+    let _ = child.wait();
+    pid
+}
+
+/// Every file in `dir` (not recursive).
+fn names(dir: &Path) -> Vec<String> {
+    let mut names: Vec<String> = fs::read_dir(dir)
+        .map(|entries| {
+            entries
+                .flatten()
+                .map(|e| e.file_name().to_string_lossy().into_owned())
+                .collect()
+        })
+        .unwrap_or_default();
+    names.sort();
+    names
+}
+
+#[test]
+fn a_deeply_nested_tag_glob_is_a_config_error_not_a_panic() {
+    let repo = payments();
+    let glob = format!("{}v*{}", "{release-,".repeat(125), "}".repeat(125));
+    repo.write(
+        "backout.toml",
+        format!("default_team = \"payments\"\n\n[tags]\nglob = \"{glob}\"\n"),
+    );
+    repo.commit("plans");
+    for args in [&["check"][..], &["tags"], &["list"], &["publish", "v1.5"]] {
+        let run = repo.run(args);
+        run.code(2)
+            .stderr_has("error: backout.toml:4:8: `glob` in [tags] is not a valid glob");
+        assert!(!run.stderr.contains("panicked"), "{args:?}: {}", run.stderr);
+    }
+}
+
+#[test]
+fn fifos_are_reported_not_waited_on() {
+    let repo = payments();
+    repo.commit("plans");
+    mkfifo(&repo, V15);
+    repo.run_guarded(&[], &["check"])
+        .code(1)
+        .stdout_has(
+            "plans/payments/v1.5/plan.md is a FIFO (named pipe), not a regular file, so backout does not read it",
+        )
+        .stdout_has("help: replace it with a regular file");
+    repo.run_guarded(&[], &["list"]).code(1);
+    repo.run_guarded(&[], &["diff", "v1.5", "--against", "v1.4"])
+        .code(2)
+        .stderr_has("plans/payments/v1.5/plan.md is a FIFO (named pipe)");
+    publish(&repo, &[], "v1.5")
+        .code(2)
+        .stderr_has("plans/payments/v1.5/plan.md is a FIFO (named pipe)");
+    for args in [
+        &["baseline", "v1.5", "--force", "--from", "v1.4"][..],
+        &["new", "v1.5", "--force"],
+    ] {
+        repo.run_guarded(&[], args).code(2).stderr_has(
+            "refusing to write plans/payments/v1.5/plan.md: it is a FIFO (named pipe), not a regular file",
+        );
+    }
+    let restore = |rel: &str| {
+        repo.remove(rel);
+        repo.git
+            .checkout_head(Some(git2::build::CheckoutBuilder::new().force()))
+            .unwrap_or_else(|e| panic!("checkout: {e}"));
+    };
+    restore(V15);
+
+    mkfifo(&repo, V15_MANIFEST);
+    repo.run_guarded(&[], &["check"])
+        .code(1)
+        .stdout_has("plans/payments/v1.5/manifest.toml is a FIFO (named pipe)");
+    restore(V15_MANIFEST);
+
+    mkfifo(&repo, "public/index.html");
+    publish(&repo, &[], "v1.5").code(2).stderr_has(
+        "public/index.html exists and was not written by backout publish; move it away or choose another --out",
+    );
+    assert!(!repo.read(V15).contains("[published]"));
+
+    mkfifo(&repo, "backout.toml");
+    for args in [&["check"][..], &["new", "v1.6"], &["tags"]] {
+        repo.run_guarded(&[], args).code(2).stderr_has(
+            "error: backout.toml:1: is a FIFO (named pipe), not a regular file, so backout does not read it; replace it with a regular file",
+        );
+    }
+}
+
+#[test]
+fn writers_do_not_follow_symlinked_release_directories_out_of_the_repository() {
+    let repo = payments();
+    repo.write(
+        "plans/payments/v1.7/manifest.toml",
+        manifest(
+            "payments",
+            "v1.7",
+            &[service("payments-api", "2.6.0", "2.5.0")],
+        ),
+    );
+    let elsewhere = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let outside_plan = plan("payments", "v1.6", &[]);
+    fs::write(elsewhere.path().join("plan.md"), &outside_plan).unwrap_or_else(|e| panic!("{e}"));
+    fs::write(
+        elsewhere.path().join("manifest.toml"),
+        manifest("payments", "v1.6", &[]),
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    symlink(elsewhere.path(), repo.join("plans/payments/v1.6")).unwrap_or_else(|e| panic!("{e}"));
+
+    repo.run(&["check"])
+        .code(1)
+        .stdout_has("plans/payments/v1.6 is a symlink to a directory outside the repository, which backout does not follow");
+    let refusal = "refusing to write plans/payments/v1.6/plan.md: it leads outside the repository through the symlink plans/payments/v1.6, which backout does not follow; replace the symlink with a real directory or file inside the repository";
+    repo.run(&["new", "v1.6", "--force"])
+        .code(2)
+        .stderr_has(refusal);
+    repo.run(&["baseline", "v1.6", "--force", "--from", "v1.5"])
+        .code(2)
+        .stderr_has(refusal);
+    repo.run(&["baseline", "v1.7", "--from", "v1.6"])
+        .code(2)
+        .stderr_has("plans/payments/v1.6/plan.md leads outside the repository through the symlink plans/payments/v1.6");
+    repo.run(&["diff", "v1.5", "--against", "v1.6"])
+        .code(2)
+        .stderr_has("through the symlink plans/payments/v1.6");
+    assert_eq!(names(elsewhere.path()), ["manifest.toml", "plan.md"]);
+    assert_eq!(
+        fs::read_to_string(elsewhere.path().join("plan.md")).unwrap_or_default(),
+        outside_plan
+    );
+    assert!(!repo.exists("plans/payments/v1.7/plan.md"));
+
+    // A link that points at nothing is not inside either: nothing is created at its target.
+    symlink(
+        repo.join("plans/payments/v1.9-gone"),
+        repo.join("plans/payments/v1.8"),
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    repo.run(&["check"]).code(1).stdout_has(
+        "plans/payments/v1.8 is a symlink that points at nothing, which backout does not follow",
+    );
+    repo.run(&["new", "v1.8"]).code(2).stderr_has(
+        "refusing to write plans/payments/v1.8/plan.md: it goes through the symlink plans/payments/v1.8, which points at nothing",
+    );
+    assert!(!repo.exists("plans/payments/v1.9-gone"));
+}
+
+#[test]
+fn a_plans_directory_reached_through_a_symlink_is_neither_read_nor_written() {
+    let repo = TestRepo::new();
+    let elsewhere = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let release = elsewhere.path().join("plans/payments/v1.5");
+    fs::create_dir_all(&release).unwrap_or_else(|e| panic!("{e}"));
+    fs::write(release.join("plan.md"), "+++\n+++\n").unwrap_or_else(|e| panic!("{e}"));
+    repo.write(
+        "backout.toml",
+        "plans_dir = \"ops/plans\"\ndefault_team = \"payments\"\n",
+    );
+    symlink(elsewhere.path(), repo.join("ops")).unwrap_or_else(|e| panic!("{e}"));
+    repo.run(&["check"])
+        .code(1)
+        .stdout_has("error[invalid-plan]: the plans directory ops/plans/ leads outside the repository through the symlink ops, which backout does not follow")
+        .stdout_lacks("v1.5");
+    repo.run(&["list"]).code(0).stdout_lacks("v1.5");
+    repo.run(&["new", "v1.6"]).code(2).stderr_has(
+        "refusing to write ops/plans/payments/v1.6/plan.md: it leads outside the repository through the symlink ops",
+    );
+    assert_eq!(names(&elsewhere.path().join("plans/payments")), ["v1.5"]);
+
+    // `init` does not create the plans directory through a link either.
+    let repo = TestRepo::new();
+    symlink(elsewhere.path(), repo.join("plans")).unwrap_or_else(|e| panic!("{e}"));
+    repo.run(&["init"]).code(2).stderr_has(
+        "refusing to create plans/: it leads outside the repository through the symlink plans",
+    );
+    assert!(!repo.exists("backout.toml"));
+}
+
+#[test]
+fn the_site_is_not_written_through_a_symlink_out_of_the_repository() {
+    let repo = payments();
+    repo.commit("plans");
+    let elsewhere = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    symlink(elsewhere.path(), repo.join("public")).unwrap_or_else(|e| panic!("{e}"));
+    let before = repo.read(V15);
+    publish(&repo, &[], "v1.5").code(2).stderr_has(
+        "refusing to write the site to public: it leads outside the repository through the symlink public",
+    );
+    assert!(names(elsewhere.path()).is_empty());
+    assert_eq!(repo.read(V15), before);
+    // Named on the command line, a directory outside the repository is the user's choice.
+    let site = elsewhere.path().join("site");
+    let out = site.to_string_lossy().into_owned();
+    repo.run_in_env(
+        repo.path(),
+        &[("SOURCE_DATE_EPOCH", EPOCH)],
+        &["publish", "v1.5", "--out", &out],
+    )
+    .code(0);
+    assert_eq!(names(&site), ["index.html", "plans"]);
+}
+
+#[test]
+fn a_symlinked_plan_is_neither_replaced_nor_written_through() {
+    let repo = payments();
+    repo.remove(V15);
+    symlink("../v1.4/plan.md", repo.join(V15)).unwrap_or_else(|e| panic!("{e}"));
+    let v14 = repo.read(V14);
+    repo.run(&["baseline", "v1.5", "--force", "--from", "v1.4"])
+        .code(2)
+        .stderr_has("refusing to write plans/payments/v1.5/plan.md: it is a symlink (to ../v1.4/plan.md), and backout neither writes through symlinks nor replaces them; replace it with a regular file (or remove it) and run the command again");
+    assert_eq!(repo.read(V14), v14);
+    assert!(
+        fs::symlink_metadata(repo.join(V15)).is_ok_and(|m| m.file_type().is_symlink()),
+        "the link is still a link"
+    );
+    assert!(!repo.exists("plans/payments/v1.5/plan.md.lock"));
+}
+
+/// payments with v1.4 published (so publishing v1.5 replaces the plan, the index and the
+/// v1.4 page, and adds the v1.5 page), all committed.
+fn published_v14() -> TestRepo {
+    let repo = payments();
+    repo.set_status_tested(V14, "approved");
+    repo.commit("plans");
+    publish(&repo, &[], "v1.4").code(0);
+    repo.commit("publish v1.4");
+    repo
+}
+
+#[cfg(debug_assertions)]
+#[test]
+fn publish_writes_everything_or_nothing() {
+    let repo = published_v14();
+    let before = repo.snapshot();
+    // Four files are staged (plan, two pages, index), three replaced ones kept as links,
+    // four renamed: make each of them fail in turn.
+    for fault in [
+        "stage:1",
+        "stage:2",
+        "stage:4:full",
+        "link:1",
+        "link:3",
+        "rename:1",
+        "rename:2",
+        "rename:3",
+        "rename:4",
+    ] {
+        let run = publish(&repo, &[("BACKOUT_FAIL_WRITE", fault)], "v1.5");
+        run.code(2).stderr_has("error: cannot ");
+        assert!(
+            repo.snapshot() == before,
+            "BACKOUT_FAIL_WRITE={fault} left the work tree changed\n{}",
+            run.stderr
+        );
+    }
+    publish(&repo, &[], "v1.5")
+        .code(0)
+        .stdout_lacks("note: removed");
+    assert!(repo.read(V15).contains("[published]"));
+    assert!(repo.read("public/index.html").contains("v1.5.html"));
+    assert_eq!(
+        names(&repo.join("plans/payments/v1.5")),
+        ["manifest.toml", "plan.md"]
+    );
+    assert_eq!(names(&repo.join("public")), ["index.html", "plans"]);
+}
+
+#[test]
+fn a_read_only_plans_directory_leaves_the_site_untouched() {
+    let repo = published_v14();
+    let before = repo.snapshot();
+    let dir = repo.join("plans/payments/v1.5");
+    // SAFETY: geteuid cannot fail.
+    let root = unsafe { libc::geteuid() } == 0;
+    if root && !cfg!(debug_assertions) {
+        // Root writes anywhere, and release builds have no seam to say otherwise.
+        return;
+    }
+    let run = if root {
+        // Root writes anywhere: the seam fails the first write as a read-only directory does.
+        publish(&repo, &[("BACKOUT_FAIL_WRITE", "stage:1:readonly")], "v1.5")
+    } else {
+        use std::os::unix::fs::PermissionsExt;
+        let lock_needs = fs::Permissions::from_mode(0o555);
+        fs::set_permissions(&dir, lock_needs).unwrap_or_else(|e| panic!("{e}"));
+        let run = publish(&repo, &[], "v1.5");
+        fs::set_permissions(&dir, fs::Permissions::from_mode(0o755))
+            .unwrap_or_else(|e| panic!("{e}"));
+        run
+    };
+    run.code(2).stderr_has("ermission denied");
+    assert!(repo.snapshot() == before, "{}", run.stderr);
+}
+
+#[test]
+fn a_second_writer_stops_while_the_plan_is_locked() {
+    let repo = payments();
+    repo.commit("plans");
+    let before = repo.read(V15);
+    let host = backout::store::lock::host_name();
+    let lock = "plans/payments/v1.5/plan.md.lock";
+    repo.write(lock, format!("pid {}\nhost {host}\n", std::process::id()));
+    let held = format!(
+        "error: another backout (process {} on {host}) is writing plans/payments/v1.5/plan.md: plans/payments/v1.5/plan.md.lock exists; run the command again when it has finished (if no backout is running, remove plans/payments/v1.5/plan.md.lock)",
+        std::process::id()
+    );
+    repo.run(&["baseline", "v1.5", "--force", "--from", "v1.4"])
+        .code(2)
+        .stderr_has(&held);
+    publish(&repo, &[], "v1.5").code(2).stderr_has(&held);
+    repo.run(&["new", "v1.5", "--force"])
+        .code(2)
+        .stderr_has(&held);
+    // Read-only commands and dry runs do not need the lock.
+    repo.run(&["check", "v1.5"]).code(0);
+    repo.run(&["baseline", "v1.5", "--force", "--from", "v1.4", "--dry-run"])
+        .code(0);
+    assert_eq!(repo.read(V15), before);
+    assert!(repo.exists(lock), "another process's lock is not removed");
+
+    let pid = gone_pid();
+    repo.write(lock, format!("pid {pid}\nhost {host}\n"));
+    repo.run(&["baseline", "v1.5", "--force", "--from", "v1.4"])
+        .code(2)
+        .stderr_has(&format!(
+            "error: plans/payments/v1.5/plan.md.lock exists, but backout process {pid}, which created it, is no longer running (it was interrupted); check that no other backout is writing plans/payments/v1.5/plan.md, remove plans/payments/v1.5/plan.md.lock, and run the command again"
+        ));
+    repo.remove(lock);
+    repo.run(&["baseline", "v1.5", "--force", "--from", "v1.4"])
+        .code(0);
+    assert!(!repo.exists(lock));
+}
+
+#[test]
+fn baseline_racing_publish_never_loses_a_write() {
+    let repo = payments();
+    repo.commit("plans");
+    let committed = repo.read(V15);
+    let dir = repo.join("plans/payments/v1.5");
+    for round in 0..10 {
+        repo.write(V15, &committed);
+        if repo.exists("public") {
+            repo.remove("public");
+        }
+        let baseline = repo.spawn(&[], &["baseline", "v1.5", "--force", "--from", "v1.4"]);
+        let publish = repo.spawn(&[("SOURCE_DATE_EPOCH", EPOCH)], &["publish", "v1.5"]);
+        let baseline = baseline
+            .wait_with_output()
+            .unwrap_or_else(|e| panic!("{e}"));
+        let publish = publish.wait_with_output().unwrap_or_else(|e| panic!("{e}"));
+        let codes = (
+            baseline.status.code().unwrap_or(-1),
+            publish.status.code().unwrap_or(-1),
+        );
+        let text = repo.read(V15);
+        let forked = text.contains("from = \"payments/v1.4\"");
+        let stamped = text.contains("[published]");
+        let why = format!(
+            "round {round}: exit codes {codes:?}\n--- baseline\n{}\n--- publish\n{}",
+            String::from_utf8_lossy(&baseline.stderr),
+            String::from_utf8_lossy(&publish.stderr)
+        );
+        // Whoever reports success must find its write in the file: a baseline that exits 0
+        // left its fork (a publish that ran first was replaced by it; one that ran after
+        // refused the uncommitted fork); a publish that exits 0 while baseline did not left
+        // its stamp.
+        match codes {
+            (0, _) => assert!(forked && !stamped, "{why}"),
+            (_, 0) => assert!(stamped && !forked, "{why}"),
+            _ => panic!("neither writer succeeded: {why}"),
+        }
+        if codes.0 != 0 {
+            assert!(
+                String::from_utf8_lossy(&baseline.stderr).contains("another backout"),
+                "{why}"
+            );
+        }
+        assert_eq!(names(&dir), ["manifest.toml", "plan.md"], "{why}");
+    }
+}
+
+#[test]
+fn temporary_files_of_an_interrupted_backout_are_removed_on_the_next_write() {
+    let repo = payments();
+    repo.commit("plans");
+    let gone = gone_pid();
+    let stale = format!("plans/payments/v1.5/.backout-{gone}-Xy12Zq.tmp");
+    let live = format!(
+        "plans/payments/v1.5/.backout-{}-Ab34Cd.tmp",
+        std::process::id()
+    );
+    repo.write(&stale, "+++\nteam = \"payments\"\n");
+    repo.write(&live, "being written");
+    repo.run(&["baseline", "v1.5", "--force", "--from", "v1.4"])
+        .code(0)
+        .stdout_has(&format!(
+            "note: removed {stale}, a temporary file left by a backout that was interrupted"
+        ))
+        .stdout_lacks("Ab34Cd");
+    assert!(!repo.exists(&stale));
+    assert!(repo.exists(&live), "a running backout's file stays");
+}
+
+/// Escape sequences of colour (`ESC [ ... m`) removed: what remains must hold no control.
+fn without_colour(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(at) = rest.find("\u{1b}[") {
+        out.push_str(&rest[..at]);
+        let after = &rest[at + 2..];
+        let end = after
+            .find(|c: char| !(c.is_ascii_digit() || c == ';'))
+            .unwrap_or(after.len());
+        if after[end..].starts_with('m') {
+            rest = &after[end + 1..];
+        } else {
+            out.push_str(&rest[at..at + 2]);
+            rest = after;
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+/// Nothing from the repository reached the output raw: no control character but line
+/// breaks (and, with colour, backout's own colour codes), no bidirectional control, and no
+/// line that starts a diagnostic backout did not make.
+#[track_caller]
+fn assert_inert(label: &str, run: &Run) {
+    for (stream, text) in [("stdout", &run.stdout), ("stderr", &run.stderr)] {
+        let shown = without_colour(text);
+        let raw: Vec<String> = shown
+            .chars()
+            .filter(|c| !matches!(c, '\n' | '\t') && is_hazard(*c))
+            .map(|c| format!("U+{:04X}", c as u32))
+            .collect();
+        assert!(raw.is_empty(), "{label}: {stream} holds {raw:?}:\n{text}");
+        assert!(
+            !shown
+                .lines()
+                .any(|line| line.trim_start().starts_with("error[fake-rule]")),
+            "{label}: {stream} has a forged line:\n{text}"
+        );
+    }
+}
+
+/// A repository whose plan, manifest, directory names and config quote terminal escapes,
+/// line breaks and bidirectional controls.
+fn hostile_repo() -> (TestRepo, String) {
+    let repo = payments();
+    repo.commit("base");
+    let base = repo.head().to_string();
+    // TOML escapes put the characters in the values: OSC 52 (clipboard), OSC 0 (title),
+    // clear screen, conceal, C1 CSI, NEL, line separator, right-to-left override.
+    repo.edit(
+        V15,
+        "status = \"approved\"",
+        "status = \"approved\\u001b]52;c;cm0gLXJmIH4=\\u0007\"\nrefers = [\"ledger\\u202eredgel\"]",
+    );
+    repo.edit(
+        V15,
+        "result = \"pass\"",
+        "result = \"pass\"\n[baseline]\nfrom = \"payments/v1.4\\u001b]0;pwned\\u0007\"",
+    );
+    repo.edit(
+        V15,
+        "window = \"72h\"",
+        "window = \"72h\\u001b[2J\\u009b8m\"",
+    );
+    repo.edit(
+        V15,
+        "Rehearsed on staging.",
+        "Rehearsed on staging: `kubectl rollout undo deploy/payments-api\u{202E} # 2.3.1` and \u{1b}[8mhidden\u{1b}[0m text.",
+    );
+    repo.edit(
+        V15_MANIFEST,
+        "id = \"payments-api\"",
+        "id = \"payments-api\\u001b[8m\"",
+    );
+    repo.edit(
+        V15_MANIFEST,
+        "kind = \"migration\"",
+        "kind = \"migration\\u0085\\u2028x\"",
+    );
+    // A badly named directory with a plan is reported; an empty one is noted and skipped.
+    repo.write(
+        "plans/payments/v1.6\nerror[fake-rule]: forged/plan.md",
+        plan("payments", "v1.6", &[]),
+    );
+    fs::create_dir_all(repo.join("plans/payments/v1.7\u{1b}]0;title\u{7}"))
+        .unwrap_or_else(|e| panic!("{e}"));
+    repo.commit("hostile v1.5");
+    (repo, base)
+}
+
+#[test]
+fn control_and_bidi_characters_in_every_quoted_value_are_escaped() {
+    let (repo, base) = hostile_repo();
+    repo.tag("v1.5", true);
+    let runs: Vec<(&str, Vec<&str>)> = vec![
+        ("check", vec!["check"]),
+        ("check json", vec!["check", "--format", "json"]),
+        ("check github", vec!["check", "--format", "github"]),
+        ("check sarif", vec!["check", "--format", "sarif"]),
+        ("list", vec!["list"]),
+        ("list json", vec!["list", "--format", "json"]),
+        ("diff", vec!["diff", "v1.5", "--against", "v1.4"]),
+        (
+            "diff markdown",
+            vec!["diff", "v1.5", "--against", "v1.4", "--format", "markdown"],
+        ),
+        (
+            "diff json",
+            vec!["diff", "v1.5", "--against", "v1.4", "--format", "json"],
+        ),
+        ("review", vec!["review", "--base", &base]),
+        (
+            "review markdown",
+            vec!["review", "--base", &base, "--format", "markdown"],
+        ),
+        (
+            "review github",
+            vec!["review", "--base", &base, "--format", "github"],
+        ),
+        (
+            "review json",
+            vec!["review", "--base", &base, "--format", "json"],
+        ),
+        ("tags", vec!["tags"]),
+        ("tags github", vec!["tags", "--format", "github"]),
+        ("publish", vec!["publish", "v1.5"]),
+        (
+            "baseline",
+            vec!["baseline", "v1.5", "--force", "--from", "v1.4", "--dry-run"],
+        ),
+        ("new", vec!["new", "v1.8\u{1b}]0;x\u{7}"]),
+    ];
+    for (label, args) in &runs {
+        for color in ["always", "never"] {
+            let mut all = vec!["--color", color];
+            all.extend(args.iter().copied());
+            let run = repo.run(&all);
+            assert_inert(&format!("{label} --color {color}"), &run);
+            if color == "never" {
+                assert!(
+                    !run.stdout.contains('\u{1b}') && !run.stderr.contains('\u{1b}'),
+                    "{label}: an escape sequence with colour off:\n{}{}",
+                    run.stdout,
+                    run.stderr
+                );
+            }
+        }
+    }
+    // The values are shown, escaped, where they stand.
+    let check = repo.run(&["--color", "always", "check"]);
+    for shown in [
+        "`status` cannot be \"approved\\u{1B}]52;c;cm0gLXJmIH4=\\u{7}\"",
+        "`from` in [baseline] is \"payments/v1.4\\u{1B}]0;pwned\\u{7}\"",
+        "`window` \"72h\\u{1B}[2J\\u{9B}8m\" is not a duration",
+        "item id \"payments-api\\u{1B}[8m\" is not a valid id",
+        "item kind \"migration\\u{85}\\u{2028}x\" is not known",
+        "`refers` holds \"ledger\\u{202E}redgel\"",
+        "directory name `v1.6\\nerror[fake-rule]: forged` contains the control character U+000A",
+        "error[bidi-control]",
+        "deploy/payments-api\\u{202E} # 2.3.1",
+        "and \\u{1B}[8mhidden\\u{1B}[0m text",
+        "note: plans/payments/v1.7\\u{1B}]0;title\\u{7}/ holds no plan.md or manifest.toml",
+    ] {
+        check.stdout_has(shown);
+    }
+    let json = repo.run(&["check", "--format", "json"]).json();
+    let messages: Vec<&str> = json["findings"]
+        .as_array()
+        .map(|f| f.iter().filter_map(|f| f["message"].as_str()).collect())
+        .unwrap_or_default();
+    assert!(
+        messages
+            .iter()
+            .any(|m| m.contains("\"ledger\u{202E}redgel\"")),
+        "JSON keeps the value itself, escaped as \\u202e: {messages:?}"
+    );
+    // A config value and a command-line argument are escaped too.
+    repo.write(
+        "backout.toml",
+        "default_team = \"payments\"\n[tags]\nformat = \"{x}\\u001b]0;t\\u0007\\nerror[fake-rule]: y\"\n",
+    );
+    let run = repo.run(&["--color", "always", "check"]);
+    run.code(2).stderr_has(
+        "backout.toml:3:10: `format` in [tags] cannot be \"{x}\\u{1B}]0;t\\u{7}\\nerror[fake-rule]: y\"",
+    );
+    assert_inert("config", &run);
+}
+
+#[test]
+fn review_comments_cannot_mention_link_or_embed() {
+    let repo = TestRepo::new();
+    // A plans directory with a backtick: paths must stay whole code spans.
+    repo.write(
+        "backout.toml",
+        "plans_dir = \"ops`plans\"\ndefault_team = \"payments\"\n",
+    );
+    for (release, version, previous) in [("v1.4", "2.3.1", "2.3.0"), ("v1.5", "2.4.0", "2.3.1")] {
+        let items = [service("payments-api", version, previous)];
+        let dir = format!("ops`plans/payments/{release}");
+        repo.write(
+            &format!("{dir}/manifest.toml"),
+            manifest("payments", release, &items),
+        );
+        repo.write(&format!("{dir}/plan.md"), plan("payments", release, &items));
+    }
+    let base = repo.commit("base");
+    let plan_path = "ops`plans/payments/v1.5/plan.md";
+    repo.edit(
+        plan_path,
+        "status = \"draft\"",
+        "status = \"@octocat ![t](https://evil.example/pixel.png) [sign in](https://evil.example/login) <img src=x>\"",
+    );
+    repo.edit(
+        plan_path,
+        "## Contingencies",
+        "## Contingencies @octocat #123 ![x](https://evil.example/x.png)",
+    );
+    repo.commit("hostile");
+    let run = repo.run(&["review", "--base", &base, "--format", "markdown"]);
+    run.code(1);
+    let markdown = &run.stdout;
+
+    use pulldown_cmark::{Event, Options, Parser, Tag};
+    let mut options = Options::empty();
+    options.insert(Options::ENABLE_TABLES);
+    options.insert(Options::ENABLE_STRIKETHROUGH);
+    options.insert(Options::ENABLE_TASKLISTS);
+    let mut code = Vec::new();
+    // Text inside fenced blocks (the section diffs) is shown literally: GitHub neither
+    // mentions nor links there.
+    let mut in_block = false;
+    for event in Parser::new_ext(markdown, options) {
+        match event {
+            Event::Start(Tag::CodeBlock(_)) => in_block = true,
+            Event::End(pulldown_cmark::TagEnd::CodeBlock) => in_block = false,
+            Event::Text(_) if in_block => {}
+            Event::Html(html) | Event::InlineHtml(html) => {
+                assert!(
+                    !html.contains("<img"),
+                    "raw HTML in the comment:\n{markdown}"
+                );
+            }
+            Event::Text(text) => {
+                for hostile in ["@octocat", "#123", "https://", "evil.example"] {
+                    assert!(
+                        !text.contains(hostile),
+                        "{hostile} outside code in {text:?}:\n{markdown}"
+                    );
+                }
+            }
+            Event::Start(Tag::Link { .. } | Tag::Image { .. }) => {
+                panic!("a link or image in the comment:\n{markdown}")
+            }
+            Event::Code(text) => code.push(text.to_string()),
+            _ => {}
+        }
+    }
+    assert!(
+        code.iter()
+            .any(|c| c == "ops`plans/payments/v1.5/plan.md:4"),
+        "the path is one code span: {code:?}\n{markdown}"
+    );
+    assert!(
+        code.iter().any(|c| c
+            == "\"@octocat ![t](https://evil.example/pixel.png) [sign in](https://evil.example/login) <img src=x>\""),
+        "the value is shown whole, as code: {code:?}"
+    );
+    assert!(
+        markdown.contains("#### Contingencies `@octocat` `#123` x (added)"),
+        "{markdown}"
+    );
+}
+
+#[test]
+fn diff_says_when_a_front_matter_cannot_be_read() {
+    let repo = payments();
+    repo.edit(V14, "status = \"draft\"", "status = = \"draft\"");
+    repo.run(&["diff", "v1.5", "--against", "v1.4"])
+        .code(0)
+        .stdout_has("front matter: not compared: it cannot be read in payments/v1.4 (no `+++` block, or not valid TOML; `backout check` says why)")
+        .stdout_lacks("front matter: unchanged");
+    let json = repo
+        .run(&["diff", "v1.5", "--against", "v1.4", "--format", "json"])
+        .json();
+    assert_eq!(
+        json["front_matter_unreadable"],
+        serde_json::json!(["payments/v1.4"])
+    );
+}
+
+#[test]
+fn forking_a_newer_plan_into_an_older_release_is_refused() {
+    let repo = payments();
+    let before = repo.read(V14);
+    repo.run(&["baseline", "v1.4", "--force", "--from", "v1.5"])
+        .code(2)
+        .stderr_has("error: payments/v1.5 is newer than payments/v1.4: a plan forked from a later release describes changes v1.4 does not have, and `check` cannot flag them");
+    assert_eq!(repo.read(V14), before);
+    assert_eq!(
+        names(&repo.join("plans/payments/v1.4")),
+        ["manifest.toml", "plan.md"]
+    );
+}
+
+#[test]
+fn unsupported_or_damaged_repositories_are_named() {
+    // A SHA-256 repository.
+    let repo = TestRepo::new();
+    let config = repo.join(".git/config");
+    let text = fs::read_to_string(&config)
+        .unwrap_or_default()
+        .replace("repositoryformatversion = 0", "repositoryformatversion = 1");
+    fs::write(&config, text + "[extensions]\n\tobjectFormat = sha256\n")
+        .unwrap_or_else(|e| panic!("{e}"));
+    repo.run(&["check"])
+        .code(2)
+        .stderr_has("uses SHA-256 object ids, which backout does not support yet");
+
+    // A damaged object: the plan's blob at the tagged commit.
+    let repo = payments();
+    repo.commit("plans");
+    repo.tag("v1.5", false);
+    let blob = repo
+        .git
+        .head()
+        .and_then(|h| h.peel_to_tree())
+        .and_then(|t| t.get_path(Path::new(V15)))
+        .map(|e| e.id())
+        .unwrap_or_else(|e| panic!("{e}"));
+    let hex = blob.to_string();
+    let object = repo.join(&format!(".git/objects/{}/{}", &hex[..2], &hex[2..]));
+    let _ = fs::set_permissions(
+        &object,
+        <fs::Permissions as std::os::unix::fs::PermissionsExt>::from_mode(0o644),
+    );
+    fs::write(&object, b"not zlib at all").unwrap_or_else(|e| panic!("{e}"));
+    repo.run(&["tags"])
+        .code(1)
+        .stdout_has(&format!("git object {hex} cannot be read"))
+        .stdout_has("check the repository with `git fsck`");
+}
+
+#[test]
+fn odd_encodings_and_sizes_get_a_clear_message() {
+    let repo = payments();
+    let text = repo.read(V15);
+    repo.write(V15, format!("\u{feff}\u{feff}{text}"));
+    repo.run(&["check", "v1.5"])
+        .code(1)
+        .stdout_has("plans/payments/v1.5/plan.md starts with two byte-order marks (U+FEFF)")
+        .stdout_has("help: remove one: save the file as UTF-8, with one byte-order mark at most");
+    repo.write(V15, text.replace('\n', "\r"));
+    repo.run(&["check", "v1.5"])
+        .code(1)
+        .stdout_has("plans/payments/v1.5/plan.md ends its lines with CR alone (classic Mac OS), so it reads as one long line")
+        .stdout_has("help: save it with LF (or CRLF) line ends");
+
+    repo.write(V15, &text);
+    repo.write("backout.toml", "plans_dir = \"plans\\u0007\"\n");
+    repo.run(&["check"]).code(2).stderr_has(
+        "error: backout.toml:1:13: `plans_dir` contains a control character (a line break, an escape or a bidirectional control)",
+    );
+    let file = fs::File::create(repo.join("backout.toml")).unwrap_or_else(|e| panic!("{e}"));
+    file.set_len(9 * 1024 * 1024)
+        .unwrap_or_else(|e| panic!("{e}"));
+    repo.run(&["check"]).code(2).stderr_has(
+        "error: backout.toml:1: is 9.0 MB, more than the 8 MB backout reads; backout.toml holds a few settings, never megabytes",
+    );
+}
