@@ -78,7 +78,7 @@ impl Unpinned {
             "the commits they were published from are not in this repository"
         };
         Some(format!(
-            "{count} ({}) {verb} checked without the rules that compare a plan with the manifests (foreign-item, uncovered-item, irreversible-item, stale-version, foreign-release): {why}; fetch the full history (`git fetch --unshallow`; GitHub Actions: `actions/checkout` with `fetch-depth: 0`)",
+            "{count} ({}) {verb} checked without the rules that compare a plan with the manifests (foreign-item, uncovered-item, irreversible-item, stale-version, foreign-release, and the manifest's own checks): {why}; fetch the full history (`git fetch --unshallow`; GitHub Actions: `actions/checkout` with `fetch-depth: 0`)",
             join_and(&names)
         ))
     }
