@@ -90,7 +90,7 @@ pub fn open(workspace: &Workspace, options: &Options<'_>, now: i64) -> Result<Se
         Ok(None) => return Err(store::ReadProblem::missing().finding(&plan_file).into()),
         Err(problem) => return Err(problem.finding(&plan_file).into()),
     };
-    let plan = Plan::parse(&text, &id);
+    let plan = Plan::parse_with(&text, &id, &workspace.config.sections);
     let procedure = Procedure::of(&text, &plan);
     if procedure.steps.is_empty() {
         return Err(Error::msg(format!(
