@@ -205,7 +205,7 @@ pub struct NewArgs {
     /// The plan to create: RELEASE (of the default team) or TEAM/RELEASE.
     #[arg(value_name = "SPEC", add = ArgValueCompleter::new(crate::completers::plan_spec))]
     pub spec: String,
-    /// Overwrite an existing plan.
+    /// Overwrite an existing plan (a published one is final all the same).
     #[arg(long)]
     pub force: bool,
 }

@@ -195,8 +195,8 @@ pub fn run(workspace: &Workspace, options: &Options<'_>) -> Result<Forked> {
     })
 }
 
-/// A published plan is final: `--force` does not replace it.
-fn refuse_published(workspace: &Workspace, target: &PlanId, path: &str) -> Result<()> {
+/// A published plan is final: `--force` does not replace it (`new --force` neither).
+pub(crate) fn refuse_published(workspace: &Workspace, target: &PlanId, path: &str) -> Result<()> {
     // A plan that cannot be read is not known to be published; --force may replace it.
     let Ok(Some(text)) = store::read_text(workspace.root(), &workspace.path(target, PLAN_FILE))
     else {

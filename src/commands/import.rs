@@ -56,7 +56,7 @@ pub fn run(workspace: &Workspace, options: &Options<'_>) -> Result<Done> {
         Ok(Some(existing)) => {
             if Plan::parse_front_matter(&existing, &id).status() == Status::Published {
                 return Err(Error::msg(format!(
-                    "{path} is published, and a published plan is final; import into a new release instead"
+                    "{path} is published, and a published plan is final: --force will not replace it; import into a new release instead"
                 )));
             }
         }
