@@ -282,10 +282,11 @@ pub struct BaselineArgs {
     /// manifest.toml.
     #[arg(value_name = "SPEC", add = ArgValueCompleter::new(crate::completers::plan_spec))]
     pub spec: Option<String>,
-    /// The plan to fork: RELEASE (of the target's team) or TEAM/RELEASE (a sibling team).
+    /// The plan to fork: RELEASE (of the target's team), TEAM/RELEASE (a sibling team), or
+    /// its directory or plan.md.
     #[arg(long, value_name = "SPEC", add = ArgValueCompleter::new(crate::completers::plan_spec))]
     pub from: Option<String>,
-    /// Overwrite the target's existing plan.
+    /// Overwrite the target's existing plan (never a published one).
     #[arg(long)]
     pub force: bool,
     /// Print what would be written and what must change; write nothing.
@@ -299,8 +300,8 @@ pub struct DiffArgs {
     /// newest plan of the default team.
     #[arg(value_name = "SPEC", add = ArgValueCompleter::new(crate::completers::plan_spec))]
     pub spec: Option<String>,
-    /// Compare with this plan (RELEASE of the same team, or TEAM/RELEASE) instead of the
-    /// plan's baseline source ([baseline] from) or, without one, its previous release.
+    /// Compare with this plan (RELEASE of the same team, TEAM/RELEASE, or its directory or
+    /// plan.md) instead of the plan's baseline source ([baseline] from) or, without one, its previous release.
     #[arg(long, value_name = "SPEC", add = ArgValueCompleter::new(crate::completers::plan_spec))]
     pub against: Option<String>,
     /// Output format; markdown wraps diffs in ```diff fences for a pull-request comment.
