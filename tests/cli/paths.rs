@@ -113,3 +113,33 @@ fn diff_against_takes_a_path() {
         .code(0)
         .stdout_has("comparing payments/v1.5 with payments/v1.3 (named with --against)");
 }
+
+#[test]
+fn checking_a_team_reports_its_odd_directories_too() {
+    let repo = repo();
+    repo.write("plans/payments/archive/2019/notes.md", "old notes\n");
+    repo.write("plans/payments/v1.6 beta/plan.md", "+++\n+++\n");
+    repo.write("plans/checkout/scratch/todo.md", "later\n");
+    let note = "note: plans/payments/archive/ holds no plan.md or manifest.toml, so it is not a release; skipped";
+    for args in [&["check", "payments"][..], &["check", "plans/payments"]] {
+        let run = repo.run(args);
+        run.code(1)
+            .stdout_has("plans/payments/v1.6 beta")
+            .stdout_has(note);
+        assert!(
+            !run.stdout.contains("plans/checkout/scratch"),
+            "{}",
+            run.stdout
+        );
+        let json = repo.run(&[args[0], args[1], "--format", "json"]);
+        assert!(
+            json.rules().contains(&"invalid-plan".to_string()),
+            "{}",
+            json.stdout
+        );
+    }
+    // One plan named: the team's other directories are not its business.
+    let one = repo.run(&["check", "v1.4"]);
+    one.code(0);
+    assert!(!one.stdout.contains("archive"), "{}", one.stdout);
+}
