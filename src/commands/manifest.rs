@@ -483,6 +483,12 @@ impl<'r> Drift<'r> {
         })
     }
 
+    /// Whether the release has a tag of its own: then its range ends there, and no later
+    /// commit changes what the rules find for it.
+    pub fn has_release_tag(&self, id: &PlanId) -> bool {
+        self.ranges.releases.of(id).is_some()
+    }
+
     /// The findings for one plan; the error says why the check did not run for it.
     pub fn check(
         &mut self,

@@ -296,3 +296,48 @@ fn manifest_changes_of_published_plans_and_releases_without_plans() {
         "plans/payments/v1.7/manifest.toml (manifest changed; the release has no plan yet)",
     );
 }
+
+#[test]
+fn a_directory_check_cannot_use_fails_review_as_it_fails_check() {
+    let (repo, base) = base_repo();
+    // A release directory whose name is not a release name, holding a plan: `check` after
+    // the merge reports it, so the pull request that adds it must not pass review.
+    add_release(
+        &repo,
+        "payments",
+        "v1.6 beta",
+        &[service("payments-api", "2.5.0", "2.4.0")],
+    );
+    repo.write("plans/Zahlungsverkehr Team/v1.0/plan.md", "+++\n+++\n");
+    // A folder of notes with an odd name is not a release: neither check nor review mind.
+    repo.write("plans/payments/old notes/2019.md", "notes\n");
+    repo.commit("payments v1.6 beta, a team with a space");
+    repo.run(&["check"])
+        .code(1)
+        .stdout_has("error[invalid-plan]: directory name `v1.6 beta` contains a space");
+    let run = repo.run(&["review", "--base", &base]);
+    run.code(1)
+        .stdout_has("plans/payments/v1.6 beta (added)")
+        .stdout_has("error[invalid-plan]: directory name `v1.6 beta` contains a space, but only letters, digits, `.`, `_` and `-` are allowed")
+        .stdout_has("error[invalid-plan]: directory name `Zahlungsverkehr Team` contains a space")
+        .stdout_lacks("old notes");
+    let json = repo.run(&["review", "--base", &base, "--format", "json"]);
+    json.code(1);
+    assert_eq!(json.json()["errors"], 2, "{}", json.stdout);
+    repo.run(&["review", "--base", &base, "--format", "github"])
+        .code(1)
+        .stdout_has("::error file=plans/payments/v1.6 beta,");
+    repo.run(&["review", "--base", &base, "--format", "markdown"])
+        .code(1)
+        .stdout_has("| `payments/v1.6 beta` | added | 1 | 0 |");
+    // Already there at base: not this change's doing, as for every finding.
+    let later = repo.commit("nothing");
+    repo.write(
+        "plans/payments/v1.6 beta/plan.md",
+        "+++\nteam = \"payments\"\n+++\n",
+    );
+    repo.commit("edit inside the odd directory");
+    repo.run(&["review", "--base", &later])
+        .code(0)
+        .stdout_lacks("invalid-plan");
+}
