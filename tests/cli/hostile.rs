@@ -197,6 +197,25 @@ fn writers_do_not_follow_symlinked_release_directories_out_of_the_repository() {
     repo.run(&["diff", "v1.5", "--against", "v1.6"])
         .code(2)
         .stderr_has("through the symlink plans/payments/v1.6");
+    // import says why it will not write, with and without --force, dry run or not.
+    repo.write(
+        "notes/rollback.md",
+        "# Rollback\n\n## Procedure\n1. `make rollback`\n",
+    );
+    for args in [
+        &["import", "notes/rollback.md", "v1.6"][..],
+        &["import", "notes/rollback.md", "v1.6", "--dry-run"],
+        &["import", "notes/rollback.md", "v1.6", "--force"],
+        &[
+            "import",
+            "notes/rollback.md",
+            "v1.6",
+            "--force",
+            "--dry-run",
+        ],
+    ] {
+        repo.run(args).code(2).stderr_has(refusal);
+    }
     assert_eq!(names(elsewhere.path()), ["manifest.toml", "plan.md"]);
     assert_eq!(
         fs::read_to_string(elsewhere.path().join("plan.md")).unwrap_or_default(),
@@ -213,9 +232,15 @@ fn writers_do_not_follow_symlinked_release_directories_out_of_the_repository() {
     repo.run(&["check"]).code(1).stdout_has(
         "plans/payments/v1.8 is a symlink that points at nothing, which backout does not follow",
     );
-    repo.run(&["new", "v1.8"]).code(2).stderr_has(
-        "refusing to write plans/payments/v1.8/plan.md: it goes through the symlink plans/payments/v1.8, which points at nothing",
-    );
+    for args in [
+        &["new", "v1.8"][..],
+        &["import", "notes/rollback.md", "v1.8"],
+        &["import", "notes/rollback.md", "v1.8", "--dry-run"],
+    ] {
+        repo.run(args).code(2).stderr_has(
+            "refusing to write plans/payments/v1.8/plan.md: it goes through the symlink plans/payments/v1.8, which points at nothing",
+        );
+    }
     assert!(!repo.exists("plans/payments/v1.9-gone"));
 }
 
