@@ -183,6 +183,8 @@ fn expected_v15() -> Vec<(String, String, Value, Value, Value, String)> {
 fn services_and_migrations_changed_between_two_tags_become_items() {
     let repo = monorepo();
     v15_changes(&repo);
+    // The release's own plan and manifest, committed with it, are not what it deploys.
+    add_release(&repo, "payments", "v1.5", &v15_items());
     repo.commit("payments v1.5");
     repo.tag("v1.5", false);
     // After the release: refunds-worker changes, but not in v1.5.
@@ -197,7 +199,8 @@ fn services_and_migrations_changed_between_two_tags_become_items() {
     assert_eq!(json["from"]["how"], "previous-tag");
     assert_eq!(json["to"]["rev"], "v1.5");
     assert_eq!(json["to"]["how"], "release-tag");
-    // ledger-api (2), statements-export (2), three migration files, the README.
+    // ledger-api (2), statements-export (2), three migration files, the README; not the
+    // plans directory.
     assert_eq!(json["changed_files"], 8);
     assert_eq!(json["unmatched_files"], 1);
     assert_eq!(
