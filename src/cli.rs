@@ -137,28 +137,36 @@ pub enum Command {
     Import(ImportArgs),
     /// Walk a plan's procedure step by step, as a rehearsal or in a real incident, and
     /// record what happened; exit 1 when a step was not done.
-    ///
-    /// On a terminal each step is shown with its commands and links, and answered done,
-    /// failed or skipped, with a note; a clock runs against the plan's `duration`. Without a
-    /// terminal, standard input gives one line per step: `done`, `failed` or `skipped`,
-    /// optionally followed by a note. The state is saved after every step, so an interrupted
-    /// drill goes on where it stopped. The record is written to
-    /// plans/<team>/<release>/drills/<UTC start time>.toml. SOURCE_DATE_EPOCH, when set,
-    /// replaces the clock. See docs/drill.md.
+    #[command(long_about = concat!(
+        "Walk a plan's procedure step by step, as a rehearsal or in a real incident, and \
+        record what happened; exit 1 when a step was not done.\n\n",
+        "On a terminal each step is shown with its commands and links, and answered done, \
+        failed or skipped, with a note; a clock runs against the plan's `duration`. Without a \
+        terminal, standard input gives one line per step: `done`, `failed` or `skipped`, \
+        optionally followed by a note. The state is saved after every step, so an interrupted \
+        drill goes on where it stopped. The record is written to \
+        plans/<team>/<release>/drills/<UTC start time>.toml. SOURCE_DATE_EPOCH, when set, \
+        replaces the clock. See ",
+        backout::docs_url!("drill.md"),
+        "."
+    ))]
     Drill(DrillArgs),
     /// Print a plan for another system: JSON, plain text, Markdown, or the fields of a
     /// ServiceNow change request; refused (exit 1) while `check` finds errors in it.
     #[command(
-        long_about = "Print a plan for another system: a change request, a ticket, a wiki page, a script.\n\n\
+        long_about = concat!("Print a plan for another system: a change request, a ticket, a wiki page, a script.\n\n\
             json is the plan model (front matter, sections with their canonical names, steps with \
             their commands and links, manifest items, the latest drills, check findings), version 1, \
-            with a JSON Schema in docs/schemas/export.schema.json. servicenow is a JSON object with \
+            with a JSON Schema (`backout schema export`). servicenow is a JSON object with \
             the text fields of a change request (short_description, description, backout_plan, \
             test_plan, risk_impact_analysis) for the Table API or the DevOps change action. text is \
             plain text for any ticket; markdown is the body normalised under a header of facts.\n\n\
             Refused (exit 1, the findings on standard error) while `backout check SPEC` finds \
             errors, unless --allow-errors. Raw HTML, control characters and links other than \
-            http, https and mailto are neutralised. See docs/export.md."
+            http, https and mailto are neutralised. See ",
+            backout::docs_url!("export.md"),
+            "."
+        )
     )]
     Export(ExportArgs),
     /// Print the JSON Schema of manifest.toml, the plan front matter, backout.toml, or of
