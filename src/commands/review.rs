@@ -86,6 +86,9 @@ pub struct Review {
     pub drills: Vec<DrillEvidence>,
     /// Published plans at head whose commit this clone lacks.
     pub unpinned: Unpinned,
+    /// What the reader should know about how the review was made (a base backout.toml
+    /// that could not be used).
+    pub notes: Vec<String>,
 }
 
 impl Review {
@@ -219,8 +222,18 @@ pub fn run(workspace: &Workspace, base: &str, head: &str) -> Result<Review> {
         base: label(base, base_commit),
         head: label(head, head_commit),
     };
-    let mut old = Snapshot::open(&repo, base_commit, base)?;
     let mut new = Snapshot::open(&repo, head_commit, head)?;
+    // A change that repairs a broken backout.toml must be reviewable: its base is read with
+    // the head's.
+    let (mut old, base_config) = Snapshot::open_or(&repo, base_commit, base, &new.config)?;
+    let notes: Vec<String> = base_config
+        .map(|error| {
+            format!(
+                "the base's backout.toml cannot be used ({error}), so both revisions are read with the reviewed head's backout.toml"
+            )
+        })
+        .into_iter()
+        .collect();
     let plans_dir = new.config.plans_dir.clone();
     let mut touched: BTreeMap<PlanId, Touched> = BTreeMap::new();
     let mut drills = Vec::new();
@@ -303,6 +316,7 @@ pub fn run(workspace: &Workspace, base: &str, head: &str) -> Result<Review> {
         plans,
         drills,
         unpinned,
+        notes,
     })
 }
 

@@ -341,3 +341,55 @@ fn a_directory_check_cannot_use_fails_review_as_it_fails_check() {
         .code(0)
         .stdout_lacks("invalid-plan");
 }
+
+#[test]
+fn a_change_that_repairs_the_base_config_can_be_reviewed() {
+    let (repo, _) = base_repo();
+    // Someone pushed a backout.toml that does not parse; every command fails on it.
+    repo.write(
+        "backout.toml",
+        "default_team = \"payments\"\n[check]\nshraed = [\"postgres-main\"]\n",
+    );
+    let broken = repo.commit("shared ids (typo)");
+    repo.run(&["check"]).code(2);
+    // The pull request that repairs it, and touches a plan, is reviewed with its own
+    // backout.toml on both sides, and says so.
+    repo.write(
+        "backout.toml",
+        "default_team = \"payments\"\n[check]\nshared = [\"postgres-main\"]\n",
+    );
+    repo.edit(
+        V15,
+        "The incident commander on call decides.",
+        "The TODO decides.",
+    );
+    repo.commit("repair backout.toml");
+    let note = "backout.toml at ";
+    let run = repo.run(&["review", "--base", &broken]);
+    run.code(1)
+        .stdout_has("plans/payments/v1.5/plan.md (modified)")
+        .stdout_has("error[placeholder]")
+        .stderr_has(note)
+        .stderr_has("unknown key `shraed` in [check]; did you mean `shared`?")
+        .stderr_has("so both revisions are read with the reviewed head's backout.toml");
+    let json = repo.run(&["review", "--base", &broken, "--format", "json"]);
+    json.code(1);
+    assert!(
+        json.json()["notes"][0]
+            .as_str()
+            .is_some_and(|n| n.contains("the base's backout.toml cannot be used")),
+        "{}",
+        json.stdout
+    );
+    repo.run(&["review", "--base", &broken, "--format", "markdown"])
+        .code(1)
+        .stdout_has("so both revisions are read with the reviewed head's backout.toml");
+    repo.run(&["review", "--base", &broken, "--format", "github"])
+        .code(1)
+        .stdout_has("::warning title=backout.toml at the base::");
+    // The other way round, the change that breaks it cannot be reviewed: exit 2, as check.
+    let repaired = repo.head().to_string();
+    repo.run(&["review", "--base", &repaired, "--head", &broken])
+        .code(2)
+        .stderr_has("unknown key `shraed` in [check]");
+}
