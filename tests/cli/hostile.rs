@@ -606,6 +606,7 @@ fn control_and_bidi_characters_in_every_quoted_value_are_escaped() {
         ("check json", vec!["check", "--format", "json"]),
         ("check github", vec!["check", "--format", "github"]),
         ("check sarif", vec!["check", "--format", "sarif"]),
+        ("check gitlab", vec!["check", "--format", "gitlab"]),
         ("list", vec!["list"]),
         ("list json", vec!["list", "--format", "json"]),
         ("diff", vec!["diff", "v1.5", "--against", "v1.4"]),
@@ -629,6 +630,10 @@ fn control_and_bidi_characters_in_every_quoted_value_are_escaped() {
         (
             "review json",
             vec!["review", "--base", &base, "--format", "json"],
+        ),
+        (
+            "review gitlab",
+            vec!["review", "--base", &base, "--format", "gitlab"],
         ),
         ("tags", vec!["tags"]),
         ("tags github", vec!["tags", "--format", "github"]),
@@ -874,5 +879,35 @@ fn odd_encodings_and_sizes_get_a_clear_message() {
         .unwrap_or_else(|e| panic!("{e}"));
     repo.run(&["check"]).code(2).stderr_has(
         "error: backout.toml:1: is 9.0 MB, more than the 8 MB backout reads; backout.toml holds a few settings, never megabytes",
+    );
+}
+
+#[test]
+fn derived_file_names_reach_the_terminal_escaped() {
+    let repo = payments();
+    repo.write(
+        "backout.toml",
+        "default_team = \"payments\"\n[[derive]]\npath = \"services/{id}/\"\nkind = \"service\"\n",
+    );
+    repo.write("services/payments-api/VERSION", "2.3.1\n");
+    repo.commit("payments-api");
+    repo.tag("v1.4", true);
+    // A pull request names files with a right-to-left override, C1 CSI and a line break.
+    repo.write("services/payments-api/main\u{202E}cod.rs", "fn main() {}\n");
+    repo.write("services/pay\u{9B}8m\nerror[fake-rule]: x/lib.rs", "\n");
+    repo.commit("odd names");
+    for args in [
+        &["--color", "always", "manifest", "v1.5"][..],
+        &["manifest", "v1.5", "--format", "json"],
+    ] {
+        let run = repo.run(args);
+        run.code(0);
+        assert_inert(&args.join(" "), &run);
+    }
+    // JSON keeps the names themselves, as `\u` escapes.
+    let json = repo.run(&["manifest", "v1.5", "--format", "json"]).json();
+    assert_eq!(
+        json["items"][0]["files"][0],
+        "services/payments-api/main\u{202E}cod.rs"
     );
 }
