@@ -774,3 +774,19 @@ fn review_lists_what_a_drill_record_says_about_its_untouched_plan() {
         .stdout_has("plans/checkout/v3.2/plan.md (not changed; findings caused by this change)")
         .stdout_has("warning[drill-slow]: the last passing drill took 38m, longer than the 30m `duration` says");
 }
+
+/// A team that calls its procedure `## Way back` through `[sections]` drills the same steps
+/// that `check` counts.
+#[test]
+fn a_procedure_named_through_sections_is_drilled() {
+    let repo = checkout_repo();
+    repo.write(
+        "backout.toml",
+        "default_team = \"checkout\"\n[sections]\nprocedure = [\"Way back\"]\n",
+    );
+    repo.edit(PLAN, "## Procedure", "## Way back");
+    check(&repo).code(0);
+    drill(&repo, "done\ndone\ndone\ndone\n", &["v3.2"]).code(0);
+    let record = repo.read(RECORD);
+    assert_eq!(record.matches("[[steps]]").count(), 4, "{record}");
+}
