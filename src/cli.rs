@@ -137,28 +137,36 @@ pub enum Command {
     Import(ImportArgs),
     /// Walk a plan's procedure step by step, as a rehearsal or in a real incident, and
     /// record what happened; exit 1 when a step was not done.
-    ///
-    /// On a terminal each step is shown with its commands and links, and answered done,
-    /// failed or skipped, with a note; a clock runs against the plan's `duration`. Without a
-    /// terminal, standard input gives one line per step: `done`, `failed` or `skipped`,
-    /// optionally followed by a note. The state is saved after every step, so an interrupted
-    /// drill goes on where it stopped. The record is written to
-    /// plans/<team>/<release>/drills/<UTC start time>.toml. SOURCE_DATE_EPOCH, when set,
-    /// replaces the clock. See docs/drill.md.
+    #[command(long_about = concat!(
+        "Walk a plan's procedure step by step, as a rehearsal or in a real incident, and \
+        record what happened; exit 1 when a step was not done.\n\n",
+        "On a terminal each step is shown with its commands and links, and answered done, \
+        failed or skipped, with a note; a clock runs against the plan's `duration`. Without a \
+        terminal, standard input gives one line per step: `done`, `failed` or `skipped`, \
+        optionally followed by a note. The state is saved after every step, so an interrupted \
+        drill goes on where it stopped. The record is written to \
+        plans/<team>/<release>/drills/<UTC start time>.toml. SOURCE_DATE_EPOCH, when set, \
+        replaces the clock. See ",
+        backout::docs_url!("drill.md"),
+        "."
+    ))]
     Drill(DrillArgs),
     /// Print a plan for another system: JSON, plain text, Markdown, or the fields of a
     /// ServiceNow change request; refused (exit 1) while `check` finds errors in it.
     #[command(
-        long_about = "Print a plan for another system: a change request, a ticket, a wiki page, a script.\n\n\
+        long_about = concat!("Print a plan for another system: a change request, a ticket, a wiki page, a script.\n\n\
             json is the plan model (front matter, sections with their canonical names, steps with \
             their commands and links, manifest items, the latest drills, check findings), version 1, \
-            with a JSON Schema in docs/schemas/export.schema.json. servicenow is a JSON object with \
+            with a JSON Schema (`backout schema export`). servicenow is a JSON object with \
             the text fields of a change request (short_description, description, backout_plan, \
             test_plan, risk_impact_analysis) for the Table API or the DevOps change action. text is \
             plain text for any ticket; markdown is the body normalised under a header of facts.\n\n\
             Refused (exit 1, the findings on standard error) while `backout check SPEC` finds \
             errors, unless --allow-errors. Raw HTML, control characters and links other than \
-            http, https and mailto are neutralised. See docs/export.md."
+            http, https and mailto are neutralised. See ",
+            backout::docs_url!("export.md"),
+            "."
+        )
     )]
     Export(ExportArgs),
     /// Print the JSON Schema of manifest.toml, the plan front matter, backout.toml, or of
@@ -205,7 +213,7 @@ pub struct NewArgs {
     /// The plan to create: RELEASE (of the default team) or TEAM/RELEASE.
     #[arg(value_name = "SPEC", add = ArgValueCompleter::new(crate::completers::plan_spec))]
     pub spec: String,
-    /// Overwrite an existing plan.
+    /// Overwrite an existing plan (a published one is final all the same).
     #[arg(long)]
     pub force: bool,
 }
@@ -282,10 +290,11 @@ pub struct BaselineArgs {
     /// manifest.toml.
     #[arg(value_name = "SPEC", add = ArgValueCompleter::new(crate::completers::plan_spec))]
     pub spec: Option<String>,
-    /// The plan to fork: RELEASE (of the target's team) or TEAM/RELEASE (a sibling team).
+    /// The plan to fork: RELEASE (of the target's team), TEAM/RELEASE (a sibling team), or
+    /// its directory or plan.md.
     #[arg(long, value_name = "SPEC", add = ArgValueCompleter::new(crate::completers::plan_spec))]
     pub from: Option<String>,
-    /// Overwrite the target's existing plan.
+    /// Overwrite the target's existing plan (never a published one).
     #[arg(long)]
     pub force: bool,
     /// Print what would be written and what must change; write nothing.
@@ -299,8 +308,8 @@ pub struct DiffArgs {
     /// newest plan of the default team.
     #[arg(value_name = "SPEC", add = ArgValueCompleter::new(crate::completers::plan_spec))]
     pub spec: Option<String>,
-    /// Compare with this plan (RELEASE of the same team, or TEAM/RELEASE) instead of the
-    /// plan's baseline source ([baseline] from) or, without one, its previous release.
+    /// Compare with this plan (RELEASE of the same team, TEAM/RELEASE, or its directory or
+    /// plan.md) instead of the plan's baseline source ([baseline] from) or, without one, its previous release.
     #[arg(long, value_name = "SPEC", add = ArgValueCompleter::new(crate::completers::plan_spec))]
     pub against: Option<String>,
     /// Output format; markdown wraps diffs in ```diff fences for a pull-request comment.

@@ -281,10 +281,14 @@ impl Session {
             .ok_or_else(|| Error::msg(format!("no free file name in {dir_display}")))?;
         let comment = match record.kind {
             Kind::Drill => {
-                format!("A drill of {id}, recorded by `backout drill` (see docs/drill.md).")
+                format!(
+                    "A drill of {id}, recorded by `backout drill` (see {}).",
+                    crate::docs_url!("drill.md")
+                )
             }
             Kind::Incident => format!(
-                "A real backout of {id} in an incident, recorded by `backout drill --incident` (see docs/drill.md)."
+                "A real backout of {id} in an incident, recorded by `backout drill --incident` (see {}).",
+                crate::docs_url!("drill.md")
             ),
         };
         let contents = record

@@ -25,6 +25,9 @@ pub fn run(workspace: &Workspace, spec: &Spec, force: bool) -> Result<Created> {
     let plan_display = workspace.display_path(&id, PLAN_FILE);
     // Held until the files are written: what exists is decided under the lock.
     let _lock = store::Lock::acquire(workspace.root(), &plan_path, &plan_display)?;
+    if force {
+        super::baseline::refuse_published(workspace, &id, &plan_display)?;
+    }
     let mut files = vec![FileWrite {
         display: plan_display,
         path: plan_path,

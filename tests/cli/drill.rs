@@ -139,7 +139,7 @@ wrote plans/checkout/v3.2/drills/2025-11-25T16-00-00Z.toml; commit it to keep th
     let record = repo.read(RECORD);
     let head = repo.head().to_string();
     for line in [
-        "# A drill of checkout/v3.2, recorded by `backout drill` (see docs/drill.md).\n",
+        "# A drill of checkout/v3.2, recorded by `backout drill` (see https://github.com/backout-dev/backout/blob/main/docs/drill.md).\n",
         "kind = \"drill\"\n",
         "by = \"Priya Natarajan\"\n",
         "env = \"staging\"\n",
@@ -321,7 +321,7 @@ fn a_real_backout_is_recorded_as_used_for_real() {
         .stdout_has("real backout (incident) of checkout/v3.2: 4 steps, planned 30m, by Priya Natarajan on production")
         .stdout_has("real backout of checkout/v3.2: pass, 4 of 4 steps done");
     let record = repo.read(RECORD);
-    assert!(record.starts_with("# A real backout of checkout/v3.2 in an incident, recorded by `backout drill --incident` (see docs/drill.md).\nkind = \"incident\"\n"), "{record}");
+    assert!(record.starts_with("# A real backout of checkout/v3.2 in an incident, recorded by `backout drill --incident` (see https://github.com/backout-dev/backout/blob/main/docs/drill.md).\nkind = \"incident\"\n"), "{record}");
     assert!(check(&repo).rules().is_empty());
 }
 
@@ -347,7 +347,7 @@ fn plan_text_cannot_drive_the_terminal() {
 fn record(procedure: &str, day: &str, result: &str, kind: &str) -> String {
     let outcome = if result == "pass" { "done" } else { "failed" };
     format!(
-        r#"# A drill of checkout/v3.2, recorded by `backout drill` (see docs/drill.md).
+        r#"# A drill of checkout/v3.2, recorded by `backout drill` (see https://github.com/backout-dev/backout/blob/main/docs/drill.md).
 kind = "{kind}"
 by = "Mei Lin"
 env = "staging"
