@@ -63,3 +63,43 @@ fn the_config_example_parses() {
         .unwrap_or_else(|e| panic!("the example in docs/format.md: {e}"));
     assert_eq!(config.sections.added().len(), 3);
 }
+
+/// rules.md's entries are also each rule's help in SARIF (shown beside every code-scanning
+/// alert): a paragraph of prose ends its sentence, so none is cut in two by a stray blank
+/// line.
+#[test]
+fn every_paragraph_of_rules_md_ends_its_sentence() {
+    let docs = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/docs/rules.md"))
+        .unwrap_or_else(|e| panic!("docs/rules.md: {e}"));
+    let mut in_fence = false;
+    let mut paragraph: Vec<&str> = Vec::new();
+    let mut paragraphs: Vec<String> = Vec::new();
+    for line in docs.lines().chain(std::iter::once("")) {
+        if line.trim_start().starts_with("```") {
+            in_fence = !in_fence;
+            paragraph.clear();
+            continue;
+        }
+        if in_fence {
+            continue;
+        }
+        if line.trim().is_empty() {
+            if !paragraph.is_empty() {
+                paragraphs.push(paragraph.join("\n"));
+                paragraph.clear();
+            }
+        } else {
+            paragraph.push(line);
+        }
+    }
+    for text in paragraphs {
+        let prose = text.starts_with("**") || text.starts_with(|c: char| c.is_alphabetic());
+        if !prose {
+            continue;
+        }
+        assert!(
+            text.ends_with(['.', ':', '?', '!', ')']),
+            "docs/rules.md: this paragraph stops mid-sentence:\n{text}"
+        );
+    }
+}
