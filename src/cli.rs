@@ -179,8 +179,9 @@ pub enum Command {
         long_about = "Print a shell completion script. The script asks backout for completions as \
             you type (through the COMPLETE environment variable), so it completes commands and \
             flags, plan specs (RELEASE and TEAM/RELEASE, from the plans directory) and git \
-            revisions (HEAD, branches, remote branches, tags), from the current directory's \
-            repository. backout must be on PATH.\n\n\
+            revisions (HEAD, branches, remote branches, tags), from the repository the command \
+            would run in: the current directory's, or the one `-C DIR` names. backout must be \
+            on PATH.\n\n\
             bash: backout completions bash > ~/.local/share/bash-completion/completions/backout\n\
             zsh:  echo 'source <(COMPLETE=zsh backout)' >> ~/.zshrc\n\
             fish: backout completions fish > ~/.config/fish/completions/backout.fish"
