@@ -327,8 +327,8 @@ pub struct ReviewArgs {
     /// Output format; markdown is a ready pull-request comment, github annotates the lines.
     #[arg(long, value_enum, default_value_t = ReviewFormat::Human)]
     pub format: ReviewFormat,
-    /// With --format markdown: the most bytes the comment may take (GitHub takes 65,536
-    /// characters). Section diffs are left out first, then findings, saying so.
+    /// With --format markdown: the most bytes the comment may take, at least 1000 (GitHub
+    /// takes 65,536 characters). Section diffs are left out first, then findings, saying so.
     #[arg(long, value_name = "BYTES", default_value_t = 60_000, value_parser = clap::value_parser!(u64).range(1000..))]
     pub max_bytes: u64,
 }
