@@ -96,7 +96,7 @@ fn default_against(
     text: &str,
 ) -> Result<(PlanId, Basis)> {
     let path = workspace.display_path(plan, PLAN_FILE);
-    let parsed = Plan::parse(text, plan);
+    let parsed = Plan::parse_front_matter(text, plan);
     if let Some(from) = parsed.front.baseline.as_ref().and_then(|b| b.from.as_ref()) {
         let located = |message: String| {
             let file = SourceFile::new(&path, text);

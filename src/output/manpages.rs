@@ -172,26 +172,10 @@ fn date() -> String {
     std::env::var("SOURCE_DATE_EPOCH")
         .ok()
         .and_then(|s| s.trim().parse::<i64>().ok())
-        .map(|seconds| {
-            let days = seconds.div_euclid(86_400);
-            let (y, m, d) = civil_from_days(days);
-            format!("{y:04}-{m:02}-{d:02}")
-        })
+        .and_then(backout::clock::utc)
+        .and_then(|moment| moment.date)
+        .map(|d| format!("{:04}-{:02}-{:02}", d.year, d.month, d.day))
         .unwrap_or_default()
-}
-
-/// The proleptic Gregorian date of a day count since 1970-01-01 (Howard Hinnant's algorithm).
-fn civil_from_days(days: i64) -> (i64, i64, i64) {
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    let y = yoe + era * 400 + i64::from(m <= 2);
-    (y, m, d)
 }
 
 fn exit_status(roff: &mut Roff, command: Option<&str>) {
@@ -505,16 +489,4 @@ fn see_also(roff: &mut Roff, pages: Option<Vec<String>>) {
     roff.text([roman(
         "The documentation: https://github.com/backout-dev/backout/tree/main/docs",
     )]);
-}
-
-#[cfg(test)]
-mod tests {
-    use super::civil_from_days;
-
-    #[test]
-    fn dates_from_day_counts() {
-        assert_eq!(civil_from_days(0), (1970, 1, 1));
-        assert_eq!(civil_from_days(20_419), (2025, 11, 27));
-        assert_eq!(civil_from_days(-1), (1969, 12, 31));
-    }
 }

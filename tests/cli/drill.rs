@@ -837,3 +837,19 @@ fn the_review_example_in_drill_md_is_what_review_prints() {
     let documented: Vec<String> = example.iter().map(|line| shape(line)).collect();
     assert_eq!(printed, documented, "{}", run.stdout);
 }
+
+/// A team that calls its procedure `## Way back` through `[sections]` drills the same steps
+/// that `check` counts.
+#[test]
+fn a_procedure_named_through_sections_is_drilled() {
+    let repo = checkout_repo();
+    repo.write(
+        "backout.toml",
+        "default_team = \"checkout\"\n[sections]\nprocedure = [\"Way back\"]\n",
+    );
+    repo.edit(PLAN, "## Procedure", "## Way back");
+    check(&repo).code(0);
+    drill(&repo, "done\ndone\ndone\ndone\n", &["v3.2"]).code(0);
+    let record = repo.read(RECORD);
+    assert_eq!(record.matches("[[steps]]").count(), 4, "{record}");
+}
