@@ -187,8 +187,9 @@ pub enum Command {
         long_about = "Print a shell completion script. The script asks backout for completions as \
             you type (through the COMPLETE environment variable), so it completes commands and \
             flags, plan specs (RELEASE and TEAM/RELEASE, from the plans directory) and git \
-            revisions (HEAD, branches, remote branches, tags), from the current directory's \
-            repository. backout must be on PATH.\n\n\
+            revisions (HEAD, branches, remote branches, tags), from the repository the command \
+            would run in: the current directory's, or the one `-C DIR` names. backout must be \
+            on PATH.\n\n\
             bash: backout completions bash > ~/.local/share/bash-completion/completions/backout\n\
             zsh:  echo 'source <(COMPLETE=zsh backout)' >> ~/.zshrc\n\
             fish: backout completions fish > ~/.config/fish/completions/backout.fish"
@@ -335,8 +336,8 @@ pub struct ReviewArgs {
     /// Output format; markdown is a ready pull-request comment, github annotates the lines.
     #[arg(long, value_enum, default_value_t = ReviewFormat::Human)]
     pub format: ReviewFormat,
-    /// With --format markdown: the most bytes the comment may take (GitHub takes 65,536
-    /// characters). Section diffs are left out first, then findings, saying so.
+    /// With --format markdown: the most bytes the comment may take, at least 1000 (GitHub
+    /// takes 65,536 characters). Section diffs are left out first, then findings, saying so.
     #[arg(long, value_name = "BYTES", default_value_t = 60_000, value_parser = clap::value_parser!(u64).range(1000..))]
     pub max_bytes: u64,
 }

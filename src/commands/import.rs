@@ -5,7 +5,6 @@ use std::path::Path;
 
 use crate::error::{Error, Result};
 use crate::import::{self, Imported};
-use crate::manifest;
 use crate::names::{PlanId, Spec};
 use crate::plan::{Plan, Status};
 use crate::store::{self, FileWrite, Overwrite};
@@ -83,7 +82,7 @@ pub fn run(workspace: &Workspace, options: &Options<'_>) -> Result<Done> {
         files.push(FileWrite {
             display: display.clone(),
             path: manifest_path,
-            contents: manifest::template(&id),
+            contents: super::new::manifest_file(&id),
         });
         display
     });

@@ -38,11 +38,7 @@ pub fn run(workspace: &Workspace, spec: &Spec, force: bool) -> Result<Created> {
         files.push(FileWrite {
             display: workspace.display_path(&id, MANIFEST_FILE),
             path: manifest_path,
-            contents: format!(
-                "{}\n{}",
-                crate::schema::Which::Manifest.directive(),
-                manifest::template(&id)
-            ),
+            contents: manifest_file(&id),
         });
     }
     let overwrite = if force {
@@ -60,4 +56,14 @@ pub fn run(workspace: &Workspace, spec: &Spec, force: bool) -> Result<Created> {
         previous,
         cleaned: written.cleaned,
     })
+}
+
+/// A new release's manifest.toml: the `#:schema` line editors read, then the template.
+/// `import` writes the same beside an adopted plan.
+pub fn manifest_file(id: &PlanId) -> String {
+    format!(
+        "{}\n{}",
+        crate::schema::Which::Manifest.directive(),
+        manifest::template(id)
+    )
 }

@@ -784,6 +784,69 @@ fn review_lists_what_a_drill_record_says_about_its_untouched_plan() {
         .stdout_has("warning[drill-slow]: the last passing drill took 38m, longer than the 30m `duration` says");
 }
 
+/// What a line of review output says, without what changes from run to run: commit ids,
+/// digits, and the plan's name.
+fn shape(line: &str) -> String {
+    let mut out = String::new();
+    let mut rest = line.replace("payments/v1.5", "checkout/v3.2");
+    while let Some(open) = rest.find('(') {
+        let (before, after) = rest.split_at(open);
+        out.push_str(before);
+        match after[1..].find(')') {
+            Some(close)
+                if close >= 7 && after[1..=close].chars().all(|c| c.is_ascii_hexdigit()) =>
+            {
+                out.push_str("(commit)");
+                rest = after[close + 2..].to_string();
+            }
+            _ => {
+                out.push('(');
+                rest = after[1..].to_string();
+            }
+        }
+    }
+    out.push_str(&rest);
+    out.chars()
+        .map(|c| if c.is_ascii_digit() { '#' } else { c })
+        .collect()
+}
+
+/// The review of a pull request that adds a drill record reads as docs/drill.md shows it.
+#[test]
+fn the_review_example_in_drill_md_is_what_review_prints() {
+    let docs = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/docs/drill.md"))
+        .unwrap_or_else(|e| panic!("docs/drill.md: {e}"));
+    let example: Vec<&str> = docs
+        .split("  $ backout review --base HEAD~1\n")
+        .nth(1)
+        .and_then(|rest| rest.split("  ```").next())
+        .unwrap_or_else(|| panic!("docs/drill.md has no review example"))
+        .lines()
+        .map(|line| line.strip_prefix("  ").unwrap_or(line))
+        .collect();
+
+    let repo = checkout_repo();
+    drill(
+        &repo,
+        "done\ndone\ndone\ndone\n",
+        &[
+            "v3.2",
+            "--incident",
+            "--env",
+            "production",
+            "--by",
+            "Sam Okafor",
+        ],
+    )
+    .code(0);
+    repo.commit("checkout v3.2 rolled back in INC-4711");
+    let run = repo.run(&["review", "--base", "HEAD~1"]);
+    run.code(0);
+    let printed: Vec<String> = run.stdout.lines().map(shape).collect();
+    let documented: Vec<String> = example.iter().map(|line| shape(line)).collect();
+    assert_eq!(printed, documented, "{}", run.stdout);
+}
+
 /// A team that calls its procedure `## Way back` through `[sections]` drills the same steps
 /// that `check` counts.
 #[test]
