@@ -2,7 +2,7 @@
 
 use crate::error::Result;
 use crate::manifest;
-use crate::names::{PlanId, Spec};
+use crate::names::PlanId;
 use crate::plan;
 use crate::store::{self, FileWrite, Overwrite};
 use crate::workspace::{MANIFEST_FILE, PLAN_FILE, Workspace};
@@ -18,9 +18,10 @@ pub struct Created {
     pub cleaned: Vec<String>,
 }
 
-pub fn run(workspace: &Workspace, spec: &Spec, force: bool) -> Result<Created> {
+/// `spec` is RELEASE, TEAM/RELEASE, or the release's directory (`.` in it), as for `baseline`.
+pub fn run(workspace: &Workspace, spec: &str, force: bool) -> Result<Created> {
     let catalog = workspace.catalog()?;
-    let id = workspace.resolve(spec, &catalog)?;
+    let id = workspace.resolve_arg(spec, &catalog)?;
     let plan_path = workspace.path(&id, PLAN_FILE);
     let plan_display = workspace.display_path(&id, PLAN_FILE);
     // Held until the files are written: what exists is decided under the lock.

@@ -44,3 +44,44 @@ fn export_reads_unclosed_html_in_one_pass() {
             .code(0);
     }
 }
+
+/// The release directory a user just made (manifest written, plan not yet) is a name for
+/// the plan `new` and `import` write, as it is for `baseline`: `.` in it, or the path the
+/// output prints, from the work tree root.
+#[test]
+fn new_and_import_take_the_release_directory() {
+    let repo = payments();
+    repo.write(
+        "plans/payments/v1.6/manifest.toml",
+        "team = \"payments\"\nrelease = \"v1.6\"\n\n[[items]]\nid = \"payments-api\"\nkind = \"service\"\n",
+    );
+    repo.commit("payments v1.6 manifest");
+    let v16 = repo.join("plans/payments/v1.6");
+    repo.run_in(&v16, &["import", "../v1.5/plan.md", ".", "--dry-run"])
+        .code(0)
+        .stdout_has("into plans/payments/v1.6/plan.md");
+    repo.run_in(&v16, &["new", "."])
+        .code(0)
+        .stdout_has("created plans/payments/v1.6/plan.md");
+    assert!(
+        repo.read("plans/payments/v1.6/plan.md")
+            .contains("release = \"v1.6\"")
+    );
+    repo.run(&["new", "plans/payments/v1.6"])
+        .code(2)
+        .stderr_has("plans/payments/v1.6/plan.md already exists");
+    repo.run(&[
+        "import",
+        V15,
+        "plans/payments/v1.6/",
+        "--force",
+        "--dry-run",
+    ])
+    .code(0)
+    .stdout_has("into plans/payments/v1.6/plan.md");
+    // A team's name is not taken as a release of the default team.
+    repo.run(&["new", "payments"])
+        .code(2)
+        .stderr_has("`payments` is a team, not a plan");
+    assert!(!repo.exists("plans/payments/payments"));
+}
