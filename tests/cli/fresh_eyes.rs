@@ -85,3 +85,26 @@ fn new_and_import_take_the_release_directory() {
         .stderr_has("`payments` is a team, not a plan");
     assert!(!repo.exists("plans/payments/payments"));
 }
+
+/// What `import` quotes from the source (a heading, a question, the phrase a window came
+/// from) reaches the terminal with bidirectional controls and line separators shown as
+/// escapes, as every other message quotes plan text.
+#[test]
+fn import_quotes_the_source_escaped() {
+    let repo = payments();
+    repo.write(
+        "wiki/rollback.md",
+        "# Rollback\n\n## Who decides\u{202E}?\n\nThe incident commander.\n\n## Steps\n\n1. Roll back `payments-api`: `helm rollback payments-api 41`\n\nA rollback is possible within 72\u{2028}hours of the\u{2066} deployment.\n",
+    );
+    let run = repo.run(&["import", "wiki/rollback.md", "v1.7", "--dry-run"]);
+    run.code(0)
+        .stdout_has("question `Who decides\\u{202E}?`")
+        .stdout_has("\\u{2066}");
+    for hazard in ['\u{202E}', '\u{2066}', '\u{2028}'] {
+        assert!(
+            !run.stdout.contains(hazard),
+            "{hazard:?} raw in:\n{}",
+            run.stdout
+        );
+    }
+}
