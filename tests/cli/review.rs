@@ -1,25 +1,12 @@
 //! `backout review`: plan changes between two revisions, as a pull request sees them.
 
-use crate::harness::{TestRepo, add_release, manifest, service};
+use crate::harness::{TestRepo, add_release, manifest, payments_repo, service};
 
 const V15: &str = "plans/payments/v1.5/plan.md";
 
 /// A base commit with payments v1.4 and v1.5; returns the repository and the base sha.
 fn base_repo() -> (TestRepo, String) {
-    let repo = TestRepo::new();
-    repo.write("backout.toml", "default_team = \"payments\"\n");
-    add_release(
-        &repo,
-        "payments",
-        "v1.4",
-        &[service("payments-api", "2.3.1", "2.3.0")],
-    );
-    add_release(
-        &repo,
-        "payments",
-        "v1.5",
-        &[service("payments-api", "2.4.0", "2.3.1")],
-    );
+    let repo = payments_repo(&[]);
     let base = repo.commit("base");
     (repo, base)
 }
