@@ -1,23 +1,14 @@
 //! Found by trying the tool as a new user would (QA pass C): each test pins one thing that
 //! was wrong, on a real repository with the real binary.
 
-use crate::harness::{TestRepo, add_release, migration, service};
+use crate::harness::{TestRepo, migration, payments_repo};
 
 const V15: &str = "plans/payments/v1.5/plan.md";
 
-/// payments v1.5, approved and tested: a plan `export` takes without `--allow-errors`.
+/// payments v1.4 and v1.5, v1.5 approved and tested: a plan `export` takes without
+/// `--allow-errors`.
 fn payments() -> TestRepo {
-    let repo = TestRepo::new();
-    repo.write("backout.toml", "default_team = \"payments\"\n");
-    add_release(
-        &repo,
-        "payments",
-        "v1.5",
-        &[
-            service("payments-api", "2.4.0", "2.3.1"),
-            migration("0042_add_ledger_index"),
-        ],
-    );
+    let repo = payments_repo(&[migration("0042_add_ledger_index")]);
     repo.set_status_tested(V15, "approved");
     repo
 }
