@@ -146,7 +146,7 @@ fn read_item(table: &mut Table<'_, '_>, problems: &mut Vec<Problem>) -> Option<I
                 id.span,
                 format!("item id \"{}\" is not a valid id", id.value),
             )
-            .help("ids start with a letter or digit and hold only letters, digits and . _ : / -"),
+            .help("ids start with an ASCII letter or digit and hold only ASCII letters, digits and . _ : / -"),
         );
         return None;
     }

@@ -305,7 +305,7 @@ fn a_directory_check_cannot_use_fails_review_as_it_fails_check() {
     let run = repo.run(&["review", "--base", &base]);
     run.code(1)
         .stdout_has("plans/payments/v1.6 beta (added)")
-        .stdout_has("error[invalid-plan]: directory name `v1.6 beta` contains a space, but only letters, digits, `.`, `_` and `-` are allowed")
+        .stdout_has("error[invalid-plan]: directory name `v1.6 beta` contains a space, but only ASCII letters, digits, `.`, `_` and `-` are allowed")
         .stdout_has("error[invalid-plan]: directory name `Zahlungsverkehr Team` contains a space")
         .stdout_lacks("old notes");
     let json = repo.run(&["review", "--base", &base, "--format", "json"]);
