@@ -81,7 +81,7 @@ pub fn run(workspace: &Workspace, options: &Options<'_>) -> Result<Done> {
         files.push(FileWrite {
             display: display.clone(),
             path: manifest_path,
-            contents: super::new::manifest_file(&id),
+            contents: super::new::manifest_file(&id, workspace.config.language),
         });
         display
     });

@@ -39,7 +39,7 @@ pub fn run(workspace: &Workspace, spec: &str, force: bool) -> Result<Created> {
         files.push(FileWrite {
             display: workspace.display_path(&id, MANIFEST_FILE),
             path: manifest_path,
-            contents: manifest_file(&id),
+            contents: manifest_file(&id, workspace.config.language),
         });
     }
     let overwrite = if force {
@@ -61,10 +61,10 @@ pub fn run(workspace: &Workspace, spec: &str, force: bool) -> Result<Created> {
 
 /// A new release's manifest.toml: the `#:schema` line editors read, then the template.
 /// `import` writes the same beside an adopted plan.
-pub fn manifest_file(id: &PlanId) -> String {
+pub fn manifest_file(id: &PlanId, language: crate::sections::Language) -> String {
     format!(
         "{}\n{}",
         crate::schema::Which::Manifest.directive(),
-        manifest::template(id)
+        manifest::template_in(id, language)
     )
 }
