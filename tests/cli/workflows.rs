@@ -498,3 +498,63 @@ fn the_action_runs_each_command_in_the_formats_it_takes() {
         assert!(!outputs.contains("code="), "backout ran: {outputs}");
     }
 }
+
+/// The `files:` pattern of the hook `id` in a pre-commit YAML text.
+fn hook_files_pattern(yaml: &str, id: &str) -> Option<String> {
+    let at = yaml.find(&format!("- id: {id}\n"))?;
+    let rest = &yaml[at + 1..];
+    let hook = &rest[..rest.find("- id:").unwrap_or(rest.len())];
+    hook.lines()
+        .find_map(|l| l.trim().strip_prefix("files:"))
+        .map(|p| p.trim().to_string())
+}
+
+/// pre-commit hands `backout check` every staged file the hook's `files` pattern matches.
+/// The patterns (the shipped hook's and docs/ci.md's local one) take the plans under a plans
+/// directory only, so a plan.md elsewhere in the repository (a template, an example in the
+/// docs) does not make `backout check` exit 2 on every commit that touches it.
+#[test]
+fn pre_commit_hooks_pass_check_only_plans() {
+    use crate::harness::payments_repo;
+    let repo = payments_repo(&[]);
+    repo.write(
+        "docs/templates/plan.md",
+        "# Backout plan: <team> <release>\n\n## Criteria\n",
+    );
+    repo.write("examples/plan.md", "An example plan for the handbook.\n");
+    repo.commit("plans, a template and an example");
+    let staged = [
+        "backout.toml",
+        "plans/payments/v1.4/plan.md",
+        "plans/payments/v1.5/plan.md",
+        "plans/payments/v1.5/manifest.toml",
+        "docs/templates/plan.md",
+        "examples/plan.md",
+    ];
+
+    let local = fenced_blocks(&read("docs/ci.md"), "yaml")
+        .into_iter()
+        .find(|b| b.contains("repo: local"))
+        .unwrap_or_else(|| panic!("docs/ci.md has no local pre-commit hook"));
+    for (name, yaml) in [
+        (".pre-commit-hooks.yaml", read(".pre-commit-hooks.yaml")),
+        ("docs/ci.md", local),
+    ] {
+        let pattern = hook_files_pattern(&yaml, "backout-check")
+            .unwrap_or_else(|| panic!("{name}: the hook backout-check has no files pattern"));
+        let pattern = regex::Regex::new(&pattern).unwrap_or_else(|e| panic!("{name}: {e}"));
+        let passed: Vec<&str> = staged
+            .iter()
+            .copied()
+            .filter(|f| pattern.is_match(f))
+            .collect();
+        assert_eq!(
+            passed,
+            ["plans/payments/v1.4/plan.md", "plans/payments/v1.5/plan.md"],
+            "{name}"
+        );
+        let mut args = vec!["check"];
+        args.extend(&passed);
+        repo.run(&args).code(0);
+    }
+}
