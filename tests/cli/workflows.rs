@@ -558,3 +558,21 @@ fn pre_commit_hooks_pass_check_only_plans() {
         repo.run(&args).code(0);
     }
 }
+
+/// Every YAML file the project ships and every YAML block of the docs parses as YAML, as
+/// GitHub, GitLab and pre-commit would read it: a recipe that does not parse fails the
+/// pipeline it was copied into before anything runs.
+#[test]
+fn every_yaml_file_and_recipe_parses() {
+    let mut sources = yaml_sources();
+    sources.extend(all_doc_yaml());
+    sources.push((
+        ".pre-commit-hooks.yaml".into(),
+        read(".pre-commit-hooks.yaml"),
+    ));
+    for (name, text) in sources {
+        if let Err(error) = yaml_rust2::YamlLoader::load_from_str(&text) {
+            panic!("{name} is not YAML: {error}\n{text}");
+        }
+    }
+}
