@@ -324,6 +324,22 @@ impl<'r> TreeFiles<'r> {
         .collect())
     }
 
+    /// What the entry at `path` in `tree` is when it is there but is neither a file nor a
+    /// directory ("a symlink", "a submodule"), which the other lookups pass over as absent.
+    pub fn special_at(&self, tree: git2::Oid, path: &str) -> Option<&'static str> {
+        let entry = self
+            .repo
+            .find_tree(tree)
+            .ok()?
+            .get_path(std::path::Path::new(path))
+            .ok()?;
+        match entry.filemode() {
+            0o120000 => Some("a symlink"),
+            0o160000 => Some("a submodule"),
+            _ => None,
+        }
+    }
+
     /// The blob named `name` directly in `tree`, if it is a file there.
     pub fn file_in(
         &mut self,

@@ -380,3 +380,41 @@ fn a_change_that_repairs_the_base_config_can_be_reviewed() {
         .code(2)
         .stderr_has("unknown key `shraed` in [check]");
 }
+
+/// A pull request that commits a plan or a drill record as a symlink does not pass review:
+/// backout reads regular files only (as `check` says of the work tree), and review says it is
+/// a symlink rather than that the file is missing or that the release has no plan.
+#[cfg(unix)]
+#[test]
+fn a_plan_or_drill_record_committed_as_a_symlink_does_not_pass_review() {
+    let repo = payments_repo(&[]);
+    let base = repo.commit("payments v1.4 and v1.5");
+    std::fs::create_dir_all(repo.join("plans/payments/v1.5/drills"))
+        .unwrap_or_else(|e| panic!("{e}"));
+    std::os::unix::fs::symlink(
+        "/etc/hostname",
+        repo.join("plans/payments/v1.5/drills/2026-12-27T10-00-00Z.toml"),
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    repo.commit("a drill record that is a symlink");
+    let run = repo.run(&["review", "--base", &base]);
+    run.code(1)
+        .stdout_has("2026-12-27T10-00-00Z.toml is a symlink")
+        .stdout_lacks("is missing");
+
+    let base = repo.commit("nothing");
+    repo.write(
+        "plans/payments/v1.6/manifest.toml",
+        manifest(
+            "payments",
+            "v1.6",
+            &[service("payments-api", "2.5.0", "2.4.0")],
+        ),
+    );
+    std::os::unix::fs::symlink("../v1.5/plan.md", repo.join("plans/payments/v1.6/plan.md"))
+        .unwrap_or_else(|e| panic!("{e}"));
+    repo.commit("v1.6 whose plan is a symlink");
+    repo.run(&["review", "--base", &base])
+        .code(2)
+        .stderr_has("plans/payments/v1.6/plan.md is a symlink");
+}

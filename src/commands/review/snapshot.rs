@@ -88,7 +88,16 @@ impl<'r> Snapshot<'r> {
     pub(super) fn read(&mut self, path: &str) -> Result<Option<String>, ReadProblem> {
         match self.files.find(self.tree, path) {
             Ok(Some(blob)) => self.read_blob(blob).map(Some),
-            Ok(None) => Ok(None),
+            // Committed as a symlink: not followed (as `check` does not follow one out of
+            // the work tree), and said so rather than taken for a missing file.
+            Ok(None) => match self.files.special_at(self.tree, path) {
+                Some(what) => Err(ReadProblem {
+                    line: 1,
+                    message: format!("is {what} in git, which backout does not follow"),
+                    help: "commit the file itself instead".into(),
+                }),
+                None => Ok(None),
+            },
             Err(error) => Err(git_problem(&error)),
         }
     }
