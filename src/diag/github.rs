@@ -38,7 +38,7 @@ pub fn overflow_notice_for(tally: Tally, summary: bool) -> Option<String> {
     let rest = if summary {
         "the job summary lists them all"
     } else {
-        "the log above lists them all"
+        "the step's log lists them all, after this notice"
     };
     Some(format!(
         "::notice title=backout::{}\n",
@@ -113,7 +113,9 @@ mod tests {
         assert_eq!(overflow_notice(&findings, false), None);
         findings.extend((0..11).map(|_| file.finding(Rule::ForeignRelease, 0..4, "w")));
         assert!(overflow_notice(&findings, false).is_some_and(|n| {
-            n.contains(", so 1 warning is not annotated; the log above lists them all")
+            n.contains(
+                ", so 1 warning is not annotated; the step's log lists them all, after this notice",
+            )
         }));
     }
 

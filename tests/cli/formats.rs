@@ -253,13 +253,16 @@ fn github_annotations_count_what_github_hides_and_fill_the_job_summary() {
         "{written}"
     );
 
-    // Without a summary file, the notice points at the log; under the limit, no notice.
+    // Without a summary file, the notice points at the step's log, where every annotation
+    // follows it (it is the first line, so not "above"); under the limit, no notice.
     let run = repo.run(&["check", "--format", "github"]);
     assert!(
         run.stdout
             .lines()
             .next()
-            .is_some_and(|l| l.ends_with("the log above lists them all."))
+            .is_some_and(|l| l.ends_with("the step's log lists them all, after this notice.")),
+        "{}",
+        run.stdout
     );
     let run = many_findings_repo(3, 2).run(&["check", "--format", "github"]);
     assert!(!run.stdout.contains("::notice"), "{}", run.stdout);
