@@ -37,6 +37,11 @@ pub struct Cli {
     #[arg(short, long, global = true)]
     pub verbose: bool,
 
+    /// Read every file afresh: neither use nor update the cache of manifest ids and plan
+    /// front matter that backout keeps in the user's cache directory.
+    #[arg(long, global = true, env = "BACKOUT_NO_CACHE")]
+    pub no_cache: bool,
+
     #[command(subcommand)]
     pub command: Command,
 }

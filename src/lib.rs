@@ -11,6 +11,7 @@
 #![allow(clippy::collapsible_if)]
 
 pub mod baseline;
+pub mod cache;
 pub mod check;
 pub mod clock;
 pub mod commands;

@@ -122,7 +122,11 @@ fn version_at(bytes: &[u8], i: usize, end: usize) -> Option<(Option<VersionToken
 /// Finds one team's release names in text.
 pub struct ReleaseNames {
     names: Vec<String>,
-    index: HashMap<String, usize>,
+    index: HashMap<String, usize, foldhash::fast::RandomState>,
+    /// The first bytes and lengths of the names: most words of a plan are no release name,
+    /// and are passed over without hashing.
+    first_bytes: [bool; 256],
+    lengths: std::ops::RangeInclusive<usize>,
 }
 
 /// Characters release names are made of.
@@ -137,12 +141,35 @@ impl ReleaseNames {
             .enumerate()
             .map(|(i, name)| (name.clone(), i))
             .collect();
-        ReleaseNames { names, index }
+        let mut first_bytes = [false; 256];
+        let (mut shortest, mut longest) = (usize::MAX, 0);
+        for name in &names {
+            if let Some(&first) = name.as_bytes().first() {
+                first_bytes[first as usize] = true;
+            }
+            shortest = shortest.min(name.len());
+            longest = longest.max(name.len());
+        }
+        ReleaseNames {
+            names,
+            index,
+            first_bytes,
+            lengths: shortest..=longest,
+        }
     }
 
     /// Whether `name` is one of the team's releases.
     pub fn contains(&self, name: &str) -> bool {
         self.index.contains_key(name)
+    }
+
+    /// The index of a name, looked up only when a name could be it.
+    fn lookup(&self, token: &str) -> Option<usize> {
+        let first = *token.as_bytes().first()?;
+        if !self.first_bytes[first as usize] || !self.lengths.contains(&token.len()) {
+            return None;
+        }
+        self.index.get(token).copied()
     }
 
     pub fn name(&self, index: usize) -> &str {
@@ -175,7 +202,7 @@ impl ReleaseNames {
                 let ends_token = bytes.get(run_end).is_none_or(|b| !is_name_byte(*b));
                 let token = text[i..run_end].trim_end_matches('.');
                 if starts_token && ends_token {
-                    if let Some(&index) = self.index.get(token) {
+                    if let Some(index) = self.lookup(token) {
                         found.push((i..i + token.len(), index));
                     }
                 }
