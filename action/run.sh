@@ -37,6 +37,17 @@ case "$format" in
     exit 2
     ;;
 esac
+# Which commands take which format: stop here, with the fix, rather than in backout's usage error.
+takes=""
+case "$format" in
+  sarif) [ "$command" = check ] || takes="check" ;;
+  markdown) [ "$command" = review ] || takes="review" ;;
+  gitlab) [ "$command" != tags ] || takes="check and review" ;;
+esac
+if [ -n "$takes" ]; then
+  echo "::error::the format input ${format} works with command ${takes}, not ${command}; use github (or json) for ${command}"
+  exit 2
+fi
 args+=(--format "$format")
 
 if [ -n "${BACKOUT_ARGS}" ]; then

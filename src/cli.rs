@@ -142,28 +142,36 @@ pub enum Command {
     Import(ImportArgs),
     /// Walk a plan's procedure step by step, as a rehearsal or in a real incident, and
     /// record what happened; exit 1 when a step was not done.
-    ///
-    /// On a terminal each step is shown with its commands and links, and answered done,
-    /// failed or skipped, with a note; a clock runs against the plan's `duration`. Without a
-    /// terminal, standard input gives one line per step: `done`, `failed` or `skipped`,
-    /// optionally followed by a note. The state is saved after every step, so an interrupted
-    /// drill goes on where it stopped. The record is written to
-    /// plans/<team>/<release>/drills/<UTC start time>.toml. SOURCE_DATE_EPOCH, when set,
-    /// replaces the clock. See docs/drill.md.
+    #[command(long_about = concat!(
+        "Walk a plan's procedure step by step, as a rehearsal or in a real incident, and \
+        record what happened; exit 1 when a step was not done.\n\n",
+        "On a terminal each step is shown with its commands and links, and answered done, \
+        failed or skipped, with a note; a clock runs against the plan's `duration`. Without a \
+        terminal, standard input gives one line per step: `done`, `failed` or `skipped`, \
+        optionally followed by a note. The state is saved after every step, so an interrupted \
+        drill goes on where it stopped. The record is written to \
+        plans/<team>/<release>/drills/<UTC start time>.toml. SOURCE_DATE_EPOCH, when set, \
+        replaces the clock. See ",
+        backout::docs_url!("drill.md"),
+        "."
+    ))]
     Drill(DrillArgs),
     /// Print a plan for another system: JSON, plain text, Markdown, or the fields of a
     /// ServiceNow change request; refused (exit 1) while `check` finds errors in it.
     #[command(
-        long_about = "Print a plan for another system: a change request, a ticket, a wiki page, a script.\n\n\
+        long_about = concat!("Print a plan for another system: a change request, a ticket, a wiki page, a script.\n\n\
             json is the plan model (front matter, sections with their canonical names, steps with \
             their commands and links, manifest items, the latest drills, check findings), version 1, \
-            with a JSON Schema in docs/schemas/export.schema.json. servicenow is a JSON object with \
+            with a JSON Schema (`backout schema export`). servicenow is a JSON object with \
             the text fields of a change request (short_description, description, backout_plan, \
             test_plan, risk_impact_analysis) for the Table API or the DevOps change action. text is \
             plain text for any ticket; markdown is the body normalised under a header of facts.\n\n\
             Refused (exit 1, the findings on standard error) while `backout check SPEC` finds \
             errors, unless --allow-errors. Raw HTML, control characters and links other than \
-            http, https and mailto are neutralised. See docs/export.md."
+            http, https and mailto are neutralised. See ",
+            backout::docs_url!("export.md"),
+            "."
+        )
     )]
     Export(ExportArgs),
     /// Print the JSON Schema of manifest.toml, the plan front matter, backout.toml, or of
@@ -184,8 +192,9 @@ pub enum Command {
         long_about = "Print a shell completion script. The script asks backout for completions as \
             you type (through the COMPLETE environment variable), so it completes commands and \
             flags, plan specs (RELEASE and TEAM/RELEASE, from the plans directory) and git \
-            revisions (HEAD, branches, remote branches, tags), from the current directory's \
-            repository. backout must be on PATH.\n\n\
+            revisions (HEAD, branches, remote branches, tags), from the repository the command \
+            would run in: the current directory's, or the one `-C DIR` names. backout must be \
+            on PATH.\n\n\
             bash: backout completions bash > ~/.local/share/bash-completion/completions/backout\n\
             zsh:  echo 'source <(COMPLETE=zsh backout)' >> ~/.zshrc\n\
             fish: backout completions fish > ~/.config/fish/completions/backout.fish"
@@ -210,7 +219,7 @@ pub struct NewArgs {
     /// The plan to create: RELEASE (of the default team) or TEAM/RELEASE.
     #[arg(value_name = "SPEC", add = ArgValueCompleter::new(crate::completers::plan_spec))]
     pub spec: String,
-    /// Overwrite an existing plan.
+    /// Overwrite an existing plan (a published one is final all the same).
     #[arg(long)]
     pub force: bool,
 }
@@ -287,10 +296,11 @@ pub struct BaselineArgs {
     /// manifest.toml.
     #[arg(value_name = "SPEC", add = ArgValueCompleter::new(crate::completers::plan_spec))]
     pub spec: Option<String>,
-    /// The plan to fork: RELEASE (of the target's team) or TEAM/RELEASE (a sibling team).
+    /// The plan to fork: RELEASE (of the target's team), TEAM/RELEASE (a sibling team), or
+    /// its directory or plan.md.
     #[arg(long, value_name = "SPEC", add = ArgValueCompleter::new(crate::completers::plan_spec))]
     pub from: Option<String>,
-    /// Overwrite the target's existing plan.
+    /// Overwrite the target's existing plan (never a published one).
     #[arg(long)]
     pub force: bool,
     /// Print what would be written and what must change; write nothing.
@@ -304,8 +314,8 @@ pub struct DiffArgs {
     /// newest plan of the default team.
     #[arg(value_name = "SPEC", add = ArgValueCompleter::new(crate::completers::plan_spec))]
     pub spec: Option<String>,
-    /// Compare with this plan (RELEASE of the same team, or TEAM/RELEASE) instead of the
-    /// plan's baseline source ([baseline] from) or, without one, its previous release.
+    /// Compare with this plan (RELEASE of the same team, TEAM/RELEASE, or its directory or
+    /// plan.md) instead of the plan's baseline source ([baseline] from) or, without one, its previous release.
     #[arg(long, value_name = "SPEC", add = ArgValueCompleter::new(crate::completers::plan_spec))]
     pub against: Option<String>,
     /// Output format; markdown wraps diffs in ```diff fences for a pull-request comment.
@@ -331,8 +341,8 @@ pub struct ReviewArgs {
     /// Output format; markdown is a ready pull-request comment, github annotates the lines.
     #[arg(long, value_enum, default_value_t = ReviewFormat::Human)]
     pub format: ReviewFormat,
-    /// With --format markdown: the most bytes the comment may take (GitHub takes 65,536
-    /// characters). Section diffs are left out first, then findings, saying so.
+    /// With --format markdown: the most bytes the comment may take, at least 1000 (GitHub
+    /// takes 65,536 characters). Section diffs are left out first, then findings, saying so.
     #[arg(long, value_name = "BYTES", default_value_t = 60_000, value_parser = clap::value_parser!(u64).range(1000..))]
     pub max_bytes: u64,
 }

@@ -3,7 +3,8 @@
 //! fails loudly: outside a repository, or with a broken backout.toml, there is nothing to
 //! offer.
 
-use std::path::Path;
+use std::ffi::OsString;
+use std::path::{Path, PathBuf};
 
 use crate::repo::Repo;
 use crate::workspace::Workspace;
@@ -13,6 +14,38 @@ use crate::workspace::Workspace;
 pub struct Candidate {
     pub value: String,
     pub help: &'static str,
+}
+
+/// The directory the typed command line would run in: each `-C DIR` before the command
+/// taken relative to the one before, as `backout` itself does (an empty DIR changes
+/// nothing). `words` are the words after the program's name.
+pub fn start_dir(current: &Path, words: &[OsString]) -> PathBuf {
+    let mut dir = current.to_path_buf();
+    let mut words = words.iter();
+    while let Some(word) = words.next() {
+        let Some(text) = word.to_str() else {
+            break;
+        };
+        let value = match text {
+            "-C" => words.next().cloned(),
+            "--color" => {
+                words.next();
+                continue;
+            }
+            // `-CDIR` and `-C=DIR`, as clap reads them.
+            _ if text.starts_with("-C") => {
+                let value = &text[2..];
+                Some(OsString::from(value.strip_prefix('=').unwrap_or(value)))
+            }
+            _ if text.starts_with('-') => continue,
+            // The command: what follows is its own.
+            _ => break,
+        };
+        if let Some(next) = value.filter(|next| !next.is_empty()) {
+            dir = dir.join(next);
+        }
+    }
+    dir
 }
 
 /// Plan specs starting with `prefix`: `TEAM/RELEASE` for every release directory, and the

@@ -1,5 +1,5 @@
 //! The shell's value completers for clap_complete's dynamic engine: plan specs and git
-//! revisions, from the repository of the current directory.
+//! revisions, from the repository the command line would run in (`-C` included).
 
 use std::ffi::OsStr;
 
@@ -14,8 +14,17 @@ fn candidates(found: Vec<Candidate>) -> Vec<CompletionCandidate> {
         .collect()
 }
 
+/// The directory the command line being completed would run in: the current one, or where
+/// its `-C` options lead. The shell calls `backout -- backout WORDS...`.
 fn here() -> std::path::PathBuf {
-    std::env::current_dir().unwrap_or_default()
+    let current = std::env::current_dir().unwrap_or_default();
+    let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
+    let words = args
+        .iter()
+        .position(|arg| arg == "--")
+        .and_then(|i| args.get(i + 2..))
+        .unwrap_or_default();
+    complete::start_dir(&current, words)
 }
 
 /// RELEASE and TEAM/RELEASE values.

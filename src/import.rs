@@ -569,6 +569,11 @@ mod tests {
             } else {
                 text
             };
+            // An item of a questionnaire list is written without its marker.
+            let text = ["- ", "* ", "+ ", "1. "]
+                .iter()
+                .find_map(|marker| text.strip_prefix(marker))
+                .map_or(text, str::trim_start);
             // A line with a pipe may be a table row (even without a leading pipe): its cells.
             if text.contains('|') {
                 out.extend(
@@ -577,6 +582,24 @@ mod tests {
                         .map(|cell| cell.trim().trim_matches('|').trim().to_string())
                         .filter(|cell| !cell.is_empty() && !matches!(cell.as_str(), "#" | "Nr.")),
                 );
+            } else if text.contains("<!--") {
+                // A prompt beside an unanswered question stays, on a line of its own.
+                let mut rest = text;
+                while let Some(open) = rest.find("<!--") {
+                    let end = rest[open..]
+                        .find("-->")
+                        .map_or(rest.len(), |e| open + e + 3);
+                    out.extend(
+                        [rest[..open].trim(), &rest[open..end]]
+                            .into_iter()
+                            .filter(|part| !part.is_empty())
+                            .map(str::to_string),
+                    );
+                    rest = &rest[end..];
+                }
+                if !rest.trim().is_empty() {
+                    out.push(rest.trim().to_string());
+                }
             } else if !text.is_empty() {
                 out.push(text.to_string());
             }
@@ -602,6 +625,9 @@ mod tests {
             Just("| # | Action | Command |\n|---|---|---|\n| 1 | Stop | `s` |\n".to_string()),
             Just("1. one\n".to_string()),
             Just("- [ ] task\n".to_string()),
+            Just("- **Who decides?** the IC\n".to_string()),
+            Just("- **How do we roll back?**\n  1. `undo`\n".to_string()),
+            Just("* **Wann rollen wir zurück?** <!-- offen -->\n".to_string()),
             Just("<!-- prompt -->\n".to_string()),
             Just("<!--\n## Testing\n-->\n".to_string()),
             Just("```\n## Procedure\n".to_string()),

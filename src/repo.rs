@@ -409,6 +409,35 @@ pub struct FileChange {
 }
 
 impl Repo {
+    /// Whether any file outside `dir/` differs between two commits (equal subtrees are
+    /// skipped, so the cost follows the size of the change).
+    pub fn changed_outside(&self, base: git2::Oid, head: git2::Oid, dir: &str) -> Result<bool> {
+        let tree = |commit| {
+            self.repo
+                .find_commit(commit)
+                .and_then(|c| c.tree())
+                .map_err(|e| {
+                    Error::git(
+                        format!("cannot read the tree of commit {commit}; {FSCK_HINT}"),
+                        e,
+                    )
+                })
+        };
+        let (old, new) = (tree(base)?, tree(head)?);
+        let diff = self
+            .repo
+            .diff_tree_to_tree(Some(&old), Some(&new), None)
+            .map_err(|e| Error::git(format!("cannot compare the two revisions; {FSCK_HINT}"), e))?;
+        let prefix = format!("{dir}/");
+        let outside = |file: git2::DiffFile<'_>| {
+            file.path()
+                .is_some_and(|p| !p.to_string_lossy().replace('\\', "/").starts_with(&prefix))
+        };
+        Ok(diff
+            .deltas()
+            .any(|delta| outside(delta.old_file()) || outside(delta.new_file())))
+    }
+
     /// The tree of a commit.
     pub fn commit_tree(&self, commit: git2::Oid) -> Result<git2::Oid> {
         let commit = self

@@ -18,7 +18,7 @@ use crate::error::{Error, Result};
 
 pub use inside::stays_inside;
 pub use lock::Lock;
-pub use write::{Written, check_overwrite, write_all};
+pub use write::{Written, check_overwrite, check_writable, write_all};
 
 /// Files larger than this are refused: a plan is read by a human at 3 a.m.
 pub const MAX_FILE_BYTES: u64 = 8 * 1024 * 1024;

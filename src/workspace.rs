@@ -261,6 +261,21 @@ impl Workspace {
     }
 }
 
+impl Workspace {
+    /// Resolves a plan argument that is relative to another plan (`--from`, `--against`):
+    /// a path (as `plan_for_path` takes it), TEAM/RELEASE, or a bare RELEASE of `team`.
+    pub fn resolve_arg_of_team(&self, text: &str, catalog: &Catalog, team: &str) -> Result<PlanId> {
+        if self.is_path_arg(text, catalog) {
+            return self.plan_for_path(Path::new(text));
+        }
+        let spec = Spec::from_arg(text)?;
+        Ok(PlanId::new(
+            spec.team.unwrap_or_else(|| team.to_string()),
+            spec.release,
+        ))
+    }
+}
+
 /// What a path argument names.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum PathTarget {

@@ -8,7 +8,7 @@ use crate::diag::{Finding, Rule, SourceFile};
 use crate::error::{Error, Result};
 use crate::fields::Problem;
 use crate::manifest::Manifest;
-use crate::names::{PlanId, Spec};
+use crate::names::PlanId;
 use crate::plan;
 use crate::store::{self, FileWrite, Overwrite};
 use crate::workspace::{Catalog, MANIFEST_FILE, PLAN_FILE, Workspace};
@@ -86,12 +86,15 @@ impl Forked {
 }
 
 pub fn run(workspace: &Workspace, options: &Options<'_>) -> Result<Forked> {
-    let from = options.from.map(Spec::from_arg).transpose()?;
     let catalog = workspace.catalog()?;
     let (target, inferred_target) = match options.target {
         Some(text) => (workspace.resolve_arg(text, &catalog)?, false),
         None => (infer_target(workspace, &catalog)?, true),
     };
+    let from = options
+        .from
+        .map(|text| workspace.resolve_arg_of_team(text, &catalog, &target.team))
+        .transpose()?;
     let path = workspace.display_path(&target, PLAN_FILE);
     // Held until the plan is written, so a publish of the same plan cannot interleave.
     let _lock = if options.dry_run {
@@ -122,10 +125,7 @@ pub fn run(workspace: &Workspace, options: &Options<'_>) -> Result<Forked> {
     let manifest = read_target_manifest(workspace, &target, &manifest_path)?;
     let corpus = load_corpus(workspace, catalog)?;
     let source = match from {
-        Some(spec) => {
-            let team = spec.team.unwrap_or_else(|| target.team.clone());
-            Source::Named(PlanId::new(team, spec.release))
-        }
+        Some(from) => Source::Named(from),
         None => infer_source(&corpus, &target, &manifest),
     };
     if source.plan() == Some(&target) {
@@ -195,8 +195,8 @@ pub fn run(workspace: &Workspace, options: &Options<'_>) -> Result<Forked> {
     })
 }
 
-/// A published plan is final: `--force` does not replace it.
-fn refuse_published(workspace: &Workspace, target: &PlanId, path: &str) -> Result<()> {
+/// A published plan is final: `--force` does not replace it (`new --force` neither).
+pub(crate) fn refuse_published(workspace: &Workspace, target: &PlanId, path: &str) -> Result<()> {
     // A plan that cannot be read is not known to be published; --force may replace it.
     let Ok(Some(text)) = store::read_text(workspace.root(), &workspace.path(target, PLAN_FILE))
     else {

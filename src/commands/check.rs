@@ -221,10 +221,21 @@ pub fn select(
     catalog: &Catalog,
     targets: &[String],
 ) -> Result<Option<Vec<PlanId>>> {
+    Ok(select_with_teams(workspace, catalog, targets)?.map(|(plans, _)| plans))
+}
+
+/// Like `select`, with the teams named as a whole (by name or directory): their
+/// directories that are not releases are reported too.
+fn select_with_teams(
+    workspace: &Workspace,
+    catalog: &Catalog,
+    targets: &[String],
+) -> Result<Option<(Vec<PlanId>, Vec<String>)>> {
     if targets.is_empty() {
         return Ok(None);
     }
     let mut plans = Vec::new();
+    let mut teams = Vec::new();
     for target in targets {
         // A team's name (that is not also a release name) checks all its plans.
         let is_team = !target.contains('/')
@@ -256,6 +267,7 @@ pub fn select(
                         plans.push(id);
                     }
                 }
+                teams.push(team);
                 continue;
             }
             PathTarget::Plan(id) => id,
@@ -270,20 +282,39 @@ pub fn select(
             plans.push(id);
         }
     }
-    Ok(Some(plans))
+    Ok(Some((plans, teams)))
 }
 
 /// Checks the selected plans, or all of them.
 pub fn run(workspace: &Workspace, targets: &[String]) -> Result<CheckReport> {
     let catalog = workspace.catalog()?;
-    let selection = select(workspace, &catalog, targets)?;
-    let (problems, skipped) = if selection.is_none() {
-        (catalog.problems.clone(), catalog.skipped.clone())
-    } else {
-        (Vec::new(), Vec::new())
+    let selection = select_with_teams(workspace, &catalog, targets)?;
+    let (problems, skipped) = match &selection {
+        None => (catalog.problems.clone(), catalog.skipped.clone()),
+        Some((_, teams)) => {
+            let prefixes: Vec<String> = teams
+                .iter()
+                .map(|team| format!("{}/{team}/", workspace.config.plans_dir))
+                .collect();
+            let in_teams = |path: &str| prefixes.iter().any(|p| path.starts_with(p.as_str()));
+            (
+                catalog
+                    .problems
+                    .iter()
+                    .filter(|f| in_teams(&f.file))
+                    .cloned()
+                    .collect(),
+                catalog
+                    .skipped
+                    .iter()
+                    .filter(|dir| in_teams(&format!("{dir}/")))
+                    .cloned()
+                    .collect(),
+            )
+        }
     };
     let plans: Vec<PlanId> = match selection {
-        Some(plans) => plans,
+        Some((plans, _)) => plans,
         None => catalog
             .all()
             .filter(|(_, release)| release.has_plan)

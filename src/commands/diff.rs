@@ -34,7 +34,6 @@ pub struct Compared {
 /// Compares the plan `spec` (default: the newest plan of the default team) with
 /// `against`, else its baseline source, else its previous release.
 pub fn run(workspace: &Workspace, spec: Option<&str>, against: Option<&str>) -> Result<Compared> {
-    let against = against.map(Spec::from_arg).transpose()?;
     let catalog = workspace.catalog()?;
     let plan = match spec {
         Some(text) => workspace.resolve_arg(text, &catalog)?,
@@ -42,10 +41,10 @@ pub fn run(workspace: &Workspace, spec: Option<&str>, against: Option<&str>) -> 
     };
     let plan_text = read_plan(workspace, &catalog, &plan)?;
     let (other, basis) = match against {
-        Some(spec) => {
-            let team = spec.team.unwrap_or_else(|| plan.team.clone());
-            (PlanId::new(team, spec.release), Basis::Against)
-        }
+        Some(text) => (
+            workspace.resolve_arg_of_team(text, &catalog, &plan.team)?,
+            Basis::Against,
+        ),
         None => default_against(workspace, &catalog, &plan, &plan_text)?,
     };
     let other_text = read_plan(workspace, &catalog, &other)?;
@@ -96,7 +95,7 @@ fn default_against(
     text: &str,
 ) -> Result<(PlanId, Basis)> {
     let path = workspace.display_path(plan, PLAN_FILE);
-    let parsed = Plan::parse(text, plan);
+    let parsed = Plan::parse_front_matter(text, plan);
     if let Some(from) = parsed.front.baseline.as_ref().and_then(|b| b.from.as_ref()) {
         let located = |message: String| {
             let file = SourceFile::new(&path, text);

@@ -77,20 +77,10 @@ pub fn open(workspace: &Workspace, options: &Options<'_>, now: i64) -> Result<Se
             )));
         }
     }
-    let catalog = workspace.catalog()?;
-    let id = workspace.resolve_arg(options.spec, &catalog)?;
+    let (_, id) = super::existing_plan(workspace, options.spec)?;
     let plan_file = workspace.display_path(&id, PLAN_FILE);
-    if !catalog.release(&id).is_some_and(|r| r.has_plan) {
-        return Err(Error::msg(format!(
-            "there is no plan at {plan_file}; create it with `backout new {id}`"
-        )));
-    }
-    let text = match store::read_text(workspace.root(), &workspace.path(&id, PLAN_FILE)) {
-        Ok(Some(text)) => text,
-        Ok(None) => return Err(store::ReadProblem::missing().finding(&plan_file).into()),
-        Err(problem) => return Err(problem.finding(&plan_file).into()),
-    };
-    let plan = Plan::parse(&text, &id);
+    let text = super::read_release_file(workspace, &id, PLAN_FILE)?;
+    let plan = Plan::parse_with(&text, &id, &workspace.config.sections);
     let procedure = Procedure::of(&text, &plan);
     if procedure.steps.is_empty() {
         return Err(Error::msg(format!(
@@ -291,10 +281,14 @@ impl Session {
             .ok_or_else(|| Error::msg(format!("no free file name in {dir_display}")))?;
         let comment = match record.kind {
             Kind::Drill => {
-                format!("A drill of {id}, recorded by `backout drill` (see docs/drill.md).")
+                format!(
+                    "A drill of {id}, recorded by `backout drill` (see {}).",
+                    crate::docs_url!("drill.md")
+                )
             }
             Kind::Incident => format!(
-                "A real backout of {id} in an incident, recorded by `backout drill --incident` (see docs/drill.md)."
+                "A real backout of {id} in an incident, recorded by `backout drill --incident` (see {}).",
+                crate::docs_url!("drill.md")
             ),
         };
         let contents = record

@@ -3,11 +3,10 @@
 
 use crate::commands::check;
 use crate::diag::Finding;
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::export::{self, Format, Source};
 use crate::names::PlanId;
 use crate::plan::Plan;
-use crate::store;
 use crate::workspace::{MANIFEST_FILE, PLAN_FILE, Workspace};
 
 /// What the user asked for.
@@ -41,19 +40,9 @@ pub struct Exported {
 }
 
 pub fn run(workspace: &Workspace, options: &Options<'_>) -> Result<Outcome> {
-    let catalog = workspace.catalog()?;
-    let id = workspace.resolve_arg(options.spec, &catalog)?;
+    let (catalog, id) = super::existing_plan(workspace, options.spec)?;
     let plan_file = workspace.display_path(&id, PLAN_FILE);
-    if !catalog.release(&id).is_some_and(|r| r.has_plan) {
-        return Err(Error::msg(format!(
-            "there is no plan at {plan_file}; create it with `backout new {id}`"
-        )));
-    }
-    let text = match store::read_text(workspace.root(), &workspace.path(&id, PLAN_FILE)) {
-        Ok(Some(text)) => text,
-        Ok(None) => return Err(store::ReadProblem::missing().finding(&plan_file).into()),
-        Err(problem) => return Err(problem.finding(&plan_file).into()),
-    };
+    let text = super::read_release_file(workspace, &id, PLAN_FILE)?;
     let mut corpus = check::load_corpus(workspace, catalog)?;
     // The same findings `backout check SPEC` reports: drift included, a published plan
     // against its commit.

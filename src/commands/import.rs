@@ -5,7 +5,6 @@ use std::path::Path;
 
 use crate::error::{Error, Result};
 use crate::import::{self, Imported};
-use crate::manifest;
 use crate::names::{PlanId, Spec};
 use crate::plan::{Plan, Status};
 use crate::store::{self, FileWrite, Overwrite};
@@ -46,21 +45,25 @@ pub fn run(workspace: &Workspace, options: &Options<'_>) -> Result<Done> {
 
     let path = workspace.display_path(&id, PLAN_FILE);
     let plan_path = workspace.path(&id, PLAN_FILE);
-    match store::read_text(workspace.root(), &plan_path) {
-        Ok(None) => {}
-        Ok(Some(_)) | Err(_) if !options.force => {
+    // What the write would refuse is refused first, dry runs included: a path that leaves
+    // the work tree, a symlink or FIFO, an existing plan without --force.
+    let target = FileWrite {
+        display: path.clone(),
+        path: plan_path.clone(),
+        contents: String::new(),
+    };
+    let overwrite = if options.force {
+        Overwrite::Allow
+    } else {
+        Overwrite::Refuse
+    };
+    store::check_writable(workspace.root(), std::slice::from_ref(&target), overwrite)?;
+    if let Ok(Some(existing)) = store::read_text(workspace.root(), &plan_path) {
+        if Plan::parse_front_matter(&existing, &id).status() == Status::Published {
             return Err(Error::msg(format!(
-                "{path} already exists; pass --force to overwrite it"
+                "{path} is published, and a published plan is final: --force will not replace it; import into a new release instead"
             )));
         }
-        Ok(Some(existing)) => {
-            if Plan::parse_front_matter(&existing, &id).status() == Status::Published {
-                return Err(Error::msg(format!(
-                    "{path} is published, and a published plan is final; import into a new release instead"
-                )));
-            }
-        }
-        Err(_) => {}
     }
 
     let file_name = options.file.file_name().map_or_else(
@@ -79,16 +82,11 @@ pub fn run(workspace: &Workspace, options: &Options<'_>) -> Result<Done> {
         files.push(FileWrite {
             display: display.clone(),
             path: manifest_path,
-            contents: manifest::template(&id),
+            contents: super::new::manifest_file(&id),
         });
         display
     });
     if !options.dry_run {
-        let overwrite = if options.force {
-            Overwrite::Allow
-        } else {
-            Overwrite::Refuse
-        };
         let _lock = store::Lock::acquire(workspace.root(), &files[0].path, &files[0].display)?;
         store::write_all(workspace.root(), &files, overwrite)?;
     }

@@ -122,7 +122,8 @@ pub fn run(workspace: &Workspace, options: &Options<'_>) -> Result<Derived> {
         })?;
     let mut files = tree_files(&repo)?;
     let rules = (config.derive.as_slice(), id.team.as_str());
-    let (derivation, changed) = derive_range(&repo, &mut files, rules, &from, &to)?;
+    let (derivation, changed) =
+        derive_range(&repo, &mut files, (rules, &config.plans_dir), &from, &to)?;
     let path = workspace.display_path(&id, MANIFEST_FILE);
     let write = if options.write {
         Some(write(workspace, &id, &path, &derivation)?)
@@ -420,15 +421,22 @@ impl GitTrees<'_, '_> {
     }
 }
 
-/// The items the rules find between two commits, and how many files differ.
+/// The items the rules find between two commits, and how many files differ. The plans
+/// directory is left out: plans and manifests describe a release, they are not what it
+/// deploys (and a release's own plan is usually committed in its range).
 fn derive_range(
     repo: &Repo,
     files: &mut TreeFiles<'_>,
-    (rules, team): (&[DeriveRule], &str),
+    ((rules, team), plans_dir): ((&[DeriveRule], &str), &str),
     from: &Endpoint,
     to: &Endpoint,
 ) -> Result<(Derivation, usize)> {
-    let changes = repo.changed_paths(from.oid, to.oid)?;
+    let plans = format!("{plans_dir}/");
+    let mut changes = repo.changed_paths(from.oid, to.oid)?;
+    changes.retain(|change| {
+        let path = change.new_path.as_deref().or(change.old_path.as_deref());
+        !path.is_some_and(|p| p.starts_with(&plans))
+    });
     let mut trees = GitTrees {
         files,
         from: repo.commit_tree(from.oid)?,
@@ -447,6 +455,7 @@ pub struct Drift<'r> {
     ranges: Ranges<'r>,
     files: TreeFiles<'r>,
     rules: &'r [DeriveRule],
+    plans_dir: String,
     severity: Severity,
 }
 
@@ -479,8 +488,15 @@ impl<'r> Drift<'r> {
             ranges,
             files,
             rules: &config.derive,
+            plans_dir: config.plans_dir.clone(),
             severity,
         })
+    }
+
+    /// Whether the release has a tag of its own: then its range ends there, and no later
+    /// commit changes what the rules find for it.
+    pub fn has_release_tag(&self, id: &PlanId) -> bool {
+        self.ranges.releases.of(id).is_some()
     }
 
     /// The findings for one plan; the error says why the check did not run for it.
@@ -507,8 +523,14 @@ impl<'r> Drift<'r> {
             .resolve(id, None, None)
             .map_err(|why| format!("not run: {why}"))?;
         let rules = (self.rules, id.team.as_str());
-        let (derivation, _) = derive_range(self.repo, &mut self.files, rules, &from, &to)
-            .map_err(|e| format!("not run: {e}"))?;
+        let (derivation, _) = derive_range(
+            self.repo,
+            &mut self.files,
+            (rules, &self.plans_dir),
+            &from,
+            &to,
+        )
+        .map_err(|e| format!("not run: {e}"))?;
         let file = SourceFile::new(path, text);
         let found = drift::Found {
             derivation: &derivation,

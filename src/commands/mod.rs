@@ -15,3 +15,32 @@ pub mod pinned;
 pub mod publish;
 pub mod review;
 pub mod tags;
+
+use crate::error::{Error, Result};
+use crate::names::PlanId;
+use crate::store;
+use crate::workspace::{Catalog, PLAN_FILE, Workspace};
+
+/// The plan a one-plan command names (RELEASE, TEAM/RELEASE, or its directory or plan.md),
+/// with the catalog it was found in; an error saying how to create it when it has no plan.
+pub(crate) fn existing_plan(workspace: &Workspace, spec: &str) -> Result<(Catalog, PlanId)> {
+    let catalog = workspace.catalog()?;
+    let id = workspace.resolve_arg(spec, &catalog)?;
+    if !catalog.release(&id).is_some_and(|r| r.has_plan) {
+        return Err(Error::msg(format!(
+            "there is no plan at {}; create it with `backout new {id}`",
+            workspace.display_path(&id, PLAN_FILE)
+        )));
+    }
+    Ok((catalog, id))
+}
+
+/// Reads a file of a release that the command cannot do without.
+pub(crate) fn read_release_file(workspace: &Workspace, id: &PlanId, file: &str) -> Result<String> {
+    let display = workspace.display_path(id, file);
+    match store::read_text(workspace.root(), &workspace.path(id, file)) {
+        Ok(Some(text)) => Ok(text),
+        Ok(None) => Err(store::ReadProblem::missing().finding(&display).into()),
+        Err(problem) => Err(problem.finding(&display).into()),
+    }
+}

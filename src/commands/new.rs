@@ -25,6 +25,9 @@ pub fn run(workspace: &Workspace, spec: &Spec, force: bool) -> Result<Created> {
     let plan_display = workspace.display_path(&id, PLAN_FILE);
     // Held until the files are written: what exists is decided under the lock.
     let _lock = store::Lock::acquire(workspace.root(), &plan_path, &plan_display)?;
+    if force {
+        super::baseline::refuse_published(workspace, &id, &plan_display)?;
+    }
     let mut files = vec![FileWrite {
         display: plan_display,
         path: plan_path,
@@ -35,11 +38,7 @@ pub fn run(workspace: &Workspace, spec: &Spec, force: bool) -> Result<Created> {
         files.push(FileWrite {
             display: workspace.display_path(&id, MANIFEST_FILE),
             path: manifest_path,
-            contents: format!(
-                "{}\n{}",
-                crate::schema::Which::Manifest.directive(),
-                manifest::template(&id)
-            ),
+            contents: manifest_file(&id),
         });
     }
     let overwrite = if force {
@@ -57,4 +56,14 @@ pub fn run(workspace: &Workspace, spec: &Spec, force: bool) -> Result<Created> {
         previous,
         cleaned: written.cleaned,
     })
+}
+
+/// A new release's manifest.toml: the `#:schema` line editors read, then the template.
+/// `import` writes the same beside an adopted plan.
+pub fn manifest_file(id: &PlanId) -> String {
+    format!(
+        "{}\n{}",
+        crate::schema::Which::Manifest.directive(),
+        manifest::template(id)
+    )
 }

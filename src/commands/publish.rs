@@ -89,14 +89,8 @@ pub fn run(workspace: &Workspace, options: &Options<'_>) -> Result<Outcome> {
             options.now
         ))
     })?;
-    let catalog = workspace.catalog()?;
-    let id = workspace.resolve_arg(options.spec, &catalog)?;
+    let (catalog, id) = super::existing_plan(workspace, options.spec)?;
     let plan_file = workspace.display_path(&id, PLAN_FILE);
-    if !catalog.release(&id).is_some_and(|r| r.has_plan) {
-        return Err(Error::msg(format!(
-            "there is no plan at {plan_file}; create it with `backout new {id}`"
-        )));
-    }
     let repo = workspace.repo()?;
     let commit = repo.head_commit().ok_or_else(|| {
         Error::msg(format!(
@@ -200,7 +194,7 @@ fn prepare(
 ) -> Result<Result<Ready, Outcome>> {
     let plan_file = workspace.display_path(&id, PLAN_FILE);
     let manifest_file = workspace.display_path(&id, MANIFEST_FILE);
-    let text = read(workspace, &id, PLAN_FILE)?;
+    let text = super::read_release_file(workspace, &id, PLAN_FILE)?;
     let mut checked = corpus.check(&id, &plan_file, &text, &manifest_file);
     checked
         .findings
@@ -363,16 +357,6 @@ fn list(
     }
 }
 
-/// Reads a file of a release; a plan publish needs and cannot read stops the command.
-fn read(workspace: &Workspace, id: &PlanId, file: &str) -> Result<String> {
-    let display = workspace.display_path(id, file);
-    match store::read_text(workspace.root(), &workspace.path(id, file)) {
-        Ok(Some(text)) => Ok(text),
-        Ok(None) => Err(store::ReadProblem::missing().finding(&display).into()),
-        Err(problem) => Err(problem.finding(&display).into()),
-    }
-}
-
 /// The plan's warnings: those of the plan as it was, and those that only the published
 /// status brings (a published plan that was never tested).
 fn warnings(before: Vec<Finding>, after: Vec<Finding>) -> Vec<Finding> {
@@ -406,7 +390,7 @@ fn uncommitted(
         files.push(plan_file);
     }
     let manifest_file = workspace.display_path(id, MANIFEST_FILE);
-    let manifest = read(workspace, id, MANIFEST_FILE)?;
+    let manifest = super::read_release_file(workspace, id, MANIFEST_FILE)?;
     let same_manifest = head_text(repo, &manifest_file)?
         .is_some_and(|committed| unix_newlines(&committed) == unix_newlines(&manifest));
     if !same_manifest {

@@ -4,7 +4,7 @@
 //! every other plan the change could affect is checked at both revisions, and its new
 //! findings are reported as caused by this change.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 use crate::baseline::ChangeGroup;
 use crate::commands::manifest::Drift;
@@ -21,6 +21,8 @@ use crate::review::{self, Version};
 use crate::workspace::{MANIFEST_FILE, PLAN_FILE, Workspace};
 
 mod caused;
+mod dirs;
+mod drifted;
 mod drills;
 mod fork;
 mod snapshot;
@@ -84,6 +86,9 @@ pub struct Review {
     pub drills: Vec<DrillEvidence>,
     /// Published plans at head whose commit this clone lacks.
     pub unpinned: Unpinned,
+    /// What the reader should know about how the review was made (a base backout.toml
+    /// that could not be used).
+    pub notes: Vec<String>,
 }
 
 impl Review {
@@ -217,11 +222,22 @@ pub fn run(workspace: &Workspace, base: &str, head: &str) -> Result<Review> {
         base: label(base, base_commit),
         head: label(head, head_commit),
     };
-    let mut old = Snapshot::open(&repo, base_commit, base)?;
     let mut new = Snapshot::open(&repo, head_commit, head)?;
+    // A change that repairs a broken backout.toml must be reviewable: its base is read with
+    // the head's.
+    let (mut old, base_config) = Snapshot::open_or(&repo, base_commit, base, &new.config)?;
+    let notes: Vec<String> = base_config
+        .map(|error| {
+            format!(
+                "the base's backout.toml cannot be used ({error}), so both revisions are read with the reviewed head's backout.toml"
+            )
+        })
+        .into_iter()
+        .collect();
     let plans_dir = new.config.plans_dir.clone();
     let mut touched: BTreeMap<PlanId, Touched> = BTreeMap::new();
     let mut drills = Vec::new();
+    let mut head_changes = Vec::new();
     let mut dirs = vec![plans_dir.clone()];
     if old.config.plans_dir != plans_dir {
         dirs.push(old.config.plans_dir.clone());
@@ -239,6 +255,7 @@ pub fn run(workspace: &Workspace, base: &str, head: &str) -> Result<Review> {
             record(&mut touched, &change, old_file, new_file);
             if dir == &plans_dir {
                 drills.extend(drills::drill_evidence(&mut new, &change));
+                head_changes.push(change);
             }
         }
     }
@@ -247,6 +264,7 @@ pub fn run(workspace: &Workspace, base: &str, head: &str) -> Result<Review> {
     let drilled = drills.iter().map(|d| d.id.clone()).collect();
     let impact = Impact::of(&mut old, &mut new, &corpus, &touched, drilled)?;
 
+    let touched_ids: HashSet<PlanId> = touched.keys().cloned().collect();
     let mut sides = Vec::with_capacity(touched.len());
     for (id, touched) in touched {
         sides.push(Sides::read(&mut old, &mut new, id, touched)?);
@@ -276,14 +294,68 @@ pub fn run(workspace: &Workspace, base: &str, head: &str) -> Result<Review> {
             &labels,
         )?);
     }
+    plans.extend(dirs::bad_directories(&mut old, &mut new, &head_changes)?);
     plans.extend(caused(&mut old, &mut new, &corpus, &listing, &impact)?);
+    let ends = (
+        drifted::End {
+            snapshot: &mut old,
+            commit: base_commit,
+            label: base,
+        },
+        drifted::End {
+            snapshot: &mut new,
+            commit: head_commit,
+            label: head,
+        },
+    );
+    let drifted = drifted::drifted(&repo, ends, (&corpus, &listing), &touched_ids)?;
+    add_caused(&mut plans, drifted, &new);
     Ok(Review {
         base: labels.base,
         head: labels.head,
         plans,
         drills,
         unpinned,
+        notes,
     })
+}
+
+/// Adds findings the change caused in untouched plans to those plans' entries, or lists
+/// the plans as caused by the change; the caused plans stay in plan order.
+fn add_caused(
+    plans: &mut Vec<ReviewedPlan>,
+    found: BTreeMap<PlanId, Vec<Finding>>,
+    new: &Snapshot<'_>,
+) {
+    if found.is_empty() {
+        return;
+    }
+    for (id, findings) in found {
+        match plans.iter_mut().find(|p| p.caused_by_change && p.id == id) {
+            Some(plan) => {
+                plan.findings.extend(findings);
+                crate::diag::sort(&mut plan.findings);
+            }
+            None => plans.push(ReviewedPlan {
+                path: new.path(&id, PLAN_FILE),
+                id,
+                change: None,
+                has_plan: true,
+                renamed_from: None,
+                moved_to: None,
+                manifest_changed: false,
+                caused_by_change: true,
+                diff: None,
+                fork: None,
+                findings,
+            }),
+        }
+    }
+    let first_caused = plans
+        .iter()
+        .position(|p| p.caused_by_change)
+        .unwrap_or(plans.len());
+    plans[first_caused..].sort_by(|a, b| a.id.cmp(&b.id));
 }
 
 /// How the two revisions are named in output.

@@ -65,7 +65,9 @@ pub fn render_gitlab(findings: &[Finding]) -> String {
             },
         })
         .collect();
-    let mut text = serde_json::to_string_pretty(&issues).unwrap_or_else(|_| "[]".into());
+    // Like every JSON document: the hazards serde_json leaves raw as `\uXXXX`.
+    let mut text =
+        super::escape::json(serde_json::to_string_pretty(&issues).unwrap_or_else(|_| "[]".into()));
     text.push('\n');
     text
 }

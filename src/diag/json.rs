@@ -28,6 +28,9 @@ pub struct JsonReport<'a> {
     pub suppressed: &'a [Suppressed],
     /// Rules that did not run, and why.
     pub notes: &'a [Note],
+    /// Published plans (`TEAM/RELEASE`) checked without their commit (a shallow clone),
+    /// so without the rules that compare a plan with the manifests.
+    pub unpinned: &'a [String],
 }
 
 /// Renders findings as a pretty-printed JSON document ending in a newline.
@@ -41,7 +44,7 @@ pub fn render_json_with_notes(
     plans_checked: usize,
     notes: &[Note],
 ) -> String {
-    render_check_json(findings, &[], plans_checked, notes)
+    render_check_json(findings, &[], plans_checked, notes, &[])
 }
 
 /// The whole report of `check`: findings, the suppressed ones, and the notes.
@@ -50,6 +53,7 @@ pub fn render_check_json(
     suppressed: &[Suppressed],
     plans_checked: usize,
     notes: &[Note],
+    unpinned: &[String],
 ) -> String {
     let tally = Tally::of(findings);
     let report = JsonReport {
@@ -60,6 +64,7 @@ pub fn render_check_json(
         findings,
         suppressed,
         notes,
+        unpinned,
     };
     let mut text = super::escape::json(serde_json::to_string_pretty(&report).unwrap_or_default());
     text.push('\n');

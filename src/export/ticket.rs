@@ -125,7 +125,11 @@ fn finish(text: String) -> String {
 
 /// A titled block of text and a blank line.
 fn block(title: &str, text: &str) -> String {
-    format!("{}{}\n\n", underlined(title, '-'), text.trim_end())
+    let text = text.trim_end();
+    if text.is_empty() {
+        return format!("{}\n", underlined(title, '-'));
+    }
+    format!("{}{text}\n\n", underlined(title, '-'))
 }
 
 pub(super) fn title(export: &Export, words: &Words) -> String {
@@ -136,8 +140,10 @@ pub(super) fn title(export: &Export, words: &Words) -> String {
         .unwrap_or_else(|| format!("{}: {} {}", words.plan, export.team, export.release))
 }
 
+/// A section's text; a required section with none is "not answered", a section of the
+/// plan's own is shown as the empty section it is.
 fn section_text(section: &Section, words: &Words) -> String {
-    if section.text.trim().is_empty() {
+    if section.text.trim().is_empty() && section.kind.is_some() {
         words.not_answered.to_string()
     } else {
         section.text.clone()

@@ -102,6 +102,9 @@ struct Piece {
     body_end: usize,
     end: usize,
     what: What,
+    /// An item of a list of bold questions, written as a paragraph: the width of its list
+    /// marker, which goes (with as much indentation from its other lines).
+    delist: Option<usize>,
 }
 
 #[derive(Debug, Clone)]
@@ -119,7 +122,8 @@ enum What {
         header: Vec<String>,
         rows: Vec<Vec<String>>,
     },
-    List,
+    /// A list, with where its top-level items start.
+    List(Vec<usize>),
     /// Code, HTML (comments), quotes, rules, footnotes, link definitions.
     Other,
 }
@@ -164,6 +168,12 @@ fn pieces(body: &str, sections: &Sections) -> Vec<Piece> {
     for (event, range) in markdown::parser(body).into_offset_iter() {
         match &event {
             Event::Start(tag) => {
+                if depth == 1
+                    && matches!(tag, Tag::Item)
+                    && let Some((_, What::List(items))) = blocks.last_mut()
+                {
+                    items.push(range.start);
+                }
                 if depth == 0 {
                     match tag {
                         Tag::Heading { level, .. } => {
@@ -171,7 +181,7 @@ fn pieces(body: &str, sections: &Sections) -> Vec<Piece> {
                         }
                         Tag::Table(_) => table = Some((range.clone(), Vec::new())),
                         Tag::Paragraph => blocks.push((range.clone(), What::Para(None))),
-                        Tag::List(_) => blocks.push((range.clone(), What::List)),
+                        Tag::List(_) => blocks.push((range.clone(), What::List(Vec::new()))),
                         _ => blocks.push((range.clone(), What::Other)),
                     }
                 }
@@ -232,6 +242,7 @@ fn pieces(body: &str, sections: &Sections) -> Vec<Piece> {
             body_end,
             end: body_end,
             what,
+            delist: None,
         });
     }
     if out.first().is_none_or(|first| first.start > 0) {
@@ -243,13 +254,18 @@ fn pieces(body: &str, sections: &Sections) -> Vec<Piece> {
                 body_end: end,
                 end,
                 what: What::Other,
+                delist: None,
             },
         );
     }
     let mut split = Vec::with_capacity(out.len());
     for piece in out {
-        match piece.what {
+        match &piece.what {
             What::Para(_) => split_paragraph(body, &piece, sections, &mut split),
+            What::List(items) => match questions(body, &piece, items, sections) {
+                Some(questions) => split.extend(questions),
+                None => split.push(piece),
+            },
             _ => split.push(piece),
         }
     }
@@ -276,11 +292,124 @@ fn split_paragraph(body: &str, paragraph: &Piece, sections: &Sections, out: &mut
                 body_end: paragraph.body_end,
                 end: paragraph.body_end,
                 what: What::Para(lead),
+                delist: None,
             });
         }
         at = end;
     }
     out.extend(current);
+}
+
+/// A list whose every item opens with a bold question, asking for at least two different
+/// sections (`- **Who decides?** The IC.`, `- **How do we roll back?** ...`): a
+/// questionnaire, each item a piece of its own, to be written as the paragraph it is. Any
+/// other list (steps, checks) stays one piece.
+fn questions(body: &str, list: &Piece, items: &[usize], sections: &Sections) -> Option<Vec<Piece>> {
+    if items.len() < 2 {
+        return None;
+    }
+    let mut pieces = Vec::with_capacity(items.len());
+    let mut known: Vec<Kind> = Vec::new();
+    for (i, &item) in items.iter().enumerate() {
+        let start = line_start(body, item);
+        let body_end = items
+            .get(i + 1)
+            .map_or(list.body_end, |&next| line_start(body, next));
+        let line = &body[start..line_end(body, start).min(body_end)];
+        let width = marker_width(line)?;
+        let lead = lead(line.get(width..)?, sections)?;
+        let Lead::Bold { words, .. } = &lead else {
+            return None;
+        };
+        if !asks_in_bold(&line[width..]) {
+            return None;
+        }
+        if let Some(kind) = bold_kind(sections, words)
+            && !known.contains(&kind)
+        {
+            known.push(kind);
+        }
+        pieces.push(Piece {
+            start,
+            body_end,
+            end: body_end,
+            what: What::Para(Some(lead)),
+            delist: Some(width),
+        });
+    }
+    (known.len() >= 2).then_some(pieces)
+}
+
+/// `text` without its HTML comments (spaces around them closed up), and the comments.
+fn comments_apart(text: &str) -> (String, Vec<&str>) {
+    let mut rest = text;
+    let mut kept = String::new();
+    let mut comments = Vec::new();
+    while let Some(open) = rest.find("<!--") {
+        let Some(close) = rest[open + 4..].find("-->") else {
+            break;
+        };
+        let end = open + 4 + close + 3;
+        kept.push_str(&rest[..open]);
+        comments.push(&rest[open..end]);
+        rest = &rest[end..];
+    }
+    kept.push_str(rest);
+    let kept = kept
+        .lines()
+        .map(str::trim)
+        .filter(|line| !line.is_empty())
+        .collect::<Vec<_>>()
+        .join(" ");
+    (kept, comments)
+}
+
+/// Whether `text` opens with a bold question: `**Who decides?**` or `**Who decides**?`.
+fn asks_in_bold(text: &str) -> bool {
+    let text = text.trim_start();
+    ["**", "__"].iter().any(|marker| {
+        text.strip_prefix(marker)
+            .and_then(|rest| rest.find(marker).map(|close| (rest, close)))
+            .is_some_and(|(rest, close)| {
+                rest[..close].trim_end().ends_with('?')
+                    || rest[close + marker.len()..].starts_with('?')
+            })
+    })
+}
+
+/// The width of the list marker a line opens with (`- `, `  * `, `12. `, `3) `), with the
+/// spaces after it.
+fn marker_width(line: &str) -> Option<usize> {
+    let indent = line.len() - line.trim_start_matches(' ').len();
+    let rest = &line[indent..];
+    let digits = rest.len() - rest.trim_start_matches(|c: char| c.is_ascii_digit()).len();
+    let marker = match rest.as_bytes().get(digits) {
+        Some(b'-' | b'*' | b'+') if digits == 0 => 1,
+        Some(b'.' | b')') if (1..=9).contains(&digits) => digits + 1,
+        _ => return None,
+    };
+    let after = &rest[marker..];
+    let spaces = after.len() - after.trim_start_matches(' ').len();
+    if spaces == 0 {
+        return None;
+    }
+    // More than four spaces: the item's text starts one space in (CommonMark).
+    Some(indent + marker + if spaces > 4 { 1 } else { spaces })
+}
+
+/// `text` (a list item) without its marker, and its other lines without as much
+/// indentation.
+fn delisted(text: &str, width: usize) -> String {
+    let mut out = String::with_capacity(text.len());
+    for (i, line) in text.split_inclusive('\n').enumerate() {
+        if i == 0 {
+            out.push_str(line.get(width..).unwrap_or(line));
+        } else {
+            let spaces = line.len() - line.trim_start_matches(' ').len();
+            out.push_str(&line[spaces.min(width)..]);
+        }
+    }
+    out
 }
 
 /// A heading's title as its source line writes it, without the `#` marks or a setext
@@ -604,8 +733,24 @@ impl<'a> Writer<'a> {
         self.first_line + self.line_starts.partition_point(|start| *start <= offset) - 1
     }
 
-    fn slice(&self, piece: &Piece) -> &'a str {
-        &self.body[piece.start..piece.end]
+    fn slice(&self, piece: &Piece) -> std::borrow::Cow<'a, str> {
+        self.lines(piece, piece.end)
+    }
+
+    /// The piece's text up to `end`: as written, or without its list marker.
+    fn lines(&self, piece: &Piece, end: usize) -> std::borrow::Cow<'a, str> {
+        let text = &self.body[piece.start..end];
+        match piece.delist {
+            Some(width) => {
+                let mut own = delisted(text, width);
+                // Items of a tight list would run into one paragraph.
+                if end == piece.end && !own.ends_with("\n\n") {
+                    own.push('\n');
+                }
+                std::borrow::Cow::Owned(own)
+            }
+            None => std::borrow::Cow::Borrowed(text),
+        }
     }
 
     /// The text after a piece's own lines: blank lines, link definitions.
@@ -659,9 +804,9 @@ impl<'a> Writer<'a> {
             Shape::Bold | Shape::Label => {
                 self.out.push_str(&format!("## {title}\n\n"));
                 if answered {
-                    self.out.push_str(self.slice(head));
+                    self.out.push_str(&self.slice(head));
                 } else {
-                    let lines = &self.body[head.start..head.body_end];
+                    let lines = self.lines(head, head.body_end);
                     self.question(lines.trim(), false, "");
                     self.out.push_str(self.tail(head));
                 }
@@ -679,7 +824,13 @@ impl<'a> Writer<'a> {
             shape,
             words,
         });
-        let mut steps = Steps::new(self.pieces, content, kind == Kind::Procedure);
+        let head_list = head.delist.is_some()
+            && self
+                .lines(head, head.body_end)
+                .lines()
+                .skip(1)
+                .any(|line| marker_width(line).is_some());
+        let mut steps = Steps::new(self.pieces, content, kind == Kind::Procedure, head_list);
         for &i in content {
             let piece = &self.pieces[i];
             let relevel = |level: u8| {
@@ -694,6 +845,18 @@ impl<'a> Writer<'a> {
     /// A heading's or a lead's words: as a heading when the section is answered, else as
     /// a comment (so the section stays unanswered for `check`).
     fn question(&mut self, words: &str, answered: bool, hashes: &str) {
+        // A prompt left in a comment beside the question (`**Who is told?** <!-- tbd -->`):
+        // the question goes into a comment of its own, the prompt stays as it was.
+        let (question, comments) = comments_apart(words);
+        if !answered && !comments.is_empty() && !question.contains("-->") {
+            if question.is_empty() {
+                self.out.push_str(&format!("{}\n", comments.join("\n")));
+            } else {
+                self.out
+                    .push_str(&format!("<!-- {question} -->\n{}\n", comments.join("\n")));
+            }
+            return;
+        }
         if answered || words.contains("-->") {
             if hashes.is_empty() {
                 self.out.push_str(words);
@@ -749,7 +912,7 @@ impl<'a> Writer<'a> {
     /// A piece outside the required sections; headings keep their place in the outline.
     fn other(&mut self, piece: &Piece) {
         let What::Heading { level, raw, .. } = &piece.what else {
-            self.out.push_str(self.slice(piece));
+            self.out.push_str(&self.slice(piece));
             return;
         };
         while self
@@ -801,14 +964,17 @@ struct Steps {
 }
 
 impl Steps {
-    fn new(pieces: &[Piece], rest: &[usize], procedure: bool) -> Steps {
-        let marked = rest.iter().any(|&i| match &pieces[i].what {
-            What::List => true,
-            What::Para(Some(Lead::Step)) => true,
-            What::Heading { raw, .. } => is_step_heading(raw),
-            What::Table { header, rows } => is_step_table(header, rows),
-            _ => false,
-        });
+    /// `head_list`: the piece that opened the section holds a list of its own (a question
+    /// of a questionnaire with its steps below it).
+    fn new(pieces: &[Piece], rest: &[usize], procedure: bool, head_list: bool) -> Steps {
+        let marked = head_list
+            || rest.iter().any(|&i| match &pieces[i].what {
+                What::List(_) => true,
+                What::Para(Some(Lead::Step)) => true,
+                What::Heading { raw, .. } => is_step_heading(raw),
+                What::Table { header, rows } => is_step_table(header, rows),
+                _ => false,
+            });
         Steps {
             procedure,
             paragraphs: procedure && !marked,
@@ -989,6 +1155,76 @@ mod tests {
         assert!(text.starts_with("# Runbook\n\n## Rollback criteria\nErrors above 2%.\n\n## Decision\n\n### Who has the authority to pull the plug?\nThe IC.\n\n## Overview\n"), "{text}");
         assert_eq!(converted.kept, [(9, "Overview".to_string())]);
         assert!(text.contains("## Procedure\n\n<!-- Which steps"));
+    }
+
+    #[test]
+    fn a_list_of_bold_questions_is_read_as_paragraphs() {
+        let body = "- **When do we roll back?** Errors above 2%.\n- **Who decides?**\n  <!-- name the role -->\n- **How do we roll back?**\n  1. `helm rollback api 4`\n  2. `kubectl rollout status deploy/api`\n- **Is there a data migration?** No.\n";
+        let converted = convert_en(body);
+        assert_eq!(
+            parts(&converted),
+            [
+                (Kind::Criteria, 1, Shape::Bold),
+                (Kind::Decision, 2, Shape::Bold),
+                (Kind::Procedure, 4, Shape::Bold)
+            ]
+        );
+        let text = &converted.text;
+        assert!(
+            text.contains("## Criteria\n\n**When do we roll back?** Errors above 2%.\n"),
+            "{text}"
+        );
+        assert!(
+            text.contains("## Decision\n\n<!-- **Who decides?** -->\n<!-- name the role -->\n"),
+            "{text}"
+        );
+        assert!(
+            text.contains("## Procedure\n\n**How do we roll back?**\n1. `helm rollback api 4`\n2. `kubectl rollout status deploy/api`\n\n**Is there a data migration?** No.\n"),
+            "{text}"
+        );
+        // The steps are the two under the question; the last answer is no step.
+        let body = crate::markdown::parse_body(text, 0);
+        assert_eq!(body.steps.len(), 2, "{text}");
+    }
+
+    #[test]
+    fn other_lists_stay_whole() {
+        // Steps with bold labels are steps, not sections; a list with one item that is no
+        // question is not a questionnaire.
+        for body in [
+            "## Rollback steps\n1. **Drain:** `lb drain api`\n2. **Verify:** `curl -f https://api/health`\n",
+            "- **Who decides?** The IC.\n- Page the DBA: `pd page dba`\n",
+            "1. **Is the canary healthy?** `canaryctl status`\n2. **Is the queue empty?** `mq depth`\n",
+        ] {
+            let converted = convert_en(body);
+            let kinds: Vec<Kind> = converted.parts.iter().map(|p| p.kind).collect();
+            assert!(
+                !kinds.contains(&Kind::Verification) && !kinds.contains(&Kind::Decision),
+                "{body:?}: {kinds:?}\n{}",
+                converted.text
+            );
+            for line in body.lines().filter(|l| !l.starts_with('#')) {
+                assert!(
+                    converted.text.contains(line),
+                    "{line:?} lost:\n{}",
+                    converted.text
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn a_prompt_beside_an_unanswered_question_stays_a_comment() {
+        let converted = convert_en(
+            "**When do we roll back?** Errors.\n\n**Who is told?** <!-- the channel -->\n",
+        );
+        assert!(
+            converted
+                .text
+                .contains("## Communication\n\n<!-- **Who is told?** -->\n<!-- the channel -->\n"),
+            "{}",
+            converted.text
+        );
     }
 
     #[test]

@@ -51,6 +51,12 @@ pub fn check(out: &Output, dir: &Path, args: &CheckArgs) -> Result<ExitCode> {
             &suppressed,
             checked,
             &report.notes,
+            &report
+                .unpinned
+                .plans
+                .iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>(),
         ))?,
         CheckFormat::Github => super::ci::github(
             out,

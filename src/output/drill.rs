@@ -247,10 +247,58 @@ fn show(text: &str) {
     let _ = stderr.flush();
 }
 
+/// While the drill asks, Ctrl-C is a key the next prompt reads, not a signal.
+///
+/// Between two key reads the terminal is back in line mode; a Ctrl-C typed there would be a
+/// SIGINT that may land on any thread and leave the prompt waiting for one more key. With
+/// the terminal's signal keys off, Ctrl-C waits in the input like any key, and the prompt that
+/// reads it pauses the drill. The terminal's own settings come back when the guard drops.
+struct CtrlCAsKey {
+    #[cfg(unix)]
+    original: libc::termios,
+}
+
+impl CtrlCAsKey {
+    #[cfg(unix)]
+    fn install() -> Option<Self> {
+        let fd = libc::STDIN_FILENO;
+        let mut termios = std::mem::MaybeUninit::<libc::termios>::uninit();
+        // SAFETY: tcgetattr fills the termios it is given, or fails and leaves it unread.
+        if unsafe { libc::tcgetattr(fd, termios.as_mut_ptr()) } != 0 {
+            return None;
+        }
+        // SAFETY: tcgetattr returned 0, so it wrote the whole struct.
+        let original = unsafe { termios.assume_init() };
+        let mut quiet = original;
+        quiet.c_lflag &= !libc::ISIG;
+        // SAFETY: a termios copied from the one the terminal gave back.
+        if unsafe { libc::tcsetattr(fd, libc::TCSADRAIN, &quiet) } != 0 {
+            return None;
+        }
+        Some(Self { original })
+    }
+
+    #[cfg(not(unix))]
+    fn install() -> Option<Self> {
+        None
+    }
+}
+
+impl Drop for CtrlCAsKey {
+    fn drop(&mut self) {
+        #[cfg(unix)]
+        // SAFETY: the settings read from this terminal when the guard was made.
+        unsafe {
+            libc::tcsetattr(libc::STDIN_FILENO, libc::TCSADRAIN, &self.original);
+        }
+    }
+}
+
 fn on_terminal(session: &mut Session) -> Result<Walked> {
     // If a handler cannot be installed, Ctrl-C still ends the process; the state saved
     // after the last step is what a later run goes on with.
     let _ = ctrlc::set_handler(|| INTERRUPTED.store(true, Ordering::SeqCst));
+    let _keys = CtrlCAsKey::install();
     let term = Term::stderr();
     show(&format!(
         "{}\nAnswer each step when it is finished; choose \"pause\" (or press Ctrl-C) to go on later.\n",

@@ -196,6 +196,21 @@ pub fn review(out: &Output, dir: &Path, args: &ReviewArgs) -> Result<ExitCode> {
         ReviewFormat::Gitlab => out.print(&diag::render_gitlab(&review_findings(&review)))?,
         ReviewFormat::Json => out.print(&review_json(&review))?,
     }
+    for note in &review.notes {
+        if args.format == ReviewFormat::Github {
+            out.print(&format!(
+                "::warning title=backout.toml at the base::{}\n",
+                diag::escape_data(&inline(note))
+            ))?;
+        } else {
+            let style = AnsiColor::Yellow.on_default().effects(Effects::BOLD);
+            let _ = writeln!(
+                anstream::stderr(),
+                "{style}warning{style:#}: {}",
+                inline(note)
+            );
+        }
+    }
     if let Some(note) = review.unpinned.note() {
         if args.format == ReviewFormat::Github {
             out.print(&format!(
@@ -292,6 +307,7 @@ fn review_json(review: &commands::review::Review) -> String {
         "changed": review.changed(),
         "caused": review.caused(),
         "unpinned": review.unpinned.plans.iter().map(|p| p.to_string()).collect::<Vec<_>>(),
+        "notes": review.notes,
         "plans": plans,
         "drills": drills,
     });
@@ -476,6 +492,9 @@ pub const REVIEW_MARKER: &str = "<!-- backout:review -->";
 fn review_markdown(review: &commands::review::Review) -> Vec<Block> {
     let tally = review.tally();
     let mut summary = format!("{REVIEW_MARKER}\n## backout review\n\n");
+    for note in &review.notes {
+        summary.push_str(&format!("> ⚠️ {}\n\n", markdown_message(note)));
+    }
     if review.plans.is_empty() && review.drills.is_empty() {
         summary.push_str(&format!(
             "No plan or manifest changed between {} and {}.\n",

@@ -109,7 +109,9 @@ fn json(derived: &Derived) -> String {
             merged,
         }),
     };
-    let mut text = serde_json::to_string_pretty(&value).unwrap_or_default();
+    // File names come from the changes a pull request makes: hazards as `\uXXXX`.
+    let mut text =
+        backout::diag::escape::json(serde_json::to_string_pretty(&value).unwrap_or_default());
     text.push('\n');
     text
 }

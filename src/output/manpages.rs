@@ -1,7 +1,7 @@
 //! Man pages: `backout man` prints backout(1); `backout man --dir DIR` writes backout.1 and
-//! one backout-<command>.1 per command, each with its options, exit status, environment,
-//! files and examples. backout(1) names the command pages as backout-check(1) only when they
-//! are written beside it.
+//! one backout-<command>.1 per command, each with its options, exit status, the environment
+//! variables it reads, and examples (backout.1 also lists the files). backout(1) names the
+//! command pages as backout-check(1) only when they are written beside it.
 
 use std::path::Path;
 use std::process::ExitCode;
@@ -126,7 +126,7 @@ fn main_page(mut command: Command, pages: bool) -> Result<Vec<u8>> {
         ))]);
     }
     exit_status(&mut roff, None);
-    environment(&mut roff);
+    environment(&mut roff, None);
     files(&mut roff);
     examples(&mut roff, MAIN_EXAMPLES);
     see_also(
@@ -154,9 +154,7 @@ fn command_page(parent: &Command, command: &Command) -> Result<Vec<u8>> {
     man.render_options_section(&mut buffer).map_err(failed)?;
     let mut roff = Roff::new();
     exit_status(&mut roff, Some(command.get_name()));
-    if command.get_name() == "check" || command.get_name() == "review" {
-        environment(&mut roff);
-    }
+    environment(&mut roff, Some(command.get_name()));
     let examples_of: Vec<(&str, &str)> = EXAMPLES
         .iter()
         .filter(|(name, _, _)| *name == command.get_name())
@@ -174,26 +172,10 @@ fn date() -> String {
     std::env::var("SOURCE_DATE_EPOCH")
         .ok()
         .and_then(|s| s.trim().parse::<i64>().ok())
-        .map(|seconds| {
-            let days = seconds.div_euclid(86_400);
-            let (y, m, d) = civil_from_days(days);
-            format!("{y:04}-{m:02}-{d:02}")
-        })
+        .and_then(backout::clock::utc)
+        .and_then(|moment| moment.date)
+        .map(|d| format!("{:04}-{:02}-{:02}", d.year, d.month, d.day))
         .unwrap_or_default()
-}
-
-/// The proleptic Gregorian date of a day count since 1970-01-01 (Howard Hinnant's algorithm).
-fn civil_from_days(days: i64) -> (i64, i64, i64) {
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    let y = yoe + era * 400 + i64::from(m <= 2);
-    (y, m, d)
 }
 
 fn exit_status(roff: &mut Roff, command: Option<&str>) {
@@ -208,6 +190,10 @@ fn exit_status(roff: &mut Roff, command: Option<&str>) {
         }
         Some("publish") => {
             "publishing was refused: the plan has errors, is a draft, or differs from HEAD"
+        }
+        Some("drill") => "the drill was recorded with result fail: a step failed or was skipped",
+        Some("export") => {
+            "the export was refused: check finds errors in the plan (pass --allow-errors to export it anyway)"
         }
         Some(_) => "not used by this command",
         None => {
@@ -229,29 +215,47 @@ fn exit_status(roff: &mut Roff, command: Option<&str>) {
     }
 }
 
-fn environment(roff: &mut Roff) {
+/// The environment variables backout reads: name, the commands that read it (none: only
+/// backout(1) lists it), and what it does.
+const ENVIRONMENT: &[(&str, &[&str], &str)] = &[
+    (
+        "NO_COLOR",
+        &[],
+        "When set (to anything), --color auto prints no colour.",
+    ),
+    (
+        "GITHUB_STEP_SUMMARY",
+        &["check", "review", "tags"],
+        "With --format github, check, review and tags append a Markdown summary of what they found to this file (GitHub Actions sets it).",
+    ),
+    (
+        "SOURCE_DATE_EPOCH",
+        &[
+            "publish", "drill", "check", "list", "review", "export", "man",
+        ],
+        "Whole seconds since 1970 that replace the clock: publish stamps and renders with this time, drill records it, and check, list, review and export measure the age of drills with it when [check] drill_max_age is set; man dates its pages with it.",
+    ),
+    (
+        "COMPLETE",
+        &[],
+        "Set by the shell completion scripts: backout then prints completions (plan specs, git revisions) instead of running. See backout completions.",
+    ),
+];
+
+/// backout(1) lists every variable; a command's page the ones that command reads, if any.
+fn environment(roff: &mut Roff, command: Option<&str>) {
+    let read: Vec<&(&str, &[&str], &str)> = ENVIRONMENT
+        .iter()
+        .filter(|(_, commands, _)| command.is_none_or(|name| commands.contains(&name)))
+        .collect();
+    if read.is_empty() {
+        return;
+    }
     roff.control("SH", ["ENVIRONMENT"]);
-    for (name, meaning) in [
-        (
-            "NO_COLOR",
-            "When set (to anything), --color auto prints no colour.",
-        ),
-        (
-            "GITHUB_STEP_SUMMARY",
-            "With --format github, check and review append a Markdown summary of their findings to this file (GitHub Actions sets it).",
-        ),
-        (
-            "SOURCE_DATE_EPOCH",
-            "publish stamps and renders with this time instead of the clock; man dates its pages with it.",
-        ),
-        (
-            "COMPLETE",
-            "Set by the shell completion scripts: backout then prints completions (plan specs, git revisions) instead of running. See backout completions.",
-        ),
-    ] {
+    for (name, _, meaning) in read {
         roff.control("TP", []);
-        roff.text([bold(name)]);
-        roff.text([roman(meaning)]);
+        roff.text([bold(*name)]);
+        roff.text([roman(*meaning)]);
     }
 }
 
@@ -260,7 +264,7 @@ fn files(roff: &mut Roff) {
     for (path, meaning) in [
         (
             "backout.toml",
-            "Optional configuration at the root of the git work tree: plans_dir, default_team, language, [tags], [check], [sections], [[derive]]. backout schema config prints its JSON Schema.",
+            "Optional configuration at the root of the git work tree: plans_dir, default_team, language, [tags], [check], [publish], [sections], [[derive]]. backout schema config prints its JSON Schema.",
         ),
         (
             "plans/TEAM/RELEASE/plan.md",
@@ -485,16 +489,4 @@ fn see_also(roff: &mut Roff, pages: Option<Vec<String>>) {
     roff.text([roman(
         "The documentation: https://github.com/backout-dev/backout/tree/main/docs",
     )]);
-}
-
-#[cfg(test)]
-mod tests {
-    use super::civil_from_days;
-
-    #[test]
-    fn dates_from_day_counts() {
-        assert_eq!(civil_from_days(0), (1970, 1, 1));
-        assert_eq!(civil_from_days(20_419), (2025, 11, 27));
-        assert_eq!(civil_from_days(-1), (1969, 12, 31));
-    }
 }

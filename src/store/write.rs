@@ -49,6 +49,16 @@ pub fn write_all(root: &Path, files: &[FileWrite], overwrite: Overwrite) -> Resu
     result
 }
 
+/// Refuses what `write_all` would refuse before writing (for dry runs, and to refuse
+/// before other work): a path out of the work tree, a symlink, a FIFO or a directory, an
+/// existing file when overwriting is not allowed.
+pub fn check_writable(root: &Path, files: &[FileWrite], overwrite: Overwrite) -> Result<()> {
+    for file in files {
+        check_target(root, file, overwrite)?;
+    }
+    Ok(())
+}
+
 /// Refuses, before anything is written, when a file exists and may not be overwritten.
 pub fn check_overwrite(files: &[FileWrite], overwrite: Overwrite) -> Result<()> {
     if overwrite == Overwrite::Refuse {

@@ -402,7 +402,6 @@ fn bad_names_exit_2_and_write_nothing() {
     for args in [
         &["baseline", "../x"][..],
         &["baseline", "--from", "../x"],
-        &["baseline", "v1.5", "--from", "a/b/c"],
         &["baseline", ".."],
         &["baseline", "payments/.hidden"],
     ] {
@@ -410,6 +409,10 @@ fn bad_names_exit_2_and_write_nothing() {
     }
     repo.run(&["baseline", "../x"])
         .stderr_has("`../x` is not a plan name: team name `..` contains `..`");
+    // Two slashes make a path, as for every plan argument: one that does not exist.
+    repo.run(&["baseline", "v1.5", "--from", "a/b/c"])
+        .code(2)
+        .stderr_has("a/b/c does not exist (neither here nor at the work tree root)");
     assert_eq!(repo.snapshot(), before);
 }
 

@@ -147,3 +147,122 @@ fn the_scripts_register_dynamic_completion() {
         );
     }
 }
+
+/// What bash offers for the words typed so far (the last one being completed): the real
+/// script, sourced in bash and called as bash calls it on Tab.
+fn bash_complete(repo: &TestRepo, dir: &std::path::Path, words: &[&str]) -> Option<Vec<String>> {
+    Command::new("bash").arg("--version").output().ok()?;
+    let script = repo.run(&["completions", "bash"]).stdout;
+    let quoted: Vec<String> = words
+        .iter()
+        .map(|word| format!("'{}'", word.replace('\'', "'\\''")))
+        .collect();
+    let line = format!(
+        "{script}\nCOMP_WORDS=(backout {words})\nCOMP_CWORD={index}\nCOMP_TYPE=9\n_clap_complete_backout backout {current} {previous}\nprintf '%s\\n' \"${{COMPREPLY[@]}}\"\n",
+        words = quoted.join(" "),
+        index = words.len(),
+        current = quoted.last().cloned().unwrap_or_default(),
+        previous = quoted
+            .len()
+            .checked_sub(2)
+            .map_or_else(|| "backout".to_string(), |i| quoted[i].clone()),
+    );
+    // The script calls `backout` from PATH, as an installed one would.
+    let binary = assert_cmd::cargo::cargo_bin("backout");
+    let bin_dir = binary.parent().unwrap_or_else(|| panic!("{binary:?}"));
+    let path = format!(
+        "{}:{}",
+        bin_dir.display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    let mut bash = Command::new("bash");
+    bash.current_dir(dir)
+        .args(["--norc", "--noprofile", "-c", &line])
+        .env("PATH", path)
+        .env("HOME", dir)
+        .env("GIT_CONFIG_NOSYSTEM", "1");
+    let output = bash.output().unwrap_or_else(|e| panic!("{e}"));
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    Some(
+        String::from_utf8_lossy(&output.stdout)
+            .lines()
+            .filter(|line| !line.is_empty())
+            .map(str::to_string)
+            .collect(),
+    )
+}
+
+#[test]
+fn bash_completes_plan_specs_and_revisions() {
+    let repo = two_team_repo();
+    let Some(specs) = bash_complete(&repo, repo.path(), &["check", "pay"]) else {
+        return;
+    };
+    assert_eq!(specs, ["payments/v1.5", "payments/v1.4"]);
+    let revisions =
+        bash_complete(&repo, repo.path(), &["review", "--base", "v1"]).unwrap_or_default();
+    assert_eq!(revisions, ["v1.4"]);
+    // From a plan's directory, the same.
+    let inside = repo.join("plans/checkout");
+    let specs = bash_complete(&repo, &inside, &["export", "checkout/"]).unwrap_or_default();
+    assert_eq!(specs, ["checkout/v3.1", "checkout/v3.0"]);
+}
+
+/// `-C DIR` before the command completes from DIR's repository, as the command would run.
+#[test]
+fn completion_follows_dash_c() {
+    let here = TestRepo::new();
+    let there = two_team_repo();
+    let there_path = there.path().to_string_lossy().into_owned();
+    assert_eq!(
+        values(&complete(&here, &["-C", &there_path, "drill", "checkout/"])),
+        ["checkout/v3.1", "checkout/v3.0"]
+    );
+    assert_eq!(
+        values(&complete(
+            &here,
+            &[&format!("-C{there_path}"), "review", "--base", "v1"]
+        )),
+        ["v1.4"]
+    );
+    // Relative to the one before, as when running; an empty DIR changes nothing.
+    let parent = there
+        .path()
+        .parent()
+        .unwrap_or_else(|| panic!("no parent"))
+        .to_string_lossy()
+        .into_owned();
+    let name = there
+        .path()
+        .file_name()
+        .unwrap_or_default()
+        .to_string_lossy()
+        .into_owned();
+    assert_eq!(
+        values(&complete(
+            &here,
+            &[
+                "--color", "never", "-C", &parent, "-C", &name, "-C", "", "check", "v1.5"
+            ]
+        )),
+        ["v1.5"]
+    );
+    assert_eq!(
+        values(&complete(
+            &here,
+            &[&format!("-C={there_path}"), "new", "checkout/v3.1"]
+        )),
+        ["checkout/v3.1"]
+    );
+    if let Some(specs) = bash_complete(
+        &here,
+        here.path(),
+        &["-C", &there_path, "check", "checkout/v3.0"],
+    ) {
+        assert_eq!(specs, ["checkout/v3.0"]);
+    }
+}

@@ -139,7 +139,7 @@ wrote plans/checkout/v3.2/drills/2025-11-25T16-00-00Z.toml; commit it to keep th
     let record = repo.read(RECORD);
     let head = repo.head().to_string();
     for line in [
-        "# A drill of checkout/v3.2, recorded by `backout drill` (see docs/drill.md).\n",
+        "# A drill of checkout/v3.2, recorded by `backout drill` (see https://github.com/backout-dev/backout/blob/main/docs/drill.md).\n",
         "kind = \"drill\"\n",
         "by = \"Priya Natarajan\"\n",
         "env = \"staging\"\n",
@@ -321,7 +321,7 @@ fn a_real_backout_is_recorded_as_used_for_real() {
         .stdout_has("real backout (incident) of checkout/v3.2: 4 steps, planned 30m, by Priya Natarajan on production")
         .stdout_has("real backout of checkout/v3.2: pass, 4 of 4 steps done");
     let record = repo.read(RECORD);
-    assert!(record.starts_with("# A real backout of checkout/v3.2 in an incident, recorded by `backout drill --incident` (see docs/drill.md).\nkind = \"incident\"\n"), "{record}");
+    assert!(record.starts_with("# A real backout of checkout/v3.2 in an incident, recorded by `backout drill --incident` (see https://github.com/backout-dev/backout/blob/main/docs/drill.md).\nkind = \"incident\"\n"), "{record}");
     assert!(check(&repo).rules().is_empty());
 }
 
@@ -347,7 +347,7 @@ fn plan_text_cannot_drive_the_terminal() {
 fn record(procedure: &str, day: &str, result: &str, kind: &str) -> String {
     let outcome = if result == "pass" { "done" } else { "failed" };
     format!(
-        r#"# A drill of checkout/v3.2, recorded by `backout drill` (see docs/drill.md).
+        r#"# A drill of checkout/v3.2, recorded by `backout drill` (see https://github.com/backout-dev/backout/blob/main/docs/drill.md).
 kind = "{kind}"
 by = "Mei Lin"
 env = "staging"
@@ -678,6 +678,19 @@ fn exit_code(session: &mut expectrl::session::OsSession) -> i32 {
     }
 }
 
+/// Moves down the choices one key at a time, waiting for each to be drawn as the chosen one
+/// before the next key, then picks the last. Keys typed ahead of the prompt may land while the
+/// terminal is between raw reads; waiting for each redraw keeps the test about the drill, not
+/// about how fast a loaded machine schedules it.
+fn choose(session: &mut expectrl::session::OsSession, path: &[&str]) {
+    expect(session, "  pause (go on later)");
+    for item in path {
+        send(session, DOWN);
+        expect(session, &format!("> {item}"));
+    }
+    send(session, ENTER);
+}
+
 const ENTER: &str = "\r";
 const DOWN: &str = "\u{1b}[B";
 
@@ -702,8 +715,7 @@ fn on_a_terminal_each_step_is_a_prompt() {
         &mut session,
         "    helm rollback cart-service 41 -n checkout",
     );
-    send(&mut session, DOWN);
-    send(&mut session, ENTER);
+    choose(&mut session, &["failed"]);
     expect(&mut session, "What went wrong?");
     send(&mut session, "the old release was garbage-collected\r");
     expect(&mut session, "step 2 failed");
@@ -712,10 +724,7 @@ fn on_a_terminal_each_step_is_a_prompt() {
         &mut session,
         "LaunchDarkly: https://launchdarkly.example.com/checkout/flags/cart_v2_schema",
     );
-    send(&mut session, DOWN);
-    send(&mut session, DOWN);
-    send(&mut session, DOWN);
-    send(&mut session, ENTER);
+    choose(&mut session, &["failed", "skipped", "pause (go on later)"]);
     expect(
         &mut session,
         "paused after 2 of 4 steps: the drill is saved in plans/checkout/v3.2/drills/.drill-in-progress.toml; run `backout drill checkout/v3.2` to go on",
@@ -773,4 +782,83 @@ fn review_lists_what_a_drill_record_says_about_its_untouched_plan() {
         .code(0)
         .stdout_has("plans/checkout/v3.2/plan.md (not changed; findings caused by this change)")
         .stdout_has("warning[drill-slow]: the last passing drill took 38m, longer than the 30m `duration` says");
+}
+
+/// What a line of review output says, without what changes from run to run: commit ids,
+/// digits, and the plan's name.
+fn shape(line: &str) -> String {
+    let mut out = String::new();
+    let mut rest = line.replace("payments/v1.5", "checkout/v3.2");
+    while let Some(open) = rest.find('(') {
+        let (before, after) = rest.split_at(open);
+        out.push_str(before);
+        match after[1..].find(')') {
+            Some(close)
+                if close >= 7 && after[1..=close].chars().all(|c| c.is_ascii_hexdigit()) =>
+            {
+                out.push_str("(commit)");
+                rest = after[close + 2..].to_string();
+            }
+            _ => {
+                out.push('(');
+                rest = after[1..].to_string();
+            }
+        }
+    }
+    out.push_str(&rest);
+    out.chars()
+        .map(|c| if c.is_ascii_digit() { '#' } else { c })
+        .collect()
+}
+
+/// The review of a pull request that adds a drill record reads as docs/drill.md shows it.
+#[test]
+fn the_review_example_in_drill_md_is_what_review_prints() {
+    let docs = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/docs/drill.md"))
+        .unwrap_or_else(|e| panic!("docs/drill.md: {e}"));
+    let example: Vec<&str> = docs
+        .split("  $ backout review --base HEAD~1\n")
+        .nth(1)
+        .and_then(|rest| rest.split("  ```").next())
+        .unwrap_or_else(|| panic!("docs/drill.md has no review example"))
+        .lines()
+        .map(|line| line.strip_prefix("  ").unwrap_or(line))
+        .collect();
+
+    let repo = checkout_repo();
+    drill(
+        &repo,
+        "done\ndone\ndone\ndone\n",
+        &[
+            "v3.2",
+            "--incident",
+            "--env",
+            "production",
+            "--by",
+            "Sam Okafor",
+        ],
+    )
+    .code(0);
+    repo.commit("checkout v3.2 rolled back in INC-4711");
+    let run = repo.run(&["review", "--base", "HEAD~1"]);
+    run.code(0);
+    let printed: Vec<String> = run.stdout.lines().map(shape).collect();
+    let documented: Vec<String> = example.iter().map(|line| shape(line)).collect();
+    assert_eq!(printed, documented, "{}", run.stdout);
+}
+
+/// A team that calls its procedure `## Way back` through `[sections]` drills the same steps
+/// that `check` counts.
+#[test]
+fn a_procedure_named_through_sections_is_drilled() {
+    let repo = checkout_repo();
+    repo.write(
+        "backout.toml",
+        "default_team = \"checkout\"\n[sections]\nprocedure = [\"Way back\"]\n",
+    );
+    repo.edit(PLAN, "## Procedure", "## Way back");
+    check(&repo).code(0);
+    drill(&repo, "done\ndone\ndone\ndone\n", &["v3.2"]).code(0);
+    let record = repo.read(RECORD);
+    assert_eq!(record.matches("[[steps]]").count(), 4, "{record}");
 }

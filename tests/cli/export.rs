@@ -659,3 +659,27 @@ fn the_schemas_in_docs_are_generated_from_the_code() {
         );
     }
 }
+
+/// Only a required section is "not answered": a section of the plan's own that holds
+/// nothing yet (a comment left for later) is shown as the empty section it is.
+#[test]
+fn an_empty_section_of_the_plans_own_is_not_called_unanswered() {
+    let repo = payments();
+    repo.edit(
+        PAYMENTS_PLAN,
+        "## Dependencies\n",
+        "## Contacts\n<!-- names and numbers from the on-call sheet -->\n\n## Dependencies\n",
+    );
+    repo.commit("a place for contacts");
+    let text = export(&repo, "v1.5", "text");
+    text.code(0)
+        .stdout_has("\nContacts\n--------\n\nDependencies\n------------\n")
+        .stdout_lacks("(not answered)");
+    let servicenow = export(&repo, "v1.5", "servicenow").json();
+    let description = servicenow["description"].as_str().unwrap_or_default();
+    assert!(
+        description.contains("\nContacts\n--------\n\nDependencies\n------------\n"),
+        "{description}"
+    );
+    assert!(!description.contains("(not answered)"), "{description}");
+}

@@ -248,7 +248,22 @@ fn messages_point_at_the_docs_online_not_at_a_path() {
     help.stdout_has("https://github.com/backout-dev/backout/blob/main/docs/publish.md");
     docs_are_urls(&help.stdout);
     for command in [
-        "init", "new", "check", "list", "tags", "baseline", "diff", "review", "import", "manifest",
+        "init",
+        "new",
+        "check",
+        "list",
+        "tags",
+        "baseline",
+        "diff",
+        "review",
+        "import",
+        "manifest",
+        "publish",
+        "drill",
+        "export",
+        "schema",
+        "man",
+        "completions",
     ] {
         docs_are_urls(&repo.run(&[command, "--help"]).stdout);
     }

@@ -143,3 +143,40 @@ fn baseline_force_never_replaces_a_published_plan() {
         .code(0)
         .stdout_has("wrote plans/payments/v1.5/plan.md");
 }
+
+#[test]
+fn new_and_import_force_never_replace_a_published_plan() {
+    let repo = payments();
+    let published = repo.read("plans/payments/v1.4/plan.md");
+    for args in [
+        &["new", "v1.4", "--force"][..],
+        &["new", "payments/v1.4", "--force"][..],
+    ] {
+        repo.run(args)
+            .code(2)
+            .stderr_has("plans/payments/v1.4/plan.md is published, and a published plan is final: --force will not replace it; fork it into a new release instead (`backout baseline <release> --from payments/v1.4`), and publish that");
+    }
+    repo.write(
+        "notes/rollback.md",
+        "# Rollback\n\n## Procedure\n1. Roll back `payments-api`: `kubectl rollout undo deployment/payments-api`\n",
+    );
+    for args in [
+        &["import", "notes/rollback.md", "v1.4", "--force"][..],
+        &[
+            "import",
+            "notes/rollback.md",
+            "v1.4",
+            "--force",
+            "--dry-run",
+        ][..],
+    ] {
+        repo.run(args)
+            .code(2)
+            .stderr_has("plans/payments/v1.4/plan.md is published, and a published plan is final: --force will not replace it; import into a new release instead");
+    }
+    assert_eq!(repo.read("plans/payments/v1.4/plan.md"), published);
+    // A draft is still replaced with --force.
+    repo.run(&["new", "v1.5", "--force"])
+        .code(0)
+        .stdout_has("created plans/payments/v1.5/plan.md");
+}

@@ -197,6 +197,25 @@ fn writers_do_not_follow_symlinked_release_directories_out_of_the_repository() {
     repo.run(&["diff", "v1.5", "--against", "v1.6"])
         .code(2)
         .stderr_has("through the symlink plans/payments/v1.6");
+    // import says why it will not write, with and without --force, dry run or not.
+    repo.write(
+        "notes/rollback.md",
+        "# Rollback\n\n## Procedure\n1. `make rollback`\n",
+    );
+    for args in [
+        &["import", "notes/rollback.md", "v1.6"][..],
+        &["import", "notes/rollback.md", "v1.6", "--dry-run"],
+        &["import", "notes/rollback.md", "v1.6", "--force"],
+        &[
+            "import",
+            "notes/rollback.md",
+            "v1.6",
+            "--force",
+            "--dry-run",
+        ],
+    ] {
+        repo.run(args).code(2).stderr_has(refusal);
+    }
     assert_eq!(names(elsewhere.path()), ["manifest.toml", "plan.md"]);
     assert_eq!(
         fs::read_to_string(elsewhere.path().join("plan.md")).unwrap_or_default(),
@@ -213,9 +232,15 @@ fn writers_do_not_follow_symlinked_release_directories_out_of_the_repository() {
     repo.run(&["check"]).code(1).stdout_has(
         "plans/payments/v1.8 is a symlink that points at nothing, which backout does not follow",
     );
-    repo.run(&["new", "v1.8"]).code(2).stderr_has(
-        "refusing to write plans/payments/v1.8/plan.md: it goes through the symlink plans/payments/v1.8, which points at nothing",
-    );
+    for args in [
+        &["new", "v1.8"][..],
+        &["import", "notes/rollback.md", "v1.8"],
+        &["import", "notes/rollback.md", "v1.8", "--dry-run"],
+    ] {
+        repo.run(args).code(2).stderr_has(
+            "refusing to write plans/payments/v1.8/plan.md: it goes through the symlink plans/payments/v1.8, which points at nothing",
+        );
+    }
     assert!(!repo.exists("plans/payments/v1.9-gone"));
 }
 
@@ -444,9 +469,13 @@ fn baseline_racing_publish_never_loses_a_write() {
             (_, 0) => assert!(stamped && !forked, "{why}"),
             _ => panic!("neither writer succeeded: {why}"),
         }
+        // A baseline that lost says why: the other backout held the lock, or the publish
+        // that ran first made the plan final.
         if codes.0 != 0 {
+            let stderr = String::from_utf8_lossy(&baseline.stderr);
             assert!(
-                String::from_utf8_lossy(&baseline.stderr).contains("another backout"),
+                stderr.contains("another backout")
+                    || stderr.contains("is published, and a published plan is final"),
                 "{why}"
             );
         }
@@ -577,6 +606,7 @@ fn control_and_bidi_characters_in_every_quoted_value_are_escaped() {
         ("check json", vec!["check", "--format", "json"]),
         ("check github", vec!["check", "--format", "github"]),
         ("check sarif", vec!["check", "--format", "sarif"]),
+        ("check gitlab", vec!["check", "--format", "gitlab"]),
         ("list", vec!["list"]),
         ("list json", vec!["list", "--format", "json"]),
         ("diff", vec!["diff", "v1.5", "--against", "v1.4"]),
@@ -600,6 +630,10 @@ fn control_and_bidi_characters_in_every_quoted_value_are_escaped() {
         (
             "review json",
             vec!["review", "--base", &base, "--format", "json"],
+        ),
+        (
+            "review gitlab",
+            vec!["review", "--base", &base, "--format", "gitlab"],
         ),
         ("tags", vec!["tags"]),
         ("tags github", vec!["tags", "--format", "github"]),
@@ -845,5 +879,35 @@ fn odd_encodings_and_sizes_get_a_clear_message() {
         .unwrap_or_else(|e| panic!("{e}"));
     repo.run(&["check"]).code(2).stderr_has(
         "error: backout.toml:1: is 9.0 MB, more than the 8 MB backout reads; backout.toml holds a few settings, never megabytes",
+    );
+}
+
+#[test]
+fn derived_file_names_reach_the_terminal_escaped() {
+    let repo = payments();
+    repo.write(
+        "backout.toml",
+        "default_team = \"payments\"\n[[derive]]\npath = \"services/{id}/\"\nkind = \"service\"\n",
+    );
+    repo.write("services/payments-api/VERSION", "2.3.1\n");
+    repo.commit("payments-api");
+    repo.tag("v1.4", true);
+    // A pull request names files with a right-to-left override, C1 CSI and a line break.
+    repo.write("services/payments-api/main\u{202E}cod.rs", "fn main() {}\n");
+    repo.write("services/pay\u{9B}8m\nerror[fake-rule]: x/lib.rs", "\n");
+    repo.commit("odd names");
+    for args in [
+        &["--color", "always", "manifest", "v1.5"][..],
+        &["manifest", "v1.5", "--format", "json"],
+    ] {
+        let run = repo.run(args);
+        run.code(0);
+        assert_inert(&args.join(" "), &run);
+    }
+    // JSON keeps the names themselves, as `\u` escapes.
+    let json = repo.run(&["manifest", "v1.5", "--format", "json"]).json();
+    assert_eq!(
+        json["items"][0]["files"][0],
+        "services/payments-api/main\u{202E}cod.rs"
     );
 }

@@ -270,6 +270,25 @@ const CORPUS: &[Case] = &[
         duration: Some("1h30m"),
         title: "2. Schritt: Version 2.5 einspielen — Befehl: `tarifctl deploy 2.5.3`\n",
     },
+    Case {
+        // A wiki checklist: a bulleted list of bold questions, each answered inline (one
+        // with its steps as a nested list, one with only a comment).
+        file: "confluence-qa-list.md",
+        sections: [
+            Line(5),
+            Line(7),
+            Line(8),
+            Line(9),
+            Line(13),
+            Unanswered(15),
+            Line(17),
+            Line(19),
+        ],
+        steps: 3,
+        window: Some("48h"),
+        duration: Some("25m"),
+        title: "## Procedure\n\n**How do we roll back?**\n1. Send quotes to the old rules: `pricectl rules activate 2026-10`\n",
+    },
 ];
 
 fn corpus_file(name: &str) -> String {
@@ -302,10 +321,26 @@ fn contents(source: &str) -> Vec<String> {
         } else if text.starts_with('#') {
             out.push(text.trim_start_matches('#').trim().to_string());
         } else {
-            out.push(text.to_string());
+            out.push(without_list_marker(text).to_string());
         }
     }
     out
+}
+
+/// A line without the list marker it opens with (`- `, `* `, `+ `, `3. `, `3) `): an item
+/// of a list of bold questions becomes a paragraph.
+fn without_list_marker(text: &str) -> &str {
+    let digits = text.len() - text.trim_start_matches(|c: char| c.is_ascii_digit()).len();
+    let rest = &text[digits..];
+    let marker = match rest.chars().next() {
+        Some('-' | '*' | '+') if digits == 0 => 1,
+        Some('.' | ')') if digits > 0 => 1,
+        _ => return text,
+    };
+    match rest[marker..].strip_prefix(' ') {
+        Some(after) => after.trim_start(),
+        None => text,
+    }
 }
 
 /// The section rows of import's report: name -> where it came from.

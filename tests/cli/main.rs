@@ -17,6 +17,7 @@ mod import;
 mod init_new_list;
 mod man;
 mod manifest;
+mod paths;
 mod publish;
 mod review;
 mod review_ci;

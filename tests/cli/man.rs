@@ -137,3 +137,71 @@ fn the_single_page_names_no_pages_that_are_not_installed() {
     assert!(!run.stdout.contains("backout\\-check"), "{}", run.stdout);
     assert!(run.stdout.contains("man \\-\\-dir DIR") || run.stdout.contains("man --dir DIR"));
 }
+
+/// A page's section `name`, as the text between its `.SH` line and the next one.
+fn section<'a>(page: &'a str, name: &str) -> &'a str {
+    let start = page
+        .find(&format!(".SH {name}\n"))
+        .or_else(|| page.find(&format!(".SH \"{name}\"\n")))
+        .unwrap_or_else(|| panic!("no {name} section in\n{page}"));
+    let rest = &page[start + 4..];
+    &rest[..rest.find("\n.SH ").unwrap_or(rest.len())]
+}
+
+/// Each page says when its command exits 1 and which variables it reads, as the command
+/// does: drill exits 1 for a step not done, export when it refuses; tags writes a job
+/// summary; drill reads the clock from SOURCE_DATE_EPOCH, like publish.
+#[test]
+fn each_page_says_what_its_command_exits_with_and_reads() {
+    let repo = TestRepo::new();
+    let out = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let dir_text = out.path().to_string_lossy().into_owned();
+    repo.run(&["man", "--dir", &dir_text]).code(0);
+    let page = |command: &str| {
+        fs::read_to_string(out.path().join(format!("backout-{command}.1")))
+            .unwrap_or_else(|e| panic!("{command}: {e}"))
+    };
+
+    // Every command that exits 1 says why on its page.
+    for command in [
+        "check", "list", "review", "tags", "publish", "drill", "export",
+    ] {
+        let exit = section(&page(command), "EXIT STATUS").to_string();
+        assert!(
+            !exit.contains("not used by this command"),
+            "backout-{command}.1 says it never exits 1:\n{exit}"
+        );
+    }
+    assert!(section(&page("drill"), "EXIT STATUS").contains("skipped"));
+    assert!(section(&page("export"), "EXIT STATUS").contains("\\-\\-allow\\-errors"));
+    for command in ["import", "new", "init", "schema"] {
+        assert!(section(&page(command), "EXIT STATUS").contains("not used by this command"));
+    }
+
+    // The variables a command reads are on its page, and on backout(1) with that command.
+    for (command, variable) in [
+        ("check", "GITHUB_STEP_SUMMARY"),
+        ("review", "GITHUB_STEP_SUMMARY"),
+        ("tags", "GITHUB_STEP_SUMMARY"),
+        ("publish", "SOURCE_DATE_EPOCH"),
+        ("drill", "SOURCE_DATE_EPOCH"),
+    ] {
+        let environment = section(&page(command), "ENVIRONMENT").to_string();
+        assert!(
+            environment.contains(variable),
+            "backout-{command}.1 lacks {variable}:\n{environment}"
+        );
+    }
+    let main = fs::read_to_string(out.path().join("backout.1")).unwrap_or_else(|e| panic!("{e}"));
+    let environment = section(&main, "ENVIRONMENT");
+    let summary = environment
+        .split(".TP\n")
+        .find(|entry| entry.contains("GITHUB_STEP_SUMMARY"))
+        .unwrap_or_default();
+    assert!(summary.contains("tags"), "{summary}");
+    let clock = environment
+        .split(".TP\n")
+        .find(|entry| entry.contains("SOURCE_DATE_EPOCH"))
+        .unwrap_or_default();
+    assert!(clock.contains("drill"), "{clock}");
+}

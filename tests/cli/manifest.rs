@@ -183,6 +183,8 @@ fn expected_v15() -> Vec<(String, String, Value, Value, Value, String)> {
 fn services_and_migrations_changed_between_two_tags_become_items() {
     let repo = monorepo();
     v15_changes(&repo);
+    // The release's own plan and manifest, committed with it, are not what it deploys.
+    add_release(&repo, "payments", "v1.5", &v15_items());
     repo.commit("payments v1.5");
     repo.tag("v1.5", false);
     // After the release: refunds-worker changes, but not in v1.5.
@@ -197,7 +199,8 @@ fn services_and_migrations_changed_between_two_tags_become_items() {
     assert_eq!(json["from"]["how"], "previous-tag");
     assert_eq!(json["to"]["rev"], "v1.5");
     assert_eq!(json["to"]["how"], "release-tag");
-    // ledger-api (2), statements-export (2), three migration files, the README.
+    // ledger-api (2), statements-export (2), three migration files, the README; not the
+    // plans directory.
     assert_eq!(json["changed_files"], 8);
     assert_eq!(json["unmatched_files"], 1);
     assert_eq!(
@@ -651,6 +654,55 @@ fn review_reports_drift_at_the_reviewed_head() {
             "warning[manifest-drift]: `0044_payouts` (migration) was added between v1.4 and ",
         )
         .stdout_lacks("0045_later");
+}
+
+#[test]
+fn review_reports_drift_a_change_causes_in_a_plan_it_does_not_touch() {
+    let repo = drift_repo("\n[check]\ndrift = \"error\"\n", &v15_items());
+    let base = repo.commit("v1.5 complete");
+    repo.run(&["review", "--base", &base]).code(0);
+    // The pull request adds a migration and touches no plan or manifest: `check` on main
+    // would fail after the merge, so review fails, naming the plan.
+    repo.write(
+        "db/migrations/0044_payouts.sql",
+        "CREATE TABLE payouts (id bigint);\n",
+    );
+    repo.commit("payouts");
+    repo.run(&["check"]).code(1);
+    let run = repo.run(&["review", "--base", &base]);
+    run.code(1)
+        .stdout_has("plans/payments/v1.5/plan.md (not changed; findings caused by this change)")
+        .stdout_has(
+            "error[manifest-drift]: `0044_payouts` (migration) was added between v1.4 and HEAD",
+        )
+        .stdout_has(" --> plans/payments/v1.5/manifest.toml:")
+        .stdout_lacks("ledger-api` (service)")
+        .stdout_lacks("v1.4/plan.md");
+    let json = repo.run(&["review", "--base", &base, "--format", "json"]);
+    json.code(1);
+    assert_eq!(json.json()["caused"], 1);
+    repo.run(&["review", "--base", &base, "--format", "github"])
+        .code(1)
+        .stdout_has("title=manifest-drift::`0044_payouts` (migration) was added between v1.4 and HEAD (db/migrations/0044_payouts.sql) but is not in the manifest (caused by this change: payments/v1.5 itself did not change)");
+    // Drift the plan already had at base is not repeated; what this change adds is new.
+    let later = repo.commit("nothing");
+    repo.write("services/refunds-worker/README.md", "Refunds.\n");
+    repo.commit("refunds-worker docs");
+    let run = repo.run(&["review", "--base", &later]);
+    run.code(1)
+        .stdout_has("error[manifest-drift]: `refunds-worker` (service)")
+        .stdout_lacks("0044_payouts");
+    // A change that touches only plans cannot move a release's changes.
+    let quiet = repo.commit("nothing either");
+    repo.edit(
+        "plans/payments/v1.4/plan.md",
+        "Rehearsed on staging.",
+        "Rehearsed on staging, twice.",
+    );
+    repo.commit("v1.4 wording");
+    repo.run(&["review", "--base", &quiet])
+        .code(0)
+        .stdout_lacks("manifest-drift");
 }
 
 #[test]

@@ -296,3 +296,100 @@ fn manifest_changes_of_published_plans_and_releases_without_plans() {
         "plans/payments/v1.7/manifest.toml (manifest changed; the release has no plan yet)",
     );
 }
+
+#[test]
+fn a_directory_check_cannot_use_fails_review_as_it_fails_check() {
+    let (repo, base) = base_repo();
+    // A release directory whose name is not a release name, holding a plan: `check` after
+    // the merge reports it, so the pull request that adds it must not pass review.
+    add_release(
+        &repo,
+        "payments",
+        "v1.6 beta",
+        &[service("payments-api", "2.5.0", "2.4.0")],
+    );
+    repo.write("plans/Zahlungsverkehr Team/v1.0/plan.md", "+++\n+++\n");
+    // A folder of notes with an odd name is not a release: neither check nor review mind.
+    repo.write("plans/payments/old notes/2019.md", "notes\n");
+    repo.commit("payments v1.6 beta, a team with a space");
+    repo.run(&["check"])
+        .code(1)
+        .stdout_has("error[invalid-plan]: directory name `v1.6 beta` contains a space");
+    let run = repo.run(&["review", "--base", &base]);
+    run.code(1)
+        .stdout_has("plans/payments/v1.6 beta (added)")
+        .stdout_has("error[invalid-plan]: directory name `v1.6 beta` contains a space, but only letters, digits, `.`, `_` and `-` are allowed")
+        .stdout_has("error[invalid-plan]: directory name `Zahlungsverkehr Team` contains a space")
+        .stdout_lacks("old notes");
+    let json = repo.run(&["review", "--base", &base, "--format", "json"]);
+    json.code(1);
+    assert_eq!(json.json()["errors"], 2, "{}", json.stdout);
+    repo.run(&["review", "--base", &base, "--format", "github"])
+        .code(1)
+        .stdout_has("::error file=plans/payments/v1.6 beta,");
+    repo.run(&["review", "--base", &base, "--format", "markdown"])
+        .code(1)
+        .stdout_has("| `payments/v1.6 beta` | added | 1 | 0 |");
+    // Already there at base: not this change's doing, as for every finding.
+    let later = repo.commit("nothing");
+    repo.write(
+        "plans/payments/v1.6 beta/plan.md",
+        "+++\nteam = \"payments\"\n+++\n",
+    );
+    repo.commit("edit inside the odd directory");
+    repo.run(&["review", "--base", &later])
+        .code(0)
+        .stdout_lacks("invalid-plan");
+}
+
+#[test]
+fn a_change_that_repairs_the_base_config_can_be_reviewed() {
+    let (repo, _) = base_repo();
+    // Someone pushed a backout.toml that does not parse; every command fails on it.
+    repo.write(
+        "backout.toml",
+        "default_team = \"payments\"\n[check]\nshraed = [\"postgres-main\"]\n",
+    );
+    let broken = repo.commit("shared ids (typo)");
+    repo.run(&["check"]).code(2);
+    // The pull request that repairs it, and touches a plan, is reviewed with its own
+    // backout.toml on both sides, and says so.
+    repo.write(
+        "backout.toml",
+        "default_team = \"payments\"\n[check]\nshared = [\"postgres-main\"]\n",
+    );
+    repo.edit(
+        V15,
+        "The incident commander on call decides.",
+        "The TODO decides.",
+    );
+    repo.commit("repair backout.toml");
+    let note = "backout.toml at ";
+    let run = repo.run(&["review", "--base", &broken]);
+    run.code(1)
+        .stdout_has("plans/payments/v1.5/plan.md (modified)")
+        .stdout_has("error[placeholder]")
+        .stderr_has(note)
+        .stderr_has("unknown key `shraed` in [check]; did you mean `shared`?")
+        .stderr_has("so both revisions are read with the reviewed head's backout.toml");
+    let json = repo.run(&["review", "--base", &broken, "--format", "json"]);
+    json.code(1);
+    assert!(
+        json.json()["notes"][0]
+            .as_str()
+            .is_some_and(|n| n.contains("the base's backout.toml cannot be used")),
+        "{}",
+        json.stdout
+    );
+    repo.run(&["review", "--base", &broken, "--format", "markdown"])
+        .code(1)
+        .stdout_has("so both revisions are read with the reviewed head's backout.toml");
+    repo.run(&["review", "--base", &broken, "--format", "github"])
+        .code(1)
+        .stdout_has("::warning title=backout.toml at the base::");
+    // The other way round, the change that breaks it cannot be reviewed: exit 2, as check.
+    let repaired = repo.head().to_string();
+    repo.run(&["review", "--base", &repaired, "--head", &broken])
+        .code(2)
+        .stderr_has("unknown key `shraed` in [check]");
+}

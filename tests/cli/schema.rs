@@ -389,14 +389,21 @@ fn the_command_prints_the_schemas_the_repository_publishes() {
 }
 
 #[test]
-fn init_and_new_point_taplo_at_the_schemas() {
+fn init_new_and_import_point_taplo_at_the_schemas() {
     let repo = TestRepo::new();
     repo.run(&["init", "--team", "payments"]).code(0);
     repo.run(&["new", "v1.5"]).code(0);
+    // The manifest import writes beside an adopted plan is the same template.
+    repo.write(
+        "wiki/rollback.md",
+        "# Rollback\n\n## Rollback steps\n\n1. `helm rollback payments-api 41`\n",
+    );
+    repo.run(&["import", "wiki/rollback.md", "v1.6"]).code(0);
     let version = env!("CARGO_PKG_VERSION");
     for (file, name) in [
         ("backout.toml", "config"),
         ("plans/payments/v1.5/manifest.toml", "manifest"),
+        ("plans/payments/v1.6/manifest.toml", "manifest"),
     ] {
         let first = repo.read(file).lines().next().map(str::to_string);
         assert_eq!(

@@ -252,6 +252,8 @@ fn without_the_published_commit_content_rules_are_skipped_and_check_says_so() {
     let run = repo.run(&["check", "--format", "json"]);
     run.code(1);
     assert_eq!(rules_of(&run, PAYMENTS_V14), ["placeholder 21"]);
+    // Scripts reading the JSON learn it too, as from review's JSON.
+    assert_eq!(run.json()["unpinned"], serde_json::json!(["payments/v1.4"]));
     assert_eq!(
         run.stderr,
         "warning: 1 published plan (payments/v1.4) was checked without the rules that compare a plan with the manifests (foreign-item, uncovered-item, irreversible-item, stale-version, foreign-release, and the manifest's own checks): this is a shallow clone without the commits they were published from; fetch the full history (`git fetch --unshallow`; GitHub Actions: `actions/checkout` with `fetch-depth: 0`)\n"

@@ -379,3 +379,122 @@ fn the_action_installs_what_the_release_packages() {
     assert!(!run.status.success());
     assert!(path.is_empty(), "nothing may be put on PATH");
 }
+
+/// The action's run step (action/run.sh) against the real binary on PATH: each format goes
+/// to the report the later steps upload or post, findings (exit 1) are recorded for the last
+/// step, and a format the command does not take stops the step with a message that says which
+/// commands take it, before backout runs.
+#[cfg(unix)]
+#[test]
+fn the_action_runs_each_command_in_the_formats_it_takes() {
+    use crate::harness::{TestRepo, add_release, service};
+    if std::process::Command::new("bash")
+        .arg("--version")
+        .output()
+        .is_err()
+    {
+        return;
+    }
+    let repo = TestRepo::new();
+    repo.write("backout.toml", "default_team = \"payments\"\n");
+    add_release(
+        &repo,
+        "payments",
+        "v1.5",
+        &[service("payments-api", "2.4.0", "2.3.1")],
+    );
+    repo.commit("payments v1.5");
+    let base = repo.head().to_string();
+    repo.edit(
+        "plans/payments/v1.5/plan.md",
+        "## Verification\n",
+        "## Verification\nTODO\n",
+    );
+    repo.commit("a placeholder");
+
+    let binary = assert_cmd::cargo::cargo_bin("backout");
+    let bin_dir = binary.parent().unwrap_or_else(|| panic!("{binary:?}"));
+    let temp = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let run = |command: &str, format: &str| {
+        let output_file = temp.path().join(format!("output-{command}-{format}"));
+        fs::write(&output_file, "").unwrap_or_else(|e| panic!("{e}"));
+        let env = [
+            (
+                "PATH",
+                format!(
+                    "{}:{}",
+                    bin_dir.display(),
+                    std::env::var("PATH").unwrap_or_default()
+                ),
+            ),
+            ("RUNNER_TEMP", temp.path().display().to_string()),
+            ("GITHUB_OUTPUT", output_file.display().to_string()),
+            ("BACKOUT_COMMAND", command.to_string()),
+            ("BACKOUT_FORMAT", format.to_string()),
+            ("BACKOUT_BASE", base.clone()),
+            ("BACKOUT_ARGS", String::new()),
+            ("NO_COLOR", "1".to_string()),
+            ("GIT_CONFIG_NOSYSTEM", "1".to_string()),
+        ];
+        let output = bash(&read("action/run.sh"), repo.path(), &env);
+        let outputs = fs::read_to_string(&output_file).unwrap_or_default();
+        (output, outputs)
+    };
+
+    for (command, format, report) in [
+        ("check", "sarif", Some("backout-check.sarif")),
+        ("check", "gitlab", Some("backout-check.codequality.json")),
+        ("check", "github", None),
+        ("review", "markdown", Some("backout-review.md")),
+        ("review", "gitlab", Some("backout-review.codequality.json")),
+        ("review", "github", None),
+    ] {
+        let (output, outputs) = run(command, format);
+        assert!(
+            output.status.success(),
+            "{command} {format}: {}",
+            String::from_utf8_lossy(&output.stdout)
+        );
+        assert!(
+            outputs.contains("code=1\n"),
+            "{command} {format}: {outputs}"
+        );
+        if let Some(name) = report {
+            let path = temp.path().join(name);
+            assert!(
+                outputs.contains(&format!("report={}\n", path.display())),
+                "{outputs}"
+            );
+            let text = fs::read_to_string(&path).unwrap_or_default();
+            assert!(text.contains("placeholder"), "{name}: {text}");
+        }
+    }
+    let (output, outputs) = run("tags", "github");
+    assert!(
+        output.status.success() && outputs.contains("code=0\n"),
+        "{outputs}"
+    );
+
+    for (command, format, takes) in [
+        ("review", "sarif", "check"),
+        ("tags", "sarif", "check"),
+        ("tags", "gitlab", "check and review"),
+        ("check", "markdown", "review"),
+        ("tags", "markdown", "review"),
+    ] {
+        let (output, outputs) = run(command, format);
+        let stdout = String::from_utf8_lossy(&output.stdout);
+        assert_eq!(
+            output.status.code(),
+            Some(2),
+            "{command} {format}: {stdout}"
+        );
+        assert!(
+            stdout.contains(&format!(
+                "::error::the format input {format} works with command {takes}, not {command}"
+            )),
+            "{command} {format}: {stdout}"
+        );
+        assert!(!outputs.contains("code="), "backout ran: {outputs}");
+    }
+}

@@ -25,6 +25,34 @@ pub(super) struct Snapshot<'r> {
 
 impl<'r> Snapshot<'r> {
     pub(super) fn open(repo: &'r Repo, commit: git2::Oid, label: &str) -> Result<Snapshot<'r>> {
+        let mut snapshot = Snapshot::bare(repo, commit, label)?;
+        snapshot.config = snapshot.read_config(label)?;
+        Ok(snapshot)
+    }
+
+    /// Like `open`, but a backout.toml that cannot be read or does not parse gives way to
+    /// `fallback`, with the reason: the base of a change that repairs it.
+    pub(super) fn open_or(
+        repo: &'r Repo,
+        commit: git2::Oid,
+        label: &str,
+        fallback: &Config,
+    ) -> Result<(Snapshot<'r>, Option<Error>)> {
+        let mut snapshot = Snapshot::bare(repo, commit, label)?;
+        match snapshot.read_config(label) {
+            Ok(config) => {
+                snapshot.config = config;
+                Ok((snapshot, None))
+            }
+            Err(error) => {
+                snapshot.config = fallback.clone();
+                Ok((snapshot, Some(error)))
+            }
+        }
+    }
+
+    /// The snapshot with the default config, and the blob of its backout.toml.
+    fn bare(repo: &'r Repo, commit: git2::Oid, label: &str) -> Result<Snapshot<'r>> {
         let files = TreeFiles::new(repo.git())
             .map_err(|e| Error::git("cannot read the object database", e))?;
         let tree = repo.commit_tree(commit)?;
@@ -38,17 +66,23 @@ impl<'r> Snapshot<'r> {
             .files
             .find(tree, config::FILE_NAME)
             .map_err(|e| e.while_(&format!("cannot read {} at {label}", config::FILE_NAME)))?;
-        if let Some(text) = snapshot.read(config::FILE_NAME).map_err(|p| {
+        Ok(snapshot)
+    }
+
+    /// The snapshot's backout.toml (the default without one).
+    fn read_config(&mut self, label: &str) -> Result<Config> {
+        let text = self.read(config::FILE_NAME).map_err(|p| {
             Error::msg(format!(
                 "{} at {label} {}; {}",
                 config::FILE_NAME,
                 p.message,
                 p.help
             ))
-        })? {
-            snapshot.config = Config::parse(&format!("{} at {label}", config::FILE_NAME), &text)?;
+        })?;
+        match text {
+            Some(text) => Config::parse(&format!("{} at {label}", config::FILE_NAME), &text),
+            None => Ok(Config::default()),
         }
-        Ok(snapshot)
     }
 
     pub(super) fn read(&mut self, path: &str) -> Result<Option<String>, ReadProblem> {
