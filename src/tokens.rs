@@ -15,21 +15,23 @@ pub fn placeholders(text: &str, windows: &[Range<usize>]) -> Vec<Range<usize>> {
     let bytes = text.as_bytes();
     let mut found = Vec::new();
     for window in windows {
-        let mut i = window.start;
-        while i < window.end {
+        let end = window.end.min(bytes.len());
+        let start = window.start.min(end);
+        // Every placeholder starts with T or F: jump from one to the next.
+        for i in memchr::memchr2_iter(b'T', b'F', &bytes[start..end]).map(|i| start + i) {
             let starts_word = i == 0 || !is_alnum_or_underscore(bytes[i - 1]);
-            if starts_word && matches!(bytes[i], b'T' | b'F') {
-                for word in PLACEHOLDERS {
-                    let end = i + word.len();
-                    if bytes.get(i..end) == Some(word.as_bytes())
-                        && !bytes.get(end).is_some_and(|b| is_alnum_or_underscore(*b))
-                    {
-                        found.push(i..end);
-                        break;
-                    }
+            if !starts_word {
+                continue;
+            }
+            for word in PLACEHOLDERS {
+                let end = i + word.len();
+                if bytes.get(i..end) == Some(word.as_bytes())
+                    && !bytes.get(end).is_some_and(|b| is_alnum_or_underscore(*b))
+                {
+                    found.push(i..end);
+                    break;
                 }
             }
-            i += 1;
         }
     }
     found
@@ -58,11 +60,31 @@ pub fn versions(text: &str, windows: &[Range<usize>]) -> Vec<VersionToken> {
                     }
                     i = next;
                 }
+                // No number starts inside a word: go on after it.
+                None if is_word_start_skip(bytes, i) => {
+                    i += bytes[i..window.end]
+                        .iter()
+                        .position(|b| !(b.is_ascii_alphanumeric() || *b == b'_'))
+                        .unwrap_or(window.end - i);
+                }
                 None => i += 1,
             }
         }
     }
     found
+}
+
+/// Whether the word at `i` (letters, digits, `_`) can hold no version token: one that does
+/// not start with `v` or a digit after a character that allows a token (a version inside a
+/// word, as in `abc1.2` or `x2.0`, does not count).
+fn is_word_start_skip(bytes: &[u8], i: usize) -> bool {
+    let byte = bytes[i];
+    if !(byte.is_ascii_alphanumeric() || byte == b'_') {
+        return false;
+    }
+    let prev = i.checked_sub(1).map(|p| bytes[p]);
+    let inside = prev.is_some_and(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'.');
+    inside || !(byte.is_ascii_digit() || matches!(byte, b'v' | b'V'))
 }
 
 /// Tries to read a number token at `i`. Returns the token (if it is a version) and where
