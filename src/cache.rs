@@ -411,3 +411,89 @@ fn decode_facts(input: &mut Reader<'_>) -> Option<IndexFacts> {
         baseline,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::stamp::EntryType;
+
+    fn header() -> Header {
+        Header {
+            version: "0.1.0".into(),
+            build: (10_056_528, 1_764_277_440, 5),
+            root: "/srv/release-plans".into(),
+            plans_dir: "plans".into(),
+        }
+    }
+
+    fn entries() -> HashMap<PlanId, Entry> {
+        let stamp = FileStamp {
+            kind: EntryType::File,
+            len: 412,
+            modified: (1_764_000_000, 7),
+            changed: (1_764_000_001, 9),
+            inode: 4242,
+            device: 2049,
+        };
+        let ids = Ids::from_parts("payments-apiledger-worker".into(), vec![12, 25]);
+        let manifest = ids.map(|ids| CachedManifest {
+            stamp,
+            ids,
+            blob: None,
+        });
+        let facts = IndexFacts {
+            status: Some(Status::Approved),
+            valid: true,
+            window: Some("72h".into()),
+            duration: None,
+            tested: Some(TestedFact {
+                on: Some("2026-11-20".into()),
+                passed: Some(true),
+            }),
+            baseline: None,
+        };
+        let entry = Entry {
+            manifest,
+            plan: Some((stamp, facts)),
+        };
+        HashMap::from([(PlanId::new("payments", "v1.5"), entry)])
+    }
+
+    #[test]
+    fn a_file_is_read_back_only_by_the_build_and_work_tree_that_wrote_it() {
+        let bytes = encode(&header(), &entries());
+        let read = decode(&bytes, &header()).unwrap_or_else(|| panic!("rejected"));
+        let entry = &read[&PlanId::new("payments", "v1.5")];
+        let ids = entry.manifest.as_ref().map(|m| m.ids.parts());
+        assert_eq!(ids, Some(("payments-apiledger-worker", &[12, 25][..])));
+        assert_eq!(
+            entry.plan.as_ref().and_then(|(_, f)| f.window.as_deref()),
+            Some("72h")
+        );
+        let others = [
+            Header {
+                version: "0.2.0".into(),
+                ..header()
+            },
+            Header {
+                build: (10_056_528, 1_764_277_441, 5),
+                ..header()
+            },
+            Header {
+                root: "/srv/release-plans-copy".into(),
+                ..header()
+            },
+            Header {
+                plans_dir: "backout".into(),
+                ..header()
+            },
+        ];
+        for other in others {
+            assert!(decode(&bytes, &other).is_none(), "{other:?}");
+        }
+        // A file of another format version, checksum and all.
+        let mut out = Writer::new();
+        out.u32(FORMAT + 1);
+        assert!(decode(&out.finish(), &header()).is_none());
+    }
+}
