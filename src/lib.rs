@@ -40,6 +40,7 @@ pub mod schema;
 pub mod sections;
 pub mod store;
 pub mod tags;
+pub mod teardown;
 pub mod tokens;
 pub mod version;
 pub mod vocab;

@@ -323,6 +323,7 @@ pub fn run(workspace: &Workspace, targets: &[String]) -> Result<CheckReport> {
     };
     let mut corpus = load_corpus(workspace, catalog)?;
     let checked = check_plans(workspace, &mut corpus, plans)?;
+    crate::teardown::discard(corpus);
     Ok(CheckReport {
         plans: checked.plans,
         problems,

@@ -135,6 +135,7 @@ pub fn run(workspace: &Workspace, options: &Options<'_>) -> Result<Outcome> {
     if let Some(cache) = cache {
         cache.save(corpus.catalog());
     }
+    crate::teardown::discard(corpus);
     for file in site? {
         site_writes.push(out.file(&file.path, file.contents)?);
     }
