@@ -79,13 +79,16 @@ for r in results:
 PY
 }
 rss() { # label, command...: the largest peak RSS of 3 runs, in MB
-  local label=$1 peak=0 out
+  local label=$1 peak=0 out tmp
   shift
+  tmp=$(mktemp)
   for _ in 1 2 3; do
-    out=$( { /usr/bin/time -f '%M' "$@" >/dev/null 2>/dev/null; } 2>&1 | tail -n 1)
+    /usr/bin/time -o "$tmp" -f '%M' "$@" >/dev/null 2>&1 || true
+    out=$(tail -n 1 "$tmp")
     [ "$out" -gt "$peak" ] && peak=$out
   done
-  printf 'peak RSS %-55s %6.1f MB\n' "$label" "$(echo "$peak / 1024" | bc -l)"
+  rm -f "$tmp"
+  printf 'peak RSS %-70s %6.1f MB\n' "$label" "$(echo "$peak / 1024" | bc -l)"
 }
 
 # Fill the cache (as any earlier run would), so that "warm" means: nothing changed since.

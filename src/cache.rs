@@ -92,6 +92,16 @@ impl Cache {
     /// The cache of the workspace's work tree, for a run whose catalog is `catalog`; `None`
     /// when the cache is off or there is no cache directory.
     pub fn open(workspace: &Workspace, catalog: &Catalog) -> Option<Cache> {
+        Cache::open_at(workspace, catalog.listed_at)
+    }
+
+    /// The cache of the workspace's work tree, to read only: a command that reads git
+    /// objects (`review`) takes manifest ids from it by blob id, and never saves it.
+    pub fn open_to_read(workspace: &Workspace) -> Option<Cache> {
+        Cache::open_at(workspace, None)
+    }
+
+    fn open_at(workspace: &Workspace, listed_at: Option<SystemTime>) -> Option<Cache> {
         if !enabled() {
             return None;
         }
@@ -109,7 +119,7 @@ impl Cache {
             file,
             header,
             entries,
-            listed_at: catalog.listed_at,
+            listed_at,
             changed: false,
         })
     }
@@ -118,6 +128,13 @@ impl Cache {
     pub fn manifest(&self, id: &PlanId, stamp: &FileStamp) -> Option<&CachedManifest> {
         let cached = self.entries.get(id)?.manifest.as_ref()?;
         (cached.stamp == *stamp).then_some(cached)
+    }
+
+    /// The ids of a release's manifest whose git blob id is `blob`, whatever file it was read
+    /// from: the blob id names the content, and the ids depend on nothing else.
+    pub fn manifest_ids(&self, id: &PlanId, blob: git2::Oid) -> Option<&Ids> {
+        let cached = self.entries.get(id)?.manifest.as_ref()?;
+        (cached.blob == Some(blob)).then_some(&cached.ids)
     }
 
     /// Records a manifest read in this run, if its stamp can be trusted.

@@ -88,6 +88,20 @@ pub struct Listed {
     pub entry: Option<ManifestEntry>,
 }
 
+impl Listed {
+    /// A manifest read whole, and kept.
+    pub fn read((id, path, text): ManifestSource) -> Listed {
+        let entry = ManifestEntry::read(&id, path.clone(), text);
+        Listed {
+            ids: entry.ids(),
+            entry: Some(entry),
+            blob: None,
+            path,
+            id,
+        }
+    }
+}
+
 /// The manifests, vocabulary and release names of one repository state.
 ///
 /// Published plans are checked against the manifests of the commit they were published
@@ -155,19 +169,7 @@ pub struct Checked {
 impl Corpus {
     /// Parses the manifests and indexes their ids. `catalog` lists every release directory.
     pub fn build(catalog: Catalog, manifests: Vec<ManifestSource>, shared: &[String]) -> Corpus {
-        let listed: Vec<Listed> = manifests
-            .into_par_iter()
-            .map(|(id, path, text)| {
-                let entry = ManifestEntry::read(&id, path.clone(), text);
-                Listed {
-                    ids: entry.ids(),
-                    entry: Some(entry),
-                    blob: None,
-                    path,
-                    id,
-                }
-            })
-            .collect();
+        let listed = manifests.into_par_iter().map(Listed::read).collect();
         Corpus::from_listed(catalog, listed, shared, None)
     }
 

@@ -218,6 +218,11 @@ enum EntryKind {
 }
 
 impl<'r> TreeFiles<'r> {
+    /// The repository's git directory, to open another handle on it.
+    pub fn git_dir(&self) -> std::path::PathBuf {
+        self.repo.path().to_path_buf()
+    }
+
     pub fn new(repo: &'r Repository) -> Result<Self, git2::Error> {
         Ok(TreeFiles {
             repo,

@@ -390,3 +390,63 @@ fn set_read_only(dir: &Path, read_only: bool) {
     permissions.set_readonly(read_only);
     fs::set_permissions(dir, permissions).unwrap_or_else(|e| panic!("chmod: {e}"));
 }
+
+#[test]
+fn review_takes_the_ids_of_unchanged_manifests_from_the_cache_by_content() {
+    let repo = payments_repo();
+    repo.edit(
+        V15,
+        "Watch the `ledger-worker` queue drain.\n",
+        "Watch the queue drain.\n",
+    );
+    add_release(
+        &repo,
+        "checkout",
+        "v3.1",
+        &[service("checkout-web", "3.1.0", "3.0.0")],
+    );
+    let base = repo.commit("plans");
+    // v1.5 names ledger-worker again; v1.4's manifest gains an id checkout's plan names.
+    repo.edit(
+        V15,
+        "Watch the queue drain.\n",
+        "Watch the `ledger-worker` queue drain.\n",
+    );
+    repo.edit(
+        "plans/checkout/v3.1/plan.md",
+        "## Verification\n",
+        "## Verification\nCheck `payments-audit` for refunds.\n",
+    );
+    repo.commit("v1.5 names ledger-worker, checkout names payments-audit");
+    let text = repo.read(V14_MANIFEST);
+    repo.write(
+        V14_MANIFEST,
+        format!("{text}\n[[items]]\nid = \"payments-audit\"\nkind = \"service\"\nversion = \"1.0.0\"\nprevious = \"0.9.0\"\n"),
+    );
+    repo.commit("v1.4 deploys payments-audit");
+    settle();
+    let cache = tempfile::tempdir().unwrap_or_else(|e| panic!("tempdir: {e}"));
+    // The cache holds the work tree's manifests, which are head's.
+    run(&repo, cache.path(), &[], &["check"]).code(1);
+    assert!(holds(&cache_file(cache.path()), "payments-audit"));
+    for args in [
+        &["review", "--base", base.as_str()][..],
+        &["review", "--base", base.as_str(), "--format", "json"],
+        &["review", "--base", "HEAD~1"],
+        &["review", "--base", base.as_str(), "--head", "HEAD~1"],
+    ] {
+        let mut no_cache = vec!["--no-cache"];
+        no_cache.extend_from_slice(args);
+        let expected = run(&repo, cache.path(), &[], &no_cache);
+        assert!(expected.code == 1, "{}{}", expected.stdout, expected.stderr);
+        same(&expected, &run(&repo, cache.path(), &[], args));
+    }
+    let json = run(
+        &repo,
+        cache.path(),
+        &[],
+        &["review", "--base", &base, "--format", "json"],
+    );
+    json.stdout_has("ledger-worker")
+        .stdout_has("payments-audit");
+}
