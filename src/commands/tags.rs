@@ -205,9 +205,10 @@ fn in_parallel(
     // stored as deltas of one another, so their common base stays in libgit2's delta cache,
     // and tags whose commits share a team directory fall into one chunk.
     pending.sort_by(|a, b| version::compare(&a.id.release, &b.id.release));
-    // Several chunks per thread: later tags may have larger trees, so balance the load.
+    // Several chunks per thread: later tags may have larger trees, so balance the load. A
+    // few hundred tags are one chunk: a worker costs more than it saves there.
     let workers = rayon::current_num_threads().max(1) * 4;
-    let chunk = pending.len().div_ceil(workers).max(1);
+    let chunk = pending.len().div_ceil(workers).max(MIN_CHUNK);
     let open = || git2::Repository::open(&git_dir);
     let chunks: Vec<Result<Vec<TagRow>>> = pending
         .par_chunks(chunk)
@@ -226,6 +227,9 @@ fn in_parallel(
     }
     Ok(rows)
 }
+
+/// The fewest tags a worker looks up.
+const MIN_CHUNK: usize = 256;
 
 /// A plan being looked up: where, and the tree of the directory that holds its release
 /// directory (`plans/<team>`).
