@@ -5,7 +5,8 @@
 # doing the same lookups, in alternating runs of the same session. Then the memory growth of
 # both commands over SIZES tags.
 # Usage: bench/tags.sh [DIR] [TAGS] [GAP]   (env: RUNS, default 7; SIZES, default
-# "2500 5000 10000"; SIZES= skips the growth table)
+# "2500 5000 10000"; SIZES= skips the growth table; BIN, another backout binary to measure,
+# e.g. a release build of an older commit, instead of building this one)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 dir=${1:-/tmp/backout-bench-tags}
@@ -14,8 +15,12 @@ gap=${3:-7}
 runs=${RUNS:-7}
 sizes=${SIZES-2500 5000 10000}
 
-cargo build --release --quiet --bin backout
-bin=$PWD/target/release/backout
+if [ -n "${BIN:-}" ]; then
+  bin=$BIN
+else
+  cargo build --release --quiet --bin backout
+  bin=$PWD/target/release/backout
+fi
 
 # Builds (once per parameters) the repository of `count` tags with every `gap`-th plan left out.
 generate() { # dir, count, gap
@@ -79,6 +84,7 @@ run_once() {
 }
 
 generate "$dir" "$count" "$gap"
+echo "binary: $bin"
 echo "repository: $dir (python3 bench/gen_tags.py $count $gap: $(git -C "$dir" tag | wc -l) tags, every ${gap}th without a plan), $(nproc) cores, $(git --version), $runs alternating runs"
 paired "backout tags" "$dir" tags
 paired "backout tags --at head" "$dir" tags --at head
