@@ -11,6 +11,7 @@ mod drill;
 mod export;
 mod first_week;
 mod formats;
+mod fresh_eyes;
 mod gates;
 mod hostile;
 mod import;
