@@ -297,3 +297,51 @@ fn verdicts_do_not_depend_on_how_trees_are_read() {
         ]
     );
 }
+
+/// A damaged team directory makes every tag whose plan is looked up in it invalid, with the
+/// object and what to do, whether the directory was read for one tag or for several.
+#[test]
+fn a_damaged_team_directory_is_named_for_every_tag_that_needs_it() {
+    let repo = tagged_repo();
+    repo.tag("v1.1-rc1", false).tag("v1.1-rc2", true);
+    let team = repo
+        .git
+        .head()
+        .and_then(|h| h.peel_to_tree())
+        .and_then(|t| t.get_path(std::path::Path::new("plans/payments")))
+        .map(|e| e.id())
+        .unwrap_or_else(|e| panic!("{e}"));
+    let hex = team.to_string();
+    let object = repo.join(&format!(".git/objects/{}/{}", &hex[..2], &hex[2..]));
+    let _ = std::fs::set_permissions(
+        &object,
+        <std::fs::Permissions as std::os::unix::fs::PermissionsExt>::from_mode(0o644),
+    );
+    std::fs::write(&object, b"Verzeichnis beschaedigt").unwrap_or_else(|e| panic!("{e}"));
+
+    let run = repo.run(&["tags", "--format", "json"]);
+    run.code(1);
+    let json = run.json();
+    assert_eq!(json["ok"], 1, "{json}"); // v1.0's commit has another team directory
+    assert_eq!(json["invalid"], 3, "{json}");
+    for row in json["tags"].as_array().into_iter().flatten() {
+        if row["tag"] == "v1.0" {
+            continue;
+        }
+        let message = row["message"].as_str().unwrap_or_default();
+        assert!(
+            message.starts_with("cannot read the tagged commit ")
+                && message.contains(&format!(": git object {hex} cannot be read ("))
+                && message.ends_with(
+                    "; check the repository with `git fsck`, and fetch or clone it again"
+                ),
+            "{message}"
+        );
+    }
+    repo.run(&["tags", "--at", "head"])
+        .code(1)
+        .stdout_has(&format!(
+            "cannot read HEAD: git object {hex} cannot be read ("
+        ))
+        .stdout_has("4 release tags: 0 ok, 0 draft, 0 missing, 4 invalid");
+}
