@@ -222,7 +222,8 @@ pub struct InitArgs {
 
 #[derive(Debug, Args)]
 pub struct NewArgs {
-    /// The plan to create: RELEASE (of the default team) or TEAM/RELEASE.
+    /// The plan to create: RELEASE (of the default team), TEAM/RELEASE, or its directory
+    /// (`.` in it).
     #[arg(value_name = "SPEC", add = ArgValueCompleter::new(crate::completers::plan_spec))]
     pub spec: String,
     /// Overwrite an existing plan (a published one is final all the same).
@@ -460,7 +461,8 @@ pub struct ImportArgs {
     /// The plan to adopt: a Markdown or plain-text file.
     #[arg(value_name = "FILE")]
     pub file: PathBuf,
-    /// The plan to write: RELEASE (of the default team) or TEAM/RELEASE.
+    /// The plan to write: RELEASE (of the default team), TEAM/RELEASE, or its directory
+    /// (`.` in it).
     #[arg(value_name = "SPEC", add = ArgValueCompleter::new(crate::completers::plan_spec))]
     pub spec: String,
     /// Overwrite an existing plan (a published one is final all the same).

@@ -86,12 +86,13 @@ pub fn import(source: &str, id: &PlanId, sections: &Sections, file_name: &str) -
         None => (sections.language(), false),
     };
 
-    let (window, duration) = stated_times(&front_lines, body, first_line);
     let title = match language {
         Language::En => format!("Backout plan: {} {}", id.team, id.release),
         Language::De => format!("Backout-Plan: {} {}", id.team, id.release),
     };
     let converted = body::convert(body, first_line, sections, language, &title);
+    let criteria = criteria_lines(&converted);
+    let (window, duration) = stated_times(&front_lines, body, first_line, &criteria);
     let mut plan_text = front_matter(
         id,
         kind,
@@ -211,11 +212,31 @@ fn key_value(line: &str, kind: FrontMatter) -> Option<(String, String)> {
     ))
 }
 
-/// The window and duration the source states: front-matter keys first, then the text.
+/// The source lines of the parts that answer Criteria: a trigger there ("conversion drops
+/// within 30 minutes of the deploy") is when to roll back, not how long one stays possible.
+fn criteria_lines(converted: &body::Converted) -> Vec<std::ops::Range<usize>> {
+    let mut starts: Vec<(usize, bool)> = converted
+        .parts
+        .iter()
+        .map(|part| (part.line, part.kind == Kind::Criteria))
+        .chain(converted.kept.iter().map(|(line, _)| (*line, false)))
+        .collect();
+    starts.sort_unstable();
+    starts
+        .iter()
+        .enumerate()
+        .filter(|(_, (_, criteria))| *criteria)
+        .map(|(i, (line, _))| *line..starts.get(i + 1).map_or(usize::MAX, |next| next.0))
+        .collect()
+}
+
+/// The window and duration the source states: front-matter keys first, then the text, where
+/// statements outside the Criteria (`criteria`: source lines) come before those inside it.
 fn stated_times(
     front: &[(usize, String)],
     body: &str,
     first_line: usize,
+    criteria: &[std::ops::Range<usize>],
 ) -> (Option<Stated>, Option<Stated>) {
     let mut window = None;
     let mut duration = None;
@@ -242,8 +263,15 @@ fn stated_times(
             }
         }
     }
-    let blocks = prose_blocks(body, first_line);
-    let (found_window, found_duration) = timing::find(blocks.iter().map(|(n, b)| (*n, b.as_str())));
+    let (triggers, blocks): (Vec<_>, Vec<_>) = prose_blocks(body, first_line)
+        .into_iter()
+        .partition(|(line, _)| criteria.iter().any(|range| range.contains(line)));
+    let (found_window, found_duration) = timing::find_among(
+        blocks
+            .iter()
+            .map(|(n, b)| (*n, b.as_str(), false))
+            .chain(triggers.iter().map(|(n, b)| (*n, b.as_str(), true))),
+    );
     (window.or(found_window), duration.or(found_duration))
 }
 

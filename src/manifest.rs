@@ -5,6 +5,7 @@ use std::ops::Range;
 
 use crate::fields::{self, At, Problem, Table};
 use crate::names::PlanId;
+use crate::sections::Language;
 
 mod fast;
 
@@ -151,7 +152,7 @@ fn read_item(table: &mut Table<'_, '_>, problems: &mut Vec<Problem>) -> Option<I
                 id.span,
                 format!("item id \"{}\" is not a valid id", id.value),
             )
-            .help("ids start with a letter or digit and hold only letters, digits and . _ : / -"),
+            .help("ids start with an ASCII letter or digit and hold only ASCII letters, digits and . _ : / -"),
         );
         return None;
     }
@@ -184,19 +185,48 @@ fn read_item(table: &mut Table<'_, '_>, problems: &mut Vec<Problem>) -> Option<I
     })
 }
 
-/// The manifest `backout new` writes when none exists.
+/// The manifest `backout new` writes when none exists, in English.
 pub fn template(plan: &PlanId) -> String {
+    template_in(plan, Language::En)
+}
+
+/// The manifest `backout new` writes when none exists, its comments in `language` (keys and
+/// kinds stay as the format spells them).
+pub fn template_in(plan: &PlanId, language: Language) -> String {
+    let procedure = crate::sections::Kind::Procedure.title(language);
+    let (what, id, kind, version, previous, reversible) = match language {
+        Language::En => (
+            format!(
+                "What {plan} deploys. Every item must be covered by a step of the plan's {procedure}."
+            ),
+            "the name plans use for it",
+            "service | migration | config | flag | infra | data | other",
+            "what this release deploys",
+            "what a rollback returns to",
+            "false for changes that cannot simply be undone",
+        ),
+        Language::De => (
+            format!(
+                "Was {plan} ausliefert. Jedes Item braucht einen Schritt im Abschnitt „{procedure}“ des Plans."
+            ),
+            "der Name, unter dem Pläne es nennen",
+            "service | migration | config | flag | infra | data | other",
+            "was dieses Release ausliefert",
+            "wohin ein Rollback zurückkehrt",
+            "false für Änderungen, die sich nicht einfach zurücknehmen lassen",
+        ),
+    };
     format!(
-        r#"# What {plan} deploys. Every item must be covered by a step of the plan's Procedure.
+        r#"# {what}
 team = "{team}"
 release = "{release}"
 
 # [[items]]
-# id = "payments-api"     # the name plans use for it
-# kind = "service"        # service | migration | config | flag | infra | data | other
-# version = "2.4.0"       # what this release deploys
-# previous = "2.3.1"      # what a rollback returns to
-# reversible = true       # false for changes that cannot simply be undone
+# id = "payments-api"     # {id}
+# kind = "service"        # {kind}
+# version = "2.4.0"       # {version}
+# previous = "2.3.1"      # {previous}
+# reversible = true       # {reversible}
 "#,
         team = plan.team,
         release = plan.release,
@@ -239,9 +269,13 @@ reversible = false
 
     #[test]
     fn template_parses_empty() {
-        let manifest = Manifest::parse(&template(&id()), &id());
-        assert!(manifest.is_valid(), "{:?}", manifest.problems);
-        assert!(manifest.items.is_empty());
+        for language in [Language::En, Language::De] {
+            let text = template_in(&id(), language);
+            let manifest = Manifest::parse(&text, &id());
+            assert!(manifest.is_valid(), "{:?}", manifest.problems);
+            assert!(manifest.items.is_empty());
+        }
+        assert!(template_in(&id(), Language::De).contains("Abschnitt „Ablauf“"));
     }
 
     #[test]

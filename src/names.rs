@@ -6,6 +6,9 @@ use std::fmt;
 pub const MAX_NAME_LEN: usize = 100;
 
 /// Why a team or release name was rejected, as the end of a sentence.
+/// What `Spec::parse` adds when a release name holds a `/`.
+const NAMED: &str = "; a plan is named RELEASE or TEAM/RELEASE";
+
 pub fn name_problem(name: &str) -> Option<String> {
     if name.is_empty() {
         return Some("is empty".into());
@@ -28,7 +31,7 @@ pub fn name_problem(name: &str) -> Option<String> {
         .find(|c| !(c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-')))
     {
         return Some(format!(
-            "contains {}, but only letters, digits, `.`, `_` and `-` are allowed",
+            "contains {}, but only ASCII letters, digits, `.`, `_` and `-` are allowed",
             describe_char(bad)
         ));
     }
@@ -94,7 +97,7 @@ impl Spec {
         }
         if let Some(problem) = name_problem(release) {
             let hint = if release.contains('/') {
-                "; a plan is named RELEASE or TEAM/RELEASE".to_string()
+                NAMED.to_string()
             } else {
                 String::new()
             };
@@ -111,8 +114,10 @@ impl Spec {
     /// Parses a plan named on the command line; the error says what is wrong and the fix.
     pub fn from_arg(text: &str) -> Result<Spec, crate::error::Error> {
         Spec::parse(text).map_err(|problem| {
+            // The fix below says how plans are named; the problem need not say it too.
+            let problem = problem.strip_suffix(NAMED).unwrap_or(&problem);
             crate::error::Error::msg(format!(
-                "`{text}` is not a plan name: {problem}; name a plan RELEASE or TEAM/RELEASE, with letters, digits, `.`, `_` and `-`"
+                "`{text}` is not a plan name: {problem}; name a plan RELEASE or TEAM/RELEASE, with ASCII letters, digits, `.`, `_` and `-`"
             ))
         })
     }
@@ -136,6 +141,20 @@ mod tests {
         for name in ["v1.4", "payments", "2024.11", "a", "rel_1-2.3"] {
             assert!(is_valid_name(name), "{name}");
         }
+    }
+
+    #[test]
+    fn a_plan_name_with_two_slashes_says_how_plans_are_named_once() {
+        let message = Spec::from_arg("payments/v1.5/plan")
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default();
+        assert_eq!(
+            message.matches("RELEASE or TEAM/RELEASE").count(),
+            1,
+            "{message}"
+        );
+        assert!(message.contains("ASCII letters"), "{message}");
     }
 
     #[test]

@@ -158,6 +158,18 @@ fn read_state(
         Ok(Some(text)) => text,
         Ok(None) => return Ok(None),
         Err(problem) => {
+            // A path that leaves the repository, or is no regular file, is fixed on disk:
+            // `--restart` would meet the same path.
+            let on_disk = !matches!(
+                store::inside::check_file(workspace.root(), path),
+                Ok(Some(ref metadata)) if metadata.is_file()
+            );
+            if on_disk {
+                return Err(Error::msg(format!(
+                    "{display} {}; {}",
+                    problem.message, problem.help
+                )));
+            }
             return Err(Error::msg(format!(
                 "{display} {}; {}, {restart}",
                 problem.message, problem.help

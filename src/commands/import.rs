@@ -5,7 +5,7 @@ use std::path::Path;
 
 use crate::error::{Error, Result};
 use crate::import::{self, Imported};
-use crate::names::{PlanId, Spec};
+use crate::names::PlanId;
 use crate::plan::{Plan, Status};
 use crate::store::{self, FileWrite, Overwrite};
 use crate::workspace::{MANIFEST_FILE, PLAN_FILE, Workspace};
@@ -36,9 +36,8 @@ pub struct Done {
 }
 
 pub fn run(workspace: &Workspace, options: &Options<'_>) -> Result<Done> {
-    let spec = Spec::from_arg(options.spec)?;
     let catalog = workspace.catalog()?;
-    let id = workspace.resolve(&spec, &catalog)?;
+    let id = workspace.resolve_arg(options.spec, &catalog)?;
     let source = options.file.display().to_string();
     let text = store::read_source(&workspace.cwd.join(options.file))
         .map_err(|problem| Error::msg(format!("{source} {}; {}", problem.message, problem.help)))?;
@@ -82,7 +81,7 @@ pub fn run(workspace: &Workspace, options: &Options<'_>) -> Result<Done> {
         files.push(FileWrite {
             display: display.clone(),
             path: manifest_path,
-            contents: super::new::manifest_file(&id),
+            contents: super::new::manifest_file(&id, workspace.config.language),
         });
         display
     });

@@ -2,7 +2,7 @@
 
 use crate::error::Result;
 use crate::manifest;
-use crate::names::{PlanId, Spec};
+use crate::names::PlanId;
 use crate::plan;
 use crate::store::{self, FileWrite, Overwrite};
 use crate::workspace::{MANIFEST_FILE, PLAN_FILE, Workspace};
@@ -18,9 +18,10 @@ pub struct Created {
     pub cleaned: Vec<String>,
 }
 
-pub fn run(workspace: &Workspace, spec: &Spec, force: bool) -> Result<Created> {
+/// `spec` is RELEASE, TEAM/RELEASE, or the release's directory (`.` in it), as for `baseline`.
+pub fn run(workspace: &Workspace, spec: &str, force: bool) -> Result<Created> {
     let catalog = workspace.catalog()?;
-    let id = workspace.resolve(spec, &catalog)?;
+    let id = workspace.resolve_arg(spec, &catalog)?;
     let plan_path = workspace.path(&id, PLAN_FILE);
     let plan_display = workspace.display_path(&id, PLAN_FILE);
     // Held until the files are written: what exists is decided under the lock.
@@ -38,7 +39,7 @@ pub fn run(workspace: &Workspace, spec: &Spec, force: bool) -> Result<Created> {
         files.push(FileWrite {
             display: workspace.display_path(&id, MANIFEST_FILE),
             path: manifest_path,
-            contents: manifest_file(&id),
+            contents: manifest_file(&id, workspace.config.language),
         });
     }
     let overwrite = if force {
@@ -60,10 +61,10 @@ pub fn run(workspace: &Workspace, spec: &Spec, force: bool) -> Result<Created> {
 
 /// A new release's manifest.toml: the `#:schema` line editors read, then the template.
 /// `import` writes the same beside an adopted plan.
-pub fn manifest_file(id: &PlanId) -> String {
+pub fn manifest_file(id: &PlanId, language: crate::sections::Language) -> String {
     format!(
         "{}\n{}",
         crate::schema::Which::Manifest.directive(),
-        manifest::template(id)
+        manifest::template_in(id, language)
     )
 }

@@ -318,7 +318,7 @@ fn read_id(
                 id.span,
                 format!("`id` \"{}\" is not a valid item id", id.value),
             )
-            .help("ids start with a letter or digit and hold only letters, digits and . _ : / -"),
+            .help("ids start with an ASCII letter or digit and hold only ASCII letters, digits and . _ : / -"),
         );
         return None;
     }
@@ -376,7 +376,7 @@ mod tests {
             .unwrap_or_default();
         assert_eq!(
             error,
-            "backout.toml:8:8: team name `a b` contains a space, but only letters, digits, `.`, `_` and `-` are allowed"
+            "backout.toml:8:8: team name `a b` contains a space, but only ASCII letters, digits, `.`, `_` and `-` are allowed"
         );
         let text = "[[derive]]\npath = \"apps/{id}/\"\nkind = \"service\"\nteam = \"payments\"\n";
         let config =

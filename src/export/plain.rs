@@ -39,6 +39,9 @@ pub fn html_text(html: &str) -> String {
     let html = strip_comments(html);
     let mut out = String::with_capacity(html.len());
     let mut rest = html.as_str();
+    // Once one `<` finds no `>` after it, none of the later ones will: remembering that
+    // keeps a block full of unclosed `<` one pass, not one pass per `<`.
+    let mut closed = true;
     while let Some(at) = rest.find('<') {
         out.push_str(&rest[..at]);
         let after = &rest[at + 1..];
@@ -51,7 +54,8 @@ pub fn html_text(html: &str) -> String {
             rest = after;
             continue;
         }
-        match after.find('>') {
+        let end = if closed { after.find('>') } else { None };
+        match end {
             Some(end) => {
                 rest = &after[end + 1..];
                 // What a script or style element holds is not text anyone reads.
@@ -61,15 +65,23 @@ pub fn html_text(html: &str) -> String {
                     .collect::<String>()
                     .to_ascii_lowercase();
                 if name == "script" || name == "style" {
-                    let lower = rest.to_ascii_lowercase();
-                    rest = match lower.find(&format!("</{name}")) {
-                        Some(close) => &rest[close..],
+                    // Searched where it is, not in a lower-cased copy of the rest, which
+                    // would cost the whole rest once per element.
+                    let close = rest.match_indices("</").find(|(i, _)| {
+                        rest.get(i + 2..i + 2 + name.len())
+                            .is_some_and(|n| n.eq_ignore_ascii_case(&name))
+                    });
+                    rest = match close {
+                        Some((close, _)) => &rest[close..],
                         None => "",
                     };
                 }
             }
             // An unterminated tag: what follows `<` is shown, the `<` is not.
-            None => rest = after,
+            None => {
+                closed = false;
+                rest = after;
+            }
         }
     }
     out.push_str(rest);

@@ -26,17 +26,30 @@ pub struct Stated {
 /// The window and the duration that blocks of text (a paragraph: lines joined with `\n`,
 /// and the number of its first line) state, first statement of each. A sentence may run
 /// over several lines.
+#[cfg(test)]
 pub fn find<'a>(
     blocks: impl Iterator<Item = (usize, &'a str)>,
 ) -> (Option<Stated>, Option<Stated>) {
+    find_among(blocks.map(|(line, block)| (line, block, false)))
+}
+
+/// As `find`, where a block marked as a trigger (the plan's Criteria: "if conversion drops
+/// within 30 minutes of the deploy") states a window only in so many words ("window",
+/// "possible"): a time counted from the deployment there is when to roll back.
+pub fn find_among<'a>(
+    blocks: impl Iterator<Item = (usize, &'a str, bool)>,
+) -> (Option<Stated>, Option<Stated>) {
     let mut window = None;
     let mut duration = None;
-    for (first_line, block) in blocks {
+    for (first_line, block, trigger) in blocks {
         if window.is_some() && duration.is_some() {
             break;
         }
         for sentence in sentences(block) {
             for found in read_sentence(block, &sentence) {
+                if trigger && found.what == What::Window && !found.explicit {
+                    continue;
+                }
                 let slot = match found.what {
                     What::Window => &mut window,
                     What::Duration => &mut duration,
@@ -75,6 +88,9 @@ enum What {
 
 struct Found {
     what: What,
+    /// A window said in so many words ("window", "possible"), not only counted from the
+    /// deployment.
+    explicit: bool,
     value: Duration,
     written: String,
     span: Range<usize>,
@@ -363,11 +379,15 @@ fn read_sentence(line: &str, sentence: &Range<usize>) -> Vec<Found> {
         let before = &words[..i];
         let end_span = words[amount.end - 1].span.end;
         let named = window_word.filter(|at| *at < i);
-        if let Some(start) = named.or_else(|| window_cue(before, &words[amount.end..])) {
+        let cue = named
+            .map(|at| (at, true))
+            .or_else(|| window_cue(before, &words[amount.end..]));
+        if let Some((start, explicit)) = cue {
             let anchor_end = deployment_anchor(&words[amount.end..])
                 .map_or(end_span, |k| words[amount.end + k].span.end);
             out.push(Found {
                 what: What::Window,
+                explicit,
                 // The earliest moment a rollback could be needed is what counts: of a range,
                 // the lower bound.
                 value: amount.low,
@@ -377,6 +397,7 @@ fn read_sentence(line: &str, sentence: &Range<usize>) -> Vec<Found> {
         } else if let Some(start) = duration_cue(before) {
             out.push(Found {
                 what: What::Duration,
+                explicit: true,
                 // Plan for the slower end of a range.
                 value: amount.high,
                 written: amount.written_high,
@@ -390,8 +411,8 @@ fn read_sentence(line: &str, sentence: &Range<usize>) -> Vec<Found> {
 
 /// Where the words that make the amount a rollback window start, if they do: "within"/"up
 /// to"/"innerhalb"/"bis zu" right before it and a deployment right after it ("within 72
-/// hours of the deployment"), or "possible" in the sentence.
-fn window_cue(before: &[Word], after: &[Word]) -> Option<usize> {
+/// hours of the deployment"), or "possible" in the sentence (then the second is true).
+fn window_cue(before: &[Word], after: &[Word]) -> Option<(usize, bool)> {
     let mut k = before.len();
     let floor = k.saturating_sub(4);
     while k > floor && FILLERS.contains(&before[k - 1].text.as_str()) {
@@ -413,7 +434,7 @@ fn window_cue(before: &[Word], after: &[Word]) -> Option<usize> {
                 "possible" | "moeglich" | "allowed" | "erlaubt" | "zulaessig"
             )
         });
-    (deployment_anchor(after).is_some() || possible).then_some(cue)
+    (deployment_anchor(after).is_some() || possible).then_some((cue, possible))
 }
 
 /// The index of the deployment word in "after/of/nach (the) deployment", if the words

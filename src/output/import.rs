@@ -7,6 +7,7 @@ use std::process::ExitCode;
 use backout::Result;
 use backout::commands;
 use backout::commands::import::{Done, Options};
+use backout::diag::escape;
 use backout::import::{Answer, Imported, Shape, Stated};
 use backout::sections::{Kind, Language};
 use backout::workspace::Workspace;
@@ -29,19 +30,22 @@ pub fn import(out: &Output, dir: &Path, args: &ImportArgs) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// Source text as the terminal shows it: one line, no control characters, not too long.
+/// Source text as the terminal shows it: one line, no control characters, not too long,
+/// and the other characters that must not reach a terminal raw (bidirectional controls,
+/// line separators) as visible escapes.
 fn shown(text: &str) -> String {
     let text: String = text
         .chars()
         .map(|c| if c.is_control() { ' ' } else { c })
         .collect();
     let text = text.trim();
-    if text.chars().count() > 60 {
+    let text = if text.chars().count() > 60 {
         let cut: String = text.chars().take(59).collect();
         format!("{}…", cut.trim_end())
     } else {
         text.to_string()
-    }
+    };
+    escape::inline(&text).into_owned()
 }
 
 fn report(done: &Done) -> String {

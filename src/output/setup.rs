@@ -5,7 +5,6 @@ use std::process::ExitCode;
 
 use backout::Result;
 use backout::commands;
-use backout::names::Spec;
 use backout::repo::Repo;
 use backout::workspace::Workspace;
 
@@ -49,9 +48,8 @@ pub fn init(out: &Output, dir: &Path, args: &InitArgs) -> Result<ExitCode> {
 }
 
 pub fn new(out: &Output, dir: &Path, args: &NewArgs) -> Result<ExitCode> {
-    let spec = Spec::from_arg(&args.spec)?;
     let workspace = Workspace::open(dir)?;
-    let created = commands::new::run(&workspace, &spec, args.force)?;
+    let created = commands::new::run(&workspace, &args.spec, args.force)?;
     cleaned(out, &created.cleaned)?;
     for file in &created.files {
         out.note(&format!("created {file}\n"))?;

@@ -3,23 +3,10 @@
 
 use std::process::Command;
 
-use crate::harness::{TestRepo, add_release, service};
+use crate::harness::{TestRepo, add_release, payments_repo, service};
 
 fn two_team_repo() -> TestRepo {
-    let repo = TestRepo::new();
-    repo.write("backout.toml", "default_team = \"payments\"\n");
-    add_release(
-        &repo,
-        "payments",
-        "v1.4",
-        &[service("payments-api", "2.3.1", "2.3.0")],
-    );
-    add_release(
-        &repo,
-        "payments",
-        "v1.5",
-        &[service("payments-api", "2.4.0", "2.3.1")],
-    );
+    let repo = payments_repo(&[]);
     add_release(
         &repo,
         "checkout",

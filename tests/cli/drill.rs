@@ -862,3 +862,23 @@ fn a_procedure_named_through_sections_is_drilled() {
     let record = repo.read(RECORD);
     assert_eq!(record.matches("[[steps]]").count(), 4, "{record}");
 }
+
+/// A `drills/` directory that is a symlink out of the repository is refused with what to do
+/// about the link; `--restart` would meet the same link, so it is not offered.
+#[test]
+fn a_drills_symlink_out_of_the_repository_is_refused_without_restart_advice() {
+    let repo = checkout_repo();
+    let outside = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    std::fs::write(
+        outside.path().join(".drill-in-progress.toml"),
+        "kind = \"drill\"\n",
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    std::os::unix::fs::symlink(outside.path(), repo.join(DRILLS)).unwrap_or_else(|e| panic!("{e}"));
+    let run = drill(&repo, "done\n", &["v3.2", "--by", "Sam"]);
+    run.code(2).stderr_has("outside the repository");
+    assert!(!run.stderr.contains("--restart"), "{}", run.stderr);
+    let kept = std::fs::read_to_string(outside.path().join(".drill-in-progress.toml"))
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(kept, "kind = \"drill\"\n");
+}

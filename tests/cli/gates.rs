@@ -1,29 +1,13 @@
 //! Status gates: publish refuses drafts, `[tags] deny_draft`, and `baseline --force` never
 //! replaces a published plan.
 
-use crate::harness::{TestRepo, add_release, migration, service};
+use crate::harness::{TestRepo, migration, payments_repo};
 
 const V15: &str = "plans/payments/v1.5/plan.md";
 
 /// payments v1.4 (published) and v1.5 (a draft), committed.
 fn payments() -> TestRepo {
-    let repo = TestRepo::new();
-    repo.write("backout.toml", "default_team = \"payments\"\n");
-    add_release(
-        &repo,
-        "payments",
-        "v1.4",
-        &[service("payments-api", "2.3.1", "2.3.0")],
-    );
-    add_release(
-        &repo,
-        "payments",
-        "v1.5",
-        &[
-            service("payments-api", "2.4.0", "2.3.1"),
-            migration("0042_add_ledger_index"),
-        ],
-    );
+    let repo = payments_repo(&[migration("0042_add_ledger_index")]);
     repo.set_status_tested("plans/payments/v1.4/plan.md", "published");
     repo.commit("payments v1.4 and v1.5");
     repo

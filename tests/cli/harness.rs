@@ -335,6 +335,7 @@ impl TestRepo {
 }
 
 /// One manifest item for fixtures.
+#[derive(Clone, Copy)]
 pub struct Item<'a> {
     pub id: &'a str,
     pub kind: &'a str,
@@ -452,4 +453,21 @@ pub fn add_release(repo: &TestRepo, team: &str, release: &str, items: &[Item<'_>
         manifest(team, release, items),
     );
     repo.write(&format!("{dir}/plan.md"), plan(team, release, items));
+}
+
+/// A repository with `default_team = "payments"` and two plans, not committed: payments
+/// v1.4 (payments-api 2.3.0 → 2.3.1) and v1.5 (payments-api 2.3.1 → 2.4.0, then `v15_extra`).
+pub fn payments_repo(v15_extra: &[Item<'_>]) -> TestRepo {
+    let repo = TestRepo::new();
+    repo.write("backout.toml", "default_team = \"payments\"\n");
+    add_release(
+        &repo,
+        "payments",
+        "v1.4",
+        &[service("payments-api", "2.3.1", "2.3.0")],
+    );
+    let mut v15 = vec![service("payments-api", "2.4.0", "2.3.1")];
+    v15.extend_from_slice(v15_extra);
+    add_release(&repo, "payments", "v1.5", &v15);
+    repo
 }

@@ -11,7 +11,7 @@ use std::path::Path;
 
 use backout::diag::escape::is_hazard;
 
-use crate::harness::{Run, TestRepo, add_release, manifest, migration, plan, service};
+use crate::harness::{Run, TestRepo, manifest, migration, payments_repo, plan, service};
 
 const V14: &str = "plans/payments/v1.4/plan.md";
 const V15: &str = "plans/payments/v1.5/plan.md";
@@ -21,23 +21,7 @@ const EPOCH: &str = "1764086400";
 
 /// payments v1.4 (draft) and v1.5 (approved and tested, ready to publish).
 fn payments() -> TestRepo {
-    let repo = TestRepo::new();
-    repo.write("backout.toml", "default_team = \"payments\"\n");
-    add_release(
-        &repo,
-        "payments",
-        "v1.4",
-        &[service("payments-api", "2.3.1", "2.3.0")],
-    );
-    add_release(
-        &repo,
-        "payments",
-        "v1.5",
-        &[
-            service("payments-api", "2.4.0", "2.3.1"),
-            migration("0042_add_ledger_index"),
-        ],
-    );
+    let repo = payments_repo(&[migration("0042_add_ledger_index")]);
     repo.set_status_tested(V15, "approved");
     repo
 }

@@ -661,3 +661,43 @@ fn the_documented_example_is_what_import_does() {
         .stdout_has("checked 1 plan: 6 errors, 0 warnings")
         .stdout_has("error[empty-manifest]");
 }
+
+/// A time counted from the deployment inside the Criteria is a trigger ("conversion drops
+/// within 30 minutes of the deploy"), not the window: the window comes from the rest of the
+/// runbook, and without one it stays to be written.
+#[test]
+fn a_trigger_in_the_criteria_is_not_taken_as_the_window() {
+    let repo = TestRepo::new();
+    repo.write("backout.toml", "default_team = \"checkout\"\n");
+    let runbook = "\
+# Checkout 4.2 go-live
+
+## When do we roll back?
+
+If checkout conversion drops by more than 5% within 30 minutes of the deploy, we roll back.
+
+## Who decides?
+
+The release manager on duty.
+
+## Steps
+
+1. Switch the `checkout_v42` flag off.
+2. Redeploy checkout-web 4.1.7.
+
+Rollback stays possible up to 48 hours after the deployment; the ledger migration closes it.
+";
+    repo.write("wiki/checkout-4.2.md", runbook);
+    repo.run(&["import", "wiki/checkout-4.2.md", "v4.2", "--dry-run"])
+        .code(0)
+        .stdout_has("window            48h")
+        .stdout_lacks("30m");
+    let without = runbook.replace(
+        "Rollback stays possible up to 48 hours after the deployment; the ledger migration closes it.\n",
+        "",
+    );
+    repo.write("wiki/checkout-4.2.md", without);
+    repo.run(&["import", "wiki/checkout-4.2.md", "v4.2", "--dry-run"])
+        .code(0)
+        .stdout_has("window            not stated: left as \"TBD\"");
+}

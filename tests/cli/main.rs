@@ -12,6 +12,7 @@ mod drill;
 mod export;
 mod first_week;
 mod formats;
+mod fresh_eyes;
 mod gates;
 mod hostile;
 mod import;

@@ -27,23 +27,7 @@ fn publish_in(repo: &TestRepo, dir: &Path, args: &[&str]) -> Run {
 
 /// payments v1.4 (draft) and v1.5 (approved, tested, with comments in its front matter).
 fn payments_repo() -> TestRepo {
-    let repo = TestRepo::new();
-    repo.write("backout.toml", "default_team = \"payments\"\n");
-    add_release(
-        &repo,
-        "payments",
-        "v1.4",
-        &[service("payments-api", "2.3.1", "2.3.0")],
-    );
-    add_release(
-        &repo,
-        "payments",
-        "v1.5",
-        &[
-            service("payments-api", "2.4.0", "2.3.1"),
-            migration("0042_add_ledger_index"),
-        ],
-    );
+    let repo = crate::harness::payments_repo(&[migration("0042_add_ledger_index")]);
     repo.edit(V15,
         "status = \"draft\"\n",
         "status = \"approved\"     # draft | approved | published\n# Reviewed by SRE on 2026-11-19.\n",

@@ -1,25 +1,12 @@
 //! `backout review`: plan changes between two revisions, as a pull request sees them.
 
-use crate::harness::{TestRepo, add_release, manifest, service};
+use crate::harness::{TestRepo, add_release, manifest, payments_repo, service};
 
 const V15: &str = "plans/payments/v1.5/plan.md";
 
 /// A base commit with payments v1.4 and v1.5; returns the repository and the base sha.
 fn base_repo() -> (TestRepo, String) {
-    let repo = TestRepo::new();
-    repo.write("backout.toml", "default_team = \"payments\"\n");
-    add_release(
-        &repo,
-        "payments",
-        "v1.4",
-        &[service("payments-api", "2.3.1", "2.3.0")],
-    );
-    add_release(
-        &repo,
-        "payments",
-        "v1.5",
-        &[service("payments-api", "2.4.0", "2.3.1")],
-    );
+    let repo = payments_repo(&[]);
     let base = repo.commit("base");
     (repo, base)
 }
@@ -318,7 +305,7 @@ fn a_directory_check_cannot_use_fails_review_as_it_fails_check() {
     let run = repo.run(&["review", "--base", &base]);
     run.code(1)
         .stdout_has("plans/payments/v1.6 beta (added)")
-        .stdout_has("error[invalid-plan]: directory name `v1.6 beta` contains a space, but only letters, digits, `.`, `_` and `-` are allowed")
+        .stdout_has("error[invalid-plan]: directory name `v1.6 beta` contains a space, but only ASCII letters, digits, `.`, `_` and `-` are allowed")
         .stdout_has("error[invalid-plan]: directory name `Zahlungsverkehr Team` contains a space")
         .stdout_lacks("old notes");
     let json = repo.run(&["review", "--base", &base, "--format", "json"]);

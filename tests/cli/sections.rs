@@ -73,6 +73,16 @@ fn a_german_team_gets_a_german_template_and_a_green_check() {
         );
     }
     assert!(template.contains("<!-- Wer ist befugt, den Rollback zu beschließen"));
+    // The manifest beside it speaks German too; its keys stay the format's.
+    let written = repo.read("plans/kasse/v3.2/manifest.toml");
+    assert!(
+        written.contains("Jedes Item braucht einen Schritt im Abschnitt „Ablauf“ des Plans."),
+        "{written}"
+    );
+    assert!(
+        written.contains("# reversible = true       # false für Änderungen"),
+        "{written}"
+    );
     // The fresh German plan is unanswered, in German.
     repo.run(&["check", "v3.2"])
         .code(1)
