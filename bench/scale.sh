@@ -3,7 +3,8 @@
 # hyperfine run, except `tags` (bench/tags.sh):
 #   1. `check` of 10,000 plans vs `cat` of their 20,000 files
 #   2. one plan in the 10,000-plan repository: `check P`, `baseline --dry-run`, `publish`,
-#      `review` of one edited plan; with the cache warm, and cold (`--no-cache`)
+#      `review` of one edited plan; with the cache warm, and cold (`--no-cache`); and what
+#      listing the directories and lstat-ing every file costs (find, ls -R)
 #   3. `check` of 10,000 plans x 100 items (1,000,000 ids) vs `cat`
 #   4. peak RSS of each (and of `publish`), from /usr/bin/time, the largest of 3 runs
 # Repositories (made once, by examples/generate.rs, parameters printed):
@@ -104,6 +105,10 @@ bench -n "cat (20,000 files)" "sh -c 'cat $dir/plans/*/*/* > /dev/null'" \
 
 echo
 echo "## 2. one plan in the 10,000-plan repository, warm cache and cold"
+# The floor of any run that notices a change in any file: list and lstat each of them.
+bench -n "find -printf %s (lstat of every file)" "find $dir/plans -type f -printf %s" \
+  -n "ls -R (list every directory)" "ls -R $dir/plans" \
+  -n "check team0/v1.50" "$bin -C $dir check team0/v1.50"
 for row in "check team0/v1.50" "baseline team0/v1.51 --from team0/v1.50 --force --dry-run" "review --base HEAD~1"; do
   bench -n "$row" "$bin -C $dir $row" \
     -n "$row --no-cache" "$bin -C $dir --no-cache $row" \

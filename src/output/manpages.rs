@@ -237,12 +237,12 @@ const ENVIRONMENT: &[(&str, &[&str], &str)] = &[
     ),
     (
         "BACKOUT_NO_CACHE",
-        &["check", "list", "baseline", "publish", "export"],
+        &["check", "list", "baseline", "publish", "export", "review"],
         "Set to anything but 0, false, no, off or nothing: as --no-cache, read every manifest and plan afresh and neither read nor write the cache of manifest ids and plan front matter.",
     ),
     (
         "XDG_CACHE_HOME",
-        &["check", "list", "baseline", "publish", "export"],
+        &["check", "list", "baseline", "publish", "export", "review"],
         "An absolute path: the cache is kept in its backout/ directory, one file per work tree, instead of the platform's cache directory (~/.cache/backout on Linux). Removing the directory clears the cache.",
     ),
     (
