@@ -37,6 +37,17 @@ pub struct Cli {
     #[arg(short, long, global = true)]
     pub verbose: bool,
 
+    /// Read every file afresh: neither use nor update the cache of manifest ids and plan
+    /// front matter that backout keeps in the user's cache directory. BACKOUT_NO_CACHE set
+    /// to anything but 0, false, no, off or nothing does the same.
+    #[arg(
+        long,
+        global = true,
+        env = "BACKOUT_NO_CACHE",
+        value_parser = clap::builder::FalseyValueParser::new()
+    )]
+    pub no_cache: bool,
+
     #[command(subcommand)]
     pub command: Command,
 }

@@ -3,6 +3,9 @@
 //! (the work tree, or a git tree), then shared by every plan's check.
 
 use std::collections::{HashMap, HashSet};
+use std::sync::OnceLock;
+
+use rayon::prelude::*;
 
 use crate::check::{self, Context, ManifestInput};
 use crate::diag::{Finding, Rule, SourceFile, Suppressed};
@@ -13,7 +16,7 @@ use crate::plan::Plan;
 use crate::sections::Sections;
 use crate::store::ReadProblem;
 use crate::tokens::ReleaseNames;
-use crate::vocab::Vocabulary;
+use crate::vocab::{Ids, Vocabulary};
 use crate::workspace::Catalog;
 
 /// A release's manifest as read from its source.
@@ -26,24 +29,102 @@ pub enum ManifestEntry {
     Unreadable(Finding),
 }
 
+impl ManifestEntry {
+    /// Reads a manifest's text (or why it could not be read) into an entry.
+    pub fn read(id: &PlanId, path: String, text: Result<String, ReadProblem>) -> ManifestEntry {
+        match text {
+            Ok(text) => {
+                let manifest = Manifest::parse(&text, id);
+                ManifestEntry::Parsed {
+                    path,
+                    text,
+                    manifest,
+                }
+            }
+            Err(problem) => ManifestEntry::Unreadable(problem.finding(&path)),
+        }
+    }
+
+    /// The item ids the vocabulary takes from this manifest; `None` when it is unreadable.
+    pub fn ids(&self) -> Option<Ids> {
+        match self {
+            ManifestEntry::Parsed { manifest, .. } => {
+                Some(manifest.items.iter().map(|item| item.id.as_str()).collect())
+            }
+            ManifestEntry::Unreadable(_) => None,
+        }
+    }
+}
+
+/// Where a corpus finds files it did not read up front: a release's manifest, when a
+/// command needs it whole (the cache gave only its ids), and a plan's drill records.
+pub trait Files: Send + Sync {
+    /// The text of a release's manifest (`Ok(None)`: there is none).
+    fn manifest(&self, id: &PlanId) -> Result<Option<String>, ReadProblem>;
+    /// A plan's drill records.
+    fn drills(&self, id: &PlanId) -> Vec<RecordFile>;
+}
+
+/// A release's manifest as the corpus holds it: its vocabulary source, and the manifest
+/// itself once read.
+struct Slot {
+    path: String,
+    /// The vocabulary source, when the manifest could be read.
+    source: Option<u32>,
+    entry: OnceLock<ManifestEntry>,
+    /// Its git blob id, known from a cache or computed from the text when asked.
+    blob: OnceLock<Option<git2::Oid>>,
+}
+
+/// What is known of a manifest before it is read whole: its item ids (from a cache, or from
+/// reading it once for the vocabulary) and, when known, its git blob id.
+pub struct Listed {
+    pub id: PlanId,
+    pub path: String,
+    /// `None` when the manifest cannot be read (checking its plan says why).
+    pub ids: Option<Ids>,
+    pub blob: Option<git2::Oid>,
+    /// The manifest, when it was read and is to be kept.
+    pub entry: Option<ManifestEntry>,
+}
+
+impl Listed {
+    /// A manifest read whole, and kept.
+    pub fn read((id, path, text): ManifestSource) -> Listed {
+        let entry = ManifestEntry::read(&id, path.clone(), text);
+        Listed {
+            ids: entry.ids(),
+            entry: Some(entry),
+            blob: None,
+            path,
+            id,
+        }
+    }
+}
+
 /// The manifests, vocabulary and release names of one repository state.
 ///
 /// Published plans are checked against the manifests of the commit they were published
 /// from: those that differ from this state's are added as *historic* manifests, whose ids
 /// join the vocabulary as further sources (see `check_pinned`).
+///
+/// A corpus of the work tree holds every manifest's ids (the vocabulary) but not every
+/// manifest: a manifest is read whole when a command asks for it (and then kept), or, for a
+/// plan being checked, read for that check only, so checking 10,000 plans never holds
+/// 10,000 parsed manifests at once.
 pub struct Corpus {
-    manifests: HashMap<PlanId, ManifestEntry>,
+    manifests: HashMap<PlanId, Slot>,
+    /// Reads what was not read up front; `None` when everything was.
+    files: Option<Box<dyn Files>>,
     vocabulary: Vocabulary,
     release_names: HashMap<String, ReleaseNames>,
     shared: HashSet<String>,
     catalog: Catalog,
     /// Which titles name which required section (backout.toml's `[sections]`).
     sections: Sections,
-    /// Each plan's drill records (see `set_drills`).
-    drills: HashMap<PlanId, Vec<RecordFile>>,
+    /// Each plan's drill records: all set at once (`set_drills`), or read when asked.
+    drills: HashMap<PlanId, OnceLock<Vec<RecordFile>>>,
     drill_max_age: Option<MaxAge>,
-    /// The vocabulary source of each manifest of this state.
-    sources: HashMap<PlanId, u32>,
     /// Manifests as they were at older commits.
     historic: Vec<ManifestEntry>,
 }
@@ -81,39 +162,44 @@ pub struct Checked {
     pub findings: Vec<Finding>,
     /// Findings a `backout-ignore` comment silenced: not in `findings`.
     pub suppressed: Vec<Suppressed>,
+    /// The number of items of the plan's manifest, when it could be read.
+    pub items: Option<usize>,
 }
 
 impl Corpus {
     /// Parses the manifests and indexes their ids. `catalog` lists every release directory.
     pub fn build(catalog: Catalog, manifests: Vec<ManifestSource>, shared: &[String]) -> Corpus {
-        use rayon::prelude::*;
-        let parsed: Vec<(PlanId, ManifestEntry)> = manifests
-            .into_par_iter()
-            .map(|(id, path, text)| {
-                let entry = match text {
-                    Ok(text) => {
-                        let manifest = Manifest::parse(&text, &id);
-                        ManifestEntry::Parsed {
-                            path,
-                            text,
-                            manifest,
-                        }
-                    }
-                    Err(problem) => ManifestEntry::Unreadable(problem.finding(&path)),
-                };
-                (id, entry)
-            })
-            .collect();
+        let listed = manifests.into_par_iter().map(Listed::read).collect();
+        Corpus::from_listed(catalog, listed, shared, None)
+    }
+
+    /// A corpus of manifests known by their ids; those without an entry are read through
+    /// `files` when asked for.
+    pub fn from_listed(
+        catalog: Catalog,
+        listed: Vec<Listed>,
+        shared: &[String],
+        files: Option<Box<dyn Files>>,
+    ) -> Corpus {
         let mut builder = Vocabulary::builder();
-        let mut sources = HashMap::new();
-        for (id, entry) in &parsed {
-            if let ManifestEntry::Parsed { manifest, .. } = entry {
-                let source = builder.add(
-                    id.clone(),
-                    manifest.items.iter().map(|item| item.id.as_str()),
-                );
-                sources.insert(id.clone(), source);
+        let mut manifests = HashMap::with_capacity(listed.len());
+        for manifest in listed {
+            let source = manifest
+                .ids
+                .map(|ids| builder.add_ids(manifest.id.clone(), ids));
+            let slot = Slot {
+                path: manifest.path,
+                source,
+                entry: OnceLock::new(),
+                blob: OnceLock::new(),
+            };
+            if let Some(entry) = manifest.entry {
+                let _ = slot.entry.set(entry);
             }
+            if let Some(blob) = manifest.blob {
+                let _ = slot.blob.set(Some(blob));
+            }
+            manifests.insert(manifest.id, slot);
         }
         let vocabulary = builder.build();
         let release_names = catalog
@@ -124,31 +210,77 @@ impl Corpus {
                 (team.clone(), ReleaseNames::new(names))
             })
             .collect();
+        let drills = catalog
+            .all()
+            .filter(|(_, release)| release.has_plan)
+            .map(|(id, _)| (id, OnceLock::new()))
+            .collect();
         Corpus {
-            manifests: parsed.into_iter().collect(),
+            manifests,
+            files,
             vocabulary,
             release_names,
             shared: shared.iter().cloned().collect(),
             catalog,
             sections: Sections::default(),
-            drills: HashMap::new(),
+            drills,
             drill_max_age: None,
-            sources,
             historic: Vec::new(),
         }
     }
 
+    /// The manifest of a release as read, reading it now when it was not read yet.
+    fn entry(&self, id: &PlanId) -> Option<&ManifestEntry> {
+        let slot = self.manifests.get(id)?;
+        if let Some(entry) = slot.entry.get() {
+            return Some(entry);
+        }
+        let files = self.files.as_ref()?;
+        Some(
+            slot.entry
+                .get_or_init(|| read_entry(files.as_ref(), id, &slot.path)),
+        )
+    }
+
+    /// The manifest of a release for one plan's check: the one kept, or one read for this
+    /// check alone.
+    fn entry_for_check(&self, id: &PlanId) -> Option<Held<'_>> {
+        let slot = self.manifests.get(id)?;
+        if let Some(entry) = slot.entry.get() {
+            return Some(Held::Kept(entry));
+        }
+        let files = self.files.as_ref()?;
+        Some(Held::Read(read_entry(files.as_ref(), id, &slot.path)))
+    }
+
     /// The text of this state's manifest of a release, when it could be read.
     pub fn manifest_text(&self, id: &PlanId) -> Option<&str> {
-        match self.manifests.get(id) {
+        match self.entry(id) {
             Some(ManifestEntry::Parsed { text, .. }) => Some(text),
             _ => None,
         }
     }
 
+    /// The git blob id of this state's manifest of a release (`git hash-object`), when it
+    /// can be read: to tell whether a commit still holds the same manifest.
+    pub fn blob_of(&self, id: &PlanId) -> Option<git2::Oid> {
+        let slot = self.manifests.get(id)?;
+        *slot.blob.get_or_init(|| {
+            let blob = |text: &str| crate::repo::blob_id(text.as_bytes()).ok();
+            match slot.entry.get() {
+                Some(ManifestEntry::Parsed { text, .. }) => blob(text),
+                Some(ManifestEntry::Unreadable(_)) => None,
+                None => match self.files.as_ref()?.manifest(id) {
+                    Ok(Some(text)) => blob(&text),
+                    _ => None,
+                },
+            }
+        })
+    }
+
     /// The vocabulary source of this state's manifest of a release.
     pub fn source_of(&self, id: &PlanId) -> Option<u32> {
-        self.sources.get(id).copied()
+        self.manifests.get(id).and_then(|slot| slot.source)
     }
 
     /// Adds a release's manifest as it was at an older commit (shown as `path`); returns
@@ -159,21 +291,8 @@ impl Corpus {
         path: String,
         text: Result<String, ReadProblem>,
     ) -> (usize, Option<u32>) {
-        let (entry, source) = match text {
-            Ok(text) => {
-                let manifest = Manifest::parse(&text, &id);
-                let source = self
-                    .vocabulary
-                    .add(id, manifest.items.iter().map(|item| item.id.as_str()));
-                let entry = ManifestEntry::Parsed {
-                    path,
-                    text,
-                    manifest,
-                };
-                (entry, Some(source))
-            }
-            Err(problem) => (ManifestEntry::Unreadable(problem.finding(&path)), None),
-        };
+        let entry = ManifestEntry::read(&id, path, text);
+        let source = entry.ids().map(|ids| self.vocabulary.add(id, ids.iter()));
         self.historic.push(entry);
         (self.historic.len() - 1, source)
     }
@@ -192,21 +311,41 @@ impl Corpus {
         sources
     }
 
-    /// Adds the drill records of the plans, and `[check] drill_max_age` with the time to
-    /// measure from.
+    /// Sets the drill records of every plan at once, and `[check] drill_max_age` with the
+    /// time to measure from.
     pub fn set_drills(
         &mut self,
         drills: HashMap<PlanId, Vec<RecordFile>>,
         max_age: Option<MaxAge>,
     ) {
-        self.drills = drills;
+        self.drills = drills
+            .into_iter()
+            .map(|(id, records)| (id, OnceLock::from(records)))
+            .collect();
+        for (id, release) in self.catalog.all() {
+            if release.has_plan {
+                self.drills
+                    .entry(id)
+                    .or_insert_with(|| OnceLock::from(Vec::new()));
+            }
+        }
+        self.drill_max_age = max_age;
+    }
+
+    /// `[check] drill_max_age` with the time to measure from; records are read when asked.
+    pub fn set_drill_max_age(&mut self, max_age: Option<MaxAge>) {
         self.drill_max_age = max_age;
     }
 
     /// A plan's drill records, as the rules weigh them.
     pub fn drills(&self, id: &PlanId) -> Evidence<'_> {
+        let files = match (self.drills.get(id), &self.files) {
+            (Some(cell), Some(files)) => cell.get_or_init(|| files.drills(id)).as_slice(),
+            (Some(cell), None) => cell.get().map_or(&[][..], Vec::as_slice),
+            (None, _) => &[],
+        };
         Evidence {
-            files: self.drills.get(id).map_or(&[], Vec::as_slice),
+            files,
             max_age: self.drill_max_age,
         }
     }
@@ -232,7 +371,7 @@ impl Corpus {
 
     /// The parsed manifest of a release, if it exists and could be read.
     pub fn manifest(&self, id: &PlanId) -> Option<&Manifest> {
-        match self.manifests.get(id) {
+        match self.entry(id) {
             Some(ManifestEntry::Parsed { manifest, .. }) => Some(manifest),
             _ => None,
         }
@@ -240,7 +379,7 @@ impl Corpus {
 
     /// The manifest of a release with its display path and text, when it could be read.
     pub fn manifest_source(&self, id: &PlanId) -> Option<(&str, &str, &Manifest)> {
-        match self.manifests.get(id) {
+        match self.entry(id) {
             Some(ManifestEntry::Parsed {
                 path,
                 text,
@@ -276,7 +415,8 @@ impl Corpus {
             drills: self.drills(id),
         };
         let file = SourceFile::new(path, text);
-        let manifest = self.manifest_input(&file, self.manifests.get(id), manifest_path);
+        let held = self.entry_for_check(id);
+        let manifest = self.manifest_input(&file, held.as_ref().map(Held::get), manifest_path);
         run(id, &file, plan, manifest, &context)
     }
 
@@ -316,13 +456,13 @@ impl Corpus {
             sections: &self.sections,
             drills: self.drills(id),
         };
-        let entry = match &pin.manifest {
-            PinnedManifest::Current(release) => self.manifests.get(release),
-            PinnedManifest::Historic(index) => self.historic.get(*index),
+        let held = match &pin.manifest {
+            PinnedManifest::Current(release) => self.entry_for_check(release),
+            PinnedManifest::Historic(index) => self.historic.get(*index).map(Held::Kept),
             PinnedManifest::Missing => None,
         };
         let file = SourceFile::new(path, text);
-        let manifest = self.manifest_input(&file, entry, manifest_path);
+        let manifest = self.manifest_input(&file, held.as_ref().map(Held::get), manifest_path);
         run(id, &file, plan, manifest, &context)
     }
 
@@ -370,6 +510,10 @@ fn run(
     manifest: ManifestInput<'_>,
     context: &Context<'_>,
 ) -> Checked {
+    let items = match &manifest {
+        ManifestInput::Parsed { manifest, .. } => Some(manifest.items.len()),
+        _ => None,
+    };
     let mut findings = check::check(id, file, &plan, manifest, context);
     let suppressed = crate::rules::ignore::apply(file, plan.body_start, &mut findings);
     findings.sort_by(|a, b| {
@@ -379,7 +523,31 @@ fn run(
         plan,
         findings,
         suppressed,
+        items,
     }
+}
+
+/// A manifest for one check: kept by the corpus, or read for this check alone.
+enum Held<'a> {
+    Kept(&'a ManifestEntry),
+    Read(ManifestEntry),
+}
+
+impl Held<'_> {
+    fn get(&self) -> &ManifestEntry {
+        match self {
+            Held::Kept(entry) => entry,
+            Held::Read(entry) => entry,
+        }
+    }
+}
+
+/// Reads a release's manifest through `files`.
+fn read_entry(files: &dyn Files, id: &PlanId, path: &str) -> ManifestEntry {
+    let text = files
+        .manifest(id)
+        .and_then(|text| text.ok_or_else(ReadProblem::missing));
+    ManifestEntry::read(id, path.to_string(), text)
 }
 
 #[cfg(test)]

@@ -602,34 +602,37 @@ mod tests {
                 .iter()
                 .find_map(|marker| text.strip_prefix(marker))
                 .map_or(text, str::trim_start);
-            // A line with a pipe may be a table row (even without a leading pipe): its cells.
-            if text.contains('|') {
-                out.extend(
-                    text.trim_matches('|')
-                        .split('|')
-                        .map(|cell| cell.trim().trim_matches('|').trim().to_string())
-                        .filter(|cell| !cell.is_empty() && !matches!(cell.as_str(), "#" | "Nr.")),
-                );
-            } else if text.contains("<!--") {
-                // A prompt beside an unanswered question stays, on a line of its own.
-                let mut rest = text;
-                while let Some(open) = rest.find("<!--") {
-                    let end = rest[open..]
-                        .find("-->")
-                        .map_or(rest.len(), |e| open + e + 3);
+            // A prompt beside an unanswered question stays, on a line of its own: comments
+            // whole, and the text between them.
+            let mut fragments = Vec::new();
+            let mut rest = text;
+            while let Some(open) = rest.find("<!--") {
+                let end = rest[open..]
+                    .find("-->")
+                    .map_or(rest.len(), |e| open + e + 3);
+                fragments.push((rest[..open].trim(), false));
+                fragments.push((&rest[open..end], true));
+                rest = &rest[end..];
+            }
+            fragments.push((rest.trim(), false));
+            for (fragment, comment) in fragments {
+                if fragment.is_empty() {
+                    continue;
+                }
+                // Text with a pipe may be a table row (even without a leading pipe): its cells.
+                if !comment && fragment.contains('|') {
                     out.extend(
-                        [rest[..open].trim(), &rest[open..end]]
-                            .into_iter()
-                            .filter(|part| !part.is_empty())
-                            .map(str::to_string),
+                        fragment
+                            .trim_matches('|')
+                            .split('|')
+                            .map(|cell| cell.trim().trim_matches('|').trim().to_string())
+                            .filter(|cell| {
+                                !cell.is_empty() && !matches!(cell.as_str(), "#" | "Nr.")
+                            }),
                     );
-                    rest = &rest[end..];
+                } else {
+                    out.push(fragment.to_string());
                 }
-                if !rest.trim().is_empty() {
-                    out.push(rest.trim().to_string());
-                }
-            } else if !text.is_empty() {
-                out.push(text.to_string());
             }
         }
         out

@@ -11,6 +11,7 @@
 #![allow(clippy::collapsible_if)]
 
 pub mod baseline;
+pub mod cache;
 pub mod check;
 pub mod clock;
 pub mod commands;
@@ -39,6 +40,7 @@ pub mod schema;
 pub mod sections;
 pub mod store;
 pub mod tags;
+pub mod teardown;
 pub mod tokens;
 pub mod version;
 pub mod vocab;

@@ -20,6 +20,11 @@ fn main() -> ExitCode {
     // Shell completion calls back with COMPLETE=<shell>: answer and exit before anything else.
     clap_complete::CompleteEnv::with_factory(Cli::command).complete();
     let cli = Cli::parse();
+    // The process ends when the command returns: big values are left to the exit.
+    backout::teardown::leak_at_exit();
+    if cli.no_cache {
+        backout::cache::disable();
+    }
     match cli.color {
         ColorWhen::Always => ColorChoice::Always.write_global(),
         ColorWhen::Never => ColorChoice::Never.write_global(),

@@ -7,6 +7,11 @@ use git2::{ErrorCode, Repository};
 
 use crate::error::{Error, Result};
 
+mod tree_index;
+
+use tree_index::TreeCache;
+pub use tree_index::{Offsets, TreeIndex};
+
 /// An open repository with a work tree.
 pub struct Repo {
     repo: Repository,
@@ -192,23 +197,44 @@ impl ObjectError {
 
 /// Reads files out of trees by path, straight from the object database.
 ///
-/// A tree read once is scanned for the one name wanted, without building its entry list
-/// (a team directory of 10,000 releases changes in every commit, so most trees are read
-/// once). A tree read a second time (all tags at HEAD, several tags on one commit) is
-/// indexed by name and kept, up to a bounded number of entries.
+/// A tree is scanned for the one name wanted, without building its entry list (a team
+/// directory of 10,000 releases changes in every commit, so most trees are read once or twice).
+/// A tree read a third time (all tags at HEAD, several tags on one commit) is indexed by name
+/// and kept, within a fixed memory budget (see `tree_index`). Callers that know how many
+/// names they will look up in one tree read it once with `lookups`.
 pub struct TreeFiles<'r> {
     repo: &'r Repository,
     odb: git2::Odb<'r>,
-    seen: std::collections::HashSet<git2::Oid>,
-    indexed: std::collections::HashMap<git2::Oid, TreeIndex>,
-    indexed_entries: usize,
+    trees: TreeCache,
 }
 
-/// A tree's entries by name: object id and whether the entry is a tree.
-type TreeIndex = std::collections::HashMap<Box<[u8]>, (git2::Oid, EntryKind)>;
+/// A tree read for several lookups: scanned for each name when there are few, searched by
+/// the offsets of its entries sorted by name (no copy of the tree) when there are more.
+pub enum TreeLookup<'o> {
+    Read(git2::OdbObject<'o>, Option<Offsets>),
+    Indexed(&'o TreeIndex),
+}
 
-/// How many tree entries `TreeFiles` keeps indexed at most.
-const MAX_INDEXED_ENTRIES: usize = 1_000_000;
+/// Lookups in one tree from which sorting its entries pays: sorting costs about two scans.
+const INDEX_FROM_LOOKUPS: usize = 3;
+
+impl TreeLookup<'_> {
+    fn entry(&self, name: &[u8]) -> Option<(git2::Oid, EntryKind)> {
+        match self {
+            TreeLookup::Read(object, Some(offsets)) => offsets.get(object.data(), name),
+            TreeLookup::Read(object, None) => scan(object.data(), name),
+            TreeLookup::Indexed(index) => index.get(name),
+        }
+    }
+
+    /// The tree named `name` directly in this tree, if there is one.
+    pub fn tree(&self, name: &str) -> Option<git2::Oid> {
+        match self.entry(name.as_bytes()) {
+            Some((id, EntryKind::Tree)) => Some(id),
+            _ => None,
+        }
+    }
+}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum EntryKind {
@@ -218,19 +244,25 @@ enum EntryKind {
 }
 
 impl<'r> TreeFiles<'r> {
+    /// The repository's git directory, to open another handle on it.
+    pub fn git_dir(&self) -> std::path::PathBuf {
+        self.repo.path().to_path_buf()
+    }
+
     pub fn new(repo: &'r Repository) -> Result<Self, git2::Error> {
         Ok(TreeFiles {
             repo,
             odb: repo.odb()?,
-            seen: std::collections::HashSet::new(),
-            indexed: std::collections::HashMap::new(),
-            indexed_entries: 0,
+            trees: TreeCache::default(),
         })
     }
 
     /// The commit a tag or other object finally points at, and its tree; the error is the
     /// end of a sentence about the tag.
     pub fn peel(&self, target: git2::Oid) -> Result<(git2::Oid, git2::Oid), String> {
+        if let Some(found) = self.peel_raw(target) {
+            return Ok(found);
+        }
         let object = self.repo.find_object(target, None).map_err(|_| {
             "the tag points at an object this clone does not have; fetch it (`git fetch --tags`), or delete the tag".to_string()
         })?;
@@ -246,30 +278,62 @@ impl<'r> TreeFiles<'r> {
         Ok((commit.id(), commit.tree_id()))
     }
 
+    /// `peel` for well-formed tags and commits, from the raw objects (whose first line names
+    /// the tagged object, or the commit's tree) without parsing them whole; `None` leaves the
+    /// rest, and the explanations, to libgit2.
+    fn peel_raw(&self, target: git2::Oid) -> Option<(git2::Oid, git2::Oid)> {
+        let mut id = target;
+        // Tags of tags are rare; a few levels are followed here.
+        for _ in 0..4 {
+            let object = self.odb.read(id).ok()?;
+            match object.kind() {
+                git2::ObjectType::Commit => {
+                    return Some((id, header_oid(object.data(), b"tree ")?));
+                }
+                git2::ObjectType::Tag => id = header_oid(object.data(), b"object ")?,
+                _ => return None,
+            }
+        }
+        None
+    }
+
     /// The entry `name` of `tree`.
     fn entry(
         &mut self,
         tree: git2::Oid,
         name: &[u8],
     ) -> Result<Option<(git2::Oid, EntryKind)>, ObjectError> {
-        if let Some(index) = self.indexed.get(&tree) {
-            return Ok(index.get(name).copied());
+        if let Some(index) = self.trees.get(tree) {
+            return Ok(index.get(name));
         }
         let object = self
             .odb
             .read(tree)
             .map_err(|source| ObjectError { oid: tree, source })?;
         let data = object.data();
-        if !self.seen.insert(tree) && self.indexed_entries < MAX_INDEXED_ENTRIES {
-            let index: TreeIndex = TreeEntries { data }
-                .map(|(entry_name, oid, kind)| (Box::from(entry_name), (oid, kind)))
-                .collect();
-            self.indexed_entries += index.len();
-            let found = index.get(name).copied();
-            self.indexed.insert(tree, index);
+        if self.trees.read(tree)
+            && let Some(index) = TreeIndex::new(data)
+        {
+            let found = index.get(name);
+            self.trees.insert(tree, index);
             return Ok(found);
         }
         Ok(scan(data, name))
+    }
+
+    /// Reads `tree` once for `count` lookups of names in it: indexed when that pays.
+    pub fn lookups(&self, tree: git2::Oid, count: usize) -> Result<TreeLookup<'_>, ObjectError> {
+        if let Some(index) = self.trees.get(tree) {
+            return Ok(TreeLookup::Indexed(index));
+        }
+        let object = self
+            .odb
+            .read(tree)
+            .map_err(|source| ObjectError { oid: tree, source })?;
+        let offsets = (count >= INDEX_FROM_LOOKUPS)
+            .then(|| Offsets::new(object.data()))
+            .flatten();
+        Ok(TreeLookup::Read(object, offsets))
     }
 
     /// The blob at `path` (with `/` separators) in `tree`, if there is a file there.
@@ -285,6 +349,23 @@ impl<'r> TreeFiles<'r> {
             }
         }
         Ok(None)
+    }
+
+    /// The tree at `path` (with `/` separators), if there is one: as `find` walks a path,
+    /// every part a name (an empty part names nothing).
+    pub fn find_tree(
+        &mut self,
+        tree: git2::Oid,
+        path: &str,
+    ) -> Result<Option<git2::Oid>, ObjectError> {
+        let mut current = tree;
+        for part in path.split('/') {
+            match self.entry(current, part.as_bytes())? {
+                Some((id, EntryKind::Tree)) => current = id,
+                _ => return Ok(None),
+            }
+        }
+        Ok(Some(current))
     }
 
     /// The tree at `path` (with `/` separators; empty for `tree` itself), if there is one.
@@ -593,6 +674,15 @@ impl TreeFiles<'_> {
         }
         Ok(true)
     }
+}
+
+/// The object id on the first line of a raw commit (`tree <hex>`) or tag (`object <hex>`).
+fn header_oid(data: &[u8], key: &[u8]) -> Option<git2::Oid> {
+    let hex = data.strip_prefix(key)?.get(..40)?;
+    if data.get(key.len() + 40) != Some(&b'\n') {
+        return None;
+    }
+    git2::Oid::from_str(std::str::from_utf8(hex).ok()?).ok()
 }
 
 /// The modes git writes in trees (and `040000`, which old tools wrote).

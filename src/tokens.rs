@@ -15,21 +15,23 @@ pub fn placeholders(text: &str, windows: &[Range<usize>]) -> Vec<Range<usize>> {
     let bytes = text.as_bytes();
     let mut found = Vec::new();
     for window in windows {
-        let mut i = window.start;
-        while i < window.end {
+        let end = window.end.min(bytes.len());
+        let start = window.start.min(end);
+        // Every placeholder starts with T or F: jump from one to the next.
+        for i in memchr::memchr2_iter(b'T', b'F', &bytes[start..end]).map(|i| start + i) {
             let starts_word = i == 0 || !is_alnum_or_underscore(bytes[i - 1]);
-            if starts_word && matches!(bytes[i], b'T' | b'F') {
-                for word in PLACEHOLDERS {
-                    let end = i + word.len();
-                    if bytes.get(i..end) == Some(word.as_bytes())
-                        && !bytes.get(end).is_some_and(|b| is_alnum_or_underscore(*b))
-                    {
-                        found.push(i..end);
-                        break;
-                    }
+            if !starts_word {
+                continue;
+            }
+            for word in PLACEHOLDERS {
+                let end = i + word.len();
+                if bytes.get(i..end) == Some(word.as_bytes())
+                    && !bytes.get(end).is_some_and(|b| is_alnum_or_underscore(*b))
+                {
+                    found.push(i..end);
+                    break;
                 }
             }
-            i += 1;
         }
     }
     found
@@ -58,11 +60,31 @@ pub fn versions(text: &str, windows: &[Range<usize>]) -> Vec<VersionToken> {
                     }
                     i = next;
                 }
+                // No number starts inside a word: go on after it.
+                None if is_word_start_skip(bytes, i) => {
+                    i += bytes[i..window.end]
+                        .iter()
+                        .position(|b| !(b.is_ascii_alphanumeric() || *b == b'_'))
+                        .unwrap_or(window.end - i);
+                }
                 None => i += 1,
             }
         }
     }
     found
+}
+
+/// Whether the word at `i` (letters, digits, `_`) can hold no version token: one that does
+/// not start with `v` or a digit after a character that allows a token (a version inside a
+/// word, as in `abc1.2` or `x2.0`, does not count).
+fn is_word_start_skip(bytes: &[u8], i: usize) -> bool {
+    let byte = bytes[i];
+    if !(byte.is_ascii_alphanumeric() || byte == b'_') {
+        return false;
+    }
+    let prev = i.checked_sub(1).map(|p| bytes[p]);
+    let inside = prev.is_some_and(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'.');
+    inside || !(byte.is_ascii_digit() || matches!(byte, b'v' | b'V'))
 }
 
 /// Tries to read a number token at `i`. Returns the token (if it is a version) and where
@@ -122,7 +144,11 @@ fn version_at(bytes: &[u8], i: usize, end: usize) -> Option<(Option<VersionToken
 /// Finds one team's release names in text.
 pub struct ReleaseNames {
     names: Vec<String>,
-    index: HashMap<String, usize>,
+    index: HashMap<String, usize, foldhash::fast::RandomState>,
+    /// The first bytes and lengths of the names: most words of a plan are no release name,
+    /// and are passed over without hashing.
+    first_bytes: [bool; 256],
+    lengths: std::ops::RangeInclusive<usize>,
 }
 
 /// Characters release names are made of.
@@ -137,12 +163,35 @@ impl ReleaseNames {
             .enumerate()
             .map(|(i, name)| (name.clone(), i))
             .collect();
-        ReleaseNames { names, index }
+        let mut first_bytes = [false; 256];
+        let (mut shortest, mut longest) = (usize::MAX, 0);
+        for name in &names {
+            if let Some(&first) = name.as_bytes().first() {
+                first_bytes[first as usize] = true;
+            }
+            shortest = shortest.min(name.len());
+            longest = longest.max(name.len());
+        }
+        ReleaseNames {
+            names,
+            index,
+            first_bytes,
+            lengths: shortest..=longest,
+        }
     }
 
     /// Whether `name` is one of the team's releases.
     pub fn contains(&self, name: &str) -> bool {
         self.index.contains_key(name)
+    }
+
+    /// The index of a name, looked up only when a name could be it.
+    fn lookup(&self, token: &str) -> Option<usize> {
+        let first = *token.as_bytes().first()?;
+        if !self.first_bytes[first as usize] || !self.lengths.contains(&token.len()) {
+            return None;
+        }
+        self.index.get(token).copied()
     }
 
     pub fn name(&self, index: usize) -> &str {
@@ -175,7 +224,7 @@ impl ReleaseNames {
                 let ends_token = bytes.get(run_end).is_none_or(|b| !is_name_byte(*b));
                 let token = text[i..run_end].trim_end_matches('.');
                 if starts_token && ends_token {
-                    if let Some(&index) = self.index.get(token) {
+                    if let Some(index) = self.lookup(token) {
                         found.push((i..i + token.len(), index));
                     }
                 }

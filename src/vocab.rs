@@ -10,40 +10,168 @@
 //! vocabulary; an Aho-Corasick automaton was tried first, but its construction is quadratic
 //! for ids that are prefixes of one another (`a`, `a-1`, `a-2`...: 14 s for 100,000 ids).
 
-use std::collections::{HashMap, HashSet};
+use std::fmt;
+use std::hash::BuildHasher;
 use std::ops::Range;
+
+use hashbrown::HashTable;
+use rayon::prelude::*;
 
 use crate::names::PlanId;
 
 /// Characters that may not touch an item id for it to count as a reference.
 pub fn is_word_byte(byte: u8) -> bool {
-    byte.is_ascii_alphanumeric() || byte == b'_' || byte == b'-'
+    BYTE_CLASS[byte as usize] & WORD != 0
 }
 
 /// Characters item ids are made of.
 fn is_id_byte(byte: u8) -> bool {
-    is_word_byte(byte) || is_separator(byte)
+    BYTE_CLASS[byte as usize] != 0
 }
 
 /// The id characters that are not word characters: where atoms meet.
 fn is_separator(byte: u8) -> bool {
-    matches!(byte, b'.' | b':' | b'/')
+    BYTE_CLASS[byte as usize] & SEPARATOR != 0
 }
+
+const WORD: u8 = 1;
+const SEPARATOR: u8 = 2;
+
+/// What each byte is to an id: a word character, a separator, or neither (a table, as the
+/// scan asks for every byte of every plan).
+static BYTE_CLASS: [u8; 256] = {
+    let mut class = [0u8; 256];
+    let mut byte = 0;
+    while byte < 256 {
+        let b = byte as u8;
+        if b.is_ascii_alphanumeric() || b == b'_' || b == b'-' {
+            class[byte] = WORD;
+        } else if b == b'.' || b == b':' || b == b'/' {
+            class[byte] = SEPARATOR;
+        }
+        byte += 1;
+    }
+    class
+};
+
+/// Hashes ids. foldhash is several times faster than std's SipHash on short strings, and
+/// seeded per process, so ids crafted to collide cannot slow the scan down.
+type Hasher = foldhash::fast::RandomState;
+
+/// The id table is split into shards by bits of the hash, built in parallel. hashbrown
+/// places an entry by the low bits of its hash and tags it with the top 7: the shard is
+/// taken from bits in between, so the entries of one shard still differ in both.
+const SHARD_BITS: u32 = 6;
+const SHARDS: usize = 1 << SHARD_BITS;
+
+fn shard_of(hash: u64) -> usize {
+    (hash >> 40) as usize & (SHARDS - 1)
+}
+
+/// An entry of `owners` with this bit set indexes `many`; without it, it is the one source.
+const MANY: u32 = 1 << 31;
 
 /// Every item id of every manifest, and the releases each belongs to.
 ///
 /// Each manifest added is a *source*, numbered in the order added; the same release may be
 /// a source more than once (its manifest now, and as it was at an older commit), so a
 /// search can be limited to the sources that count for one plan.
-#[derive(Debug, Default)]
+///
+/// Compact, as a repository may hold a million ids: their text one after another, an end
+/// offset and an owner per id, and hash tables of 4-byte indices into that text (no string
+/// allocated per id).
 pub struct Vocabulary {
-    ids: Vec<Box<str>>,
-    /// For each id, the sources (indices into `releases`) whose manifest lists it.
-    owners: Vec<Vec<u32>>,
+    /// Every id's text, one after another.
+    text: String,
+    /// Where each id ends in `text`; it starts where the one before ends.
+    ends: Vec<u32>,
+    /// For each id, the source whose manifest lists it, or `MANY | i` for `many[i]`.
+    owners: Vec<u32>,
+    /// The sources of the ids that several manifests list, in the order added.
+    many: Vec<Vec<u32>>,
     releases: Vec<PlanId>,
-    by_id: HashMap<Box<str>, u32>,
-    /// Every id cut just before one of its separators: where a longer id may go on.
-    prefixes: HashSet<Box<str>>,
+    /// The id indices, by the hash of their text, in `SHARDS` tables.
+    shards: Vec<HashTable<u32>>,
+    /// Every id cut just before one of its separators (where a longer id may go on), as
+    /// (id index, length).
+    prefixes: HashTable<(u32, u32)>,
+    /// What any id or prefix can look like, to skip most words of a plan without hashing.
+    filter: Filter,
+    hasher: Hasher,
+}
+
+impl Default for Vocabulary {
+    fn default() -> Self {
+        Vocabulary {
+            text: String::new(),
+            ends: Vec::new(),
+            owners: Vec::new(),
+            many: Vec::new(),
+            releases: Vec::new(),
+            shards: (0..SHARDS).map(|_| HashTable::new()).collect(),
+            prefixes: HashTable::new(),
+            filter: Filter::default(),
+            hasher: Hasher::default(),
+        }
+    }
+}
+
+impl fmt::Debug for Vocabulary {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Vocabulary")
+            .field("ids", &self.ends.len())
+            .field("sources", &self.releases.len())
+            .finish()
+    }
+}
+
+/// The first two bytes and the lengths any id or id prefix has: a word whose first two
+/// bytes no id starts with needs no hash lookup.
+#[derive(Clone)]
+struct Filter {
+    /// One bit per pair of first bytes (a one-byte string pairs its byte with 0).
+    pairs: Box<[u64; 1024]>,
+    min_len: usize,
+    max_len: usize,
+}
+
+impl Default for Filter {
+    fn default() -> Self {
+        Filter {
+            pairs: Box::new([0; 1024]),
+            min_len: usize::MAX,
+            max_len: 0,
+        }
+    }
+}
+
+impl Filter {
+    fn key(text: &[u8]) -> usize {
+        let first = text.first().copied().unwrap_or(0) as usize;
+        let second = text.get(1).copied().unwrap_or(0) as usize;
+        first << 8 | second
+    }
+
+    fn insert(&mut self, text: &str) {
+        let key = Filter::key(text.as_bytes());
+        self.pairs[key / 64] |= 1 << (key % 64);
+        self.min_len = self.min_len.min(text.len());
+        self.max_len = self.max_len.max(text.len());
+    }
+
+    fn merge(&mut self, other: &Filter) {
+        for (mine, theirs) in self.pairs.iter_mut().zip(other.pairs.iter()) {
+            *mine |= theirs;
+        }
+        self.min_len = self.min_len.min(other.min_len);
+        self.max_len = self.max_len.max(other.max_len);
+    }
+
+    fn may_contain(&self, text: &str) -> bool {
+        let key = Filter::key(text.as_bytes());
+        (self.min_len..=self.max_len).contains(&text.len())
+            && self.pairs[key / 64] & (1 << (key % 64)) != 0
+    }
 }
 
 /// An occurrence of a vocabulary id in a text.
@@ -53,33 +181,229 @@ pub struct Occurrence {
     pub id: u32,
 }
 
-/// Adds manifests one at a time, then builds the vocabulary once.
+/// A manifest's ids packed one after another: one string and an end offset per id, not a
+/// string per id.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct Ids {
+    text: String,
+    ends: Vec<u32>,
+}
+
+impl Ids {
+    /// Ids from their text and end offsets, as `parts` gives them; `None` unless each end
+    /// lies on a character boundary after the one before (and no id is empty).
+    pub fn from_parts(text: String, ends: Vec<u32>) -> Option<Ids> {
+        let mut start = 0;
+        for &end in &ends {
+            let end = end as usize;
+            if end <= start || !text.is_char_boundary(end) {
+                return None;
+            }
+            start = end;
+        }
+        (start == text.len()).then_some(Ids { text, ends })
+    }
+
+    /// The text and end offsets, to store.
+    pub fn parts(&self) -> (&str, &[u32]) {
+        (&self.text, &self.ends)
+    }
+
+    pub fn len(&self) -> usize {
+        self.ends.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.ends.is_empty()
+    }
+
+    fn id(&self, index: usize) -> &str {
+        id_in(&self.text, &self.ends, index as u32)
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = &str> {
+        (0..self.ends.len()).map(|index| self.id(index))
+    }
+
+    fn push(&mut self, id: &str) {
+        self.text.push_str(id);
+        self.ends.push(self.text.len() as u32);
+    }
+}
+
+impl<'a> FromIterator<&'a str> for Ids {
+    fn from_iter<I: IntoIterator<Item = &'a str>>(ids: I) -> Self {
+        let mut packed = Ids::default();
+        for id in ids {
+            packed.push(id);
+        }
+        packed
+    }
+}
+
+/// Adds manifests one at a time, then builds the vocabulary once, in parallel.
 #[derive(Debug, Default)]
 pub struct VocabularyBuilder {
-    vocabulary: Vocabulary,
+    sources: Vec<(PlanId, Ids)>,
 }
 
 impl VocabularyBuilder {
     /// Records that `release`'s manifest lists `ids`; returns the source's number.
     pub fn add<'a>(&mut self, release: PlanId, ids: impl IntoIterator<Item = &'a str>) -> u32 {
-        self.vocabulary.insert(release, ids, |_| {})
+        self.add_ids(release, ids.into_iter().collect())
     }
 
-    pub fn build(mut self) -> Vocabulary {
-        let mut prefixes = HashSet::new();
-        for id in &self.vocabulary.ids {
-            add_prefixes(&mut prefixes, id);
+    /// Like `add`, for ids already packed.
+    pub fn add_ids(&mut self, release: PlanId, ids: Ids) -> u32 {
+        self.sources.push((release, ids));
+        (self.sources.len() - 1) as u32
+    }
+
+    pub fn build(self) -> Vocabulary {
+        let hasher = Hasher::default();
+        let sources = self.sources;
+        // Every id into its shard, in source order: chunks of sources in parallel, each
+        // sorting its ids into per-shard lists, then each shard reads its lists in order.
+        let chunk = sources
+            .len()
+            .div_ceil(rayon::current_num_threads() * 4)
+            .max(1);
+        let scattered: Vec<Vec<Vec<Entry>>> = sources
+            .par_chunks(chunk)
+            .enumerate()
+            .map(|(number, chunk_sources)| {
+                let mut shards: Vec<Vec<Entry>> = vec![Vec::new(); SHARDS];
+                for (offset, (_, packed)) in chunk_sources.iter().enumerate() {
+                    let source = (number * chunk + offset) as u32;
+                    for index in 0..packed.ends.len() {
+                        let hash = hasher.hash_one(packed.id(index));
+                        shards[shard_of(hash)].push(Entry {
+                            source,
+                            index: index as u32,
+                            hash,
+                        });
+                    }
+                }
+                shards
+            })
+            .collect();
+        let mut parts: Vec<Part> = (0..SHARDS)
+            .into_par_iter()
+            .map(|shard| {
+                let mut part = Part::default();
+                for entries in &scattered {
+                    for entry in &entries[shard] {
+                        let (_, packed) = &sources[entry.source as usize];
+                        part.add(
+                            &hasher,
+                            packed.id(entry.index as usize),
+                            entry.hash,
+                            entry.source,
+                        );
+                    }
+                }
+                part
+            })
+            .collect();
+        drop(scattered);
+        // Number the ids shard after shard.
+        let mut vocabulary = Vocabulary {
+            hasher,
+            releases: sources.into_iter().map(|(release, _)| release).collect(),
+            ..Vocabulary::default()
+        };
+        let (mut id_base, mut many_base, mut text_base) = (0u32, 0u32, 0u32);
+        let mut bases = Vec::with_capacity(parts.len());
+        for part in &parts {
+            bases.push((id_base, many_base, text_base));
+            id_base += part.ids.ends.len() as u32;
+            many_base += part.many.len() as u32;
+            text_base += part.ids.text.len() as u32;
         }
-        self.vocabulary.prefixes = prefixes;
-        self.vocabulary
+        parts.par_iter_mut().zip(bases.par_iter()).for_each(
+            |(part, &(id_base, many_base, text_base))| {
+                for index in part.table.iter_mut() {
+                    *index += id_base;
+                }
+                for end in &mut part.ids.ends {
+                    *end += text_base;
+                }
+                for owner in &mut part.owners {
+                    if *owner & MANY != 0 {
+                        *owner += many_base;
+                    }
+                }
+            },
+        );
+        vocabulary.text.reserve(text_base as usize);
+        vocabulary.ends.reserve(id_base as usize);
+        vocabulary.owners.reserve(id_base as usize);
+        for (shard, part) in parts.into_iter().enumerate() {
+            vocabulary.text.push_str(&part.ids.text);
+            vocabulary.ends.extend_from_slice(&part.ids.ends);
+            vocabulary.owners.extend_from_slice(&part.owners);
+            vocabulary.many.extend(part.many);
+            vocabulary.filter.merge(&part.filter);
+            vocabulary.shards[shard] = part.table;
+        }
+        vocabulary.index_prefixes(0);
+        vocabulary
     }
 }
 
-/// Records the prefixes of `id` that end just before a separator.
-fn add_prefixes(prefixes: &mut HashSet<Box<str>>, id: &str) {
-    for (at, _) in id.match_indices(|c: char| c.is_ascii() && is_separator(c as u8)) {
-        if at > 0 {
-            prefixes.insert(Box::from(&id[..at]));
+/// An id on its way into its shard.
+#[derive(Clone, Copy)]
+struct Entry {
+    source: u32,
+    index: u32,
+    hash: u64,
+}
+
+/// One shard's ids while the vocabulary is built, numbered from 0.
+#[derive(Default)]
+struct Part {
+    ids: Ids,
+    owners: Vec<u32>,
+    many: Vec<Vec<u32>>,
+    table: HashTable<u32>,
+    filter: Filter,
+}
+
+impl Part {
+    fn add(&mut self, hasher: &Hasher, id: &str, hash: u64, source: u32) {
+        let Part {
+            ids,
+            owners,
+            many,
+            table,
+            filter,
+        } = self;
+        match table.find(hash, |&index| ids.id(index as usize) == id) {
+            Some(&index) => add_owner(owners, many, index, source),
+            None => {
+                let index = ids.ends.len() as u32;
+                ids.push(id);
+                owners.push(source);
+                filter.insert(id);
+                table.insert_unique(hash, index, |&index| {
+                    hasher.hash_one(ids.id(index as usize))
+                });
+            }
+        }
+    }
+}
+
+/// Records that `source` lists the id `index` too (sources come in ascending order).
+fn add_owner(owners: &mut [u32], many: &mut Vec<Vec<u32>>, index: u32, source: u32) {
+    let owner = &mut owners[index as usize];
+    if *owner & MANY == 0 {
+        if *owner != source {
+            many.push(vec![*owner, source]);
+            *owner = MANY | (many.len() - 1) as u32;
+        }
+    } else if let Some(list) = many.get_mut((*owner & !MANY) as usize) {
+        if list.last() != Some(&source) {
+            list.push(source);
         }
     }
 }
@@ -91,59 +415,111 @@ impl Vocabulary {
 
     /// Adds one more source after the vocabulary was built; returns its number.
     pub fn add<'a>(&mut self, release: PlanId, ids: impl IntoIterator<Item = &'a str>) -> u32 {
-        let mut new_ids = Vec::new();
-        let source = self.insert(release, ids, |index| new_ids.push(index));
-        for index in new_ids {
-            if let Some(id) = self.ids.get(index as usize) {
-                add_prefixes(&mut self.prefixes, id);
+        let source = self.releases.len() as u32;
+        self.releases.push(release);
+        let first_new = self.ends.len();
+        for id in ids {
+            let hash = self.hasher.hash_one(id);
+            let Vocabulary {
+                text,
+                ends,
+                owners,
+                many,
+                shards,
+                filter,
+                hasher,
+                ..
+            } = self;
+            let table = &mut shards[shard_of(hash)];
+            let found = table.find(hash, |&index| id_in(text, ends, index) == id);
+            match found {
+                Some(&index) => add_owner(owners, many, index, source),
+                None => {
+                    let index = ends.len() as u32;
+                    text.push_str(id);
+                    ends.push(text.len() as u32);
+                    owners.push(source);
+                    filter.insert(id);
+                    table.insert_unique(hash, index, |&index| {
+                        hasher.hash_one(id_in(text, ends, index))
+                    });
+                }
             }
         }
+        self.index_prefixes(first_new);
         source
     }
 
-    /// Adds a source; `new_id` hears of every id not seen before.
-    fn insert<'a>(
-        &mut self,
-        release: PlanId,
-        ids: impl IntoIterator<Item = &'a str>,
-        mut new_id: impl FnMut(u32),
-    ) -> u32 {
-        let source = self.releases.len() as u32;
-        self.releases.push(release);
-        for id in ids {
-            let index = match self.by_id.get(id) {
-                Some(&index) => index,
-                None => {
-                    let index = self.ids.len() as u32;
-                    self.ids.push(id.into());
-                    self.owners.push(Vec::new());
-                    self.by_id.insert(id.into(), index);
-                    new_id(index);
-                    index
+    /// Records the prefixes, ending just before a separator, of the ids from `first` on.
+    fn index_prefixes(&mut self, first: usize) {
+        let Vocabulary {
+            text,
+            ends,
+            prefixes,
+            filter,
+            hasher,
+            ..
+        } = self;
+        for index in first..ends.len() {
+            let id = id_in(text, ends, index as u32);
+            for (at, _) in id.match_indices(|c: char| c.is_ascii() && is_separator(c as u8)) {
+                if at == 0 {
+                    continue;
                 }
-            };
-            let owners = &mut self.owners[index as usize];
-            if owners.last() != Some(&source) {
-                owners.push(source);
+                let prefix = &id[..at];
+                let hash = hasher.hash_one(prefix);
+                let prefix_of =
+                    |&(index, len): &(u32, u32)| &id_in(text, ends, index)[..len as usize];
+                if prefixes
+                    .find(hash, |entry| prefix_of(entry) == prefix)
+                    .is_none()
+                {
+                    filter.insert(prefix);
+                    prefixes.insert_unique(hash, (index as u32, at as u32), |entry| {
+                        hasher.hash_one(prefix_of(entry))
+                    });
+                }
             }
         }
-        source
     }
 
     pub fn len(&self) -> usize {
-        self.ids.len()
+        self.ends.len()
     }
 
     pub fn is_empty(&self) -> bool {
-        self.ids.is_empty()
+        self.ends.is_empty()
     }
 
     pub fn id(&self, index: u32) -> &str {
-        self.ids.get(index as usize).map_or("", |id| id)
+        if (index as usize) < self.ends.len() {
+            id_in(&self.text, &self.ends, index)
+        } else {
+            ""
+        }
     }
 
     pub fn index_of(&self, id: &str) -> Option<u32> {
-        self.by_id.get(id).copied()
+        if !self.filter.may_contain(id) {
+            return None;
+        }
+        let hash = self.hasher.hash_one(id);
+        self.shards[shard_of(hash)]
+            .find(hash, |&index| self.id(index) == id)
+            .copied()
+    }
+
+    /// Whether some id goes on after `text` with a separator.
+    fn is_prefix(&self, text: &str) -> bool {
+        if self.prefixes.is_empty() || !self.filter.may_contain(text) {
+            return false;
+        }
+        let hash = self.hasher.hash_one(text);
+        self.prefixes
+            .find(hash, |&(index, len)| {
+                self.id(index).get(..len as usize) == Some(text)
+            })
+            .is_some()
     }
 
     /// The releases whose manifest lists the id.
@@ -155,7 +531,14 @@ impl Vocabulary {
 
     /// The sources whose manifest lists the id.
     pub fn sources(&self, index: u32) -> &[u32] {
-        self.owners.get(index as usize).map_or(&[], Vec::as_slice)
+        match self.owners.get(index as usize) {
+            Some(owner) if owner & MANY == 0 => std::slice::from_ref(owner),
+            Some(owner) => self
+                .many
+                .get((owner & !MANY) as usize)
+                .map_or(&[], Vec::as_slice),
+            None => &[],
+        }
     }
 
     /// The release a source is the manifest of.
@@ -179,7 +562,7 @@ impl Vocabulary {
         counts: &mut dyn FnMut(u32) -> bool,
     ) -> Vec<Occurrence> {
         let mut found = Vec::new();
-        if self.ids.is_empty() {
+        if self.ends.is_empty() {
             return found;
         }
         let bytes = text.as_bytes();
@@ -243,9 +626,12 @@ impl Vocabulary {
                 .position(|b| is_separator(*b))
                 .unwrap_or(run_end - end);
             let candidate = &text[start..end];
+            if candidate.len() > self.filter.max_len {
+                return best;
+            }
             let ends_token = bytes.get(end).is_none_or(|b| !is_word_byte(*b));
             if ends_token {
-                if let Some(&id) = self.by_id.get(candidate) {
+                if let Some(id) = self.index_of(candidate) {
                     if counts(id) {
                         best = Some(Occurrence {
                             span: start..end,
@@ -254,12 +640,19 @@ impl Vocabulary {
                     }
                 }
             }
-            if end >= run_end || !self.prefixes.contains(candidate) {
+            if end >= run_end || !self.is_prefix(candidate) {
                 return best;
             }
             end += 1;
         }
     }
+}
+
+/// The id `index` of packed `text` and `ends`.
+fn id_in<'t>(text: &'t str, ends: &[u32], index: u32) -> &'t str {
+    let index = index as usize;
+    let start = index.checked_sub(1).map_or(0, |i| ends[i] as usize);
+    text.get(start..ends[index] as usize).unwrap_or("")
 }
 
 /// Drops occurrences that lie inside a longer one.

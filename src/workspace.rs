@@ -1,9 +1,10 @@
 //! The user's repository as backout sees it: the work tree root, backout.toml, and the
 //! catalog of `<plans_dir>/<team>/<release>/` directories.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::fs;
 use std::path::{Path, PathBuf};
+use std::time::SystemTime;
 
 use rayon::prelude::*;
 
@@ -13,6 +14,7 @@ use crate::error::{Error, Result};
 use crate::names::{PlanId, Spec, name_problem};
 use crate::repo::Repo;
 use crate::store;
+use crate::store::stamp::FileStamp;
 use crate::version;
 
 /// The file names inside a release directory.
@@ -301,6 +303,15 @@ pub struct Release {
     pub has_manifest: bool,
 }
 
+/// What `lstat` said of a release's plan.md and manifest.toml when the catalog was made:
+/// enough to tell whether a cached reading of a file still holds, and to read the file
+/// without looking its path up again.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Stamps {
+    pub plan: Option<FileStamp>,
+    pub manifest: Option<FileStamp>,
+}
+
 /// Every team and release directory, releases in version order, oldest first.
 #[derive(Debug, Default)]
 pub struct Catalog {
@@ -311,13 +322,21 @@ pub struct Catalog {
     /// folder of notes): not releases, so not release names either. Repository-relative,
     /// sorted.
     pub skipped: Vec<String>,
+    /// The files of each release as listed (empty for a catalog read from git).
+    pub stamps: HashMap<PlanId, Stamps>,
+    /// When the listing started: a file changed less than a moment before is not trusted
+    /// to be the one a cache read (see `FileStamp::is_settled`).
+    pub listed_at: Option<SystemTime>,
 }
 
 impl Catalog {
     fn scan(workspace: &Workspace, with_releases: bool) -> Result<Catalog> {
         let root = workspace.root();
         let plans = workspace.plans_dir();
-        let mut catalog = Catalog::default();
+        let mut catalog = Catalog {
+            listed_at: Some(SystemTime::now()),
+            ..Catalog::default()
+        };
         let plans_display = &workspace.config.plans_dir;
         // A plans directory reached through a symlink out of the work tree is not read.
         if let Err(escape) = store::inside::check(root, &plans) {
@@ -351,18 +370,23 @@ impl Catalog {
                 }
             }
         }
-        let releases: Vec<(String, Release)> = dirs
+        let releases: Vec<(String, Release, Stamps)> = dirs
             .into_par_iter()
             .map(|(team, name, path)| {
+                let stamps = Stamps {
+                    plan: stamp(&path.join(PLAN_FILE)),
+                    manifest: stamp(&path.join(MANIFEST_FILE)),
+                };
                 let release = Release {
                     name,
-                    has_plan: is_file(&path.join(PLAN_FILE)),
-                    has_manifest: is_file(&path.join(MANIFEST_FILE)),
+                    has_plan: stamps.plan.is_some(),
+                    has_manifest: stamps.manifest.is_some(),
                 };
-                (team, release)
+                (team, release, stamps)
             })
             .collect();
-        for (team, release) in releases {
+        catalog.stamps.reserve(releases.len());
+        for (team, release, stamps) in releases {
             // Only a directory holding a plan or a manifest is a release.
             if !release.has_plan && !release.has_manifest {
                 catalog
@@ -370,6 +394,8 @@ impl Catalog {
                     .push(format!("{plans_display}/{team}/{}", release.name));
                 continue;
             }
+            let id = PlanId::new(team.as_str(), release.name.as_str());
+            catalog.stamps.insert(id, stamps);
             catalog.teams.entry(team).or_default().push(release);
         }
         catalog.skipped.sort();
@@ -415,6 +441,13 @@ impl Catalog {
 
 fn is_file(path: &Path) -> bool {
     fs::symlink_metadata(path).is_ok()
+}
+
+/// The stamp of what is at `path` (not following a symlink), when something is.
+fn stamp(path: &Path) -> Option<FileStamp> {
+    fs::symlink_metadata(path)
+        .ok()
+        .map(|metadata| FileStamp::of(&metadata))
 }
 
 /// Lists the usable subdirectories of `dir`; `None` when `dir` does not exist. With

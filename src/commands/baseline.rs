@@ -180,6 +180,7 @@ pub fn run(workspace: &Workspace, options: &Options<'_>) -> Result<Forked> {
     } else {
         write(workspace, &target, &path, &text, options.force)?.cleaned
     };
+    crate::teardown::discard(corpus);
     Ok(Forked {
         target,
         inferred_target,

@@ -1,12 +1,12 @@
 //! `backout check`: find the plans, read them in parallel, check each against the corpus.
 
 use std::collections::HashMap;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
 
 use crate::commands::pinned::{self, PinnedPlan, Unpinned};
-use crate::corpus::{Checked, Corpus, ManifestSource};
+use crate::corpus::{Checked, Corpus, Files, Listed, ManifestEntry};
 use crate::diag::{Finding, Note, Suppressed, Tally};
 use crate::drill;
 use crate::error::{Error, Result};
@@ -14,6 +14,7 @@ use crate::names::PlanId;
 use crate::plan::{Plan, Status};
 use crate::repo;
 use crate::store;
+use crate::store::stamp::FileStamp;
 use crate::workspace::{Catalog, MANIFEST_FILE, PLAN_FILE, PathTarget, Workspace, is_spec_like};
 
 /// What checking one plan found.
@@ -89,24 +90,129 @@ impl CheckReport {
 
 /// Reads every manifest of the catalog (in parallel) and builds the corpus.
 pub fn load_corpus(workspace: &Workspace, catalog: Catalog) -> Result<Corpus> {
-    let sources: Vec<ManifestSource> = catalog
+    let mut cache = crate::cache::Cache::open(workspace, &catalog);
+    let corpus = load_corpus_with(workspace, catalog, cache.as_mut())?;
+    if let Some(cache) = cache {
+        cache.save(corpus.catalog());
+    }
+    Ok(corpus)
+}
+
+/// Builds the corpus of the work tree: each manifest's ids from `cache` where the file is
+/// the one cached, else read (in parallel) and put into the cache. Manifests are read whole
+/// again when a command needs them (see `Corpus`), and drill records when asked for.
+pub fn load_corpus_with(
+    workspace: &Workspace,
+    catalog: Catalog,
+    cache: Option<&mut crate::cache::Cache>,
+) -> Result<Corpus> {
+    let releases: Vec<(PlanId, Option<FileStamp>)> = catalog
         .all()
         .filter(|(_, release)| release.has_manifest)
-        .map(|(id, _)| id)
-        .collect::<Vec<_>>()
-        .into_par_iter()
-        .map(|id| {
-            let path = workspace.display_path(&id, MANIFEST_FILE);
-            let text = store::read_text(workspace.root(), &workspace.path(&id, MANIFEST_FILE))
-                .and_then(|text| text.ok_or_else(store::ReadProblem::missing));
-            (id, path, text)
+        .map(|(id, _)| {
+            let stamp = catalog.stamps.get(&id).and_then(|s| s.manifest);
+            (id, stamp)
         })
         .collect();
-    let drills = crate::commands::drill::all_records(workspace, &catalog);
-    let mut corpus = Corpus::build(catalog, sources, &workspace.config.shared)
+    let cached = |id: &PlanId, stamp: &Option<FileStamp>| {
+        let cache = cache.as_deref()?;
+        cache.manifest(id, stamp.as_ref()?)
+    };
+    let listed: Vec<(Listed, Option<FileStamp>, bool)> = releases
+        .into_par_iter()
+        .map(|(id, stamp)| {
+            let path = workspace.display_path(&id, MANIFEST_FILE);
+            if let Some(found) = cached(&id, &stamp) {
+                let listed = Listed {
+                    ids: Some(found.ids.clone()),
+                    blob: found.blob,
+                    entry: None,
+                    path,
+                    id,
+                };
+                return (listed, stamp, false);
+            }
+            let text = store::read_listed(
+                workspace.root(),
+                &workspace.path(&id, MANIFEST_FILE),
+                stamp.as_ref(),
+            )
+            .and_then(|text| text.ok_or_else(store::ReadProblem::missing));
+            let entry = ManifestEntry::read(&id, path.clone(), text);
+            let blob = match &entry {
+                ManifestEntry::Parsed { text, .. } if stamp.is_some() => {
+                    repo::blob_id(text.as_bytes()).ok()
+                }
+                _ => None,
+            };
+            let listed = Listed {
+                ids: entry.ids(),
+                blob,
+                entry: None,
+                path,
+                id,
+            };
+            (listed, stamp, true)
+        })
+        .collect();
+    if let Some(cache) = cache {
+        for (manifest, stamp, read) in &listed {
+            if let (true, Some(stamp), Some(ids)) = (read, stamp, &manifest.ids) {
+                cache.put_manifest(&manifest.id, *stamp, ids.clone(), manifest.blob);
+            }
+        }
+    }
+    let listed = listed.into_iter().map(|(listed, _, _)| listed).collect();
+    let files = WorkTree::of(workspace, &catalog);
+    let mut corpus = Corpus::from_listed(catalog, listed, &workspace.config.shared, Some(files))
         .with_sections(workspace.config.sections.clone());
-    corpus.set_drills(drills, crate::commands::drill::max_age(workspace)?);
+    corpus.set_drill_max_age(crate::commands::drill::max_age(workspace)?);
     Ok(corpus)
+}
+
+/// The files of the work tree, for what a corpus reads when asked.
+struct WorkTree {
+    root: PathBuf,
+    plans_dir: PathBuf,
+    plans_display: String,
+    manifests: HashMap<PlanId, Option<FileStamp>>,
+}
+
+impl WorkTree {
+    fn of(workspace: &Workspace, catalog: &Catalog) -> Box<WorkTree> {
+        Box::new(WorkTree {
+            root: workspace.root().to_path_buf(),
+            plans_dir: workspace.plans_dir(),
+            plans_display: workspace.config.plans_dir.clone(),
+            manifests: catalog
+                .stamps
+                .iter()
+                .map(|(id, stamps)| (id.clone(), stamps.manifest))
+                .collect(),
+        })
+    }
+
+    fn path(&self, id: &PlanId, file: &str) -> PathBuf {
+        self.plans_dir.join(&id.team).join(&id.release).join(file)
+    }
+}
+
+impl Files for WorkTree {
+    fn manifest(&self, id: &PlanId) -> Result<Option<String>, store::ReadProblem> {
+        let stamp = self.manifests.get(id).copied().flatten();
+        store::read_listed(&self.root, &self.path(id, MANIFEST_FILE), stamp.as_ref())
+    }
+
+    fn drills(&self, id: &PlanId) -> Vec<drill::RecordFile> {
+        let display = format!(
+            "{}/{}/{}/{}",
+            self.plans_display,
+            id.team,
+            id.release,
+            drill::DIR
+        );
+        crate::commands::drill::records_in(&self.root, &self.path(id, drill::DIR), &display)
+    }
 }
 
 /// Resolves `check`'s arguments (specs or paths) to plans; none means every plan.
@@ -217,6 +323,7 @@ pub fn run(workspace: &Workspace, targets: &[String]) -> Result<CheckReport> {
     };
     let mut corpus = load_corpus(workspace, catalog)?;
     let checked = check_plans(workspace, &mut corpus, plans)?;
+    crate::teardown::discard(corpus);
     Ok(CheckReport {
         plans: checked.plans,
         problems,
@@ -282,12 +389,10 @@ pub fn check_plans(
 /// The git blob id of each manifest of the corpus, to tell which ones a commit still holds.
 pub fn current_blobs(corpus: &Corpus) -> Result<HashMap<PlanId, git2::Oid>> {
     let ids: Vec<PlanId> = corpus.catalog().all().map(|(id, _)| id).collect();
-    ids.into_par_iter()
-        .filter_map(|id| {
-            let text = corpus.manifest_text(&id)?;
-            Some(repo::blob_id(text.as_bytes()).map(|blob| (id, blob)))
-        })
-        .collect()
+    Ok(ids
+        .into_par_iter()
+        .filter_map(|id| corpus.blob_of(&id).map(|blob| (id, blob)))
+        .collect())
 }
 
 /// A plan checked, or a published plan to check against its commit.
@@ -300,9 +405,16 @@ pub enum Outcome {
 pub fn check_one(workspace: &Workspace, corpus: &Corpus, id: PlanId) -> Outcome {
     let path = workspace.display_path(&id, PLAN_FILE);
     let manifest_path = workspace.display_path(&id, MANIFEST_FILE);
-    let items = corpus.manifest(&id).map(|m| m.items.len());
     let checked = |report: PlanReport| Outcome::Checked(Box::new(report));
-    match store::read_text(workspace.root(), &workspace.path(&id, PLAN_FILE)) {
+    let listed = corpus.catalog().stamps.get(&id).and_then(|s| s.plan);
+    let read = store::read_listed(
+        workspace.root(),
+        &workspace.path(&id, PLAN_FILE),
+        listed.as_ref(),
+    );
+    // Unread: the count of items of a plan that cannot be read, as before it was read.
+    let items = || corpus.manifest(&id).map(|m| m.items.len());
+    match read {
         Ok(Some(text)) => {
             // The front matter says whether the plan is published; only then is its body,
             // which is parsed when it is checked against its commit, not needed here.
@@ -320,10 +432,17 @@ pub fn check_one(workspace: &Workspace, corpus: &Corpus, id: PlanId) -> Outcome 
             plan.parse_body_with(&text, corpus.sections());
             let drills = Drills::of(corpus.drills(&id).files);
             let result = corpus.check_parsed(&id, &path, &text, plan, &manifest_path);
+            let items = result.items;
             checked(report(id, result, items, drills))
         }
-        Ok(None) => checked(unreadable(id, &path, items, store::ReadProblem::missing())),
-        Err(problem) => checked(unreadable(id, &path, items, problem)),
+        Ok(None) => {
+            let items = items();
+            checked(unreadable(id, &path, items, store::ReadProblem::missing()))
+        }
+        Err(problem) => {
+            let items = items();
+            checked(unreadable(id, &path, items, problem))
+        }
     }
 }
 

@@ -332,7 +332,7 @@ pub fn records(workspace: &Workspace, id: &PlanId) -> Vec<RecordFile> {
     records_in(workspace.root(), &dir, &display)
 }
 
-fn records_in(root: &Path, dir: &Path, display: &str) -> Vec<RecordFile> {
+pub(crate) fn records_in(root: &Path, dir: &Path, display: &str) -> Vec<RecordFile> {
     let unreadable = |path: String, message: String| RecordFile {
         content: drill::Content::Unreadable(unreadable_finding(&path, Rule::InvalidPlan, message)),
         path,

@@ -6,15 +6,17 @@ use std::path::{Component, Path, PathBuf};
 
 use rayon::prelude::*;
 
+use crate::cache::Cache;
 use crate::commands::check;
 use crate::corpus::Corpus;
 use crate::diag::Finding;
 use crate::error::{Error, Result};
 use crate::names::PlanId;
 use crate::plan::{Plan, Status};
-use crate::publish::site::{self, Entry, GENERATOR_MARK, Origin, SiteFile};
+use crate::publish::site::{self, Entry, GENERATOR_MARK, IndexFacts, Origin, SiteFile};
 use crate::publish::stamp::{self, Stamp};
 use crate::repo::Repo;
+use crate::store::stamp::FileStamp;
 use crate::store::{self, FileWrite, Overwrite};
 use crate::workspace::{MANIFEST_FILE, PLAN_FILE, Workspace};
 
@@ -106,7 +108,8 @@ pub fn run(workspace: &Workspace, options: &Options<'_>) -> Result<Outcome> {
             &plan_file,
         )?),
     };
-    let corpus = check::load_corpus(workspace, catalog)?;
+    let mut cache = crate::cache::Cache::open(workspace, &catalog);
+    let corpus = check::load_corpus_with(workspace, catalog, cache.as_mut())?;
     let stamp = Stamp { at, commit };
     let ready = match prepare(workspace, &repo, &corpus, id, &stamp)? {
         Ok(ready) => ready,
@@ -128,7 +131,12 @@ pub fn run(workspace: &Workspace, options: &Options<'_>) -> Result<Outcome> {
         commit: &stamp.commit,
     };
     let mut site_writes = Vec::new();
-    for file in render(workspace, &corpus, &ready, &origin)? {
+    let site = render(workspace, &corpus, &ready, &origin, cache.as_mut());
+    if let Some(cache) = cache {
+        cache.save(corpus.catalog());
+    }
+    crate::teardown::discard(corpus);
+    for file in site? {
         site_writes.push(out.file(&file.path, file.contents)?);
     }
     let files: Vec<String> = site_writes.iter().map(|w| w.display.clone()).collect();
@@ -225,48 +233,129 @@ fn prepare(
     }))
 }
 
-/// The site's files: every release of the corpus, the ready plan as stamped.
+/// The site's files: every release of the corpus, the ready plan as stamped. The index
+/// needs only each plan's front matter (kept in the cache between runs); a published plan
+/// is read whole for its page.
 fn render(
     workspace: &Workspace,
     corpus: &Corpus,
     ready: &Ready,
     origin: &Origin<'_>,
+    cache: Option<&mut Cache>,
 ) -> Result<Vec<SiteFile>> {
-    let releases: Vec<(PlanId, bool)> = corpus
-        .catalog()
+    let catalog = corpus.catalog();
+    // For each release: the stamp of its plan.md when it has a plan other than the one
+    // being published, and what the cache holds of it.
+    type Release = (PlanId, Option<Option<FileStamp>>, Option<IndexFacts>);
+    let releases: Vec<Release> = catalog
         .all()
         .map(|(id, release)| {
             let other_plan = release.has_plan && id != ready.id;
-            (id, other_plan)
+            let stamp = catalog.stamps.get(&id).and_then(|s| s.plan);
+            let cached = match (&cache, &stamp) {
+                (Some(cache), Some(stamp)) if other_plan => cache.plan(&id, stamp).cloned(),
+                _ => None,
+            };
+            (id, other_plan.then_some(stamp), cached)
         })
         .collect();
-    let plans: Vec<(PlanId, Option<(String, Plan)>)> = releases
+    let listed: Vec<Listed> = releases
         .into_par_iter()
-        .map(|(id, has_plan)| {
-            let plan = has_plan.then(|| {
-                // Another plan that cannot be read is listed as invalid: it is not what
-                // this command publishes.
-                let text = super::read_release_file(workspace, &id, PLAN_FILE).unwrap_or_default();
-                let plan = Plan::parse_with(&text, &id, corpus.sections());
-                (text, plan)
-            });
-            (id, plan)
-        })
+        .map(|(id, stamp, cached)| list(workspace, corpus, id, stamp, cached))
         .collect();
-    let entries: Vec<Entry<'_>> = plans
+    if let Some(cache) = cache {
+        for plan in &listed {
+            if let (Some(stamp), Some(facts)) = (plan.fresh, &plan.facts) {
+                cache.put_plan(&plan.id, stamp, facts.clone());
+            }
+        }
+    }
+    let ready_facts = IndexFacts::of(&ready.text, &ready.plan);
+    let entries: Vec<Entry<'_>> = listed
         .iter()
-        .map(|(id, plan)| Entry {
-            id,
-            plan: if *id == ready.id {
+        .map(|plan| {
+            let is_ready = plan.id == ready.id;
+            let page = if is_ready {
                 Some((ready.text.as_str(), &ready.plan))
             } else {
-                plan.as_ref().map(|(text, plan)| (text.as_str(), plan))
-            },
-            manifest: corpus.manifest(id),
-            drills: corpus.drills(id).files,
+                plan.page
+                    .as_ref()
+                    .map(|(text, parsed)| (text.as_str(), parsed))
+            };
+            Entry {
+                id: &plan.id,
+                facts: if is_ready {
+                    Some(&ready_facts)
+                } else {
+                    plan.facts.as_ref()
+                },
+                manifest: page.and_then(|_| corpus.manifest(&plan.id)),
+                plan: page,
+                drills: corpus.drills(&plan.id).files,
+            }
         })
         .collect();
     site::build(&entries, origin).map_err(Error::msg)
+}
+
+/// A release as the site shows it.
+struct Listed {
+    id: PlanId,
+    /// What the index shows of its plan; `None` without a plan (or for the plan being
+    /// published, which is shown as stamped).
+    facts: Option<IndexFacts>,
+    /// A published plan, read whole for its page.
+    page: Option<(String, Plan)>,
+    /// The stamp of a plan.md read in this run, for the cache.
+    fresh: Option<FileStamp>,
+}
+
+/// Reads what the site shows of a release's plan: its front matter (unless cached), and
+/// the whole plan when it is published.
+fn list(
+    workspace: &Workspace,
+    corpus: &Corpus,
+    id: PlanId,
+    stamp: Option<Option<FileStamp>>,
+    cached: Option<IndexFacts>,
+) -> Listed {
+    let Some(stamp) = stamp else {
+        return Listed {
+            id,
+            facts: None,
+            page: None,
+            fresh: None,
+        };
+    };
+    if let Some(facts) = cached.filter(|facts| facts.status != Some(Status::Published)) {
+        return Listed {
+            id,
+            facts: Some(facts),
+            page: None,
+            fresh: None,
+        };
+    }
+    // Another plan that cannot be read is listed as invalid: it is not what this command
+    // publishes.
+    let path = workspace.path(&id, PLAN_FILE);
+    let read = store::read_listed(workspace.root(), &path, stamp.as_ref());
+    let fresh = match &read {
+        Ok(Some(_)) => stamp,
+        _ => None,
+    };
+    let text = read.ok().flatten().unwrap_or_default();
+    let mut plan = Plan::parse_front_matter(&text, &id);
+    let facts = IndexFacts::of(&text, &plan);
+    let page = (plan.status() == Status::Published && facts.status.is_some()).then(|| {
+        plan.parse_body_with(&text, corpus.sections());
+        (text, plan)
+    });
+    Listed {
+        id,
+        facts: Some(facts),
+        page,
+        fresh,
+    }
 }
 
 /// The plan's warnings: those of the plan as it was, and those that only the published

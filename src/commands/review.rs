@@ -226,6 +226,10 @@ pub fn run(workspace: &Workspace, base: &str, head: &str) -> Result<Review> {
     // A change that repairs a broken backout.toml must be reviewable: its base is read with
     // the head's.
     let (mut old, base_config) = Snapshot::open_or(&repo, base_commit, base, &new.config)?;
+    // Manifest ids the work tree's cache holds by blob id: read, never written.
+    let cache = crate::cache::Cache::open_to_read(workspace).map(std::sync::Arc::new);
+    new.cache = cache.clone();
+    old.cache = cache;
     let notes: Vec<String> = base_config
         .map(|error| {
             format!(
@@ -310,6 +314,7 @@ pub fn run(workspace: &Workspace, base: &str, head: &str) -> Result<Review> {
     );
     let drifted = drifted::drifted(&repo, ends, (&corpus, &listing), &touched_ids)?;
     add_caused(&mut plans, drifted, &new);
+    crate::teardown::discard((corpus, listing, old, new));
     Ok(Review {
         base: labels.base,
         head: labels.head,

@@ -1,14 +1,13 @@
 //! `backout tags`: every release tag has a plan, in the tagged commit or at HEAD.
 
 use std::collections::HashMap;
-use std::path::Path;
 
 use rayon::prelude::*;
 
 use crate::config::TagFormat;
 use crate::error::{Error, Result};
 use crate::names::PlanId;
-use crate::repo::{FSCK_HINT, Repo, TagRef, TreeFiles};
+use crate::repo::{FSCK_HINT, ObjectError, Repo, TagRef, TreeFiles};
 use crate::tags::{self, At, TagRow, TagStatus};
 use crate::version;
 use crate::workspace::{PLAN_FILE, Workspace};
@@ -182,31 +181,45 @@ fn row(pending: &Pending, commit: Option<String>, status: TagStatus, message: St
     }
 }
 
-/// Looks every plan up in HEAD's tree.
+/// Looks every plan up in HEAD's tree, in parallel.
 fn at_head(repo: &Repo, pending: Vec<Pending>) -> Result<Vec<TagRow>> {
-    let tree = repo.head_tree()?;
-    let mut files =
-        TreeFiles::new(repo.git()).map_err(|e| Error::git("cannot read the object database", e))?;
-    let mut verdicts = HashMap::new();
-    Ok(pending
-        .iter()
-        .map(|p| {
-            let (status, message) = lookup(&mut files, &mut verdicts, tree, p, "HEAD");
-            row(p, None, status, message)
-        })
-        .collect())
+    let head = repo.head_tree()?;
+    in_parallel(repo, pending, Some(head))
 }
 
-/// Looks every plan up in the tree of its tagged commit, in parallel: each worker opens the
-/// repository once and caches trees and verdicts by object id.
+/// Looks every plan up in the tree of its tagged commit, in parallel.
 fn at_tags(repo: &Repo, pending: Vec<Pending>) -> Result<Vec<TagRow>> {
+    in_parallel(repo, pending, None)
+}
+
+/// Looks plans up in `head`, or in each tag's commit when there is none, in chunks handled in
+/// parallel: each worker opens the repository once, and caches trees and verdicts by id for
+/// a chunk.
+fn in_parallel(
+    repo: &Repo,
+    mut pending: Vec<Pending>,
+    head: Option<git2::Oid>,
+) -> Result<Vec<TagRow>> {
     let git_dir = repo.git_dir().to_path_buf();
-    // Several chunks per thread: later tags may have larger trees, so balance the load.
+    // In release order, each chunk is a stretch of history: consecutive commits' trees are
+    // stored as deltas of one another, so their common base stays in libgit2's delta cache,
+    // and tags whose commits share a team directory fall into one chunk.
+    pending.sort_by(|a, b| version::compare(&a.id.release, &b.id.release));
+    // Several chunks per thread: later tags may have larger trees, so balance the load. A
+    // few hundred tags are one chunk: a worker costs more than it saves there.
     let workers = rayon::current_num_threads().max(1) * 4;
-    let chunk = pending.len().div_ceil(workers).max(1);
+    let chunk = pending.len().div_ceil(workers).max(MIN_CHUNK);
+    let open = || git2::Repository::open(&git_dir);
     let chunks: Vec<Result<Vec<TagRow>>> = pending
         .par_chunks(chunk)
-        .map(|chunk| check_chunk(&git_dir, chunk))
+        .map_init(open, |git, chunk| match git {
+            Ok(git) => check_chunk(git, chunk, head),
+            Err(error) => Err(Error::msg(format!(
+                "cannot open the repository at {}: {}",
+                git_dir.display(),
+                error.message()
+            ))),
+        })
         .collect();
     let mut rows = Vec::with_capacity(pending.len());
     for chunk in chunks {
@@ -215,57 +228,147 @@ fn at_tags(repo: &Repo, pending: Vec<Pending>) -> Result<Vec<TagRow>> {
     Ok(rows)
 }
 
-fn check_chunk(git_dir: &Path, chunk: &[Pending]) -> Result<Vec<TagRow>> {
-    let git = git2::Repository::open(git_dir).map_err(|e| {
-        Error::git(
-            format!("cannot open the repository at {}", git_dir.display()),
-            e,
-        )
-    })?;
-    let mut files =
-        TreeFiles::new(&git).map_err(|e| Error::git("cannot read the object database", e))?;
-    let mut verdicts = HashMap::new();
-    Ok(chunk
-        .iter()
-        .map(|p| match files.peel(p.tag.target) {
-            Ok((commit, tree)) => {
-                let short = commit.to_string();
-                let place = format!("the tagged commit {}", &short[..short.len().min(10)]);
-                let (status, message) = lookup(&mut files, &mut verdicts, tree, p, &place);
-                row(p, Some(short), status, message)
-            }
-            Err(message) => row(p, None, TagStatus::Invalid, message),
-        })
-        .collect())
+/// The fewest tags a worker looks up.
+const MIN_CHUNK: usize = 256;
+
+/// A plan being looked up: where, and the tree of the directory that holds its release
+/// directory (`plans/<team>`).
+struct Located<'p> {
+    pending: &'p Pending,
+    commit: Option<String>,
+    place: String,
+    release: &'p str,
+    file: &'p str,
 }
 
-/// Finds and judges one plan; verdicts are cached by blob id, since unchanged plans repeat.
-fn lookup(
-    files: &mut TreeFiles<'_>,
-    verdicts: &mut HashMap<(git2::Oid, PlanId), (TagStatus, String)>,
-    tree: git2::Oid,
-    pending: &Pending,
-    place: &str,
-) -> (TagStatus, String) {
-    let blob = match files.find(tree, &pending.path) {
-        Ok(Some(blob)) => blob,
-        Ok(None) => {
-            return (
+fn check_chunk(
+    git: &git2::Repository,
+    chunk: &[Pending],
+    head: Option<git2::Oid>,
+) -> Result<Vec<TagRow>> {
+    let mut files =
+        TreeFiles::new(git).map_err(|e| Error::git("cannot read the object database", e))?;
+    let mut rows = Vec::with_capacity(chunk.len());
+    // First the team directory of every plan; plans in one directory tree (all of them at
+    // HEAD, tags on commits that did not touch the plans) are then looked up with one read of
+    // it, which is indexed when there are enough lookups to pay for it.
+    let mut located = Vec::with_capacity(chunk.len());
+    let mut groups: Vec<(git2::Oid, Vec<usize>)> = Vec::new();
+    let mut group_of: HashMap<git2::Oid, usize> = HashMap::new();
+    for pending in chunk {
+        let (commit, root, place) = match head {
+            Some(root) => (None, root, "HEAD".to_string()),
+            None => match files.peel(pending.tag.target) {
+                Ok((commit, tree)) => {
+                    let short = commit.to_string();
+                    let place = format!("the tagged commit {}", &short[..short.len().min(10)]);
+                    (Some(short), tree, place)
+                }
+                Err(message) => {
+                    rows.push(row(pending, None, TagStatus::Invalid, message));
+                    continue;
+                }
+            },
+        };
+        // `display_path` is `<plans_dir>/<team>/<release>/plan.md`.
+        let mut parts = pending.path.rsplitn(3, '/');
+        let (Some(file), Some(release), Some(dir)) = (parts.next(), parts.next(), parts.next())
+        else {
+            rows.push(row(
+                pending,
+                commit,
                 TagStatus::Missing,
-                format!(
-                    "no plan at {} in {place}; {}",
-                    pending.path,
-                    add_hint(&pending.id)
+                missing(pending, &place),
+            ));
+            continue;
+        };
+        let located_plan = Located {
+            pending,
+            commit,
+            place,
+            release,
+            file,
+        };
+        match files.find_tree(root, dir) {
+            Ok(Some(tree)) => {
+                let group = *group_of.entry(tree).or_insert_with(|| {
+                    groups.push((tree, Vec::new()));
+                    groups.len() - 1
+                });
+                groups[group].1.push(located.len());
+            }
+            Ok(None) => rows.push(located_row(
+                &located_plan,
+                (TagStatus::Missing, missing(pending, &located_plan.place)),
+            )),
+            Err(error) => rows.push(located_row(
+                &located_plan,
+                unreadable(&located_plan.place, &error),
+            )),
+        }
+        located.push(located_plan);
+    }
+    drop(group_of);
+
+    let mut verdicts = HashMap::new();
+    for (tree, members) in groups {
+        // The release directories, from one read of the team directory.
+        let releases: Vec<std::result::Result<Option<git2::Oid>, String>> =
+            match files.lookups(tree, members.len()) {
+                Ok(lookup) => members
+                    .iter()
+                    .map(|i| Ok(lookup.tree(located[*i].release)))
+                    .collect(),
+                Err(error) => members.iter().map(|_| Err(error.what())).collect(),
+            };
+        for (i, release) in members.into_iter().zip(releases) {
+            let plan = &located[i];
+            let verdict = match release {
+                Ok(Some(release)) => match files.file_in(release, plan.file) {
+                    Ok(Some(blob)) => judged(&files, &mut verdicts, blob, plan.pending),
+                    Ok(None) => (TagStatus::Missing, missing(plan.pending, &plan.place)),
+                    Err(error) => unreadable(&plan.place, &error),
+                },
+                Ok(None) => (TagStatus::Missing, missing(plan.pending, &plan.place)),
+                Err(what) => (
+                    TagStatus::Invalid,
+                    format!("cannot read {}: {what}; {FSCK_HINT}", plan.place),
                 ),
-            );
+            };
+            rows.push(located_row(plan, verdict));
         }
-        Err(error) => {
-            return (
-                TagStatus::Invalid,
-                format!("cannot read {place}: {}; {FSCK_HINT}", error.what()),
-            );
-        }
-    };
+    }
+    Ok(rows)
+}
+
+fn located_row(plan: &Located<'_>, (status, message): (TagStatus, String)) -> TagRow {
+    row(plan.pending, plan.commit.clone(), status, message)
+}
+
+/// The message of a tag whose plan is not in `place`.
+fn missing(pending: &Pending, place: &str) -> String {
+    format!(
+        "no plan at {} in {place}; {}",
+        pending.path,
+        add_hint(&pending.id)
+    )
+}
+
+/// The verdict of a tag whose plan could not be looked for in `place`.
+fn unreadable(place: &str, error: &ObjectError) -> (TagStatus, String) {
+    (
+        TagStatus::Invalid,
+        format!("cannot read {place}: {}; {FSCK_HINT}", error.what()),
+    )
+}
+
+/// Judges the plan in `blob`; verdicts are cached by blob id, since unchanged plans repeat.
+fn judged(
+    files: &TreeFiles<'_>,
+    verdicts: &mut HashMap<(git2::Oid, PlanId), (TagStatus, String)>,
+    blob: git2::Oid,
+    pending: &Pending,
+) -> (TagStatus, String) {
     let key = (blob, pending.id.clone());
     if let Some(verdict) = verdicts.get(&key) {
         return verdict.clone();

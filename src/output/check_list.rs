@@ -80,6 +80,7 @@ pub fn check(out: &Output, dir: &Path, args: &CheckArgs) -> Result<ExitCode> {
         }
     }
     let failed = tally.errors > 0 || (args.deny_warnings && tally.warnings > 0);
+    backout::teardown::discard((report, findings, suppressed));
     Ok(if failed {
         ExitCode::from(1)
     } else {

@@ -236,6 +236,16 @@ const ENVIRONMENT: &[(&str, &[&str], &str)] = &[
         "Whole seconds since 1970 that replace the clock: publish stamps and renders with this time, drill records it, and check, list, review and export measure the age of drills with it when [check] drill_max_age is set; man dates its pages with it.",
     ),
     (
+        "BACKOUT_NO_CACHE",
+        &["check", "list", "baseline", "publish", "export", "review"],
+        "Set to anything but 0, false, no, off or nothing: as --no-cache, read every manifest and plan afresh and neither read nor write the cache of manifest ids and plan front matter.",
+    ),
+    (
+        "XDG_CACHE_HOME",
+        &["check", "list", "baseline", "publish", "export", "review"],
+        "An absolute path: the cache is kept in its backout/ directory, one file per work tree, instead of the platform's cache directory (~/.cache/backout on Linux). Removing the directory clears the cache.",
+    ),
+    (
         "COMPLETE",
         &[],
         "Set by the shell completion scripts: backout then prints completions (plan specs, git revisions) instead of running. See backout completions.",
@@ -281,6 +291,10 @@ fn files(roff: &mut Roff) {
         (
             "public/",
             "Where publish writes the static site (--out changes it).",
+        ),
+        (
+            "~/.cache/backout/",
+            "The cache of manifest ids and plan front matter ($XDG_CACHE_HOME/backout/ when set; the platform's cache directory elsewhere): one file per work tree, outside the repository, safe to remove at any time. --no-cache and BACKOUT_NO_CACHE leave it alone.",
         ),
     ] {
         roff.control("TP", []);

@@ -26,11 +26,68 @@ pub const CONTENT_SECURITY_POLICY: &str = "default-src 'none'; style-src 'unsafe
 /// One release of the catalog, with its plan when it has one.
 pub struct Entry<'a> {
     pub id: &'a PlanId,
-    /// The plan's full text and its parse; `None` when the release has no plan.
+    /// What the index shows of the plan (from its front matter); `None` when the release
+    /// has no plan.
+    pub facts: Option<&'a IndexFacts>,
+    /// The plan's full text and its parse, for a published plan's page.
     pub plan: Option<(&'a str, &'a Plan)>,
     pub manifest: Option<&'a Manifest>,
     /// The release's drill records.
     pub drills: &'a [RecordFile],
+}
+
+/// What the index shows of a plan: read from its front matter alone, so the index of
+/// 10,000 plans needs no plan's body (and a cache can keep it).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct IndexFacts {
+    /// `status`, as written (even when the front matter has problems).
+    pub status: Option<Status>,
+    /// Whether the front matter was read without problems.
+    pub valid: bool,
+    /// `window` and `duration` as written (see `as_written`).
+    pub window: Option<String>,
+    pub duration: Option<String>,
+    pub tested: Option<TestedFact>,
+    pub baseline: Option<BaselineFact>,
+}
+
+/// `[tested]`: the day, and whether it passed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TestedFact {
+    pub on: Option<String>,
+    pub passed: Option<bool>,
+}
+
+/// `[baseline]`: where the plan was forked from, and at which commit.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BaselineFact {
+    pub from: Option<String>,
+    pub commit: Option<String>,
+}
+
+impl IndexFacts {
+    /// The facts of a plan whose front matter (at least) was parsed from `text`.
+    pub fn of(text: &str, plan: &Plan) -> IndexFacts {
+        let front = &plan.front;
+        IndexFacts {
+            status: front.status.as_ref().map(|s| s.value),
+            valid: plan.is_valid(),
+            window: front.window.as_ref().map(|w| written(text, w)),
+            duration: front.duration.as_ref().map(|d| written(text, d)),
+            tested: front.tested.as_ref().map(|tested| TestedFact {
+                on: tested.on.as_ref().map(|on| on.value.to_string()),
+                passed: tested.passed.as_ref().map(|p| p.value),
+            }),
+            baseline: front.baseline.as_ref().map(|baseline| BaselineFact {
+                from: baseline.from.as_ref().map(|f| f.value.clone()),
+                commit: baseline.commit.as_ref().map(|c| c.value.clone()),
+            }),
+        }
+    }
+
+    fn is_published(&self) -> bool {
+        self.status == Some(Status::Published)
+    }
 }
 
 /// What the whole site was built from.
@@ -129,9 +186,9 @@ fn human_time(rfc3339: &str) -> String {
 }
 
 /// `[tested]`, and the latest passing drill or real backout when there is one.
-fn tested_or_drilled(plan: &Plan, drills: &[RecordFile]) -> String {
+fn tested_or_drilled(tested_fact: Option<&TestedFact>, drills: &[RecordFile]) -> String {
     let Some(found) = drill::latest(drills, true) else {
-        return tested(plan);
+        return tested(tested_fact);
     };
     let drilled = match found.record.kind {
         Kind::Drill => "drill",
@@ -141,23 +198,23 @@ fn tested_or_drilled(plan: &Plan, drills: &[RecordFile]) -> String {
         "{drilled} {} <span class=\"pass\">passed</span>",
         escape(&day(found.record.at()))
     );
-    match &plan.front.tested {
-        Some(_) => format!("{}<br>{drilled}", tested(plan)),
+    match tested_fact {
+        Some(_) => format!("{}<br>{drilled}", tested(tested_fact)),
         None => drilled,
     }
 }
 
 /// What `[tested]` says, as HTML.
-fn tested(plan: &Plan) -> String {
-    let Some(tested) = &plan.front.tested else {
+fn tested(tested: Option<&TestedFact>) -> String {
+    let Some(tested) = tested else {
         return "<span class=\"warn\">Not tested</span>".into();
     };
     let on = tested
         .on
         .as_ref()
-        .map(|on| escape(&on.value.to_string()))
+        .map(|on| escape(on))
         .unwrap_or_else(|| "date unknown".into());
-    match tested.passed.as_ref().map(|p| p.value) {
+    match tested.passed {
         Some(true) => format!("{on} <span class=\"pass\">passed</span>"),
         Some(false) => format!("{on} <span class=\"warn\">failed</span>"),
         None => format!("{on} <span class=\"warn\">result unknown</span>"),
@@ -227,19 +284,19 @@ fn day(seconds: i64) -> String {
         .map_or_else(String::new, |d| d.to_string())
 }
 
-fn baseline(plan: &Plan) -> String {
-    let Some(baseline) = &plan.front.baseline else {
+fn baseline(baseline: Option<&BaselineFact>) -> String {
+    let Some(baseline) = baseline else {
         return "<span class=\"muted\">none</span>".into();
     };
     let from = baseline
         .from
         .as_ref()
-        .map_or_else(|| "unknown".into(), |f| escape(&f.value));
+        .map_or_else(|| "unknown".into(), |f| escape(f));
     match &baseline.commit {
         Some(commit) => format!(
             "{from} <span class=\"muted\">at</span> <code title=\"{}\">{}</code>",
-            escape(&commit.value),
-            escape(short(&commit.value))
+            escape(commit),
+            escape(short(commit))
         ),
         None => from,
     }
@@ -311,11 +368,16 @@ fn page(entry: &Entry<'_>, text: &str, plan: &Plan, origin: &Origin<'_>) -> Stri
 
 /// A duration as the plan wrote it (`72h` stays `72h`), or as parsed when it was escaped.
 fn as_written(text: &str, value: &At<Duration>) -> String {
+    escape(&written(text, value))
+}
+
+/// A duration as the plan writes it (`1h30m`, not `90m`), when the text says just that.
+fn written(text: &str, value: &At<Duration>) -> String {
     let written = text
         .get(value.span.clone())
         .map(|raw| raw.trim_matches(['"', '\'']))
         .filter(|raw| !raw.contains('\\') && Duration::parse(raw) == Some(value.value));
-    escape(&written.map_or_else(|| value.value.to_string(), str::to_string))
+    written.map_or_else(|| value.value.to_string(), str::to_string)
 }
 
 fn manifest_fact(manifest: Option<&Manifest>) -> String {
@@ -338,6 +400,7 @@ fn manifest_fact(manifest: Option<&Manifest>) -> String {
 }
 
 fn facts(out: &mut String, text: &str, plan: &Plan, entry: &Entry<'_>, rendered: &Rendered) {
+    let facts_of = IndexFacts::of(text, plan);
     let manifest = entry.manifest;
     let front = &plan.front;
     let not_set = || "<span class=\"warn\">not set</span>".to_string();
@@ -378,8 +441,12 @@ fn facts(out: &mut String, text: &str, plan: &Plan, entry: &Entry<'_>, rendered:
         ("Rollback window", window, ""),
         ("Expected duration", duration, ""),
         ("Manifest", manifest_fact(manifest), ""),
-        ("Tested", tested_or_drilled(plan, entry.drills), ""),
-        ("Baseline", baseline(plan), ""),
+        (
+            "Tested",
+            tested_or_drilled(facts_of.tested.as_ref(), entry.drills),
+            "",
+        ),
+        ("Baseline", baseline(facts_of.baseline.as_ref()), ""),
         ("Published", published, ""),
         (
             "Last drill",
@@ -463,7 +530,7 @@ fn index(entries: &[Entry<'_>], origin: &Origin<'_>) -> String {
     head(&mut out, "Backout plans");
     let published = entries
         .iter()
-        .filter(|e| e.plan.is_some_and(|(_, p)| is_published(p)))
+        .filter(|e| e.facts.is_some_and(IndexFacts::is_published))
         .count();
     let _ = write!(
         out,
@@ -519,7 +586,7 @@ fn index(entries: &[Entry<'_>], origin: &Origin<'_>) -> String {
 
 fn index_row(out: &mut String, entry: &Entry<'_>) {
     let release = escape(&entry.id.release);
-    let Some((text, plan)) = entry.plan else {
+    let Some(facts) = entry.facts else {
         let _ = writeln!(
             out,
             "<tr><th scope=\"row\">{release}</th><td><span class=\"badge missing\">No plan</span></td><td></td><td></td><td></td><td></td></tr>"
@@ -527,29 +594,20 @@ fn index_row(out: &mut String, entry: &Entry<'_>) {
         return;
     };
     let name = match page_path(entry.id) {
-        Some(path) if is_published(plan) => format!("<a href=\"{}\">{release}</a>", escape(&path)),
+        Some(path) if facts.is_published() => {
+            format!("<a href=\"{}\">{release}</a>", escape(&path))
+        }
         _ => release,
     };
-    let status = plan
-        .is_valid()
-        .then(|| plan.front.status.as_ref().map(|s| s.value))
-        .flatten();
-    let window = plan
-        .front
-        .window
-        .as_ref()
-        .map_or_else(String::new, |w| as_written(text, w));
-    let duration = plan
-        .front
-        .duration
-        .as_ref()
-        .map_or_else(String::new, |d| as_written(text, d));
+    let status = facts.valid.then_some(facts.status).flatten();
+    let window = facts.window.as_deref().map_or_else(String::new, escape);
+    let duration = facts.duration.as_deref().map_or_else(String::new, escape);
     let _ = writeln!(
         out,
         "<tr><th scope=\"row\">{name}</th><td>{}</td><td>{}</td><td>{}</td><td>{window}</td><td>{duration}</td></tr>",
         status_badge(status),
-        tested_or_drilled(plan, entry.drills),
-        baseline(plan),
+        tested_or_drilled(facts.tested.as_ref(), entry.drills),
+        baseline(facts.baseline.as_ref()),
     );
 }
 

@@ -105,6 +105,15 @@ pub fn mark_real_dirs(root: &Path, dirs: impl IntoIterator<Item = PathBuf>) {
     prove(keys);
 }
 
+/// Whether `dir` (below `root` by name) was proven a real directory inside the work tree by
+/// a listing or an earlier check in this run.
+pub fn is_proven_dir(root: &Path, dir: &Path) -> bool {
+    let (Ok(relative), Ok(real_root)) = (dir.strip_prefix(root), real_root(root)) else {
+        return false;
+    };
+    is_proven(&real_root.join(relative))
+}
+
 /// Proves that `path`, which must be below `root` by name, resolves inside `root`: every
 /// existing component is a real directory or file, or a symlink that resolves inside.
 pub fn check(root: &Path, path: &Path) -> Result<(), Escape> {

@@ -274,6 +274,7 @@ impl TestRepo {
             .env("NO_COLOR", "1")
             .env("HOME", self.home.path())
             .env("XDG_CONFIG_HOME", self.home.path())
+            .env("XDG_CACHE_HOME", self.home.path().join("cache"))
             .env("GIT_CONFIG_NOSYSTEM", "1")
             .env_remove("GIT_DIR")
             .env_remove("GIT_WORK_TREE")

@@ -3,6 +3,7 @@
 mod harness;
 
 mod baseline;
+mod cache;
 mod check;
 mod completions;
 mod diff;

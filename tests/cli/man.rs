@@ -185,6 +185,8 @@ fn each_page_says_what_its_command_exits_with_and_reads() {
         ("tags", "GITHUB_STEP_SUMMARY"),
         ("publish", "SOURCE_DATE_EPOCH"),
         ("drill", "SOURCE_DATE_EPOCH"),
+        ("check", "BACKOUT_NO_CACHE"),
+        ("publish", "XDG_CACHE_HOME"),
     ] {
         let environment = section(&page(command), "ENVIRONMENT").to_string();
         assert!(

@@ -194,3 +194,154 @@ fn a_tag_on_a_tree_is_invalid() {
         "v1.9  plans/payments/v1.9/plan.md  invalid  the tag points at a tree, not a commit",
     );
 }
+
+/// Tags on commits that share a team directory are looked up from one read of it (indexed
+/// when there are three or more), the others each in their own: the verdicts are the same
+/// whichever way a tree was read, in the tagged commits and at HEAD.
+#[test]
+fn verdicts_do_not_depend_on_how_trees_are_read() {
+    let repo = TestRepo::new();
+    repo.write("backout.toml", "default_team = \"payments\"\n");
+    repo.write("README.md", "Payments service\n");
+    repo.commit("start");
+    repo.tag("v0.1", false); // no plans directory at all
+    add_release(
+        &repo,
+        "payments",
+        "v1.0",
+        &[service("payments-api", "1.0.0", "0.9.0")],
+    );
+    repo.set_status_tested("plans/payments/v1.0/plan.md", "approved");
+    repo.commit("v1.0");
+    repo.tag("v1.0", true);
+    repo.write("README.md", "Payments service, now with refunds\n");
+    repo.commit("docs only: the team directory is the one of v1.0");
+    repo.tag("v1.1", false).tag("v1.2", true).tag("v1.3", false);
+    repo.write(
+        "plans/payments/v1.4/manifest.toml",
+        "[[services]]\nname = \"payments-api\"\nversion = \"1.4.0\"\nprevious = \"1.0.0\"\n",
+    );
+    repo.commit("v1.4: a manifest, but no plan");
+    repo.tag("v1.4", true);
+    repo.write("plans/payments/v1.5", "Rückbau wie in v1.4 beschrieben\n");
+    repo.commit("v1.5: a file where the release directory should be");
+    repo.tag("v1.5", false);
+    add_release(
+        &repo,
+        "payments",
+        "v1.6",
+        &[service("payments-api", "1.6.0", "1.0.0")],
+    );
+    repo.commit("v1.6, still a draft");
+    repo.tag("v1.6", false).tag("v1.6.1", true);
+    // An annotated tag of an annotated tag names the same commit.
+    let inner = repo
+        .git
+        .revparse_single("refs/tags/v1.6.1")
+        .unwrap_or_else(|e| panic!("{e}"));
+    let signature =
+        git2::Signature::now("Release Bot", "bot@example.com").unwrap_or_else(|e| panic!("{e}"));
+    repo.git
+        .tag("v1.6.2", &inner, &signature, "re-tagged", false)
+        .unwrap_or_else(|e| panic!("{e}"));
+
+    let statuses = |args: &[&str]| {
+        let json = repo.run(args).json();
+        json["tags"]
+            .as_array()
+            .unwrap_or_else(|| panic!("no tags in {json}"))
+            .iter()
+            .map(|row| {
+                format!(
+                    "{} {}",
+                    row["tag"].as_str().unwrap_or_default(),
+                    row["status"].as_str().unwrap_or_default()
+                )
+            })
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(
+        statuses(&["tags", "--format", "json"]),
+        [
+            "v0.1 missing",
+            "v1.0 ok",
+            "v1.1 missing",
+            "v1.2 missing",
+            "v1.3 missing",
+            "v1.4 missing",
+            "v1.5 missing",
+            "v1.6 draft",
+            "v1.6.1 missing",
+            "v1.6.2 missing",
+        ]
+    );
+    let run = repo.run(&["tags"]);
+    run.code(1)
+        .stdout_has("v1.4    plans/payments/v1.4/plan.md    missing  no plan at plans/payments/v1.4/plan.md in the tagged commit")
+        .stdout_has("10 release tags: 1 ok, 1 draft, 8 missing, 0 invalid");
+
+    // At HEAD every tag is looked up in one team directory, indexed by name.
+    assert_eq!(
+        statuses(&["tags", "--format", "json", "--at", "head"]),
+        [
+            "v0.1 missing",
+            "v1.0 ok",
+            "v1.1 missing",
+            "v1.2 missing",
+            "v1.3 missing",
+            "v1.4 missing",
+            "v1.5 missing",
+            "v1.6 draft",
+            "v1.6.1 missing",
+            "v1.6.2 missing",
+        ]
+    );
+}
+
+/// A damaged team directory makes every tag whose plan is looked up in it invalid, with the
+/// object and what to do, whether the directory was read for one tag or for several.
+#[test]
+fn a_damaged_team_directory_is_named_for_every_tag_that_needs_it() {
+    let repo = tagged_repo();
+    repo.tag("v1.1-rc1", false).tag("v1.1-rc2", true);
+    let team = repo
+        .git
+        .head()
+        .and_then(|h| h.peel_to_tree())
+        .and_then(|t| t.get_path(std::path::Path::new("plans/payments")))
+        .map(|e| e.id())
+        .unwrap_or_else(|e| panic!("{e}"));
+    let hex = team.to_string();
+    let object = repo.join(&format!(".git/objects/{}/{}", &hex[..2], &hex[2..]));
+    let _ = std::fs::set_permissions(
+        &object,
+        <std::fs::Permissions as std::os::unix::fs::PermissionsExt>::from_mode(0o644),
+    );
+    std::fs::write(&object, b"Verzeichnis beschaedigt").unwrap_or_else(|e| panic!("{e}"));
+
+    let run = repo.run(&["tags", "--format", "json"]);
+    run.code(1);
+    let json = run.json();
+    assert_eq!(json["ok"], 1, "{json}"); // v1.0's commit has another team directory
+    assert_eq!(json["invalid"], 3, "{json}");
+    for row in json["tags"].as_array().into_iter().flatten() {
+        if row["tag"] == "v1.0" {
+            continue;
+        }
+        let message = row["message"].as_str().unwrap_or_default();
+        assert!(
+            message.starts_with("cannot read the tagged commit ")
+                && message.contains(&format!(": git object {hex} cannot be read ("))
+                && message.ends_with(
+                    "; check the repository with `git fsck`, and fetch or clone it again"
+                ),
+            "{message}"
+        );
+    }
+    repo.run(&["tags", "--at", "head"])
+        .code(1)
+        .stdout_has(&format!(
+            "cannot read HEAD: git object {hex} cannot be read ("
+        ))
+        .stdout_has("4 release tags: 0 ok, 0 draft, 0 missing, 4 invalid");
+}

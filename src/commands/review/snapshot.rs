@@ -2,15 +2,19 @@
 //! directories with the blobs of their files, and its corpus.
 
 use std::collections::{BTreeMap, HashMap};
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
 
+use crate::cache::Cache;
 use crate::config::{self, Config};
-use crate::corpus::{Corpus, ManifestSource};
+use crate::corpus::{Corpus, Files, Listed, ManifestSource};
 use crate::drill::{self, RecordFile};
 use crate::error::{Error, Result};
 use crate::names::{PlanId, is_valid_name};
 use crate::repo::{FSCK_HINT, ObjectError, Repo, TreeFiles};
 use crate::store::{self, ReadProblem};
 use crate::workspace::{Catalog, MANIFEST_FILE, PLAN_FILE, Release};
+use rayon::prelude::*;
 
 use super::drills::is_record_name;
 
@@ -21,6 +25,8 @@ pub(super) struct Snapshot<'r> {
     pub(super) config: Config,
     /// The blob of backout.toml, to tell whether it changed.
     pub(super) config_blob: Option<git2::Oid>,
+    /// The work tree's cache, for manifest ids by blob id (`corpus`).
+    pub(super) cache: Option<Arc<Cache>>,
 }
 
 impl<'r> Snapshot<'r> {
@@ -61,6 +67,7 @@ impl<'r> Snapshot<'r> {
             tree,
             config: Config::default(),
             config_blob: None,
+            cache: None,
         };
         snapshot.config_blob = snapshot
             .files
@@ -178,14 +185,33 @@ impl<'r> Snapshot<'r> {
         }
     }
 
-    /// The corpus (all manifests, the drill records) of the snapshot.
+    /// The corpus (all manifests, the drill records) of the snapshot. A manifest whose blob
+    /// the work tree's cache knows (see `cache::Cache::manifest_ids`) joins the vocabulary
+    /// with the cached ids, and is read from git only when a check needs it whole.
     pub(super) fn corpus(&self, listing: &Listing) -> Result<Corpus> {
-        let sources: Vec<ManifestSource> = listing
+        let cache = self.cache.as_deref();
+        // In the listing's order, as without a cache: the vocabulary numbers its sources so.
+        let mut blobs = HashMap::new();
+        let manifests: Vec<Manifest> = listing
             .manifests()
             .map(|(id, blob)| {
                 let path = self.path(&id, MANIFEST_FILE);
-                let text = self.read_blob(blob);
-                (id, path, text)
+                match cache.and_then(|cache| cache.manifest_ids(&id, blob)) {
+                    Some(ids) => {
+                        blobs.insert(id.clone(), blob);
+                        Manifest::Known(Listed {
+                            id,
+                            path,
+                            ids: Some(ids.clone()),
+                            blob: Some(blob),
+                            entry: None,
+                        })
+                    }
+                    None => {
+                        let text = self.read_blob(blob);
+                        Manifest::Read((id, path, text))
+                    }
+                }
             })
             .collect();
         let drills = self.drills(listing)?;
@@ -196,8 +222,25 @@ impl<'r> Snapshot<'r> {
             }),
             None => None,
         };
-        let mut corpus = Corpus::build(listing.catalog(), sources, &self.config.shared)
-            .with_sections(self.config.sections.clone());
+        let listed: Vec<Listed> = manifests
+            .into_par_iter()
+            .map(|manifest| match manifest {
+                Manifest::Known(listed) => listed,
+                Manifest::Read(source) => Listed::read(source),
+            })
+            .collect();
+        let files = GitManifests {
+            git_dir: self.files.git_dir(),
+            blobs,
+            repo: Mutex::new(None),
+        };
+        let mut corpus = Corpus::from_listed(
+            listing.catalog(),
+            listed,
+            &self.config.shared,
+            Some(Box::new(files)),
+        )
+        .with_sections(self.config.sections.clone());
         corpus.set_drills(drills, max_age);
         Ok(corpus)
     }
@@ -253,6 +296,58 @@ fn unreadable_record(path: String, problem: &ReadProblem) -> RecordFile {
     RecordFile {
         content: drill::Content::Unreadable(problem.finding(&path)),
         path,
+    }
+}
+
+/// A manifest of a snapshot: its ids known from the cache, or its text read from git.
+enum Manifest {
+    Known(Listed),
+    Read(ManifestSource),
+}
+
+/// The manifests of a snapshot that were not read up front (their ids came from the cache),
+/// read from git when a check needs one whole.
+struct GitManifests {
+    git_dir: PathBuf,
+    blobs: HashMap<PlanId, git2::Oid>,
+    /// A handle of its own, opened at the first read: the snapshot's cannot be shared
+    /// between threads.
+    repo: Mutex<Option<git2::Repository>>,
+}
+
+impl Files for GitManifests {
+    fn manifest(&self, id: &PlanId) -> Result<Option<String>, ReadProblem> {
+        let Some(&blob) = self.blobs.get(id) else {
+            return Ok(None);
+        };
+        let problem = |error: git2::Error| ReadProblem {
+            line: 1,
+            message: format!("cannot be read from git: {}", error.message()),
+            help: FSCK_HINT.into(),
+        };
+        let mut repo = self
+            .repo
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        if repo.is_none() {
+            *repo = Some(git2::Repository::open(&self.git_dir).map_err(problem)?);
+        }
+        let Some(repo) = repo.as_ref() else {
+            return Ok(None);
+        };
+        let bytes = repo.find_blob(blob).map_err(problem)?.content().to_vec();
+        if bytes.len() as u64 > store::MAX_FILE_BYTES {
+            return Err(ReadProblem::too_big(
+                bytes.len() as u64,
+                "keep manifests to what a release deploys",
+            ));
+        }
+        store::decode(bytes).map(Some)
+    }
+
+    /// Never asked: a snapshot's corpus has every drill record set.
+    fn drills(&self, _: &PlanId) -> Vec<RecordFile> {
+        Vec::new()
     }
 }
 

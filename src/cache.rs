@@ -1,0 +1,516 @@
+//! A cache, outside the repository, of what a command about one plan needs from all the
+//! others: each manifest's item ids (the vocabulary) and git blob id, and what the site's
+//! index shows of each plan (its front matter). With it, `check P` in a repository of
+//! 10,000 plans reads the one plan and its manifest, not 20,000 files.
+//!
+//! - Where: `$XDG_CACHE_HOME/backout/` (on every system), else the platform's cache
+//!   directory (`~/.cache/backout` on Linux, `~/Library/Caches/backout` on macOS,
+//!   `%LOCALAPPDATA%\backout` on Windows); one file per work tree, named by a hash of its
+//!   path. Never inside the repository: read-only commands write nothing there.
+//! - Valid: an entry is used only while its file has the size, modification and change
+//!   times, inode and device it had when it was read (git's index does the same), and only
+//!   when it was read a safe moment after its last change (`FileStamp::is_settled`). The file
+//!   names the backout build that wrote it (version, and size and time of the executable),
+//!   the work tree and the plans directory: any difference, a wrong checksum or anything
+//!   that does not read back is an empty cache, rebuilt by this run.
+//! - Written: whole, to a temporary file in the cache directory renamed over the old one, so
+//!   concurrent runs each leave a complete file (the last one wins). A cache directory that
+//!   cannot be written is no error: the run just does not save what it read.
+//! - Off: `--no-cache` or `BACKOUT_NO_CACHE=1`.
+
+mod codec;
+
+use std::collections::HashMap;
+use std::fs;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::SystemTime;
+
+use codec::{Reader, Writer};
+
+use crate::names::PlanId;
+use crate::plan::Status;
+use crate::publish::site::{BaselineFact, IndexFacts, TestedFact};
+use crate::store::stamp::FileStamp;
+use crate::vocab::Ids;
+use crate::workspace::{Catalog, Workspace};
+
+/// Bumped whenever what is cached, or how it is read, changes.
+const FORMAT: u32 = 1;
+
+/// A cache file larger than this is not read (the cache of a million ids is about 30 MB).
+const MAX_BYTES: u64 = 1 << 30;
+
+static DISABLED: AtomicBool = AtomicBool::new(false);
+
+/// Turns the cache off for this process (`--no-cache`, `BACKOUT_NO_CACHE`).
+pub fn disable() {
+    DISABLED.store(true, Ordering::Relaxed);
+}
+
+/// Whether commands use the cache. The library's own unit tests never touch the user's.
+fn enabled() -> bool {
+    !cfg!(test) && !DISABLED.load(Ordering::Relaxed)
+}
+
+/// A manifest as cached: the stamp it had when read, its ids and its git blob id.
+#[derive(Debug, Clone)]
+pub struct CachedManifest {
+    pub stamp: FileStamp,
+    pub ids: Ids,
+    pub blob: Option<git2::Oid>,
+}
+
+#[derive(Debug, Clone, Default)]
+struct Entry {
+    manifest: Option<CachedManifest>,
+    plan: Option<(FileStamp, IndexFacts)>,
+}
+
+/// The cache of one work tree, as read at the start of a run.
+pub struct Cache {
+    file: PathBuf,
+    header: Header,
+    entries: HashMap<PlanId, Entry>,
+    /// When the catalog was listed: only files settled by then are put into the cache.
+    listed_at: Option<SystemTime>,
+    changed: bool,
+}
+
+/// Who wrote a cache file, and for what.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Header {
+    version: String,
+    /// The size and modification time of the executable: a rebuilt backout starts afresh.
+    build: (u64, i64, u32),
+    root: String,
+    plans_dir: String,
+}
+
+impl Cache {
+    /// The cache of the workspace's work tree, for a run whose catalog is `catalog`; `None`
+    /// when the cache is off or there is no cache directory.
+    pub fn open(workspace: &Workspace, catalog: &Catalog) -> Option<Cache> {
+        Cache::open_at(workspace, catalog.listed_at)
+    }
+
+    /// The cache of the workspace's work tree, to read only: a command that reads git
+    /// objects (`review`) takes manifest ids from it by blob id, and never saves it.
+    pub fn open_to_read(workspace: &Workspace) -> Option<Cache> {
+        Cache::open_at(workspace, None)
+    }
+
+    fn open_at(workspace: &Workspace, listed_at: Option<SystemTime>) -> Option<Cache> {
+        if !enabled() {
+            return None;
+        }
+        let root = fs::canonicalize(workspace.root()).unwrap_or_else(|_| workspace.root().into());
+        let root = root.to_string_lossy().into_owned();
+        let file = directory()?.join(format!("{}.cache", file_name(&root)));
+        let header = Header {
+            version: env!("CARGO_PKG_VERSION").to_string(),
+            build: build_stamp(),
+            root,
+            plans_dir: workspace.config.plans_dir.clone(),
+        };
+        let entries = read(&file, &header).unwrap_or_default();
+        Some(Cache {
+            file,
+            header,
+            entries,
+            listed_at,
+            changed: false,
+        })
+    }
+
+    /// The cached reading of a release's manifest, when the file is still the one read.
+    pub fn manifest(&self, id: &PlanId, stamp: &FileStamp) -> Option<&CachedManifest> {
+        let cached = self.entries.get(id)?.manifest.as_ref()?;
+        (cached.stamp == *stamp).then_some(cached)
+    }
+
+    /// The ids of a release's manifest whose git blob id is `blob`, whatever file it was read
+    /// from: the blob id names the content, and the ids depend on nothing else.
+    pub fn manifest_ids(&self, id: &PlanId, blob: git2::Oid) -> Option<&Ids> {
+        let cached = self.entries.get(id)?.manifest.as_ref()?;
+        (cached.blob == Some(blob)).then_some(&cached.ids)
+    }
+
+    /// Records a manifest read in this run, if its stamp can be trusted.
+    pub fn put_manifest(
+        &mut self,
+        id: &PlanId,
+        stamp: FileStamp,
+        ids: Ids,
+        blob: Option<git2::Oid>,
+    ) {
+        if !self.settled(&stamp) {
+            return;
+        }
+        self.entry(id).manifest = Some(CachedManifest { stamp, ids, blob });
+    }
+
+    /// What the index shows of a plan, when its plan.md is still the one read.
+    pub fn plan(&self, id: &PlanId, stamp: &FileStamp) -> Option<&IndexFacts> {
+        let (cached, facts) = self.entries.get(id)?.plan.as_ref()?;
+        (cached == stamp).then_some(facts)
+    }
+
+    /// Records what the index shows of a plan read in this run, if its stamp can be trusted.
+    pub fn put_plan(&mut self, id: &PlanId, stamp: FileStamp, facts: IndexFacts) {
+        if !self.settled(&stamp) {
+            return;
+        }
+        self.entry(id).plan = Some((stamp, facts));
+    }
+
+    fn settled(&self, stamp: &FileStamp) -> bool {
+        stamp.is_file() && self.listed_at.is_some_and(|at| stamp.is_settled(at))
+    }
+
+    fn entry(&mut self, id: &PlanId) -> &mut Entry {
+        self.changed = true;
+        self.entries.entry(id.clone()).or_default()
+    }
+
+    /// Saves the cache when this run added to it, keeping only the releases of `catalog`
+    /// whose files are still the ones cached. Failing to write is not an error: the next
+    /// run reads the files again.
+    pub fn save(mut self, catalog: &Catalog) {
+        let before = self.entries.len();
+        self.entries.retain(|id, entry| {
+            let Some(stamps) = catalog.stamps.get(id) else {
+                return false;
+            };
+            if entry.manifest.as_ref().map(|m| Some(m.stamp)) != stamps.manifest.map(Some) {
+                entry.manifest = entry
+                    .manifest
+                    .take()
+                    .filter(|m| Some(m.stamp) == stamps.manifest);
+            }
+            if entry
+                .plan
+                .as_ref()
+                .is_some_and(|(s, _)| Some(*s) != stamps.plan)
+            {
+                entry.plan = None;
+            }
+            entry.manifest.is_some() || entry.plan.is_some()
+        });
+        if !self.changed && self.entries.len() == before {
+            return;
+        }
+        let bytes = encode(&self.header, &self.entries);
+        let _ = write(&self.file, &bytes);
+    }
+}
+
+/// The cache directory: `$XDG_CACHE_HOME/backout`, else the platform's.
+fn directory() -> Option<PathBuf> {
+    let xdg = std::env::var_os("XDG_CACHE_HOME")
+        .map(PathBuf::from)
+        .filter(|dir| dir.is_absolute());
+    Some(xdg.or_else(dirs::cache_dir)?.join("backout"))
+}
+
+/// A file name for the work tree at `root`: a hash of its path.
+fn file_name(root: &str) -> String {
+    use sha2::{Digest, Sha256};
+    let digest = Sha256::digest(root.as_bytes());
+    digest[..12].iter().map(|b| format!("{b:02x}")).collect()
+}
+
+fn build_stamp() -> (u64, i64, u32) {
+    std::env::current_exe()
+        .and_then(fs::metadata)
+        .map(|metadata| {
+            let stamp = FileStamp::of(&metadata);
+            (stamp.len, stamp.modified.0, stamp.modified.1)
+        })
+        .unwrap_or((0, 0, 0))
+}
+
+/// The entries of the cache file, when it is one this build wrote for this work tree.
+fn read(file: &Path, header: &Header) -> Option<HashMap<PlanId, Entry>> {
+    let metadata = fs::metadata(file).ok()?;
+    if !metadata.is_file() || metadata.len() > MAX_BYTES {
+        return None;
+    }
+    let bytes = fs::read(file).ok()?;
+    decode(&bytes, header)
+}
+
+fn write(file: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    let dir = file.parent().unwrap_or(Path::new("."));
+    let mut builder = fs::DirBuilder::new();
+    builder.recursive(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::DirBuilderExt;
+        builder.mode(0o700);
+    }
+    builder.create(dir)?;
+    crate::store::temp::clean_stale(dir);
+    let mut temp = crate::store::temp::builder().tempfile_in(dir)?;
+    temp.write_all(bytes)?;
+    temp.persist(file).map_err(|e| e.error)?;
+    Ok(())
+}
+
+fn encode(header: &Header, entries: &HashMap<PlanId, Entry>) -> Vec<u8> {
+    let mut out = Writer::new();
+    out.u32(FORMAT);
+    out.str(&header.version);
+    out.u64(header.build.0);
+    out.u64(header.build.1 as u64);
+    out.u32(header.build.2);
+    out.str(&header.root);
+    out.str(&header.plans_dir);
+    out.u32(entries.len() as u32);
+    for (id, entry) in entries {
+        out.str(&id.team);
+        out.str(&id.release);
+        match &entry.manifest {
+            Some(manifest) => {
+                out.u8(1);
+                out.stamp(&manifest.stamp);
+                match manifest.blob {
+                    Some(blob) => {
+                        out.u8(1);
+                        out.bytes(blob.as_bytes());
+                    }
+                    None => out.u8(0),
+                }
+                let (text, ends) = manifest.ids.parts();
+                out.str(text);
+                out.u32(ends.len() as u32);
+                for end in ends {
+                    out.u32(*end);
+                }
+            }
+            None => out.u8(0),
+        }
+        match &entry.plan {
+            Some((stamp, facts)) => {
+                out.u8(1);
+                out.stamp(stamp);
+                encode_facts(&mut out, facts);
+            }
+            None => out.u8(0),
+        }
+    }
+    out.finish()
+}
+
+fn encode_facts(out: &mut Writer, facts: &IndexFacts) {
+    out.u8(match facts.status {
+        None => 0,
+        Some(Status::Draft) => 1,
+        Some(Status::Approved) => 2,
+        Some(Status::Published) => 3,
+    });
+    out.u8(facts.valid as u8);
+    out.opt_str(facts.window.as_deref());
+    out.opt_str(facts.duration.as_deref());
+    match &facts.tested {
+        Some(tested) => {
+            out.u8(1);
+            out.opt_str(tested.on.as_deref());
+            out.u8(match tested.passed {
+                None => 0,
+                Some(true) => 1,
+                Some(false) => 2,
+            });
+        }
+        None => out.u8(0),
+    }
+    match &facts.baseline {
+        Some(baseline) => {
+            out.u8(1);
+            out.opt_str(baseline.from.as_deref());
+            out.opt_str(baseline.commit.as_deref());
+        }
+        None => out.u8(0),
+    }
+}
+
+fn decode(bytes: &[u8], header: &Header) -> Option<HashMap<PlanId, Entry>> {
+    let mut input = Reader::open(bytes)?;
+    if input.u32()? != FORMAT {
+        return None;
+    }
+    let written = Header {
+        version: input.str()?.to_string(),
+        build: (input.u64()?, input.u64()? as i64, input.u32()?),
+        root: input.str()?.to_string(),
+        plans_dir: input.str()?.to_string(),
+    };
+    if written != *header {
+        return None;
+    }
+    let count = input.count(10)?;
+    let mut entries = HashMap::with_capacity(count);
+    for _ in 0..count {
+        let id = PlanId::new(input.str()?, input.str()?);
+        let manifest = match input.u8()? {
+            0 => None,
+            1 => {
+                let stamp = input.stamp()?;
+                let blob = match input.u8()? {
+                    0 => None,
+                    1 => Some(git2::Oid::from_bytes(input.bytes(20)?).ok()?),
+                    _ => return None,
+                };
+                let text = input.str()?.to_string();
+                let count = input.count(4)?;
+                let ends = (0..count)
+                    .map(|_| input.u32())
+                    .collect::<Option<Vec<_>>>()?;
+                let ids = Ids::from_parts(text, ends)?;
+                Some(CachedManifest { stamp, ids, blob })
+            }
+            _ => return None,
+        };
+        let plan = match input.u8()? {
+            0 => None,
+            1 => Some((input.stamp()?, decode_facts(&mut input)?)),
+            _ => return None,
+        };
+        entries.insert(id, Entry { manifest, plan });
+    }
+    input.is_empty().then_some(entries)
+}
+
+fn decode_facts(input: &mut Reader<'_>) -> Option<IndexFacts> {
+    let status = match input.u8()? {
+        0 => None,
+        1 => Some(Status::Draft),
+        2 => Some(Status::Approved),
+        3 => Some(Status::Published),
+        _ => return None,
+    };
+    let valid = match input.u8()? {
+        0 => false,
+        1 => true,
+        _ => return None,
+    };
+    let window = input.opt_str()?.map(str::to_string);
+    let duration = input.opt_str()?.map(str::to_string);
+    let tested = match input.u8()? {
+        0 => None,
+        1 => {
+            let on = input.opt_str()?.map(str::to_string);
+            let passed = match input.u8()? {
+                0 => None,
+                1 => Some(true),
+                2 => Some(false),
+                _ => return None,
+            };
+            Some(TestedFact { on, passed })
+        }
+        _ => return None,
+    };
+    let baseline = match input.u8()? {
+        0 => None,
+        1 => Some(BaselineFact {
+            from: input.opt_str()?.map(str::to_string),
+            commit: input.opt_str()?.map(str::to_string),
+        }),
+        _ => return None,
+    };
+    Some(IndexFacts {
+        status,
+        valid,
+        window,
+        duration,
+        tested,
+        baseline,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::stamp::EntryType;
+
+    fn header() -> Header {
+        Header {
+            version: "0.1.0".into(),
+            build: (10_056_528, 1_764_277_440, 5),
+            root: "/srv/release-plans".into(),
+            plans_dir: "plans".into(),
+        }
+    }
+
+    fn entries() -> HashMap<PlanId, Entry> {
+        let stamp = FileStamp {
+            kind: EntryType::File,
+            len: 412,
+            modified: (1_764_000_000, 7),
+            changed: (1_764_000_001, 9),
+            inode: 4242,
+            device: 2049,
+        };
+        let ids = Ids::from_parts("payments-apiledger-worker".into(), vec![12, 25]);
+        let manifest = ids.map(|ids| CachedManifest {
+            stamp,
+            ids,
+            blob: None,
+        });
+        let facts = IndexFacts {
+            status: Some(Status::Approved),
+            valid: true,
+            window: Some("72h".into()),
+            duration: None,
+            tested: Some(TestedFact {
+                on: Some("2026-11-20".into()),
+                passed: Some(true),
+            }),
+            baseline: None,
+        };
+        let entry = Entry {
+            manifest,
+            plan: Some((stamp, facts)),
+        };
+        HashMap::from([(PlanId::new("payments", "v1.5"), entry)])
+    }
+
+    #[test]
+    fn a_file_is_read_back_only_by_the_build_and_work_tree_that_wrote_it() {
+        let bytes = encode(&header(), &entries());
+        let read = decode(&bytes, &header()).unwrap_or_else(|| panic!("rejected"));
+        let entry = &read[&PlanId::new("payments", "v1.5")];
+        let ids = entry.manifest.as_ref().map(|m| m.ids.parts());
+        assert_eq!(ids, Some(("payments-apiledger-worker", &[12, 25][..])));
+        assert_eq!(
+            entry.plan.as_ref().and_then(|(_, f)| f.window.as_deref()),
+            Some("72h")
+        );
+        let others = [
+            Header {
+                version: "0.2.0".into(),
+                ..header()
+            },
+            Header {
+                build: (10_056_528, 1_764_277_441, 5),
+                ..header()
+            },
+            Header {
+                root: "/srv/release-plans-copy".into(),
+                ..header()
+            },
+            Header {
+                plans_dir: "backout".into(),
+                ..header()
+            },
+        ];
+        for other in others {
+            assert!(decode(&bytes, &other).is_none(), "{other:?}");
+        }
+        // A file of another format version, checksum and all.
+        let mut out = Writer::new();
+        out.u32(FORMAT + 1);
+        assert!(decode(&out.finish(), &header()).is_none());
+    }
+}

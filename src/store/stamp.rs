@@ -1,0 +1,158 @@
+//! What a file's metadata says about its content, to tell, as git's index does, whether a
+//! file changed since it was read without reading it again: its type, size, modification and
+//! change times, inode and device.
+//!
+//! A stamp is only trusted once it is *settled*: a file changed in the same tick of the file
+//! system's clock as it was stamped can keep its size and times, so a stamp taken less than a
+//! margin after the file's last change (1 s, or 3 s where the file system keeps whole seconds)
+//! is not trusted (git's "racily clean" entries). The change time (ctime) cannot be set by
+//! `touch` or an editor that restores the modification time, and an atomic replace gives a
+//! new inode.
+
+use std::fs;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+/// What kind of directory entry a path is (not following a symlink).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EntryType {
+    File,
+    Symlink,
+    Dir,
+    Other,
+}
+
+/// A file's identity and version, from `lstat`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FileStamp {
+    pub kind: EntryType,
+    pub len: u64,
+    /// Modification time: seconds and nanoseconds since the Unix epoch.
+    pub modified: (i64, u32),
+    /// Status change time (Unix); elsewhere the creation time.
+    pub changed: (i64, u32),
+    pub inode: u64,
+    pub device: u64,
+}
+
+impl FileStamp {
+    /// The stamp of metadata read without following a symlink.
+    pub fn of(metadata: &fs::Metadata) -> FileStamp {
+        let file_type = metadata.file_type();
+        let kind = if file_type.is_symlink() {
+            EntryType::Symlink
+        } else if file_type.is_file() {
+            EntryType::File
+        } else if file_type.is_dir() {
+            EntryType::Dir
+        } else {
+            EntryType::Other
+        };
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::MetadataExt;
+            FileStamp {
+                kind,
+                len: metadata.len(),
+                modified: (
+                    metadata.mtime(),
+                    metadata.mtime_nsec().clamp(0, 999_999_999) as u32,
+                ),
+                changed: (
+                    metadata.ctime(),
+                    metadata.ctime_nsec().clamp(0, 999_999_999) as u32,
+                ),
+                inode: metadata.ino(),
+                device: metadata.dev(),
+            }
+        }
+        #[cfg(not(unix))]
+        {
+            let time = |t: std::io::Result<SystemTime>| t.ok().map_or((0, 0), since_epoch);
+            FileStamp {
+                kind,
+                len: metadata.len(),
+                modified: time(metadata.modified()),
+                changed: time(metadata.created()),
+                inode: 0,
+                device: 0,
+            }
+        }
+    }
+
+    /// Whether the file is a regular file (not a symlink to one).
+    pub fn is_file(&self) -> bool {
+        self.kind == EntryType::File
+    }
+
+    /// Whether the stamp can be trusted to change with the file's content, taken by a run
+    /// that started at `start`: the file's last change lies a safe margin before it.
+    pub fn is_settled(&self, start: SystemTime) -> bool {
+        // A file system that keeps whole seconds (or two, FAT) shows no nanoseconds.
+        let coarse = self.modified.1 == 0 && self.changed.1 == 0;
+        let margin = Duration::from_secs(if coarse { 3 } else { 1 });
+        let Some(limit) = start.checked_sub(margin).map(since_epoch) else {
+            return false;
+        };
+        self.modified < limit && self.changed < limit
+    }
+}
+
+/// A time as seconds and nanoseconds since the Unix epoch (negative before it).
+pub fn since_epoch(time: SystemTime) -> (i64, u32) {
+    match time.duration_since(UNIX_EPOCH) {
+        Ok(after) => (after.as_secs() as i64, after.subsec_nanos()),
+        Err(before) => {
+            let before = before.duration();
+            let nanos = before.subsec_nanos();
+            if nanos == 0 {
+                (-(before.as_secs() as i64), 0)
+            } else {
+                (-(before.as_secs() as i64) - 1, 1_000_000_000 - nanos)
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn stamp(modified: (i64, u32), changed: (i64, u32)) -> FileStamp {
+        FileStamp {
+            kind: EntryType::File,
+            len: 10,
+            modified,
+            changed,
+            inode: 1,
+            device: 1,
+        }
+    }
+
+    #[test]
+    fn only_stamps_older_than_the_margin_are_settled() {
+        let start = UNIX_EPOCH + Duration::from_secs(1_000_000);
+        // Changed 2 s before the run: settled on a file system with nanoseconds.
+        assert!(stamp((999_990, 5), (999_998, 5)).is_settled(start));
+        // Changed within the last second (an edit in the same tick could look the same).
+        assert!(!stamp((999_990, 5), (999_999, 500)).is_settled(start));
+        assert!(!stamp((999_999, 500), (999_990, 5)).is_settled(start));
+        // Whole seconds: 3 s of margin.
+        assert!(!stamp((999_998, 0), (999_998, 0)).is_settled(start));
+        assert!(stamp((999_996, 0), (999_996, 0)).is_settled(start));
+        // A file dated in the future is never settled.
+        assert!(!stamp((2_000_000, 1), (999_990, 1)).is_settled(start));
+    }
+
+    #[test]
+    fn times_before_the_epoch_count_down() {
+        assert_eq!(
+            since_epoch(UNIX_EPOCH - Duration::from_millis(1500)),
+            (-2, 500_000_000)
+        );
+        assert_eq!(since_epoch(UNIX_EPOCH - Duration::from_secs(2)), (-2, 0));
+        assert_eq!(
+            since_epoch(UNIX_EPOCH + Duration::from_millis(1500)),
+            (1, 500_000_000)
+        );
+    }
+}
