@@ -71,11 +71,18 @@ impl Outcome {
         }
     }
 
-    /// `done`, `failed` or `skipped`, in any case.
+    /// `done`, `failed` or `skipped`, or in German `erledigt`, `fehlgeschlagen` or
+    /// `übersprungen` (also `uebersprungen`), in any case.
     pub fn parse(text: &str) -> Option<Outcome> {
-        Outcome::ALL
-            .into_iter()
-            .find(|outcome| outcome.as_str().eq_ignore_ascii_case(text))
+        let text = text.to_lowercase();
+        Outcome::ALL.into_iter().find(|outcome| {
+            let german: &[&str] = match outcome {
+                Outcome::Done => &["erledigt"],
+                Outcome::Failed => &["fehlgeschlagen"],
+                Outcome::Skipped => &["übersprungen", "uebersprungen"],
+            };
+            outcome.as_str() == text || german.contains(&text.as_str())
+        })
     }
 }
 

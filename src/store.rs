@@ -242,7 +242,8 @@ pub fn read_source(path: &Path) -> Result<String, ReadProblem> {
     decode(bytes)
 }
 
-const TOO_BIG_HELP: &str = "a plan should be short enough to follow during an incident; move long material to linked runbooks";
+/// Said of any file too big to read: plans, manifests, drill records and backout.toml alike.
+pub const TOO_BIG_HELP: &str = "shorten it (a plan should be short enough to follow during an incident: move long material to linked runbooks)";
 
 /// Opens a file for reading without blocking (a FIFO opened for reading waits for a writer),
 /// then makes sure what was opened is a regular file; gives it with its length.

@@ -298,6 +298,20 @@ fn answers_on_standard_input() {
     assert_eq!(parse_answer("  "), Ok(None));
     assert_eq!(parse_answer("# step 3 is manual"), Ok(None));
     assert_eq!(parse_answer("done"), Ok(Some((Outcome::Done, None))));
+    // A German team answers in German.
+    assert_eq!(parse_answer("Erledigt"), Ok(Some((Outcome::Done, None))));
+    assert_eq!(
+        parse_answer("fehlgeschlagen: Helm-Release fehlt"),
+        Ok(Some((Outcome::Failed, Some("Helm-Release fehlt".into()))))
+    );
+    assert_eq!(
+        parse_answer("ÜBERSPRUNGEN – kein Zugang"),
+        Ok(Some((Outcome::Skipped, Some("kein Zugang".into()))))
+    );
+    assert_eq!(
+        parse_answer("uebersprungen"),
+        Ok(Some((Outcome::Skipped, None)))
+    );
     assert_eq!(
         parse_answer("FAILED: kubectl timed out"),
         Ok(Some((Outcome::Failed, Some("kubectl timed out".into()))))

@@ -437,7 +437,8 @@ fn unreadable_files_are_findings() {
     repo.write(V15, big);
     repo.run(&["check"])
         .code(1)
-        .stdout_has("more than the 8 MB backout reads");
+        .stdout_has("more than the 8 MB backout reads")
+        .stdout_has("help: shorten it (a plan should be short enough to follow");
 }
 
 #[test]

@@ -113,7 +113,7 @@ impl<'r> Snapshot<'r> {
         match self.files.read(blob) {
             Ok(bytes) if bytes.len() as u64 > store::MAX_FILE_BYTES => Err(ReadProblem::too_big(
                 bytes.len() as u64,
-                "keep plans short enough to follow during an incident",
+                store::TOO_BIG_HELP,
             )),
             Ok(bytes) => store::decode(bytes),
             Err(error) => Err(git_problem(&error)),
