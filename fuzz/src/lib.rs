@@ -164,8 +164,10 @@ pub fn page(data: &[u8]) {
     let id = id();
     let plan = Plan::parse(&plan_text, &id);
     let manifest = Manifest::parse(&manifest_text, &id);
+    let facts = publish::site::IndexFacts::of(&plan_text, &plan);
     let entries = [Entry {
         id: &id,
+        facts: Some(&facts),
         plan: Some((&plan_text, &plan)),
         manifest: Some(&manifest),
         drills: &[],
