@@ -283,22 +283,20 @@ fn shown_title(title: &str) -> String {
 
 fn check_timing(file: &SourceFile<'_>, plan: &Plan, findings: &mut Vec<Finding>) {
     let front = &plan.front;
-    if let (Some(window), Some(duration)) = (&front.window, &front.duration) {
-        if duration.value > window.value {
-            findings.push(
-                file.finding(
-                    Rule::WindowTooShort,
-                    duration.span.clone(),
-                    format!(
-                        "the rollback takes {} but can only start within {} of deployment",
-                        duration.value, window.value
-                    ),
-                )
-                .with_help(
-                    "shorten the procedure, or agree a longer `window` with the decision owner",
+    if let (Some(window), Some(duration)) = (&front.window, &front.duration)
+        && duration.value > window.value
+    {
+        findings.push(
+            file.finding(
+                Rule::WindowTooShort,
+                duration.span.clone(),
+                format!(
+                    "the rollback takes {} but can only start within {} of deployment",
+                    duration.value, window.value
                 ),
-            );
-        }
+            )
+            .with_help("shorten the procedure, or agree a longer `window` with the decision owner"),
+        );
     }
 }
 

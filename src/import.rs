@@ -252,15 +252,15 @@ fn stated_times(
             | "estimated_duration" | "dauer" | "rollback_dauer" => &mut duration,
             _ => continue,
         };
-        if slot.is_none() {
-            if let Some((value, written)) = timing::parse_value(&value) {
-                *slot = Some(Stated {
-                    value,
-                    written,
-                    line: *number,
-                    phrase: line.trim().to_string(),
-                });
-            }
+        if slot.is_none()
+            && let Some((value, written)) = timing::parse_value(&value)
+        {
+            *slot = Some(Stated {
+                value,
+                written,
+                line: *number,
+                phrase: line.trim().to_string(),
+            });
         }
     }
     let (triggers, blocks): (Vec<_>, Vec<_>) = prose_blocks(body, first_line)

@@ -6,9 +6,6 @@
 //! renders results and maps them to exit codes.
 
 #![warn(clippy::unwrap_used, clippy::expect_used)]
-// The MSRV is 1.88 (globset 0.4.22 needs it), where clippy asks for let-chains instead of
-// nested `if let`s; the code base moves to them in one sweep, not file by file.
-#![allow(clippy::collapsible_if)]
 
 pub mod baseline;
 pub mod cache;

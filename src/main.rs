@@ -1,8 +1,5 @@
 //! The `backout` binary: parse arguments, call the library, render, exit.
 
-// See lib.rs: let-chains come in one sweep.
-#![allow(clippy::collapsible_if)]
-
 mod cli;
 mod completers;
 mod output;

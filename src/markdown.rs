@@ -296,10 +296,10 @@ impl<'s> Walk<'s> {
     }
 
     fn text(&mut self, event: &Event<'_>, range: Range<usize>) {
-        if let Some(heading) = &mut self.heading {
-            if let Event::Text(text) | Event::Code(text) = event {
-                heading.title.push_str(text);
-            }
+        if let Some(heading) = &mut self.heading
+            && let Event::Text(text) | Event::Code(text) = event
+        {
+            heading.title.push_str(text);
         }
         if range.is_empty() {
             return;
@@ -346,10 +346,10 @@ impl<'s> Walk<'s> {
 
     /// Ends the current section just before `at`.
     fn close_section(&mut self, at: usize) {
-        if let Some((index, _)) = self.section.take() {
-            if let Some(section) = self.body.sections.get_mut(index as usize) {
-                section.content.end = at.max(section.content.start);
-            }
+        if let Some((index, _)) = self.section.take()
+            && let Some(section) = self.body.sections.get_mut(index as usize)
+        {
+            section.content.end = at.max(section.content.start);
         }
         self.step = None;
         self.list_depth = 0;

@@ -90,10 +90,10 @@ impl Spec {
             Some((team, release)) => (Some(team), release),
             None => (None, text),
         };
-        if let Some(team) = team {
-            if let Some(problem) = name_problem(team) {
-                return Err(format!("team name `{team}` {problem}"));
-            }
+        if let Some(team) = team
+            && let Some(problem) = name_problem(team)
+        {
+            return Err(format!("team name `{team}` {problem}"));
         }
         if let Some(problem) = name_problem(release) {
             let hint = if release.contains('/') {

@@ -329,21 +329,19 @@ fn read_fields(
             }
         }
         let commit = table.string("commit", problems);
-        if let Some(commit) = &commit {
-            if !is_commit_id(commit.value) {
-                problems.push(
-                    Problem::new(
-                        commit.span.clone(),
-                        format!(
-                            "`commit` in [baseline] is \"{}\", not a full commit id",
-                            commit.value
-                        ),
-                    )
-                    .help(
-                        "write the 40 (or 64) hex digits of the commit, as `backout baseline` does",
+        if let Some(commit) = &commit
+            && !is_commit_id(commit.value)
+        {
+            problems.push(
+                Problem::new(
+                    commit.span.clone(),
+                    format!(
+                        "`commit` in [baseline] is \"{}\", not a full commit id",
+                        commit.value
                     ),
-                );
-            }
+                )
+                .help("write the 40 (or 64) hex digits of the commit, as `backout baseline` does"),
+            );
         }
         front.baseline = Some(Baseline {
             from: from.map(owned),

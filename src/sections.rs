@@ -975,10 +975,11 @@ fn numbering_end(text: &str) -> &str {
     }
     if let Some(rest) = text.strip_prefix('(') {
         let inner = rest.trim_start_matches(|c: char| c.is_ascii_alphanumeric());
-        if inner.len() < rest.len() && rest.len() - inner.len() <= 3 {
-            if let Some(after) = inner.strip_prefix(')') {
-                return after;
-            }
+        if inner.len() < rest.len()
+            && rest.len() - inner.len() <= 3
+            && let Some(after) = inner.strip_prefix(')')
+        {
+            return after;
         }
     }
     // 1, 1.2, 1.2.3 (the separator check happens in the caller).

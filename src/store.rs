@@ -143,10 +143,8 @@ pub fn read_listed(
         let proven = path
             .parent()
             .is_some_and(|dir| inside::is_proven_dir(root, dir));
-        if proven {
-            if let Some(read) = read_unfollowed(path, listed) {
-                return read;
-            }
+        if proven && let Some(read) = read_unfollowed(path, listed) {
+            return read;
         }
     }
     let _ = listed;

@@ -223,10 +223,11 @@ impl ReleaseNames {
                 let starts_token = i == 0 || !is_name_byte(bytes[i - 1]);
                 let ends_token = bytes.get(run_end).is_none_or(|b| !is_name_byte(*b));
                 let token = text[i..run_end].trim_end_matches('.');
-                if starts_token && ends_token {
-                    if let Some(index) = self.lookup(token) {
-                        found.push((i..i + token.len(), index));
-                    }
+                if starts_token
+                    && ends_token
+                    && let Some(index) = self.lookup(token)
+                {
+                    found.push((i..i + token.len(), index));
                 }
                 i = run_end;
             }

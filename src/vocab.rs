@@ -401,10 +401,10 @@ fn add_owner(owners: &mut [u32], many: &mut Vec<Vec<u32>>, index: u32, source: u
             many.push(vec![*owner, source]);
             *owner = MANY | (many.len() - 1) as u32;
         }
-    } else if let Some(list) = many.get_mut((*owner & !MANY) as usize) {
-        if list.last() != Some(&source) {
-            list.push(source);
-        }
+    } else if let Some(list) = many.get_mut((*owner & !MANY) as usize)
+        && list.last() != Some(&source)
+    {
+        list.push(source);
     }
 }
 
@@ -597,10 +597,11 @@ impl Vocabulary {
         let mut start = run.start;
         while start < run.end {
             let starts_token = start == 0 || !is_word_byte(bytes[start - 1]);
-            if starts_token && bytes[start].is_ascii_alphanumeric() {
-                if let Some(occurrence) = self.longest_from(text, start, run.end, counts) {
-                    found.push(occurrence);
-                }
+            if starts_token
+                && bytes[start].is_ascii_alphanumeric()
+                && let Some(occurrence) = self.longest_from(text, start, run.end, counts)
+            {
+                found.push(occurrence);
             }
             match bytes[start..run.end].iter().position(|b| is_separator(*b)) {
                 Some(n) => start += n + 1,
@@ -630,15 +631,14 @@ impl Vocabulary {
                 return best;
             }
             let ends_token = bytes.get(end).is_none_or(|b| !is_word_byte(*b));
-            if ends_token {
-                if let Some(id) = self.index_of(candidate) {
-                    if counts(id) {
-                        best = Some(Occurrence {
-                            span: start..end,
-                            id,
-                        });
-                    }
-                }
+            if ends_token
+                && let Some(id) = self.index_of(candidate)
+                && counts(id)
+            {
+                best = Some(Occurrence {
+                    span: start..end,
+                    id,
+                });
             }
             if end >= run_end || !self.is_prefix(candidate) {
                 return best;

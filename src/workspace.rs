@@ -505,11 +505,12 @@ fn list_dir(
             continue;
         }
         if let Some(problem) = name_problem(&name) {
-            if let Some(skipped) = skipped.as_deref_mut() {
-                if !is_file(&path.join(PLAN_FILE)) && !is_file(&path.join(MANIFEST_FILE)) {
-                    skipped.push(format!("{display}/{name}"));
-                    continue;
-                }
+            if let Some(skipped) = skipped.as_deref_mut()
+                && !is_file(&path.join(PLAN_FILE))
+                && !is_file(&path.join(MANIFEST_FILE))
+            {
+                skipped.push(format!("{display}/{name}"));
+                continue;
             }
             problems.push(unreadable_finding(
                 &format!("{display}/{name}"),

@@ -57,12 +57,12 @@ pub fn run(workspace: &Workspace, options: &Options<'_>) -> Result<Done> {
         Overwrite::Refuse
     };
     store::check_writable(workspace.root(), std::slice::from_ref(&target), overwrite)?;
-    if let Ok(Some(existing)) = store::read_text(workspace.root(), &plan_path) {
-        if Plan::parse_front_matter(&existing, &id).status() == Status::Published {
-            return Err(Error::msg(format!(
-                "{path} is published, and a published plan is final: --force will not replace it; import into a new release instead"
-            )));
-        }
+    if let Ok(Some(existing)) = store::read_text(workspace.root(), &plan_path)
+        && Plan::parse_front_matter(&existing, &id).status() == Status::Published
+    {
+        return Err(Error::msg(format!(
+            "{path} is published, and a published plan is final: --force will not replace it; import into a new release instead"
+        )));
     }
 
     let file_name = options.file.file_name().map_or_else(

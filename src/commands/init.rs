@@ -27,10 +27,10 @@ pub struct Initialized {
 
 /// Writes backout.toml at the work tree root of `repo` and creates `plans/`.
 pub fn run(repo: &Repo, team: Option<&str>, force: bool) -> Result<Initialized> {
-    if let Some(team) = team {
-        if let Some(problem) = name_problem(team) {
-            return Err(Error::msg(format!("team name `{team}` {problem}")));
-        }
+    if let Some(team) = team
+        && let Some(problem) = name_problem(team)
+    {
+        return Err(Error::msg(format!("team name `{team}` {problem}")));
     }
     // The first line tells taplo (Even Better TOML) where the schema is.
     let text = format!(

@@ -178,13 +178,13 @@ fn write(
     };
     // Read, merged and written under the manifest's lock: two `--write`s cannot lose one.
     let _lock = store::Lock::acquire(workspace.root(), &workspace.path(id, MANIFEST_FILE), path)?;
-    if let Some(plan) = read(PLAN_FILE)? {
-        if Plan::parse_front_matter(&plan, id).status() == Status::Published {
-            return Err(Error::msg(format!(
-                "{} is published, so {path} is final and --write leaves it alone; run without --write to compare it with git",
-                workspace.display_path(id, PLAN_FILE)
-            )));
-        }
+    if let Some(plan) = read(PLAN_FILE)?
+        && Plan::parse_front_matter(&plan, id).status() == Status::Published
+    {
+        return Err(Error::msg(format!(
+            "{} is published, so {path} is final and --write leaves it alone; run without --write to compare it with git",
+            workspace.display_path(id, PLAN_FILE)
+        )));
     }
     let (text, created) = match read(MANIFEST_FILE)? {
         Some(text) => (text, false),

@@ -211,13 +211,13 @@ fn read_rule(table: &mut Table<'_, '_>, problems: &mut Vec<Problem>) -> Option<D
     let reversible_if = table.string("reversible_if", problems);
     let team = table.string("team", problems);
     let before = problems.len();
-    if let Some(team) = &team {
-        if let Some(problem) = crate::names::name_problem(team.value) {
-            problems.push(Problem::new(
-                team.span.clone(),
-                format!("team name `{}` {problem}", team.value),
-            ));
-        }
+    if let Some(team) = &team
+        && let Some(problem) = crate::names::name_problem(team.value)
+    {
+        problems.push(Problem::new(
+            team.span.clone(),
+            format!("team name `{}` {problem}", team.value),
+        ));
     }
     let path = pattern(path, "path", problems);
     let version_file = pattern(version_file, "version_file", problems);

@@ -190,10 +190,10 @@ impl StepWalk {
                 self.code = Some((index, String::new()));
             }
             Event::End(TagEnd::CodeBlock) => {
-                if let Some((i, block)) = self.code.take() {
-                    if let Some(step) = steps.get_mut(i) {
-                        push_command(step, block.trim_end());
-                    }
+                if let Some((i, block)) = self.code.take()
+                    && let Some(step) = steps.get_mut(i)
+                {
+                    push_command(step, block.trim_end());
                 }
             }
             Event::Text(text) if self.code.is_some() => {
@@ -205,18 +205,18 @@ impl StepWalk {
                 self.link = Some((index, dest_url.to_string(), String::new()));
             }
             Event::End(TagEnd::Link) => {
-                if let Some((i, url, text)) = self.link.take() {
-                    if let (Some(step), false) = (steps.get_mut(i), url.trim().is_empty()) {
-                        let text = text.trim();
-                        step.links.push(Link {
-                            text: if text.is_empty() {
-                                url.clone()
-                            } else {
-                                text.to_string()
-                            },
-                            url,
-                        });
-                    }
+                if let Some((i, url, text)) = self.link.take()
+                    && let (Some(step), false) = (steps.get_mut(i), url.trim().is_empty())
+                {
+                    let text = text.trim();
+                    step.links.push(Link {
+                        text: if text.is_empty() {
+                            url.clone()
+                        } else {
+                            text.to_string()
+                        },
+                        url,
+                    });
                 }
             }
             Event::Text(text) => {

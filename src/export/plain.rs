@@ -234,14 +234,13 @@ impl<'n> Renderer<'n> {
             return;
         }
         if let Some(name) = &self.hidden {
-            if let Event::InlineHtml(html) = event {
-                if html
+            if let Event::InlineHtml(html) = event
+                && html
                     .trim_start()
                     .to_ascii_lowercase()
                     .starts_with(&format!("</{name}"))
-                {
-                    self.hidden = None;
-                }
+            {
+                self.hidden = None;
             }
             if !matches!(event, Event::End(_)) {
                 return;

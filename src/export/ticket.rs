@@ -46,11 +46,11 @@ pub fn text(export: &Export, titles: &[String], language: Language) -> String {
     out.push_str(&facts(export, language).join("\n"));
     out.push_str("\n\n");
     out.push_str(&block(words.manifest, &manifest(export, words)));
-    if let Some(introduction) = &export.introduction {
-        if !introduction.text.is_empty() {
-            out.push_str(&introduction.text);
-            out.push_str("\n\n");
-        }
+    if let Some(introduction) = &export.introduction
+        && !introduction.text.is_empty()
+    {
+        out.push_str(&introduction.text);
+        out.push_str("\n\n");
     }
     for (section, title) in export.sections.iter().zip(titles) {
         out.push_str(&block(title, &section_text(section, words)));
@@ -85,11 +85,11 @@ pub fn change_request(export: &Export, titles: &[String], language: Language) ->
     description.push_str(&facts(export, language).join("\n"));
     description.push_str("\n\n");
     description.push_str(&block(words.manifest, &manifest(export, words)));
-    if let Some(introduction) = &export.introduction {
-        if !introduction.text.is_empty() {
-            description.push_str(&introduction.text);
-            description.push_str("\n\n");
-        }
+    if let Some(introduction) = &export.introduction
+        && !introduction.text.is_empty()
+    {
+        description.push_str(&introduction.text);
+        description.push_str("\n\n");
     }
     description.push_str(&sections(&[Kind::Responsibilities, Kind::Communication]));
     for (section, title) in export.sections.iter().zip(titles) {
@@ -257,10 +257,10 @@ fn drill_lines(export: &Export, language: Language) -> Vec<String> {
         None => lines.push(format!("{}: {}", words.latest_drill, words.none)),
         Some(latest) => {
             lines.push(drill_line(latest, export, words, false));
-            if let Some(passing) = &drills.latest_passing {
-                if passing.file != latest.file {
-                    lines.push(drill_line(passing, export, words, true));
-                }
+            if let Some(passing) = &drills.latest_passing
+                && passing.file != latest.file
+            {
+                lines.push(drill_line(passing, export, words, true));
             }
         }
     }
@@ -442,10 +442,9 @@ fn window(export: &Export, language: Language) -> String {
         &export.drills.latest_passing,
         &front.duration,
         front.duration_seconds,
-    ) {
-        if passing.took_seconds > d {
-            lines.push(words::slow(language, &passing.took, duration));
-        }
+    ) && passing.took_seconds > d
+    {
+        lines.push(words::slow(language, &passing.took, duration));
     }
     lines.join("\n")
 }

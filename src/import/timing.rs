@@ -261,25 +261,24 @@ fn quantity(words: &[Word], i: usize) -> Option<Quantity> {
     let first = number(word(i)?)?;
     let mut k = i + 1;
     let mut second = None;
-    if let (Some("-" | "to" | "bis" | "or" | "oder"), Some(next)) = (word(k), word(k + 1)) {
-        if let Some(value) = number(next).filter(|_| next.starts_with(|c: char| c.is_ascii_digit()))
-        {
-            second = Some(value);
-            k += 2;
-        }
+    if let (Some("-" | "to" | "bis" | "or" | "oder"), Some(next)) = (word(k), word(k + 1))
+        && let Some(value) = number(next).filter(|_| next.starts_with(|c: char| c.is_ascii_digit()))
+    {
+        second = Some(value);
+        k += 2;
     }
     let (seconds, letter) = unit(word(k)?)?;
     k += 1;
     // "1 hour 30 minutes", "1 Stunde und 30 Minuten", "1h30m"
     let mut extra = 0.0;
     let and = usize::from(matches!(word(k), Some("and" | "und")));
-    if let (Some(n), Some(u)) = (word(k + and), word(k + and + 1)) {
-        if let (Some(n), Some((smaller, _))) = (number(n), unit(u)) {
-            if smaller < seconds && n.fract() == 0.0 {
-                extra = n * smaller as f64;
-                k += and + 2;
-            }
-        }
+    if let (Some(n), Some(u)) = (word(k + and), word(k + and + 1))
+        && let (Some(n), Some((smaller, _))) = (number(n), unit(u))
+        && smaller < seconds
+        && n.fract() == 0.0
+    {
+        extra = n * smaller as f64;
+        k += and + 2;
     }
     let make = |value: f64| -> Option<(Duration, String)> {
         if !(value.is_finite() && value > 0.0 && value < 1e7) {

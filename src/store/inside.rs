@@ -58,12 +58,11 @@ impl Escape {
 static REAL_ROOT: Mutex<Option<(PathBuf, PathBuf)>> = Mutex::new(None);
 
 fn real_root(root: &Path) -> io::Result<PathBuf> {
-    if let Ok(cache) = REAL_ROOT.lock() {
-        if let Some((asked, real)) = cache.as_ref() {
-            if asked == root {
-                return Ok(real.clone());
-            }
-        }
+    if let Ok(cache) = REAL_ROOT.lock()
+        && let Some((asked, real)) = cache.as_ref()
+        && asked == root
+    {
+        return Ok(real.clone());
     }
     let real = fs::canonicalize(root)?;
     if let Ok(mut cache) = REAL_ROOT.lock() {

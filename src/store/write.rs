@@ -61,13 +61,13 @@ pub fn check_writable(root: &Path, files: &[FileWrite], overwrite: Overwrite) ->
 
 /// Refuses, before anything is written, when a file exists and may not be overwritten.
 pub fn check_overwrite(files: &[FileWrite], overwrite: Overwrite) -> Result<()> {
-    if overwrite == Overwrite::Refuse {
-        if let Some(existing) = files.iter().find(|f| fs::symlink_metadata(&f.path).is_ok()) {
-            return Err(Error::msg(format!(
-                "{} already exists; pass --force to overwrite it",
-                existing.display
-            )));
-        }
+    if overwrite == Overwrite::Refuse
+        && let Some(existing) = files.iter().find(|f| fs::symlink_metadata(&f.path).is_ok())
+    {
+        return Err(Error::msg(format!(
+            "{} already exists; pass --force to overwrite it",
+            existing.display
+        )));
     }
     Ok(())
 }
