@@ -509,18 +509,7 @@ impl Repo {
     /// Whether any file outside `dir/` differs between two commits (equal subtrees are
     /// skipped, so the cost follows the size of the change).
     pub fn changed_outside(&self, base: git2::Oid, head: git2::Oid, dir: &str) -> Result<bool> {
-        let tree = |commit| {
-            self.repo
-                .find_commit(commit)
-                .and_then(|c| c.tree())
-                .map_err(|e| {
-                    Error::git(
-                        format!("cannot read the tree of commit {commit}; {FSCK_HINT}"),
-                        e,
-                    )
-                })
-        };
-        let (old, new) = (tree(base)?, tree(head)?);
+        let (old, new) = (self.tree_of(base)?, self.tree_of(head)?);
         let diff = self
             .repo
             .diff_tree_to_tree(Some(&old), Some(&new), None)
@@ -533,6 +522,19 @@ impl Repo {
         Ok(diff
             .deltas()
             .any(|delta| outside(delta.old_file()) || outside(delta.new_file())))
+    }
+
+    /// The tree object of a commit, to compare with another.
+    fn tree_of(&self, commit: git2::Oid) -> Result<git2::Tree<'_>> {
+        self.repo
+            .find_commit(commit)
+            .and_then(|c| c.tree())
+            .map_err(|e| {
+                Error::git(
+                    format!("cannot read the tree of commit {commit}; {FSCK_HINT}"),
+                    e,
+                )
+            })
     }
 
     /// The tree of a commit.
@@ -551,18 +553,7 @@ impl Repo {
         head: git2::Oid,
         prefix: &str,
     ) -> Result<Vec<FileChange>> {
-        let tree = |commit| {
-            self.repo
-                .find_commit(commit)
-                .and_then(|c| c.tree())
-                .map_err(|e| {
-                    Error::git(
-                        format!("cannot read the tree of commit {commit}; {FSCK_HINT}"),
-                        e,
-                    )
-                })
-        };
-        let (old, new) = (tree(base)?, tree(head)?);
+        let (old, new) = (self.tree_of(base)?, self.tree_of(head)?);
         let mut options = git2::DiffOptions::new();
         options
             .pathspec(format!("{prefix}/"))
@@ -604,13 +595,7 @@ impl Repo {
     /// subtrees are skipped by id, so the cost follows the size of the difference. Renames
     /// are not looked for: a renamed file is its old path deleted and its new path added.
     pub fn changed_paths(&self, from: git2::Oid, to: git2::Oid) -> Result<Vec<FileChange>> {
-        let tree = |commit| {
-            self.repo
-                .find_commit(commit)
-                .and_then(|c| c.tree())
-                .map_err(|e| Error::git(format!("cannot read the tree of commit {commit}"), e))
-        };
-        let (old, new) = (tree(from)?, tree(to)?);
+        let (old, new) = (self.tree_of(from)?, self.tree_of(to)?);
         let mut options = git2::DiffOptions::new();
         options.skip_binary_check(true);
         let diff = self

@@ -173,6 +173,12 @@ fn read_unfollowed(
 
 /// Reads an opened regular file of `len` bytes as text, within the size limit.
 fn read_opened(file: fs::File, len: u64) -> Result<String, ReadProblem> {
+    decode(read_bytes_within_limit(file, len)?)
+}
+
+/// The bytes of an opened regular file said to be `len` long, refused past
+/// [`MAX_FILE_BYTES`] whether it said so before reading or grew while read.
+fn read_bytes_within_limit(file: fs::File, len: u64) -> Result<Vec<u8>, ReadProblem> {
     if len > MAX_FILE_BYTES {
         return Err(ReadProblem::too_big(len, TOO_BIG_HELP));
     }
@@ -183,7 +189,7 @@ fn read_opened(file: fs::File, len: u64) -> Result<String, ReadProblem> {
     if bytes.len() as u64 > MAX_FILE_BYTES {
         return Err(ReadProblem::too_big(bytes.len() as u64, TOO_BIG_HELP));
     }
-    decode(bytes)
+    Ok(bytes)
 }
 
 /// Reads at most `limit` bytes of a regular file (a FIFO or device gives `None`).
@@ -214,16 +220,7 @@ pub fn read_source(path: &Path) -> Result<String, ReadProblem> {
         }
         Err(problem) => return Err(problem),
     };
-    if len > MAX_FILE_BYTES {
-        return Err(ReadProblem::too_big(len, TOO_BIG_HELP));
-    }
-    let mut bytes = Vec::with_capacity(len as usize);
-    file.take(MAX_FILE_BYTES + 1)
-        .read_to_end(&mut bytes)
-        .map_err(|error| unreadable(&error))?;
-    if bytes.len() as u64 > MAX_FILE_BYTES {
-        return Err(ReadProblem::too_big(bytes.len() as u64, TOO_BIG_HELP));
-    }
+    let bytes = read_bytes_within_limit(file, len)?;
     if bytes.starts_with(&[0xff, 0xfe]) || bytes.starts_with(&[0xfe, 0xff]) {
         return Err(ReadProblem::new(
             "is UTF-16 text",
