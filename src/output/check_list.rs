@@ -1,6 +1,5 @@
 //! Output of `check` and `list`.
 
-use std::io::Write;
 use std::path::Path;
 use std::process::ExitCode;
 
@@ -69,15 +68,7 @@ pub fn check(out: &Output, dir: &Path, args: &CheckArgs) -> Result<ExitCode> {
         CheckFormat::Gitlab => out.print(&diag::render_gitlab(&findings))?,
     }
     if let Some(note) = report.unpinned.note() {
-        if args.format == CheckFormat::Github {
-            out.print(&format!(
-                "::warning title=published plans checked without their commit::{}\n",
-                diag::escape_data(&note)
-            ))?;
-        } else {
-            let style = AnsiColor::Yellow.on_default().effects(Effects::BOLD);
-            let _ = writeln!(anstream::stderr(), "{style}warning{style:#}: {note}");
-        }
+        super::ci::unpinned_note(out, &note, args.format == CheckFormat::Github)?;
     }
     let failed = tally.errors > 0 || (args.deny_warnings && tally.warnings > 0);
     backout::teardown::discard((report, findings, suppressed));

@@ -65,3 +65,20 @@ pub fn github_with(
     }
     out.print(annotations)
 }
+
+/// The note that published plans were checked without the commit they were published from
+/// (a shallow clone): a workflow warning in GitHub's format, else a warning on standard error.
+pub fn unpinned_note(out: &Output, note: &str, github: bool) -> Result<()> {
+    if github {
+        out.print(&format!(
+            "::warning title=published plans checked without their commit::{}\n",
+            diag::escape_data(note)
+        ))?;
+    } else {
+        let style = anstyle::AnsiColor::Yellow
+            .on_default()
+            .effects(anstyle::Effects::BOLD);
+        let _ = writeln!(anstream::stderr(), "{style}warning{style:#}: {note}");
+    }
+    Ok(())
+}

@@ -212,15 +212,7 @@ pub fn review(out: &Output, dir: &Path, args: &ReviewArgs) -> Result<ExitCode> {
         }
     }
     if let Some(note) = review.unpinned.note() {
-        if args.format == ReviewFormat::Github {
-            out.print(&format!(
-                "::warning title=published plans checked without their commit::{}\n",
-                diag::escape_data(&note)
-            ))?;
-        } else {
-            let style = AnsiColor::Yellow.on_default().effects(Effects::BOLD);
-            let _ = writeln!(anstream::stderr(), "{style}warning{style:#}: {note}");
-        }
+        super::ci::unpinned_note(out, &note, args.format == ReviewFormat::Github)?;
     }
     Ok(if tally.errors > 0 {
         ExitCode::from(1)
