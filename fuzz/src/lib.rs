@@ -14,10 +14,12 @@ use backout::corpus::{Corpus, ManifestSource};
 use backout::diag::escape::{self, is_hazard};
 use backout::diag::{self, Finding, HumanStyle, Rule};
 use backout::diff::{self, DiffStyle, PlanDiff, Side};
+use backout::export::{self, Format};
 use backout::manifest::Manifest;
 use backout::names::PlanId;
 use backout::plan::Plan;
 use backout::publish::{self, Entry, Origin};
+use backout::sections::{Language, Sections};
 use backout::workspace::{Catalog, Release};
 
 /// A fuzz target: any bytes in, a panic when something that must hold does not.
@@ -33,6 +35,8 @@ pub const TARGETS: &[(&str, Target)] = &[
     ("diff", diff),
     ("baseline", baseline),
     ("escape", escape),
+    ("import", import),
+    ("export", export),
 ];
 
 fn text(data: &[u8]) -> String {
@@ -239,4 +243,47 @@ pub fn escape(data: &[u8]) {
         serde_json::from_str::<String>(&json).ok().as_deref(),
         Some(text.as_str())
     );
+}
+
+/// Any text adopted with `backout import`: the plan written always parses and has its
+/// front matter, whatever shape (or garbage) the source had.
+pub fn import(data: &[u8]) {
+    let source = text(data);
+    let imported = backout::import::import(&source, &id(), Sections::builtin(), "rollback.md");
+    let plan = Plan::parse(&imported.text, &id());
+    assert!(plan.is_valid(), "{:?}\n{}", plan.problems, imported.text);
+}
+
+/// A plan (before the first NUL) with its manifest (after it) exported in every format: the
+/// JSON documents parse, and no output holds a raw control or bidirectional character.
+pub fn export(data: &[u8]) {
+    let (plan_text, manifest_text) = split(data);
+    let id = id();
+    let plan = Plan::parse(&plan_text, &id);
+    let manifest = Manifest::parse(&manifest_text, &id);
+    let source = export::Source {
+        id: &id,
+        file: "plans/payments/v1.5/plan.md",
+        text: &plan_text,
+        plan: &plan,
+        manifest: Some(("plans/payments/v1.5/manifest.toml", &manifest)),
+        drills: &[],
+        findings: &[],
+        language: Language::En,
+    };
+    for format in [
+        Format::Json,
+        Format::Text,
+        Format::Markdown,
+        Format::Servicenow,
+    ] {
+        let out = export::render(&source, format);
+        assert_no_hazard(&format!("export {format:?}"), &out);
+        if matches!(format, Format::Json | Format::Servicenow) {
+            assert!(
+                serde_json::from_str::<serde_json::Value>(&out).is_ok(),
+                "{out}"
+            );
+        }
+    }
 }

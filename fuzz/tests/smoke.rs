@@ -142,12 +142,23 @@ fn escape() {
 }
 
 #[test]
+fn import() {
+    smoke("import");
+}
+
+#[test]
+fn export() {
+    smoke("export");
+}
+
+#[test]
 fn every_target_has_a_test_and_seeds() {
     let names: Vec<&str> = TARGETS.iter().map(|(n, _)| *n).collect();
     assert_eq!(
         names,
         [
-            "plan", "manifest", "config", "check", "page", "diff", "baseline", "escape"
+            "plan", "manifest", "config", "check", "page", "diff", "baseline", "escape", "import",
+            "export"
         ]
     );
     for name in names {
