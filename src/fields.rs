@@ -370,9 +370,30 @@ fn describe(value: &DeValue<'_>) -> String {
     }
 }
 
+/// `text` with every bare `\n` written as `\r\n`: what toml_edit (or any edit) wrote with
+/// `\n`, back in a file that uses `\r\n`. Existing `\r\n` stay as they are.
+pub fn crlf(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + 16);
+    let mut previous = '\0';
+    for c in text.chars() {
+        if c == '\n' && previous != '\r' {
+            out.push('\r');
+        }
+        out.push(c);
+        previous = c;
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn crlf_writes_bare_line_feeds_only() {
+        assert_eq!(crlf("a\nb\r\nc\n"), "a\r\nb\r\nc\r\n");
+        assert_eq!(crlf(""), "");
+    }
 
     #[test]
     fn reports_wrong_types_and_unknown_keys() {

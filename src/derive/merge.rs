@@ -78,7 +78,7 @@ pub fn merge(text: &str, items: &[DerivedItem]) -> Result<Merged, String> {
     }
     let mut out = doc.to_string();
     if text.contains("\r\n") {
-        out = crlf(&out);
+        out = crate::fields::crlf(&out);
     }
     merged.text = out;
     Ok(merged)
@@ -278,20 +278,6 @@ fn blank_line_after(mut text: String) -> String {
 
 fn one_line(text: &str) -> String {
     text.trim_end().replace('\n', " ")
-}
-
-/// Line breaks written as `\n` in a file that uses `\r\n`.
-fn crlf(text: &str) -> String {
-    let mut out = String::with_capacity(text.len() + 16);
-    let mut previous = '\0';
-    for c in text.chars() {
-        if c == '\n' && previous != '\r' {
-            out.push('\r');
-        }
-        out.push(c);
-        previous = c;
-    }
-    out
 }
 
 /// The derived items as a manifest of their own, with a comment per item saying which

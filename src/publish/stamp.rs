@@ -56,7 +56,7 @@ pub fn stamp(text: &str, stamp: &Stamp) -> Result<String, String> {
     }
     let mut edited = doc.to_string();
     if front.contains("\r\n") {
-        edited = crlf(&edited);
+        edited = crate::fields::crlf(&edited);
     }
     Ok(format!(
         "{}{edited}{}",
@@ -74,20 +74,6 @@ fn replace(item: &mut Item, new: Value, key: &str) -> Result<(), String> {
     *old = new;
     *old.decor_mut() = decor;
     Ok(())
-}
-
-/// Line breaks that toml_edit wrote as `\n` in a file that uses `\r\n`.
-fn crlf(text: &str) -> String {
-    let mut out = String::with_capacity(text.len() + 8);
-    let mut previous = '\0';
-    for c in text.chars() {
-        if c == '\n' && previous != '\r' {
-            out.push('\r');
-        }
-        out.push(c);
-        previous = c;
-    }
-    out
 }
 
 pub use crate::clock::utc;
