@@ -575,17 +575,29 @@ impl Repo {
                 git2::Delta::Modified | git2::Delta::Typechange => Change::Modified,
                 _ => continue,
             };
-            changes.push(FileChange {
-                change,
-                old_path: (change != Change::Added)
-                    .then(|| path(delta.old_file()))
-                    .flatten(),
-                new_path: (change != Change::Deleted)
-                    .then(|| path(delta.new_file()))
-                    .flatten(),
-            });
+            changes.push(FileChange::of(change, &delta, path));
         }
         Ok(changes)
+    }
+}
+
+impl FileChange {
+    /// One delta of a diff: its old path unless the file was added, its new path unless it
+    /// was deleted, each as `path` reads it.
+    fn of(
+        change: Change,
+        delta: &git2::DiffDelta<'_>,
+        path: impl Fn(git2::DiffFile<'_>) -> Option<String>,
+    ) -> FileChange {
+        FileChange {
+            change,
+            old_path: (change != Change::Added)
+                .then(|| path(delta.old_file()))
+                .flatten(),
+            new_path: (change != Change::Deleted)
+                .then(|| path(delta.new_file()))
+                .flatten(),
+        }
     }
 }
 
@@ -613,15 +625,7 @@ impl Repo {
                 git2::Delta::Deleted => Change::Deleted,
                 _ => Change::Modified,
             };
-            changes.push(FileChange {
-                change,
-                old_path: (change != Change::Added)
-                    .then(|| path(delta.old_file()))
-                    .flatten(),
-                new_path: (change != Change::Deleted)
-                    .then(|| path(delta.new_file()))
-                    .flatten(),
-            });
+            changes.push(FileChange::of(change, &delta, path));
         }
         Ok(changes)
     }
