@@ -453,6 +453,16 @@ mod tests {
     }
 
     #[test]
+    fn a_table_row_with_more_cells_than_its_header_is_kept_as_written() {
+        let imported = run(
+            "## Rollback steps\n\n| # | Action | Command |\n|---|---|---|\n| 1 | Stop the API | `kubectl scale deploy/api --replicas=0` | only at night |\n",
+        );
+        assert!(imported.text.contains("only at night"), "{}", imported.text);
+        let plan = Plan::parse(&imported.text, &id());
+        assert!(plan.is_valid(), "{:?}", plan.problems);
+    }
+
+    #[test]
     fn the_result_is_a_valid_plan() {
         let imported = run("## Rollback steps\n1. `helm rollback api 41`\n");
         let plan = Plan::parse(&imported.text, &id());

@@ -62,6 +62,26 @@ pub struct ReviewedPlan {
     pub findings: Vec<Finding>,
 }
 
+impl ReviewedPlan {
+    /// A plan none of whose files the change touched, listed for the `findings` the change
+    /// gave it.
+    pub(crate) fn caused(id: PlanId, path: String, findings: Vec<Finding>) -> ReviewedPlan {
+        ReviewedPlan {
+            id,
+            change: None,
+            has_plan: true,
+            path,
+            renamed_from: None,
+            moved_to: None,
+            manifest_changed: false,
+            caused_by_change: true,
+            diff: None,
+            fork: None,
+            findings,
+        }
+    }
+}
+
 /// A new plan compared with the plan it was forked from.
 #[derive(Debug)]
 pub struct ForkReview {
@@ -341,19 +361,10 @@ fn add_caused(
                 plan.findings.extend(findings);
                 crate::diag::sort(&mut plan.findings);
             }
-            None => plans.push(ReviewedPlan {
-                path: new.path(&id, PLAN_FILE),
-                id,
-                change: None,
-                has_plan: true,
-                renamed_from: None,
-                moved_to: None,
-                manifest_changed: false,
-                caused_by_change: true,
-                diff: None,
-                fork: None,
-                findings,
-            }),
+            None => {
+                let path = new.path(&id, PLAN_FILE);
+                plans.push(ReviewedPlan::caused(id, path, findings));
+            }
         }
     }
     let first_caused = plans

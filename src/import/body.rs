@@ -165,6 +165,10 @@ fn pieces(body: &str, sections: &Sections) -> Vec<Piece> {
     let mut depth = 0usize;
     let mut heading: Option<(u8, Range<usize>, String)> = None;
     let mut table: Option<(Range<usize>, Vec<Vec<String>>)> = None;
+    // Each row of the table being read: its source range, and where its last cell ends. A
+    // row with more cells than the header keeps the rest only in its source (Markdown drops
+    // them), so such a table is kept as written, not turned into steps.
+    let mut row_spans: Vec<(Range<usize>, usize)> = Vec::new();
     for (event, range) in markdown::parser(body).into_offset_iter() {
         match &event {
             Event::Start(tag) => {
@@ -187,8 +191,14 @@ fn pieces(body: &str, sections: &Sections) -> Vec<Piece> {
                 }
                 if let Some((_, rows)) = &mut table {
                     match tag {
-                        Tag::TableHead | Tag::TableRow => rows.push(Vec::new()),
+                        Tag::TableHead | Tag::TableRow => {
+                            rows.push(Vec::new());
+                            row_spans.push((range.clone(), range.start));
+                        }
                         Tag::TableCell => {
+                            if let Some((_, cell_end)) = row_spans.last_mut() {
+                                *cell_end = range.end;
+                            }
                             let cell = body[range.clone()].trim().trim_matches('|').trim();
                             if let Some(row) = rows.last_mut() {
                                 row.push(cell.to_string());
@@ -207,6 +217,15 @@ fn pieces(body: &str, sections: &Sections) -> Vec<Piece> {
                         blocks.push((range, What::Heading { level, text, raw }));
                     }
                     if let Some((range, mut rows)) = table.take() {
+                        let dropped = row_spans.drain(..).any(|(row, cell_end)| {
+                            body.get(cell_end..row.end).is_some_and(|rest| {
+                                rest.chars().any(|c| !c.is_whitespace() && c != '|')
+                            })
+                        });
+                        if dropped {
+                            blocks.push((range, What::Other));
+                            continue;
+                        }
                         let header = if rows.is_empty() {
                             Vec::new()
                         } else {

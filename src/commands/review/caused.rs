@@ -214,19 +214,7 @@ pub(super) fn caused(
             if findings.is_empty() {
                 return None;
             }
-            Some(ReviewedPlan {
-                id,
-                change: None,
-                has_plan: true,
-                path,
-                renamed_from: None,
-                moved_to: None,
-                manifest_changed: false,
-                caused_by_change: true,
-                diff: None,
-                fork: None,
-                findings,
-            })
+            Some(ReviewedPlan::caused(id, path, findings))
         })
         .collect();
     caused.sort_by(|a, b| a.id.cmp(&b.id));
