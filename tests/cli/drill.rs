@@ -14,19 +14,7 @@ const DRILLS: &str = "plans/checkout/v3.2/drills";
 const RECORD: &str = "plans/checkout/v3.2/drills/2025-11-25T16-00-00Z.toml";
 const STATE: &str = "plans/checkout/v3.2/drills/.drill-in-progress.toml";
 
-const MANIFEST: &str = r#"team = "checkout"
-release = "v3.2"
-
-[[items]]
-id = "cart-service"
-kind = "service"
-version = "3.2.0"
-previous = "3.1.4"
-
-[[items]]
-id = "cart_v2_schema"
-kind = "flag"
-"#;
+const MANIFEST: &str = crate::harness::CHECKOUT_V32_MANIFEST;
 
 /// A runbook as an SRE team writes it: approved, never tested, four steps with commands
 /// and a link.

@@ -236,19 +236,7 @@ fn lager() -> TestRepo {
     repo
 }
 
-const CHECKOUT_MANIFEST: &str = r#"team = "checkout"
-release = "v3.2"
-
-[[items]]
-id = "cart-service"
-kind = "service"
-version = "3.2.0"
-previous = "3.1.4"
-
-[[items]]
-id = "cart_v2_schema"
-kind = "flag"
-"#;
+const CHECKOUT_MANIFEST: &str = crate::harness::CHECKOUT_V32_MANIFEST;
 
 /// A runbook whose procedure is a table: `check` counts no steps in it, so the manifest's
 /// items are uncovered (errors), and the Testing section is still a placeholder.

@@ -471,3 +471,42 @@ pub fn payments_repo(v15_extra: &[Item<'_>]) -> TestRepo {
     add_release(&repo, "payments", "v1.5", &v15);
     repo
 }
+
+/// A repository with `default_team = "payments"` and two plans, not committed: payments
+/// v1.3 (payments-api 2.2.9 → 2.3.0) and v1.4 (payments-api 2.3.0 → 2.3.1, migration
+/// `0041_add_refunds`).
+pub fn payments_v13_v14() -> TestRepo {
+    let repo = TestRepo::new();
+    repo.write("backout.toml", "default_team = \"payments\"\n");
+    add_release(
+        &repo,
+        "payments",
+        "v1.3",
+        &[service("payments-api", "2.3.0", "2.2.9")],
+    );
+    add_release(
+        &repo,
+        "payments",
+        "v1.4",
+        &[
+            service("payments-api", "2.3.1", "2.3.0"),
+            migration("0041_add_refunds"),
+        ],
+    );
+    repo
+}
+
+/// checkout v3.2's manifest: a service and a feature flag.
+pub const CHECKOUT_V32_MANIFEST: &str = r#"team = "checkout"
+release = "v3.2"
+
+[[items]]
+id = "cart-service"
+kind = "service"
+version = "3.2.0"
+previous = "3.1.4"
+
+[[items]]
+id = "cart_v2_schema"
+kind = "flag"
+"#;

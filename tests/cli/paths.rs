@@ -5,23 +5,7 @@ use crate::harness::{TestRepo, add_release, manifest, migration, service};
 
 /// payments v1.3 and v1.4 with plans, checkout v2.0 with a plan, payments v1.5's manifest.
 fn repo() -> TestRepo {
-    let repo = TestRepo::new();
-    repo.write("backout.toml", "default_team = \"payments\"\n");
-    add_release(
-        &repo,
-        "payments",
-        "v1.3",
-        &[service("payments-api", "2.3.0", "2.2.9")],
-    );
-    add_release(
-        &repo,
-        "payments",
-        "v1.4",
-        &[
-            service("payments-api", "2.3.1", "2.3.0"),
-            migration("0041_add_refunds"),
-        ],
-    );
+    let repo = crate::harness::payments_v13_v14();
     add_release(
         &repo,
         "checkout",
