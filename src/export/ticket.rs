@@ -43,6 +43,19 @@ pub fn text(export: &Export, titles: &[String], language: Language) -> String {
     let words = words::words(language);
     let mut out = underlined(&title(export, words), '=');
     out.push('\n');
+    preamble(&mut out, export, words, language);
+    for (section, title) in export.sections.iter().zip(titles) {
+        out.push_str(&block(title, &section_text(section, words)));
+    }
+    for kind in missing(export) {
+        out.push_str(&block(kind.title(language), words.missing));
+    }
+    out.trim_end().to_string() + "\n"
+}
+
+/// What comes before the sections, in the text and in a change's description: the facts,
+/// the manifest, and the plan's introduction when it has one.
+fn preamble(out: &mut String, export: &Export, words: &Words, language: Language) {
     out.push_str(&facts(export, language).join("\n"));
     out.push_str("\n\n");
     out.push_str(&block(words.manifest, &manifest(export, words)));
@@ -52,13 +65,6 @@ pub fn text(export: &Export, titles: &[String], language: Language) -> String {
         out.push_str(&introduction.text);
         out.push_str("\n\n");
     }
-    for (section, title) in export.sections.iter().zip(titles) {
-        out.push_str(&block(title, &section_text(section, words)));
-    }
-    for kind in missing(export) {
-        out.push_str(&block(kind.title(language), words.missing));
-    }
-    out.trim_end().to_string() + "\n"
 }
 
 /// The change request's fields.
@@ -82,15 +88,7 @@ pub fn change_request(export: &Export, titles: &[String], language: Language) ->
     };
 
     let mut description = format!("{}\n\n", title(export, words));
-    description.push_str(&facts(export, language).join("\n"));
-    description.push_str("\n\n");
-    description.push_str(&block(words.manifest, &manifest(export, words)));
-    if let Some(introduction) = &export.introduction
-        && !introduction.text.is_empty()
-    {
-        description.push_str(&introduction.text);
-        description.push_str("\n\n");
-    }
+    preamble(&mut description, export, words, language);
     description.push_str(&sections(&[Kind::Responsibilities, Kind::Communication]));
     for (section, title) in export.sections.iter().zip(titles) {
         if section.kind.is_none() {
