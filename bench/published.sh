@@ -10,12 +10,9 @@ cd "$(dirname "$0")/.."
 dir=${1:-/tmp/backout-bench}
 runs=${RUNS:-10}
 
-cargo build --release --quiet --example generate --bin backout
-bin=$PWD/target/release/backout
-if [ ! -d "$dir/plans" ]; then
-  echo "generating $dir ..." >&2
-  ./target/release/examples/generate "$dir"
-fi
+# shellcheck source=bench/common.sh
+. bench/common.sh
+setup_generated "$dir"
 
 # Marks every plan.md under $2 (in repository $1) published from commit $3.
 stamp() {

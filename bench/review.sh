@@ -12,12 +12,9 @@ cd "$(dirname "$0")/.."
 dir=${1:-/tmp/backout-bench}
 runs=${RUNS:-10}
 
-cargo build --release --quiet --example generate --bin backout
-bin=$PWD/target/release/backout
-if [ ! -d "$dir/plans" ]; then
-  echo "generating $dir ..." >&2
-  ./target/release/examples/generate "$dir"
-fi
+# shellcheck source=bench/common.sh
+. bench/common.sh
+setup_generated "$dir"
 git=(git -C "$dir" -c user.name=bench -c user.email=bench@backout.invalid -c commit.gpgsign=false)
 if ! "${git[@]}" rev-parse -q --verify HEAD >/dev/null; then
   echo "committing $dir ..." >&2
