@@ -528,6 +528,25 @@ impl Vocabulary {
             .copied()
     }
 
+    /// Like `index_of`, remembering the answer for the rest of one text in `seen`.
+    fn index_of_seen<'t>(&self, candidate: &'t str, seen: &mut Seen<'t>) -> Option<u32> {
+        if !self.filter.may_contain(candidate) {
+            return None;
+        }
+        let hash = self.hasher.hash_one(candidate);
+        if let Some(&(_, found)) = seen.table.find(hash, |(word, _)| *word == candidate) {
+            return found;
+        }
+        let found = self.shards[shard_of(hash)]
+            .find(hash, |&index| self.id(index) == candidate)
+            .copied();
+        seen.table
+            .insert_unique(hash, (candidate, found), |(word, _)| {
+                self.hasher.hash_one(word)
+            });
+        found
+    }
+
     /// Whether some id goes on after `text` with a separator.
     fn is_prefix(&self, text: &str) -> bool {
         if self.prefixes.is_empty() || !self.filter.may_contain(text) {
@@ -584,6 +603,7 @@ impl Vocabulary {
         if self.ends.is_empty() {
             return found;
         }
+        let mut seen = Seen::new();
         let bytes = text.as_bytes();
         // One pass over each window: at every atom that starts a token (the start of a run
         // of id characters, or just after a separator in it), the longest id from there is
@@ -611,7 +631,9 @@ impl Vocabulary {
                             .iter()
                             .position(|b| !is_id_byte(*b))
                             .map_or(end, |n| i + n);
-                        if let Some(occurrence) = self.longest_from(text, i, run_end, counts) {
+                        if let Some(occurrence) =
+                            self.longest_from(text, i, run_end, counts, &mut seen)
+                        {
                             found.push(occurrence);
                         }
                     }
@@ -623,12 +645,13 @@ impl Vocabulary {
     }
 
     /// The longest id that starts at `start` and ends at an atom end before `run_end`.
-    fn longest_from(
+    fn longest_from<'t>(
         &self,
-        text: &str,
+        text: &'t str,
         start: usize,
         run_end: usize,
         counts: &mut dyn FnMut(u32) -> bool,
+        seen: &mut Seen<'t>,
     ) -> Option<Occurrence> {
         let bytes = text.as_bytes();
         let mut best = None;
@@ -644,7 +667,7 @@ impl Vocabulary {
             }
             let ends_token = bytes.get(end).is_none_or(|b| !is_word_byte(*b));
             if ends_token
-                && let Some(id) = self.index_of(candidate)
+                && let Some(id) = self.index_of_seen(candidate, seen)
                 && counts(id)
             {
                 best = Some(Occurrence {
@@ -656,6 +679,21 @@ impl Vocabulary {
                 return best;
             }
             end += 1;
+        }
+    }
+}
+
+/// The words of one text already looked up, with what was found: a plan names the same
+/// ids again and again, and a lookup in a table of a million ids misses the processor's
+/// caches where this small table does not.
+struct Seen<'t> {
+    table: HashTable<(&'t str, Option<u32>)>,
+}
+
+impl Seen<'_> {
+    fn new() -> Self {
+        Seen {
+            table: HashTable::new(),
         }
     }
 }
