@@ -20,7 +20,6 @@
 
 mod codec;
 
-use std::collections::HashMap;
 use std::fs;
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -29,7 +28,7 @@ use std::time::SystemTime;
 
 use codec::{Reader, Writer};
 
-use crate::names::PlanId;
+use crate::names::{PlanId, PlanMap};
 use crate::plan::Status;
 use crate::publish::site::{BaselineFact, IndexFacts, TestedFact};
 use crate::store::stamp::FileStamp;
@@ -72,7 +71,7 @@ struct Entry {
 pub struct Cache {
     file: PathBuf,
     header: Header,
-    entries: HashMap<PlanId, Entry>,
+    entries: PlanMap<Entry>,
     /// When the catalog was listed: only files settled by then are put into the cache.
     listed_at: Option<SystemTime>,
     changed: bool,
@@ -232,7 +231,7 @@ fn build_stamp() -> (u64, i64, u32) {
 }
 
 /// The entries of the cache file, when it is one this build wrote for this work tree.
-fn read(file: &Path, header: &Header) -> Option<HashMap<PlanId, Entry>> {
+fn read(file: &Path, header: &Header) -> Option<PlanMap<Entry>> {
     let metadata = fs::metadata(file).ok()?;
     if !metadata.is_file() || metadata.len() > MAX_BYTES {
         return None;
@@ -258,7 +257,7 @@ fn write(file: &Path, bytes: &[u8]) -> std::io::Result<()> {
     Ok(())
 }
 
-fn encode(header: &Header, entries: &HashMap<PlanId, Entry>) -> Vec<u8> {
+fn encode(header: &Header, entries: &PlanMap<Entry>) -> Vec<u8> {
     let mut out = Writer::new();
     out.u32(FORMAT);
     out.str(&header.version);
@@ -335,7 +334,7 @@ fn encode_facts(out: &mut Writer, facts: &IndexFacts) {
     }
 }
 
-fn decode(bytes: &[u8], header: &Header) -> Option<HashMap<PlanId, Entry>> {
+fn decode(bytes: &[u8], header: &Header) -> Option<PlanMap<Entry>> {
     let mut input = Reader::open(bytes)?;
     if input.u32()? != FORMAT {
         return None;
@@ -350,7 +349,7 @@ fn decode(bytes: &[u8], header: &Header) -> Option<HashMap<PlanId, Entry>> {
         return None;
     }
     let count = input.count(10)?;
-    let mut entries = HashMap::with_capacity(count);
+    let mut entries = PlanMap::with_capacity_and_hasher(count, Default::default());
     for _ in 0..count {
         let id = PlanId::new(input.str()?, input.str()?);
         let manifest = match input.u8()? {
@@ -443,7 +442,7 @@ mod tests {
         }
     }
 
-    fn entries() -> HashMap<PlanId, Entry> {
+    fn entries() -> PlanMap<Entry> {
         let stamp = FileStamp {
             kind: EntryType::File,
             len: 412,
@@ -473,7 +472,7 @@ mod tests {
             manifest,
             plan: Some((stamp, facts)),
         };
-        HashMap::from([(PlanId::new("payments", "v1.5"), entry)])
+        PlanMap::from_iter([(PlanId::new("payments", "v1.5"), entry)])
     }
 
     #[test]

@@ -11,7 +11,7 @@ use crate::check::{self, Context, ManifestInput};
 use crate::diag::{Finding, Rule, SourceFile, Suppressed};
 use crate::drill::{Evidence, MaxAge, RecordFile};
 use crate::manifest::Manifest;
-use crate::names::PlanId;
+use crate::names::{PlanId, PlanMap};
 use crate::plan::Plan;
 use crate::sections::Sections;
 use crate::store::ReadProblem;
@@ -113,7 +113,7 @@ impl Listed {
 /// plan being checked, read for that check only, so checking 10,000 plans never holds
 /// 10,000 parsed manifests at once.
 pub struct Corpus {
-    manifests: HashMap<PlanId, Slot>,
+    manifests: PlanMap<Slot>,
     /// Reads what was not read up front; `None` when everything was.
     files: Option<Box<dyn Files>>,
     vocabulary: Vocabulary,
@@ -123,7 +123,7 @@ pub struct Corpus {
     /// Which titles name which required section (backout.toml's `[sections]`).
     sections: Sections,
     /// Each plan's drill records: all set at once (`set_drills`), or read when asked.
-    drills: HashMap<PlanId, OnceLock<Vec<RecordFile>>>,
+    drills: PlanMap<OnceLock<Vec<RecordFile>>>,
     drill_max_age: Option<MaxAge>,
     /// Manifests as they were at older commits.
     historic: Vec<ManifestEntry>,
@@ -182,7 +182,7 @@ impl Corpus {
         files: Option<Box<dyn Files>>,
     ) -> Corpus {
         let mut builder = Vocabulary::builder();
-        let mut manifests = HashMap::with_capacity(listed.len());
+        let mut manifests = PlanMap::with_capacity_and_hasher(listed.len(), Default::default());
         for manifest in listed {
             let source = manifest
                 .ids

@@ -132,6 +132,11 @@ impl fmt::Display for Spec {
     }
 }
 
+/// A map keyed by plan id, hashed with foldhash: the catalog, the cache and the corpus hold
+/// one entry per release (10,000 and more), and std's SipHash over two strings showed in
+/// profiles of one-plan commands.
+pub type PlanMap<V> = std::collections::HashMap<PlanId, V, foldhash::fast::RandomState>;
+
 #[cfg(test)]
 mod tests {
     use super::*;

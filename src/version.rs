@@ -128,7 +128,58 @@ pub fn compare(a: &str, b: &str) -> Ordering {
 
 /// Sorts release names in place, oldest first.
 pub fn sort(names: &mut [impl AsRef<str>]) {
-    names.sort_by(|a, b| compare(a.as_ref(), b.as_ref()));
+    sort_by_name(names, |name| name.as_ref());
+}
+
+/// Sorts values by a release name of theirs, oldest first (the order of [`compare`]). Each
+/// name is cut into chunks once, not once per comparison: a team of 10,000 releases was
+/// most of the time of a one-plan `check` before.
+pub fn sort_by_name<T>(values: &mut [T], name: impl Fn(&T) -> &str) {
+    let keys: Vec<Key<'_>> = values.iter().map(|value| Key::of(name(value))).collect();
+    let mut order: Vec<usize> = (0..values.len()).collect();
+    order.sort_by(|&a, &b| keys[a].cmp(&keys[b]));
+    drop(keys);
+    // Apply the permutation in place: follow each cycle once.
+    let mut position: Vec<usize> = vec![0; order.len()];
+    for (to, &from) in order.iter().enumerate() {
+        position[from] = to;
+    }
+    for start in 0..values.len() {
+        while position[start] != start {
+            let target = position[start];
+            values.swap(start, target);
+            position.swap(start, target);
+        }
+    }
+}
+
+/// A name's chunks with their classes, read once, compared as [`compare`] compares names.
+struct Key<'a> {
+    chunks: Vec<(u8, Chunk<'a>)>,
+    name: &'a str,
+}
+
+impl<'a> Key<'a> {
+    fn of(name: &'a str) -> Key<'a> {
+        Key {
+            chunks: chunks(name).map(|chunk| (chunk.class(), chunk)).collect(),
+            name,
+        }
+    }
+
+    fn cmp(&self, other: &Key<'_>) -> Ordering {
+        for ((class_a, a), (class_b, b)) in self.chunks.iter().zip(&other.chunks) {
+            let order = match (a, b) {
+                (Chunk::Number(a), Chunk::Number(b)) => compare_digits(a, b),
+                (Chunk::Text(a), Chunk::Text(b)) if class_a == class_b => a.cmp(b),
+                _ => class_a.cmp(class_b),
+            };
+            if order.is_ne() {
+                return order;
+            }
+        }
+        self.name.cmp(other.name)
+    }
 }
 
 #[cfg(test)]
@@ -248,6 +299,22 @@ mod tests {
             let next = format!("v{major}.{minor}.1");
             prop_assert_eq!(compare(&release, &later), Ordering::Less);
             prop_assert_eq!(compare(&later, &next), Ordering::Less);
+        }
+
+        #[test]
+        fn names_read_once_compare_as_names(
+            names in proptest::collection::vec("[vV0-9._+-]{0,3}(hotfix|rc|post|[0-9a-z.+-]){0,3}", 0..40),
+        ) {
+            for a in &names {
+                for b in &names {
+                    prop_assert_eq!(Key::of(a).cmp(&Key::of(b)), compare(a, b), "{} {}", a, b);
+                }
+            }
+            let mut by_key = names.clone();
+            sort(&mut by_key);
+            let mut by_compare = names;
+            by_compare.sort_by(|a, b| compare(a, b));
+            prop_assert_eq!(by_key, by_compare);
         }
 
         #[test]

@@ -1,7 +1,7 @@
 //! The user's repository as backout sees it: the work tree root, backout.toml, and the
 //! catalog of `<plans_dir>/<team>/<release>/` directories.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::time::SystemTime;
@@ -11,7 +11,7 @@ use rayon::prelude::*;
 use crate::config::{self, Config};
 use crate::diag::{Finding, Rule, unreadable_finding};
 use crate::error::{Error, Result};
-use crate::names::{PlanId, Spec, name_problem};
+use crate::names::{PlanId, PlanMap, Spec, name_problem};
 use crate::repo::Repo;
 use crate::store;
 use crate::store::stamp::FileStamp;
@@ -323,7 +323,7 @@ pub struct Catalog {
     /// sorted.
     pub skipped: Vec<String>,
     /// The files of each release as listed (empty for a catalog read from git).
-    pub stamps: HashMap<PlanId, Stamps>,
+    pub stamps: PlanMap<Stamps>,
     /// When the listing started: a file changed less than a moment before is not trusted
     /// to be the one a cache read (see `FileStamp::is_settled`).
     pub listed_at: Option<SystemTime>,
@@ -400,7 +400,7 @@ impl Catalog {
         }
         catalog.skipped.sort();
         for releases in catalog.teams.values_mut() {
-            releases.sort_by(|a, b| version::compare(&a.name, &b.name));
+            version::sort_by_name(releases, |release| &release.name);
         }
         Ok(catalog)
     }

@@ -10,7 +10,7 @@ use crate::corpus::{Checked, Corpus, Files, Listed, ManifestEntry};
 use crate::diag::{Finding, Note, Suppressed, Tally};
 use crate::drill;
 use crate::error::{Error, Result};
-use crate::names::PlanId;
+use crate::names::{PlanId, PlanMap};
 use crate::plan::{Plan, Status};
 use crate::repo;
 use crate::store;
@@ -178,7 +178,7 @@ struct WorkTree {
     root: PathBuf,
     plans_dir: PathBuf,
     plans_display: String,
-    manifests: HashMap<PlanId, Option<FileStamp>>,
+    manifests: PlanMap<Option<FileStamp>>,
 }
 
 impl WorkTree {
@@ -350,7 +350,7 @@ pub fn check_plans(
     corpus: &mut Corpus,
     plans: Vec<PlanId>,
 ) -> Result<Checks> {
-    let position: HashMap<PlanId, usize> = plans
+    let position: PlanMap<usize> = plans
         .iter()
         .enumerate()
         .map(|(i, id)| (id.clone(), i))

@@ -7,6 +7,7 @@
 //! about to create.
 
 use std::collections::HashSet;
+use std::ffi::OsString;
 use std::fs;
 use std::io;
 use std::path::{Component, Path, PathBuf};
@@ -74,12 +75,18 @@ fn real_root(root: &Path) -> io::Result<PathBuf> {
 /// Directories already proven to be real directories inside the root (not symlinks), by
 /// their path below the real root: `check` reads 20,000 plans and manifests in a few
 /// thousand directories, and needs to look at each directory once.
-static PROVEN_DIRS: Mutex<Option<HashSet<PathBuf>>> = Mutex::new(None);
+/// Kept as the paths' bytes, hashed with foldhash: hashing a `Path` goes component by
+/// component, which showed in profiles. A path written another way (`a//b`) is only not
+/// found, and then proven again.
+static PROVEN_DIRS: Mutex<Option<ProvenDirs>> = Mutex::new(None);
+
+type ProvenDirs = HashSet<OsString, foldhash::fast::RandomState>;
 
 fn is_proven(dir: &Path) -> bool {
-    PROVEN_DIRS
-        .lock()
-        .is_ok_and(|dirs| dirs.as_ref().is_some_and(|dirs| dirs.contains(dir)))
+    PROVEN_DIRS.lock().is_ok_and(|dirs| {
+        dirs.as_ref()
+            .is_some_and(|dirs| dirs.contains(dir.as_os_str()))
+    })
 }
 
 fn prove(dirs: Vec<PathBuf>) {
@@ -87,7 +94,9 @@ fn prove(dirs: Vec<PathBuf>) {
         return;
     }
     if let Ok(mut proven) = PROVEN_DIRS.lock() {
-        proven.get_or_insert_with(HashSet::new).extend(dirs);
+        proven
+            .get_or_insert_with(ProvenDirs::default)
+            .extend(dirs.into_iter().map(PathBuf::into_os_string));
     }
 }
 

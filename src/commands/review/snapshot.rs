@@ -168,7 +168,7 @@ impl<'r> Snapshot<'r> {
                 releases.push(release);
             }
         }
-        releases.sort_by(|a, b| crate::version::compare(&a.name, &b.name));
+        crate::version::sort_by_name(&mut releases, |release| &release.name);
         Ok(releases)
     }
 
