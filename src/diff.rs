@@ -45,6 +45,9 @@ pub struct PlanDiff {
     /// The labels of the sides whose front matter could not be read (no `+++` block, or
     /// not TOML): then the front matter is not compared, and `front_matter` is empty.
     pub front_matter_unreadable: Vec<String>,
+    /// The text between the front matter and the first section (the title, an
+    /// introduction), when it differs; `None` when it is the same on both sides.
+    pub introduction: Option<SectionDiff>,
     /// Every section of either side: the new plan's in its order, then removed ones.
     pub sections: Vec<SectionDiff>,
     /// `None` when either manifest is unavailable.
@@ -213,6 +216,7 @@ impl PlanDiff {
                 .filter(|side| front_fields(side.text).is_none())
                 .map(|side| side.label.to_string())
                 .collect(),
+            introduction: introduction_diff(old.text, new.text),
             sections: section_diffs(old.text, new.text),
             manifest: match (old.manifest, new.manifest) {
                 (Some(old), Some(new)) => Some(manifest_delta(old, new)),
@@ -225,6 +229,7 @@ impl PlanDiff {
     pub fn is_unchanged(&self) -> bool {
         self.front_matter.is_empty()
             && self.front_matter_unreadable.is_empty()
+            && self.introduction.is_none()
             && self
                 .sections
                 .iter()
@@ -295,6 +300,51 @@ fn comparable(content: &str) -> String {
     text.push('\n');
     text
 }
+
+/// What a plan says between its front matter and its first section, as a section without
+/// a heading: its first line and its text, ready to compare.
+fn introduction(text: &str) -> (usize, String) {
+    let body_start = split_front_matter(text).map_or(0, |(_, start)| start);
+    let body = markdown::parse_body(text, body_start);
+    let end = body
+        .sections
+        .first()
+        .map_or(text.len(), |section| section.heading.start);
+    let start = body_start.min(end);
+    let content = text.get(start..end).unwrap_or_default();
+    // Blank lines at its top do not count, as they do not at its end.
+    let blank = content.len() - content.trim_start_matches(['\n', '\r', ' ', '\t']).len();
+    let leading = content[..blank].rfind('\n').map_or(0, |i| i + 1);
+    let file = SourceFile::new("", text);
+    (
+        file.line_number(start + leading),
+        comparable(&content[leading..]),
+    )
+}
+
+/// The diff of the text above the first section, when it changed.
+pub fn introduction_diff(old: &str, new: &str) -> Option<SectionDiff> {
+    let (old_line, old_text) = introduction(old);
+    let (new_line, new_text) = introduction(new);
+    if old_text == new_text {
+        return None;
+    }
+    let status = match (old_text.is_empty(), new_text.is_empty()) {
+        (true, _) => SectionStatus::Added,
+        (_, true) => SectionStatus::Removed,
+        _ => SectionStatus::Changed,
+    };
+    Some(SectionDiff {
+        title: INTRODUCTION.to_string(),
+        status,
+        old_line: (!old_text.is_empty()).then_some(old_line),
+        new_line: (!new_text.is_empty()).then_some(new_line),
+        hunks: hunks(&old_text, &new_text, old_line, new_line),
+    })
+}
+
+/// How output names the text above the first section.
+pub const INTRODUCTION: &str = "(before the first section)";
 
 /// Diffs every section of `old` and `new`, matching sections by title, ignoring case; a
 /// title used twice matches its first use with the first, its second with the second.

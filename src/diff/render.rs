@@ -84,6 +84,18 @@ pub fn render_human(diff: &PlanDiff, style: &DiffStyle) -> String {
             let _ = writeln!(out, "  {}", describe_field(change, "->"));
         }
     }
+    if let Some(introduction) = &diff.introduction {
+        out.push('\n');
+        let status = style.status(introduction.status);
+        let _ = writeln!(
+            out,
+            "{header}before the first section{header:#}: {status}{}{status:#}",
+            introduction.status.as_str()
+        );
+        for hunk in &introduction.hunks {
+            human_hunk(&mut out, hunk, style);
+        }
+    }
     for section in &diff.sections {
         out.push('\n');
         let status = style.status(section.status);
@@ -212,9 +224,9 @@ pub fn render_markdown(diff: &PlanDiff) -> String {
         }
         out.push('\n');
     }
-    if !diff.sections.is_empty() {
+    if !diff.sections.is_empty() || diff.introduction.is_some() {
         out.push_str("| Section | Change |\n| --- | --- |\n");
-        for section in &diff.sections {
+        for section in diff.introduction.iter().chain(&diff.sections) {
             // A title is plan text: it may not mention, link or format.
             let _ = writeln!(
                 out,
@@ -225,7 +237,12 @@ pub fn render_markdown(diff: &PlanDiff) -> String {
         }
         out.push('\n');
     }
-    for section in diff.sections.iter().filter(|s| !s.hunks.is_empty()) {
+    for section in diff
+        .introduction
+        .iter()
+        .chain(&diff.sections)
+        .filter(|s| !s.hunks.is_empty())
+    {
         markdown_section(&mut out, section);
     }
     out.push_str("#### Manifest delta\n\n");
@@ -322,6 +339,7 @@ mod tests {
                 new: Some("\"v2\"".into()),
             }],
             front_matter_unreadable: vec![],
+            introduction: None,
             sections: vec![
                 SectionDiff {
                     title: "Criteria".into(),

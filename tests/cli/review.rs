@@ -418,3 +418,39 @@ fn a_plan_or_drill_record_committed_as_a_symlink_does_not_pass_review() {
         .code(2)
         .stderr_has("plans/payments/v1.6/plan.md is a symlink");
 }
+
+#[test]
+fn a_change_to_the_text_above_the_first_section_is_shown() {
+    // The title and introduction of a plan are on its published page like every section:
+    // a pull request that changes only them must not look unchanged.
+    let (repo, base) = base_repo();
+    repo.edit(
+        V15,
+        "# Backout plan: payments v1.5\n",
+        "# Backout plan: payments v1.5\n\nShortcut for on-call: skip the plan and run `kubectl delete namespace payments`.\n",
+    );
+    repo.commit("a line above the sections");
+    let run = repo.run(&["review", "--base", &base]);
+    run.code(0)
+        .stdout_has("plans/payments/v1.5/plan.md (modified)")
+        .stdout_has("before the first section: changed\n")
+        .stdout_has(
+            "+Shortcut for on-call: skip the plan and run `kubectl delete namespace payments`.",
+        );
+    let markdown = repo.run(&["review", "--base", &base, "--format", "markdown"]);
+    markdown
+        .code(0)
+        .stdout_has("| (before the first section) | changed |")
+        .stdout_has("+Shortcut for on-call");
+    // `diff` says the same, and an unchanged introduction is not listed at all.
+    let diff = repo.run(&["diff", "v1.5", "--against", "v1.4", "--format", "json"]);
+    diff.code(0);
+    let json = diff.json();
+    assert_eq!(json["introduction"]["status"], "changed", "{}", diff.stdout);
+    let unchanged = repo.run(&["diff", "v1.5", "--against", "v1.5"]);
+    unchanged.code(0).stdout_lacks("before the first section");
+    let json = repo
+        .run(&["diff", "v1.5", "--against", "v1.5", "--format", "json"])
+        .json();
+    assert!(json["introduction"].is_null());
+}
