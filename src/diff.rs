@@ -45,9 +45,9 @@ pub struct PlanDiff {
     /// The labels of the sides whose front matter could not be read (no `+++` block, or
     /// not TOML): then the front matter is not compared, and `front_matter` is empty.
     pub front_matter_unreadable: Vec<String>,
-    /// The text between the front matter and the first section (the title, an
-    /// introduction), when it differs; `None` when it is the same on both sides.
-    pub introduction: Option<SectionDiff>,
+    /// The parts outside the level-2 sections that differ: the text above the first section
+    /// (the title, an introduction) and what stands under a level-1 heading after it.
+    pub outside: Vec<SectionDiff>,
     /// Every section of either side: the new plan's in its order, then removed ones.
     pub sections: Vec<SectionDiff>,
     /// `None` when either manifest is unavailable.
@@ -216,7 +216,7 @@ impl PlanDiff {
                 .filter(|side| front_fields(side.text).is_none())
                 .map(|side| side.label.to_string())
                 .collect(),
-            introduction: introduction_diff(old.text, new.text),
+            outside: outside_diffs(old.text, new.text),
             sections: section_diffs(old.text, new.text),
             manifest: match (old.manifest, new.manifest) {
                 (Some(old), Some(new)) => Some(manifest_delta(old, new)),
@@ -229,12 +229,27 @@ impl PlanDiff {
     pub fn is_unchanged(&self) -> bool {
         self.front_matter.is_empty()
             && self.front_matter_unreadable.is_empty()
-            && self.introduction.is_none()
+            && self.outside.is_empty()
             && self
                 .sections
                 .iter()
                 .all(|s| s.status == SectionStatus::Unchanged)
             && self.manifest.as_ref().is_none_or(ManifestDelta::is_empty)
+    }
+
+    /// The parts outside the sections that come before them (the introduction) and after
+    /// them (level-1 headings), in that order.
+    pub fn outside_parts(
+        &self,
+    ) -> (
+        impl Iterator<Item = &SectionDiff> + Clone,
+        impl Iterator<Item = &SectionDiff> + Clone,
+    ) {
+        let above = |part: &&SectionDiff| part.title == INTRODUCTION;
+        (
+            self.outside.iter().filter(above),
+            self.outside.iter().filter(move |part| !above(part)),
+        )
     }
 
     /// The sections with this status.
@@ -301,56 +316,83 @@ fn comparable(content: &str) -> String {
     text
 }
 
-/// What a plan says between its front matter and its first section, as a section without
-/// a heading: its first line and its text, ready to compare.
-fn introduction(text: &str) -> (usize, String) {
+/// How output names the text above the first section.
+pub const INTRODUCTION: &str = "(before the first section)";
+
+/// The parts of a plan outside its level-2 sections, each like a section: the text above
+/// the first section (its title, an introduction), titled `INTRODUCTION` and without a
+/// heading line; and each level-1 heading after it, with the text under it up to the next
+/// section, titled `# ` and its heading. They are on the published page like the sections.
+fn outside_sections(text: &str) -> Vec<SectionText<'_>> {
     let body_start = split_front_matter(text).map_or(0, |(_, start)| start);
     let body = markdown::parse_body(text, body_start);
-    let end = body
+    let file = SourceFile::new("", text);
+    let first = body
         .sections
         .first()
         .map_or(text.len(), |section| section.heading.start);
-    let start = body_start.min(end);
-    let content = text.get(start..end).unwrap_or_default();
+    let mut parts = Vec::new();
+    let start = body_start.min(first);
+    let introduction = text.get(start..first).unwrap_or_default();
     // Blank lines at its top do not count, as they do not at its end.
-    let blank = content.len() - content.trim_start_matches(['\n', '\r', ' ', '\t']).len();
-    let leading = content[..blank].rfind('\n').map_or(0, |i| i + 1);
-    let file = SourceFile::new("", text);
-    (
-        file.line_number(start + leading),
-        comparable(&content[leading..]),
-    )
-}
-
-/// The diff of the text above the first section, when it changed.
-pub fn introduction_diff(old: &str, new: &str) -> Option<SectionDiff> {
-    let (old_line, old_text) = introduction(old);
-    let (new_line, new_text) = introduction(new);
-    if old_text == new_text {
-        return None;
+    let blank = introduction.len()
+        - introduction
+            .trim_start_matches(['\n', '\r', ' ', '\t'])
+            .len();
+    let leading = introduction[..blank].rfind('\n').map_or(0, |i| i + 1);
+    let content = comparable(&introduction[leading..]);
+    if !content.is_empty() {
+        let line = file.line_number(start + leading);
+        parts.push(SectionText {
+            title: INTRODUCTION.to_string(),
+            heading_line: line,
+            content_line: line,
+            heading: "",
+            content,
+        });
     }
-    let status = match (old_text.is_empty(), new_text.is_empty()) {
-        (true, _) => SectionStatus::Added,
-        (_, true) => SectionStatus::Removed,
-        _ => SectionStatus::Changed,
-    };
-    Some(SectionDiff {
-        title: INTRODUCTION.to_string(),
-        status,
-        old_line: (!old_text.is_empty()).then_some(old_line),
-        new_line: (!new_text.is_empty()).then_some(new_line),
-        hunks: hunks(&old_text, &new_text, old_line, new_line),
-    })
+    for (index, heading) in body.headings.iter().enumerate() {
+        if heading.level != 1 || heading.span.start < first {
+            continue;
+        }
+        let end = body.headings[index + 1..]
+            .iter()
+            .find(|next| next.level <= 2)
+            .map_or(text.len(), |next| next.span.start);
+        let heading_end = line_end(text, heading.span.end.saturating_sub(1));
+        let content_start = heading_end.min(end);
+        parts.push(SectionText {
+            title: format!("# {}", heading.title),
+            heading_line: file.line_number(heading.span.start),
+            content_line: file.line_number(content_start),
+            heading: text
+                .get(heading.span.start..heading_end)
+                .unwrap_or_default(),
+            content: comparable(text.get(content_start..end).unwrap_or_default()),
+        });
+    }
+    parts
 }
 
-/// How output names the text above the first section.
-pub const INTRODUCTION: &str = "(before the first section)";
+/// The parts outside the sections (`outside_sections`) that differ between `old` and
+/// `new`, matched by title as sections are.
+pub fn outside_diffs(old: &str, new: &str) -> Vec<SectionDiff> {
+    let mut diffs = matched_diffs(&outside_sections(old), &outside_sections(new));
+    diffs.retain(|diff| diff.status != SectionStatus::Unchanged);
+    diffs
+}
 
 /// Diffs every section of `old` and `new`, matching sections by title, ignoring case; a
 /// title used twice matches its first use with the first, its second with the second.
 pub fn section_diffs(old: &str, new: &str) -> Vec<SectionDiff> {
-    let old_sections = sections(old);
-    let new_sections = sections(new);
+    matched_diffs(&sections(old), &sections(new))
+}
+
+/// Diffs two lists of sections, matched by title as `section_diffs` says.
+fn matched_diffs(
+    old_sections: &[SectionText<'_>],
+    new_sections: &[SectionText<'_>],
+) -> Vec<SectionDiff> {
     let mut by_title: HashMap<String, Vec<usize>> = HashMap::new();
     for (index, section) in old_sections.iter().enumerate().rev() {
         by_title
@@ -360,7 +402,7 @@ pub fn section_diffs(old: &str, new: &str) -> Vec<SectionDiff> {
     }
     let mut matched = HashSet::new();
     let mut diffs = Vec::new();
-    for section in &new_sections {
+    for section in new_sections {
         let old_index = by_title
             .get_mut(&section.title.to_lowercase())
             .and_then(Vec::pop);

@@ -446,11 +446,44 @@ fn a_change_to_the_text_above_the_first_section_is_shown() {
     let diff = repo.run(&["diff", "v1.5", "--against", "v1.4", "--format", "json"]);
     diff.code(0);
     let json = diff.json();
-    assert_eq!(json["introduction"]["status"], "changed", "{}", diff.stdout);
+    assert_eq!(json["outside"][0]["status"], "changed", "{}", diff.stdout);
+    assert_eq!(json["outside"][0]["title"], "(before the first section)");
     let unchanged = repo.run(&["diff", "v1.5", "--against", "v1.5"]);
     unchanged.code(0).stdout_lacks("before the first section");
     let json = repo
         .run(&["diff", "v1.5", "--against", "v1.5", "--format", "json"])
         .json();
-    assert!(json["introduction"].is_null());
+    assert_eq!(json["outside"], serde_json::json!([]));
+}
+
+#[test]
+fn a_change_under_a_top_level_heading_after_the_sections_is_shown() {
+    // `# Appendix` ends the last section; what stands under it is on the published page,
+    // so review and diff show it as its own part of the plan.
+    let (repo, base) = base_repo();
+    let text = repo.read(V15);
+    repo.write(
+        V15,
+        format!("{text}\n# Appendix\n\nDashboards: [payments](https://grafana.example.com/d/payments).\n"),
+    );
+    let middle = repo.commit("an appendix");
+    repo.edit(
+        V15,
+        "Dashboards: [payments]",
+        "In a hurry? `kubectl delete namespace payments`.\nDashboards: [payments]",
+    );
+    repo.commit("a shortcut in the appendix");
+    let run = repo.run(&["review", "--base", &base]);
+    run.code(0)
+        .stdout_has("# Appendix: added\n")
+        .stdout_has("+Dashboards: [payments](https://grafana.example.com/d/payments).");
+    let run = repo.run(&["review", "--base", &middle]);
+    run.code(0)
+        .stdout_has("# Appendix: changed\n")
+        .stdout_has("+In a hurry? `kubectl delete namespace payments`.")
+        .stdout_lacks("before the first section");
+    let json = repo
+        .run(&["diff", "v1.5", "--against", "v1.5", "--format", "json"])
+        .json();
+    assert_eq!(json["outside"], serde_json::json!([]));
 }
