@@ -4,6 +4,10 @@
 use std::collections::{HashMap, HashSet};
 use std::ops::Range;
 
+/// The maps and sets built per plan, hashed with foldhash (std's SipHash showed in profiles).
+type FastMap<K, V> = HashMap<K, V, foldhash::fast::RandomState>;
+type FastSet<T> = HashSet<T, foldhash::fast::RandomState>;
+
 use crate::diag::{Finding, Rule, SourceFile};
 use crate::fields::Problem;
 use crate::manifest::{Item, Manifest};
@@ -143,7 +147,7 @@ fn check_sections(
 ) {
     let body = &plan.body;
     let language = sections.language();
-    let mut suggested: HashSet<usize> = HashSet::new();
+    let mut suggested: FastSet<usize> = FastSet::default();
     // What each heading that names no section resembles, worked out once and only when a
     // section is missing.
     let resemblance: Vec<(Option<Kind>, Option<Kind>)> =
@@ -243,7 +247,7 @@ fn near_miss<'b>(
     body: &'b Body,
     resemblance: &[(Option<Kind>, Option<Kind>)],
     kind: Kind,
-    suggested: &mut HashSet<usize>,
+    suggested: &mut FastSet<usize>,
 ) -> Option<(&'b Heading, NearMiss)> {
     let like = |i: usize| resemblance.get(i).copied().unwrap_or_default();
     type Test<'t> = &'t dyn Fn(usize, &Heading) -> bool;
@@ -391,8 +395,8 @@ struct References<'p> {
     manifest: &'p Manifest,
     context: &'p Context<'p>,
     occurrences: &'p [Occurrence],
-    own: HashMap<&'p str, &'p Item>,
-    refers: HashSet<&'p str>,
+    own: FastMap<&'p str, &'p Item>,
+    refers: FastSet<&'p str>,
 }
 
 impl<'p> References<'p> {
@@ -451,7 +455,7 @@ impl<'p> References<'p> {
         let vocabulary = self.context.vocabulary;
         // An id may stand many times in a plan and belong to thousands of releases: work out
         // whom it belongs to once per id.
-        let mut owners_of: HashMap<u32, Option<String>> = HashMap::new();
+        let mut owners_of: FastMap<u32, Option<String>> = FastMap::default();
         for occurrence in self.occurrences {
             let name = vocabulary.id(occurrence.id);
             if self.own.contains_key(name)
@@ -490,10 +494,10 @@ impl<'p> References<'p> {
 
     fn coverage(&self, findings: &mut Vec<Finding>) {
         let body = &self.plan.body;
-        let mut in_step = HashSet::new();
-        let mut with_how = HashSet::new();
+        let mut in_step = FastSet::default();
+        let mut with_how = FastSet::default();
         // Where an item is named in a step that does not say how: the place to add detail.
-        let mut vague: HashMap<u32, Range<usize>> = HashMap::new();
+        let mut vague: FastMap<u32, Range<usize>> = FastMap::default();
         // Whether each step says how beyond naming items, worked out once per step.
         let mut step_how: Vec<Option<bool>> = vec![None; body.steps.len()];
         for occurrence in self.occurrences {
@@ -586,7 +590,7 @@ impl<'p> References<'p> {
         let body = &self.plan.body;
         let text = self.file.text();
         // Items of this release referenced in each block.
-        let mut blocks: HashMap<u32, Vec<&Item>> = HashMap::new();
+        let mut blocks: FastMap<u32, Vec<&Item>> = FastMap::default();
         for occurrence in self.occurrences {
             let name = self.context.vocabulary.id(occurrence.id);
             if let (Some(item), Some(segment)) =

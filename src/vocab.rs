@@ -167,6 +167,25 @@ impl Filter {
         self.max_len = self.max_len.max(other.max_len);
     }
 
+    /// Whether some id or prefix may start at byte `at` of `bytes`, whose run of id
+    /// characters goes on at most to `end`: by its first two bytes (the second is no byte
+    /// when the run ends, and a string of one byte pairs with 0 when a separator follows).
+    fn may_start(&self, bytes: &[u8], at: usize, end: usize) -> bool {
+        let Some(&first) = bytes.get(at) else {
+            return false;
+        };
+        let second = bytes
+            .get(at + 1)
+            .copied()
+            .filter(|&b| at + 1 < end && is_id_byte(b))
+            .unwrap_or(0);
+        let has = |second: u8| {
+            let key = (first as usize) << 8 | second as usize;
+            self.pairs[key / 64] & (1 << (key % 64)) != 0
+        };
+        has(second) || (second != 0 && is_separator(second) && has(0))
+    }
+
     fn may_contain(&self, text: &str) -> bool {
         let key = Filter::key(text.as_bytes());
         (self.min_len..=self.max_len).contains(&text.len())
@@ -509,6 +528,25 @@ impl Vocabulary {
             .copied()
     }
 
+    /// Like `index_of`, remembering the answer for the rest of one text in `seen`.
+    fn index_of_seen<'t>(&self, candidate: &'t str, seen: &mut Seen<'t>) -> Option<u32> {
+        if !self.filter.may_contain(candidate) {
+            return None;
+        }
+        let hash = self.hasher.hash_one(candidate);
+        if let Some(&(_, found)) = seen.table.find(hash, |(word, _)| *word == candidate) {
+            return found;
+        }
+        let found = self.shards[shard_of(hash)]
+            .find(hash, |&index| self.id(index) == candidate)
+            .copied();
+        seen.table
+            .insert_unique(hash, (candidate, found), |(word, _)| {
+                self.hasher.hash_one(word)
+            });
+        found
+    }
+
     /// Whether some id goes on after `text` with a separator.
     fn is_prefix(&self, text: &str) -> bool {
         if self.prefixes.is_empty() || !self.filter.may_contain(text) {
@@ -565,58 +603,55 @@ impl Vocabulary {
         if self.ends.is_empty() {
             return found;
         }
+        let mut seen = Seen::new();
         let bytes = text.as_bytes();
+        // One pass over each window: at every atom that starts a token (the start of a run
+        // of id characters, or just after a separator in it), the longest id from there is
+        // looked for, unless no id or prefix can begin with its first two bytes.
         for window in windows {
             let end = window.end.min(bytes.len());
-            let mut i = window.start;
+            let mut i = window.start.min(end);
+            let mut atom_start = true;
             while i < end {
-                if !is_id_byte(bytes[i]) {
+                let class = BYTE_CLASS[bytes[i] as usize];
+                if class & WORD == 0 {
+                    // Not an id character, or a separator: an atom may start after it.
+                    atom_start = true;
                     i += 1;
                     continue;
                 }
-                let run_end = bytes[i..end]
-                    .iter()
-                    .position(|b| !is_id_byte(*b))
-                    .map_or(end, |n| i + n);
-                self.find_in_run(text, i..run_end, counts, &mut found);
-                i = run_end;
+                if atom_start {
+                    atom_start = false;
+                    let starts_token = i == 0 || !is_word_byte(bytes[i - 1]);
+                    if starts_token
+                        && bytes[i].is_ascii_alphanumeric()
+                        && self.filter.may_start(bytes, i, end)
+                    {
+                        let run_end = bytes[i..end]
+                            .iter()
+                            .position(|b| !is_id_byte(*b))
+                            .map_or(end, |n| i + n);
+                        if let Some(occurrence) =
+                            self.longest_from(text, i, run_end, counts, &mut seen)
+                        {
+                            found.push(occurrence);
+                        }
+                    }
+                }
+                i += 1;
             }
         }
         longest_only(found)
     }
 
-    /// Finds ids in one run of id characters, starting from each of its atoms.
-    fn find_in_run(
-        &self,
-        text: &str,
-        run: Range<usize>,
-        counts: &mut dyn FnMut(u32) -> bool,
-        found: &mut Vec<Occurrence>,
-    ) {
-        let bytes = text.as_bytes();
-        let mut start = run.start;
-        while start < run.end {
-            let starts_token = start == 0 || !is_word_byte(bytes[start - 1]);
-            if starts_token
-                && bytes[start].is_ascii_alphanumeric()
-                && let Some(occurrence) = self.longest_from(text, start, run.end, counts)
-            {
-                found.push(occurrence);
-            }
-            match bytes[start..run.end].iter().position(|b| is_separator(*b)) {
-                Some(n) => start += n + 1,
-                None => break,
-            }
-        }
-    }
-
     /// The longest id that starts at `start` and ends at an atom end before `run_end`.
-    fn longest_from(
+    fn longest_from<'t>(
         &self,
-        text: &str,
+        text: &'t str,
         start: usize,
         run_end: usize,
         counts: &mut dyn FnMut(u32) -> bool,
+        seen: &mut Seen<'t>,
     ) -> Option<Occurrence> {
         let bytes = text.as_bytes();
         let mut best = None;
@@ -632,7 +667,7 @@ impl Vocabulary {
             }
             let ends_token = bytes.get(end).is_none_or(|b| !is_word_byte(*b));
             if ends_token
-                && let Some(id) = self.index_of(candidate)
+                && let Some(id) = self.index_of_seen(candidate, seen)
                 && counts(id)
             {
                 best = Some(Occurrence {
@@ -644,6 +679,21 @@ impl Vocabulary {
                 return best;
             }
             end += 1;
+        }
+    }
+}
+
+/// The words of one text already looked up, with what was found: a plan names the same
+/// ids again and again, and a lookup in a table of a million ids misses the processor's
+/// caches where this small table does not.
+struct Seen<'t> {
+    table: HashTable<(&'t str, Option<u32>)>,
+}
+
+impl Seen<'_> {
+    fn new() -> Self {
+        Seen {
+            table: HashTable::new(),
         }
     }
 }

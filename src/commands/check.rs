@@ -114,6 +114,9 @@ pub fn load_corpus_with(
             (id, stamp)
         })
         .collect();
+    // The git blob id of a manifest read is computed for the cache (review matches cached
+    // ids by it); without a cache it is computed when asked for (`Corpus::blob_of`).
+    let caching = cache.is_some();
     let cached = |id: &PlanId, stamp: &Option<FileStamp>| {
         let cache = cache.as_deref()?;
         cache.manifest(id, stamp.as_ref()?)
@@ -140,7 +143,7 @@ pub fn load_corpus_with(
             .and_then(|text| text.ok_or_else(store::ReadProblem::missing));
             let entry = ManifestEntry::read(&id, path.clone(), text);
             let blob = match &entry {
-                ManifestEntry::Parsed { text, .. } if stamp.is_some() => {
+                ManifestEntry::Parsed { text, .. } if caching && stamp.is_some() => {
                     repo::blob_id(text.as_bytes()).ok()
                 }
                 _ => None,

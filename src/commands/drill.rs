@@ -337,14 +337,18 @@ pub(crate) fn records_in(root: &Path, dir: &Path, display: &str) -> Vec<RecordFi
         content: drill::Content::Unreadable(unreadable_finding(&path, Rule::InvalidPlan, message)),
         path,
     };
-    // Proven inside before it is listed: a directory outside is not even looked into.
-    if !store::stays_inside(root, dir) {
+    // Proven inside before it is listed: a directory outside is not even looked into, and
+    // one that is not there (most releases) costs one `lstat`.
+    let Ok(found) = store::inside::check_file(root, dir) else {
         return vec![unreadable(
             display.to_string(),
             format!(
                 "{display} is a symlink to a directory outside the repository, which backout does not follow; replace it with a real directory"
             ),
         )];
+    };
+    if found.is_none() {
+        return Vec::new();
     }
     let entries = match fs::read_dir(dir) {
         Ok(entries) => entries,
