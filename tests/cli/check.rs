@@ -525,3 +525,37 @@ fn no_plans_is_fine() {
         .code(0)
         .stdout_has("no plans found under plans/");
 }
+
+#[test]
+fn a_merge_conflict_left_in_a_plan_fails_the_check() {
+    // Two branches changed the same step; the rebase left both sides in the plan, and the
+    // author committed it. On call would find two first steps.
+    let repo = crate::harness::payments_repo(&[]);
+    let plan = "plans/payments/v1.5/plan.md";
+    repo.edit(
+        plan,
+        "1. Roll back `payments-api` to 2.3.1: `deploy payments-api 2.3.1`\n",
+        "<<<<<<< HEAD\n1. Roll back `payments-api` to 2.3.1: `deploy payments-api 2.3.1`\n=======\n1. Roll back `payments-api` to 2.3.1 with helm: `helm rollback payments-api 41`\n>>>>>>> 5c1f2e9 (helm rollbacks)\n",
+    );
+    repo.commit("rebased");
+    let run = repo.run(&["check"]);
+    run.code(1).stdout_has(
+        "error[conflict-marker]: unresolved merge conflict: lines 21 to 25 hold both sides of a merge, from `<<<<<<<` to `>>>>>>>`",
+    );
+    assert_eq!(
+        repo.run(&["check", "--format", "json"]).rules(),
+        ["conflict-marker"]
+    );
+    // Nothing that merely looks like it: a setext heading underline, arrows in prose.
+    repo.edit(
+        plan,
+        "<<<<<<< HEAD\n1. Roll back `payments-api` to 2.3.1: `deploy payments-api 2.3.1`\n=======\n1. Roll back `payments-api` to 2.3.1 with helm: `helm rollback payments-api 41`\n>>>>>>> 5c1f2e9 (helm rollbacks)\n",
+        "1. Roll back `payments-api` to 2.3.1: `deploy payments-api 2.3.1`\n",
+    );
+    repo.edit(
+        plan,
+        "Rehearsed on staging.",
+        "Rehearsed on staging.\n\nNotes\n=======\n\n>>> traffic shifts back within a minute <<<",
+    );
+    repo.run(&["check"]).code(0);
+}
