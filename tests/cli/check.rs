@@ -500,6 +500,13 @@ fn outside_a_repository_exits_2() {
     repo.run(&["-C", "/nonexistent/dir", "check"])
         .code(2)
         .stderr_has("no such directory");
+    // A file given to -C (a plan.md copied from a finding) is named as what it is.
+    repo.write("plans/payments/v1.5/plan.md", "");
+    repo.run(&["-C", "plans/payments/v1.5/plan.md", "check"])
+        .code(2)
+        .stderr_has(
+            "plans/payments/v1.5/plan.md: a file, not a directory; pass the directory it is in",
+        );
     repo.run(&["check", "--format", "xml"])
         .code(2)
         .stderr_has("invalid value 'xml'");
