@@ -165,11 +165,16 @@ struct Commit {
 impl Commit {
     fn open(repo: &Repo, files: &mut TreeFiles<'_>, current: &Config, id: &str) -> Commit {
         let tree = repo.tree_of_commit(id);
-        let config = tree
-            .and_then(|tree| files.read_path(tree, config::FILE_NAME).ok().flatten())
-            .and_then(|bytes| String::from_utf8(bytes).ok())
-            .and_then(|text| Config::parse(config::FILE_NAME, &text).ok())
-            .unwrap_or_else(|| current.clone());
+        // No backout.toml at the commit means the defaults; one that does not parse, the
+        // current one.
+        let config = match tree.map(|tree| files.read_path(tree, config::FILE_NAME)) {
+            Some(Ok(None)) => Config::parse(config::FILE_NAME, "").ok(),
+            Some(Ok(Some(bytes))) => String::from_utf8(bytes)
+                .ok()
+                .and_then(|text| Config::parse(config::FILE_NAME, &text).ok()),
+            _ => None,
+        }
+        .unwrap_or_else(|| current.clone());
         Commit {
             tree,
             plans_dir: config.plans_dir,

@@ -487,3 +487,36 @@ fn a_change_under_a_top_level_heading_after_the_sections_is_shown() {
         .json();
     assert_eq!(json["outside"], serde_json::json!([]));
 }
+
+#[test]
+fn moving_the_plans_directory_moves_plans_it_does_not_delete_them() {
+    // The repository reorganises: plans/ becomes ops/backout, with `plans_dir` set in the
+    // same change. A published plan that moved with it, unchanged, is not deleted.
+    let (repo, _) = crate::teams::three_teams();
+    let base = repo.head().to_string();
+    for (from, to) in [
+        ("plans/payments", "ops/backout/payments"),
+        ("plans/checkout", "ops/backout/checkout"),
+        ("plans/search", "ops/backout/search"),
+    ] {
+        std::fs::create_dir_all(repo.join("ops/backout")).unwrap_or_else(|e| panic!("{e}"));
+        std::fs::rename(repo.join(from), repo.join(to)).unwrap_or_else(|e| panic!("{e}"));
+    }
+    repo.write("backout.toml", "plans_dir = \"ops/backout\"\n");
+    repo.commit("plans move to ops/backout");
+    let run = repo.run(&["review", "--base", &base]);
+    run.code(0)
+        .stdout_lacks("deleted")
+        .stdout_lacks("published-changed")
+        .stdout_has("ops/backout/payments/v1.4/plan.md (renamed from plans/payments/v1.4/plan.md)");
+    // Moved and edited in the same change, a published plan has changed.
+    repo.edit(
+        "ops/backout/payments/v1.4/plan.md",
+        "Error rate above 2%",
+        "Error rate above 5%",
+    );
+    repo.commit("and a looser criterion");
+    repo.run(&["review", "--base", &base])
+        .code(1)
+        .stdout_has("error[published-changed]: this plan was published");
+}
