@@ -196,7 +196,11 @@ fn look_where_the_tagged_commit_kept_plans(
         };
         let place = moved.entry(commit.clone()).or_insert_with(|| {
             let tree = repo.tree_of_commit(commit)?;
-            let bytes = files.read_path(tree, config::FILE_NAME).ok().flatten()?;
+            // No backout.toml there: the default plans directory.
+            let bytes = files
+                .read_path(tree, config::FILE_NAME)
+                .ok()?
+                .unwrap_or_default();
             let text = String::from_utf8(bytes).ok()?;
             let dir = Config::parse(config::FILE_NAME, &text).ok()?.plans_dir;
             (dir != plans_dir).then_some((tree, dir))

@@ -350,8 +350,8 @@ fn a_damaged_team_directory_is_named_for_every_tag_that_needs_it() {
 fn tags_cut_before_the_plans_directory_moved_find_their_plans_where_they_were() {
     // Release v1.0 was cut while the plans lived in plans/; then the repository moved them
     // to ops/backout and cut v1.1 there.
+    // v1.0 had no backout.toml yet: the default plans directory.
     let repo = TestRepo::new();
-    repo.write("backout.toml", "default_team = \"payments\"\n");
     add_release(
         &repo,
         "payments",
