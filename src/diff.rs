@@ -305,13 +305,14 @@ fn line_end(text: &str, offset: usize) -> usize {
 }
 
 /// Section content without trailing blank lines, every line ending in a line break, so a
-/// section that moved to the end of the file (or away from it) compares equal.
+/// section that moved to the end of the file (or away from it) compares equal; CRLF line
+/// ends read as LF, so a file saved with other line ends has not changed.
 fn comparable(content: &str) -> String {
     let trimmed = content.trim_end();
     if trimmed.is_empty() {
         return String::new();
     }
-    let mut text = trimmed.to_string();
+    let mut text = trimmed.replace("\r\n", "\n");
     text.push('\n');
     text
 }
