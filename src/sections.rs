@@ -704,6 +704,9 @@ pub struct Sections {
     by_kind: Vec<Vec<String>>,
     /// The titles `[sections]` added, as written, per section.
     added: Vec<(Kind, String)>,
+    /// Every title the table was made from, as written, with its section: most headings
+    /// are written just so, and need no normalising (which showed in profiles of `check`).
+    exact: HashMap<String, Kind, foldhash::fast::RandomState>,
     language: Language,
 }
 
@@ -737,10 +740,19 @@ impl Sections {
                     }
                 }
             }
+            let exact = Kind::ALL
+                .into_iter()
+                .flat_map(|kind| kind.all_titles())
+                .filter_map(|title| {
+                    let kind = titles.get(&normalize(title))?;
+                    Some((title.to_string(), *kind))
+                })
+                .collect();
             Sections {
                 titles,
                 by_kind,
                 added: Vec::new(),
+                exact,
                 language: Language::En,
             }
         })
@@ -760,9 +772,13 @@ impl Sections {
         }
         match self.titles.get(&key) {
             Some(&other) if other != kind => Err(TitleProblem::Taken(other)),
-            Some(_) => Ok(()),
+            Some(_) => {
+                self.exact.insert(title.trim().to_string(), kind);
+                Ok(())
+            }
             None => {
                 self.titles.insert(key.clone(), kind);
+                self.exact.insert(title.trim().to_string(), kind);
                 if let Some(list) = self.by_kind.get_mut(kind as usize) {
                     list.push(key);
                 }
@@ -783,6 +799,9 @@ impl Sections {
 
     /// The section a heading's text names, if any.
     pub fn kind_of(&self, title: &str) -> Option<Kind> {
+        if let Some(&kind) = self.exact.get(title.trim()) {
+            return Some(kind);
+        }
         self.titles.get(&normalize(title)).copied()
     }
 
@@ -1175,5 +1194,22 @@ mod tests {
         }
         assert_eq!(Language::from_code("de"), Some(Language::De));
         assert_eq!(Language::from_code("fr"), None);
+    }
+
+    #[test]
+    fn titles_as_written_name_what_they_name_normalised() {
+        let mut sections = Sections::builtin().clone();
+        assert_eq!(
+            sections.add(Kind::Procedure, "  Rückbau-Schritte: "),
+            Ok(())
+        );
+        for kind in Kind::ALL {
+            for title in kind.all_titles() {
+                let normalised = sections.titles.get(&normalize(title)).copied();
+                assert_eq!(sections.kind_of(title), normalised, "{title:?}");
+            }
+        }
+        assert_eq!(sections.kind_of("Rückbau-Schritte:"), Some(Kind::Procedure));
+        assert_eq!(sections.kind_of("RUECKBAU SCHRITTE"), Some(Kind::Procedure));
     }
 }

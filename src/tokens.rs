@@ -6,6 +6,76 @@ use std::ops::Range;
 
 use crate::plan::PLACEHOLDERS;
 
+/// The bytes a kind of token can start with (the first bytes of every item id, of every
+/// release name), to go from one place where such a token may start to the next without
+/// looking at every byte in between twice.
+#[derive(Clone)]
+pub struct FirstBytes {
+    table: [bool; 256],
+    /// The bytes, while there are at most three: then a SIMD search (memchr) finds them.
+    few: Vec<u8>,
+    count: usize,
+}
+
+impl Default for FirstBytes {
+    fn default() -> Self {
+        FirstBytes {
+            table: [false; 256],
+            few: Vec::new(),
+            count: 0,
+        }
+    }
+}
+
+impl FirstBytes {
+    pub fn insert(&mut self, byte: u8) {
+        if !self.table[byte as usize] {
+            self.table[byte as usize] = true;
+            self.count += 1;
+            if self.count <= 3 {
+                self.few.push(byte);
+            } else {
+                self.few.clear();
+            }
+        }
+    }
+
+    pub fn merge(&mut self, other: &FirstBytes) {
+        for byte in 0..=255u8 {
+            if other.table[byte as usize] {
+                self.insert(byte);
+            }
+        }
+    }
+
+    /// The first place at or after `from` and before `end` that holds one of the bytes and
+    /// does not follow a byte of `sticky` (a token starts there, not inside a longer word).
+    pub fn next_start(
+        &self,
+        bytes: &[u8],
+        mut from: usize,
+        end: usize,
+        sticky: &[bool; 256],
+    ) -> Option<usize> {
+        let end = end.min(bytes.len());
+        while from < end {
+            let hay = &bytes[from..end];
+            let found = match self.few.as_slice() {
+                [] => hay.iter().position(|b| self.table[*b as usize]),
+                [a] => memchr::memchr(*a, hay),
+                [a, b] => memchr::memchr2(*a, *b, hay),
+                [a, b, c, ..] => memchr::memchr3(*a, *b, *c, hay),
+            }?;
+            let at = from + found;
+            if at == 0 || !sticky[bytes[at - 1] as usize] {
+                return Some(at);
+            }
+            from = at + 1;
+        }
+        None
+    }
+}
+
 fn is_alnum_or_underscore(byte: u8) -> bool {
     byte.is_ascii_alphanumeric() || byte == b'_'
 }
@@ -157,7 +227,7 @@ pub struct ReleaseNames {
     index: HashMap<String, usize, foldhash::fast::RandomState>,
     /// The first bytes and lengths of the names: most words of a plan are no release name,
     /// and are passed over without hashing.
-    first_bytes: [bool; 256],
+    first_bytes: FirstBytes,
     lengths: std::ops::RangeInclusive<usize>,
 }
 
@@ -185,11 +255,11 @@ impl ReleaseNames {
             .enumerate()
             .map(|(i, name)| (name.clone(), i))
             .collect();
-        let mut first_bytes = [false; 256];
+        let mut first_bytes = FirstBytes::default();
         let (mut shortest, mut longest) = (usize::MAX, 0);
         for name in &names {
             if let Some(&first) = name.as_bytes().first() {
-                first_bytes[first as usize] = true;
+                first_bytes.insert(first);
             }
             shortest = shortest.min(name.len());
             longest = longest.max(name.len());
@@ -210,7 +280,7 @@ impl ReleaseNames {
     /// The index of a name, looked up only when a name could be it.
     fn lookup(&self, token: &str) -> Option<usize> {
         let first = *token.as_bytes().first()?;
-        if !self.first_bytes[first as usize] || !self.lengths.contains(&token.len()) {
+        if !self.first_bytes.table[first as usize] || !self.lengths.contains(&token.len()) {
             return None;
         }
         self.index.get(token).copied()
@@ -230,28 +300,22 @@ impl ReleaseNames {
         if self.names.is_empty() {
             return found;
         }
+        // A name stands as a whole run of name characters: only a run whose first byte
+        // some name starts with is looked at.
         for window in windows {
             let end = window.end.min(bytes.len());
-            let mut i = window.start;
-            while i < end {
-                if !is_name_byte(bytes[i]) {
-                    i += 1;
-                    continue;
-                }
+            let mut from = window.start;
+            while let Some(i) = self.first_bytes.next_start(bytes, from, end, &NAME_BYTES) {
                 let run_end = bytes[i..end]
                     .iter()
                     .position(|b| !is_name_byte(*b))
                     .map_or(end, |n| i + n);
-                let starts_token = i == 0 || !is_name_byte(bytes[i - 1]);
                 let ends_token = bytes.get(run_end).is_none_or(|b| !is_name_byte(*b));
                 let token = text[i..run_end].trim_end_matches('.');
-                if starts_token
-                    && ends_token
-                    && let Some(index) = self.lookup(token)
-                {
+                if ends_token && let Some(index) = self.lookup(token) {
                     found.push((i..i + token.len(), index));
                 }
-                i = run_end;
+                from = run_end;
             }
         }
         found
@@ -357,6 +421,58 @@ mod tests {
             let cut = cut.min(text.len());
             let windows = [0..cut, cut..text.len()];
             proptest::prop_assert_eq!(versions(&text, &windows), versions_by_word(&text, &windows));
+        }
+    }
+
+    /// Release names found run by run, as before the scan jumped between first bytes.
+    fn release_names_by_run(
+        names: &ReleaseNames,
+        text: &str,
+        windows: &[Range<usize>],
+    ) -> Vec<(Range<usize>, usize)> {
+        let bytes = text.as_bytes();
+        let mut found = Vec::new();
+        for window in windows {
+            let end = window.end.min(bytes.len());
+            let mut i = window.start;
+            while i < end {
+                if !is_name_byte(bytes[i]) {
+                    i += 1;
+                    continue;
+                }
+                let run_end = bytes[i..end]
+                    .iter()
+                    .position(|b| !is_name_byte(*b))
+                    .map_or(end, |n| i + n);
+                let starts_token = i == 0 || !is_name_byte(bytes[i - 1]);
+                let ends_token = bytes.get(run_end).is_none_or(|b| !is_name_byte(*b));
+                let token = text[i..run_end].trim_end_matches('.');
+                if starts_token
+                    && ends_token
+                    && let Some(index) = names.index.get(token).copied()
+                {
+                    found.push((i..i + token.len(), index));
+                }
+                i = run_end;
+            }
+        }
+        found
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn release_names_are_found_as_run_by_run(
+            names in proptest::collection::btree_set("[vrx1][0-9.x-]{0,3}", 1..6),
+            text in "[vrx10.,/ -]{0,40}",
+            cut in 0usize..40,
+        ) {
+            let names = ReleaseNames::new(names.into_iter().collect());
+            let cut = cut.min(text.len());
+            let windows = [0..cut, cut..text.len()];
+            proptest::prop_assert_eq!(
+                names.find(&text, &windows),
+                release_names_by_run(&names, &text, &windows)
+            );
         }
     }
 }

@@ -18,6 +18,7 @@ use hashbrown::HashTable;
 use rayon::prelude::*;
 
 use crate::names::PlanId;
+use crate::tokens::FirstBytes;
 
 /// Characters that may not touch an item id for it to count as a reference.
 pub fn is_word_byte(byte: u8) -> bool {
@@ -36,6 +37,17 @@ fn is_separator(byte: u8) -> bool {
 
 const WORD: u8 = 1;
 const SEPARATOR: u8 = 2;
+
+/// `is_word_byte` as a table of flags: an id starts only where the byte before is none.
+static WORD_BYTES: [bool; 256] = {
+    let mut table = [false; 256];
+    let mut byte = 0;
+    while byte < 256 {
+        table[byte] = BYTE_CLASS[byte] & WORD != 0;
+        byte += 1;
+    }
+    table
+};
 
 /// What each byte is to an id: a word character, a separator, or neither (a table, as the
 /// scan asks for every byte of every plan).
@@ -131,6 +143,9 @@ impl fmt::Debug for Vocabulary {
 struct Filter {
     /// One bit per pair of first bytes (a one-byte string pairs its byte with 0).
     pairs: Box<[u64; 1024]>,
+    /// The first bytes of the ids that can be found (those that start with a letter or
+    /// digit).
+    first: FirstBytes,
     min_len: usize,
     max_len: usize,
 }
@@ -139,6 +154,7 @@ impl Default for Filter {
     fn default() -> Self {
         Filter {
             pairs: Box::new([0; 1024]),
+            first: FirstBytes::default(),
             min_len: usize::MAX,
             max_len: 0,
         }
@@ -155,6 +171,11 @@ impl Filter {
     fn insert(&mut self, text: &str) {
         let key = Filter::key(text.as_bytes());
         self.pairs[key / 64] |= 1 << (key % 64);
+        if let Some(&first) = text.as_bytes().first()
+            && first.is_ascii_alphanumeric()
+        {
+            self.first.insert(first);
+        }
         self.min_len = self.min_len.min(text.len());
         self.max_len = self.max_len.max(text.len());
     }
@@ -163,6 +184,7 @@ impl Filter {
         for (mine, theirs) in self.pairs.iter_mut().zip(other.pairs.iter()) {
             *mine |= theirs;
         }
+        self.first.merge(&other.first);
         self.min_len = self.min_len.min(other.min_len);
         self.max_len = self.max_len.max(other.max_len);
     }
@@ -605,40 +627,25 @@ impl Vocabulary {
         }
         let mut seen = Seen::new();
         let bytes = text.as_bytes();
-        // One pass over each window: at every atom that starts a token (the start of a run
-        // of id characters, or just after a separator in it), the longest id from there is
-        // looked for, unless no id or prefix can begin with its first two bytes.
+        // An id starts at an atom that starts a token: a letter or digit after no word
+        // character (at the start of a run of id characters, or after a separator in it).
+        // Only the places where some id's first byte stands are looked at, and an id is
+        // looked for from there unless no id or prefix begins with the first two bytes.
         for window in windows {
             let end = window.end.min(bytes.len());
-            let mut i = window.start.min(end);
-            let mut atom_start = true;
-            while i < end {
-                let class = BYTE_CLASS[bytes[i] as usize];
-                if class & WORD == 0 {
-                    // Not an id character, or a separator: an atom may start after it.
-                    atom_start = true;
-                    i += 1;
+            let mut from = window.start;
+            while let Some(i) = self.filter.first.next_start(bytes, from, end, &WORD_BYTES) {
+                from = i + 1;
+                if !self.filter.may_start(bytes, i, end) {
                     continue;
                 }
-                if atom_start {
-                    atom_start = false;
-                    let starts_token = i == 0 || !is_word_byte(bytes[i - 1]);
-                    if starts_token
-                        && bytes[i].is_ascii_alphanumeric()
-                        && self.filter.may_start(bytes, i, end)
-                    {
-                        let run_end = bytes[i..end]
-                            .iter()
-                            .position(|b| !is_id_byte(*b))
-                            .map_or(end, |n| i + n);
-                        if let Some(occurrence) =
-                            self.longest_from(text, i, run_end, counts, &mut seen)
-                        {
-                            found.push(occurrence);
-                        }
-                    }
+                let run_end = bytes[i..end]
+                    .iter()
+                    .position(|b| !is_id_byte(*b))
+                    .map_or(end, |n| i + n);
+                if let Some(occurrence) = self.longest_from(text, i, run_end, counts, &mut seen) {
+                    found.push(occurrence);
                 }
-                i += 1;
             }
         }
         longest_only(found)
@@ -811,8 +818,8 @@ mod tests {
     proptest::proptest! {
         #[test]
         fn finds_what_the_definition_says(
-            ids in proptest::collection::btree_set("[ab][ab1.:/_-]{0,4}", 1..8),
-            text in "[ab1.:/_ -]{0,40}",
+            ids in proptest::collection::btree_set("[abcd1][ab1.:/_-]{0,4}", 1..8),
+            text in "[abcd1.:/_ -]{0,40}",
         ) {
             let ids: Vec<&str> = ids.iter().map(String::as_str).collect();
             let v = vocabulary(&ids);

@@ -337,8 +337,18 @@ pub(crate) fn records_in(root: &Path, dir: &Path, display: &str) -> Vec<RecordFi
         content: drill::Content::Unreadable(unreadable_finding(&path, Rule::InvalidPlan, message)),
         path,
     };
-    // Proven inside before it is listed: a directory outside is not even looked into, and
-    // one that is not there (most releases) costs one `lstat`.
+    // Most releases have no drills directory: below a release directory a listing proved
+    // real, one `lstat` says so.
+    let parent_proven = dir
+        .parent()
+        .is_some_and(|parent| store::inside::is_proven_dir(root, parent));
+    if parent_proven
+        && let Err(error) = fs::symlink_metadata(dir)
+        && error.kind() == std::io::ErrorKind::NotFound
+    {
+        return Vec::new();
+    }
+    // Proven inside before it is listed: a directory outside is not even looked into.
     let Ok(found) = store::inside::check_file(root, dir) else {
         return vec![unreadable(
             display.to_string(),

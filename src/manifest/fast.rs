@@ -67,7 +67,8 @@ pub(super) fn parse(text: &str, expected: &PlanId) -> Option<Manifest> {
     if team.value != expected.team || release.value != expected.release {
         return None;
     }
-    let mut seen = std::collections::HashSet::with_capacity(items.len());
+    let mut seen: std::collections::HashSet<&str, foldhash::fast::RandomState> =
+        std::collections::HashSet::with_capacity_and_hasher(items.len(), Default::default());
     let mut out = Vec::with_capacity(items.len());
     for item in items {
         let id = item.id?;
@@ -135,8 +136,11 @@ fn set<T>(slot: &mut Option<T>, value: T) -> Option<()> {
 
 /// Leading spaces and tabs, and the rest.
 fn split_blank(text: &str) -> (usize, &str) {
-    let rest = text.trim_start_matches([' ', '\t']);
-    (text.len() - rest.len(), rest)
+    let blanks = text
+        .bytes()
+        .position(|b| b != b' ' && b != b'\t')
+        .unwrap_or(text.len());
+    (blanks, &text[blanks..])
 }
 
 fn is_blank_or_comment(text: &str) -> bool {
@@ -155,7 +159,7 @@ fn key_value(line: &str, at: usize) -> Option<(&str, Value<'_>)> {
     let (blank2, written) = split_blank(rest);
     let value_at = at + key_len + blank + 1 + blank2;
     let (value, len) = if let Some(inner) = written.strip_prefix('"') {
-        let end = inner.find(['"', '\\'])?;
+        let end = memchr::memchr2(b'"', b'\\', inner.as_bytes())?;
         if inner.as_bytes()[end] != b'"' {
             return None;
         }
