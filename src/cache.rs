@@ -106,7 +106,15 @@ impl Cache {
         }
         let root = fs::canonicalize(workspace.root()).unwrap_or_else(|_| workspace.root().into());
         let root = root.to_string_lossy().into_owned();
-        let file = directory()?.join(format!("{}.cache", file_name(&root)));
+        // Never inside the work tree (an XDG_CACHE_HOME in a CI checkout): no cache then.
+        let outside = |dir: &PathBuf| {
+            !fs::canonicalize(dir)
+                .unwrap_or(dir.clone())
+                .starts_with(&root)
+        };
+        let file = directory()
+            .filter(outside)?
+            .join(format!("{}.cache", file_name(&root)));
         let header = Header {
             version: env!("CARGO_PKG_VERSION").to_string(),
             build: build_stamp(),

@@ -78,6 +78,7 @@ pub fn check(
         );
     }
     findings.extend(crate::rules::text::bidi_controls(file));
+    findings.extend(crate::rules::text::conflict_markers(file));
     let text = file.text();
     let body = &plan.body;
     let windows = body.windows();

@@ -151,6 +151,8 @@ pub struct Pin<'a> {
     pub previous: Option<&'a str>,
     /// `[check] shared` at the commit.
     pub shared: &'a HashSet<String>,
+    /// What to report when `manifest` is `Missing` (the plan was not there at the commit).
+    pub missing: Option<Finding>,
 }
 
 /// One manifest as read: its plan, its display path and its text or why it is unreadable.
@@ -462,7 +464,10 @@ impl Corpus {
             PinnedManifest::Missing => None,
         };
         let file = SourceFile::new(path, text);
-        let manifest = self.manifest_input(&file, held.as_ref().map(Held::get), manifest_path);
+        let manifest = match &pin.missing {
+            Some(finding) if held.is_none() => ManifestInput::Unavailable(finding.clone()),
+            _ => self.manifest_input(&file, held.as_ref().map(Held::get), manifest_path),
+        };
         run(id, &file, plan, manifest, &context)
     }
 

@@ -128,6 +128,8 @@ rules! {
         "The release's git changes hold an item, found by the [[derive]] rules, that its manifest lacks.";
     BidiControl = "bidi-control", Error,
         "The plan or its manifest holds a bidirectional control character (Trojan Source): a line shows in another order than the one that is copied and run.";
+    ConflictMarker = "conflict-marker", Error,
+        "The plan holds an unresolved merge conflict: both sides of a merge, between `<<<<<<<` and `>>>>>>>` lines.";
 
 }
 

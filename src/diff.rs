@@ -45,6 +45,9 @@ pub struct PlanDiff {
     /// The labels of the sides whose front matter could not be read (no `+++` block, or
     /// not TOML): then the front matter is not compared, and `front_matter` is empty.
     pub front_matter_unreadable: Vec<String>,
+    /// The parts outside the level-2 sections that differ: the text above the first section
+    /// (the title, an introduction) and what stands under a level-1 heading after it.
+    pub outside: Vec<SectionDiff>,
     /// Every section of either side: the new plan's in its order, then removed ones.
     pub sections: Vec<SectionDiff>,
     /// `None` when either manifest is unavailable.
@@ -213,6 +216,7 @@ impl PlanDiff {
                 .filter(|side| front_fields(side.text).is_none())
                 .map(|side| side.label.to_string())
                 .collect(),
+            outside: outside_diffs(old.text, new.text),
             sections: section_diffs(old.text, new.text),
             manifest: match (old.manifest, new.manifest) {
                 (Some(old), Some(new)) => Some(manifest_delta(old, new)),
@@ -225,11 +229,27 @@ impl PlanDiff {
     pub fn is_unchanged(&self) -> bool {
         self.front_matter.is_empty()
             && self.front_matter_unreadable.is_empty()
+            && self.outside.is_empty()
             && self
                 .sections
                 .iter()
                 .all(|s| s.status == SectionStatus::Unchanged)
             && self.manifest.as_ref().is_none_or(ManifestDelta::is_empty)
+    }
+
+    /// The parts outside the sections that come before them (the introduction) and after
+    /// them (level-1 headings), in that order.
+    pub fn outside_parts(
+        &self,
+    ) -> (
+        impl Iterator<Item = &SectionDiff> + Clone,
+        impl Iterator<Item = &SectionDiff> + Clone,
+    ) {
+        let above = |part: &&SectionDiff| part.title == INTRODUCTION;
+        (
+            self.outside.iter().filter(above),
+            self.outside.iter().filter(move |part| !above(part)),
+        )
     }
 
     /// The sections with this status.
@@ -285,22 +305,95 @@ fn line_end(text: &str, offset: usize) -> usize {
 }
 
 /// Section content without trailing blank lines, every line ending in a line break, so a
-/// section that moved to the end of the file (or away from it) compares equal.
+/// section that moved to the end of the file (or away from it) compares equal; CRLF line
+/// ends read as LF, so a file saved with other line ends has not changed.
 fn comparable(content: &str) -> String {
     let trimmed = content.trim_end();
     if trimmed.is_empty() {
         return String::new();
     }
-    let mut text = trimmed.to_string();
+    let mut text = trimmed.replace("\r\n", "\n");
     text.push('\n');
     text
+}
+
+/// How output names the text above the first section.
+pub const INTRODUCTION: &str = "(before the first section)";
+
+/// The parts of a plan outside its level-2 sections, each like a section: the text above
+/// the first section (its title, an introduction), titled `INTRODUCTION` and without a
+/// heading line; and each level-1 heading after it, with the text under it up to the next
+/// section, titled `# ` and its heading. They are on the published page like the sections.
+fn outside_sections(text: &str) -> Vec<SectionText<'_>> {
+    let body_start = split_front_matter(text).map_or(0, |(_, start)| start);
+    let body = markdown::parse_body(text, body_start);
+    let file = SourceFile::new("", text);
+    let first = body
+        .sections
+        .first()
+        .map_or(text.len(), |section| section.heading.start);
+    let mut parts = Vec::new();
+    let start = body_start.min(first);
+    let introduction = text.get(start..first).unwrap_or_default();
+    // Blank lines at its top do not count, as they do not at its end.
+    let blank = introduction.len()
+        - introduction
+            .trim_start_matches(['\n', '\r', ' ', '\t'])
+            .len();
+    let leading = introduction[..blank].rfind('\n').map_or(0, |i| i + 1);
+    let content = comparable(&introduction[leading..]);
+    if !content.is_empty() {
+        let line = file.line_number(start + leading);
+        parts.push(SectionText {
+            title: INTRODUCTION.to_string(),
+            heading_line: line,
+            content_line: line,
+            heading: "",
+            content,
+        });
+    }
+    for (index, heading) in body.headings.iter().enumerate() {
+        if heading.level != 1 || heading.span.start < first {
+            continue;
+        }
+        let end = body.headings[index + 1..]
+            .iter()
+            .find(|next| next.level <= 2)
+            .map_or(text.len(), |next| next.span.start);
+        let heading_end = line_end(text, heading.span.end.saturating_sub(1));
+        let content_start = heading_end.min(end);
+        parts.push(SectionText {
+            title: format!("# {}", heading.title),
+            heading_line: file.line_number(heading.span.start),
+            content_line: file.line_number(content_start),
+            heading: text
+                .get(heading.span.start..heading_end)
+                .unwrap_or_default(),
+            content: comparable(text.get(content_start..end).unwrap_or_default()),
+        });
+    }
+    parts
+}
+
+/// The parts outside the sections (`outside_sections`) that differ between `old` and
+/// `new`, matched by title as sections are.
+pub fn outside_diffs(old: &str, new: &str) -> Vec<SectionDiff> {
+    let mut diffs = matched_diffs(&outside_sections(old), &outside_sections(new));
+    diffs.retain(|diff| diff.status != SectionStatus::Unchanged);
+    diffs
 }
 
 /// Diffs every section of `old` and `new`, matching sections by title, ignoring case; a
 /// title used twice matches its first use with the first, its second with the second.
 pub fn section_diffs(old: &str, new: &str) -> Vec<SectionDiff> {
-    let old_sections = sections(old);
-    let new_sections = sections(new);
+    matched_diffs(&sections(old), &sections(new))
+}
+
+/// Diffs two lists of sections, matched by title as `section_diffs` says.
+fn matched_diffs(
+    old_sections: &[SectionText<'_>],
+    new_sections: &[SectionText<'_>],
+) -> Vec<SectionDiff> {
     let mut by_title: HashMap<String, Vec<usize>> = HashMap::new();
     for (index, section) in old_sections.iter().enumerate().rev() {
         by_title
@@ -310,7 +403,7 @@ pub fn section_diffs(old: &str, new: &str) -> Vec<SectionDiff> {
     }
     let mut matched = HashSet::new();
     let mut diffs = Vec::new();
-    for section in &new_sections {
+    for section in new_sections {
         let old_index = by_title
             .get_mut(&section.title.to_lowercase())
             .and_then(Vec::pop);

@@ -78,6 +78,12 @@ fn start_dir(cli: &Cli) -> Result<PathBuf, Error> {
         .filter(|dir| !dir.is_empty())
         .fold(current, |dir, next| dir.join(next));
 
+    if dir.exists() && !dir.is_dir() {
+        return Err(Error::msg(format!(
+            "-C {}: a file, not a directory; pass the directory it is in",
+            dir.display()
+        )));
+    }
     if !dir.is_dir() {
         return Err(Error::msg(format!(
             "-C {}: no such directory; pass an existing directory",

@@ -53,6 +53,21 @@ pub fn is_valid_name(name: &str) -> bool {
     name_problem(name).is_none()
 }
 
+/// Refuses a path argument below the plans directory whose team or release directory has a
+/// name backout does not accept (`parts`: the path's components below the plans directory),
+/// so that nothing is read or written there as if it were a plan.
+pub fn check_path_parts(path: &std::path::Path, parts: &[String]) -> crate::error::Result<()> {
+    for (part, what) in parts.iter().zip(["team", "release"]) {
+        if let Some(problem) = name_problem(part) {
+            return Err(crate::error::Error::msg(format!(
+                "{} is not a plan: its {what} directory name `{part}` {problem}; rename the directory (ASCII letters, digits, `.`, `_` and `-`), or name the plan as TEAM/RELEASE",
+                path.display()
+            )));
+        }
+    }
+    Ok(())
+}
+
 /// A plan named on the command line: `RELEASE` or `TEAM/RELEASE`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Spec {

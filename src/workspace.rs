@@ -183,6 +183,7 @@ impl Workspace {
             .components()
             .map(|c| c.as_os_str().to_string_lossy().into_owned())
             .collect();
+        crate::names::check_path_parts(path, &parts)?;
         match parts.as_slice() {
             [] => Ok(PathTarget::All),
             [team] => Ok(PathTarget::Team(team.clone())),

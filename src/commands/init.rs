@@ -70,8 +70,9 @@ pub fn run(repo: &Repo, team: Option<&str>, force: bool) -> Result<Initialized> 
         )));
     }
     let created_plans = !plans.is_dir();
-    fs::create_dir_all(&plans).map_err(|e| Error::io("create directory", &plans, e))?;
+    // backout.toml first: a write it refuses (a directory in the way) leaves no plans/ behind.
     let written = store::write_all(repo.root(), &[file], overwrite)?;
+    fs::create_dir_all(&plans).map_err(|e| Error::io("create directory", &plans, e))?;
 
     Ok(Initialized {
         config: config::FILE_NAME.into(),

@@ -16,6 +16,7 @@ use rayon::prelude::*;
 use crate::check::join_and;
 use crate::config::{self, Config};
 use crate::corpus::{Checked, Corpus, Pin, PinnedManifest};
+use crate::diag::{Finding, Rule, SourceFile};
 use crate::error::{Error, Result};
 use crate::markdown::Body;
 use crate::names::{PlanId, is_valid_name};
@@ -164,11 +165,16 @@ struct Commit {
 impl Commit {
     fn open(repo: &Repo, files: &mut TreeFiles<'_>, current: &Config, id: &str) -> Commit {
         let tree = repo.tree_of_commit(id);
-        let config = tree
-            .and_then(|tree| files.read_path(tree, config::FILE_NAME).ok().flatten())
-            .and_then(|bytes| String::from_utf8(bytes).ok())
-            .and_then(|text| Config::parse(config::FILE_NAME, &text).ok())
-            .unwrap_or_else(|| current.clone());
+        // No backout.toml at the commit means the defaults; one that does not parse, the
+        // current one.
+        let config = match tree.map(|tree| files.read_path(tree, config::FILE_NAME)) {
+            Some(Ok(None)) => Config::parse(config::FILE_NAME, "").ok(),
+            Some(Ok(Some(bytes))) => String::from_utf8(bytes)
+                .ok()
+                .and_then(|text| Config::parse(config::FILE_NAME, &text).ok()),
+            _ => None,
+        }
+        .unwrap_or_else(|| current.clone());
         Commit {
             tree,
             plans_dir: config.plans_dir,
@@ -355,12 +361,15 @@ impl Shared<'_> {
             None => PinnedManifest::Missing,
         };
         let (release_names, previous) = worker.team(at, commit, &plan.id)?;
+        let missing = matches!(manifest, PinnedManifest::Missing)
+            .then(|| missing_at_commit(plan, &commit.path(&plan.id, MANIFEST_FILE)));
         let pin = Pin {
             live: &live,
             manifest,
             release_names: &release_names,
             previous: previous.as_deref(),
             shared: &commit.shared,
+            missing,
         };
         let parsed = std::mem::take(&mut plan.plan);
         Ok(self.corpus.check_pinned(
@@ -458,4 +467,29 @@ impl Worker<'_, '_> {
         }
         Ok((release_names, None))
     }
+}
+
+/// The finding of a published plan whose commit holds no manifest of its release: the plan
+/// was not there when it was published. Copied with `cp` from another release's published
+/// plan, it kept that plan's stamp; or it was moved since.
+fn missing_at_commit(plan: &PinnedPlan, manifest_at_commit: &str) -> Finding {
+    let span = plan
+        .plan
+        .front
+        .published
+        .as_ref()
+        .and_then(|published| published.commit.as_ref())
+        .map_or(0..0, |commit| commit.span.clone());
+    let short = &plan.commit[..plan.commit.len().min(10)];
+    SourceFile::new(&plan.path, &plan.text)
+        .finding(
+            Rule::InvalidPlan,
+            span,
+            format!(
+                "the plan says it was published from commit {short}, which has no {manifest_at_commit}: the plan was copied or moved here after it was published"
+            ),
+        )
+        .with_help(
+            "a copy of another release's plan is a new draft: set `status = \"draft\"` and remove the [published] table (`backout baseline` makes such copies for you); a published plan itself must stay where it was published",
+        )
 }

@@ -209,7 +209,15 @@ fn record(
             if let Some(old) = old {
                 let mut gone = file(Change::Deleted, &change.old_path, &None, true);
                 gone.moved_to = change.new_path.clone().filter(|_| new.is_some());
-                touched.entry(old).or_default().plan = Some(gone);
+                let entry = touched.entry(old).or_default();
+                entry.plan = Some(match entry.plan.take() {
+                    // Added under another plans directory (`plans_dir` moved in this change):
+                    // the same plan, moved.
+                    Some(added) if added.change == Change::Added && gone.moved_to.is_none() => {
+                        file(Change::Renamed, &change.old_path, &added.head_path, true)
+                    }
+                    _ => gone,
+                });
             }
             if let Some(new) = new {
                 let kind = if change.change == Change::Renamed {
@@ -222,8 +230,19 @@ fn record(
                 } else {
                     None
                 };
-                touched.entry(new).or_default().plan =
-                    Some(file(kind, &base, &change.new_path, false));
+                let entry = touched.entry(new).or_default();
+                entry.plan = Some(match entry.plan.take() {
+                    // Deleted from another plans directory (`plans_dir` moved in this
+                    // change): the same plan, moved.
+                    Some(gone)
+                        if kind == Change::Added
+                            && gone.change == Change::Deleted
+                            && gone.moved_to.is_none() =>
+                    {
+                        file(Change::Renamed, &gone.base_path, &change.new_path, true)
+                    }
+                    _ => file(kind, &base, &change.new_path, false),
+                });
             }
         }
     }
@@ -407,6 +426,12 @@ impl Sides {
         });
         let base_text = read(old, &plan.base_path)?;
         let head_text = read(new, &plan.head_path)?;
+        if touched.manifest && old.config.plans_dir != new.config.plans_dir {
+            // Moved with the plans directory, as it was: not a change of the manifest.
+            let base = read(old, &Some(old.path(&id, MANIFEST_FILE)))?;
+            let head = read(new, &Some(new.path(&id, MANIFEST_FILE)))?;
+            touched.manifest = base.is_none() || base != head;
+        }
         Ok(Sides {
             id,
             touched,
@@ -512,8 +537,10 @@ fn review_plan(
         head: head_version.as_ref().map(as_version),
         source_status: base_plan.as_ref().map(Plan::status),
         moved_to: plan.moved_to.as_deref(),
+        // A plan that only moved with the plans directory (`plans_dir` changed) is the same
+        // plan: its own base, the same text.
         plan_changed: change.is_some()
-            && (base_text != head_text || plan.change == Change::Renamed),
+            && (base_text != head_text || (plan.change == Change::Renamed && !plan.own_base)),
         manifest_changed: touched.manifest.then_some(manifest_path.as_str()),
     }));
     let mut fork = None;

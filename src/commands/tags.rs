@@ -4,7 +4,7 @@ use std::collections::HashMap;
 
 use rayon::prelude::*;
 
-use crate::config::TagFormat;
+use crate::config::{self, Config, TagFormat};
 use crate::error::{Error, Result};
 use crate::names::PlanId;
 use crate::repo::{FSCK_HINT, ObjectError, Repo, TagRef, TreeFiles};
@@ -93,6 +93,9 @@ pub fn run(workspace: &Workspace, at: At) -> Result<TagsReport> {
         At::Tag => at_tags(&repo, pending)?,
         At::Head => at_head(&repo, pending)?,
     });
+    if at == At::Tag {
+        look_where_the_tagged_commit_kept_plans(&repo, &config.plans_dir, &mut rows)?;
+    }
     if config.tags.deny_draft {
         for row in rows.iter_mut().filter(|r| r.status == TagStatus::Draft) {
             row.message = "the plan is still a draft, and `deny_draft = true` in [tags] makes that an error; approve the plan (`status = \"approved\"`) before tagging the release".into();
@@ -167,6 +170,59 @@ fn other_team_fix(catalog: &crate::workspace::Catalog, id: &PlanId) -> Option<St
         id.team,
         id.team
     ))
+}
+
+/// A plan missing where the current `plans_dir` puts it may be where the tagged commit's
+/// own `backout.toml` put it: the plans directory moved after the release was cut. Only
+/// missing rows are looked at again, so the usual run reads nothing more.
+fn look_where_the_tagged_commit_kept_plans(
+    repo: &Repo,
+    plans_dir: &str,
+    rows: &mut [TagRow],
+) -> Result<()> {
+    let missing = |row: &TagRow| row.status == TagStatus::Missing && row.commit.is_some();
+    if !rows.iter().any(missing) {
+        return Ok(());
+    }
+    let mut files =
+        TreeFiles::new(repo.git()).map_err(|e| Error::git("cannot read the object database", e))?;
+    // The tree and the plans directory of each tagged commit whose backout.toml names
+    // another one than HEAD's.
+    let mut moved: HashMap<String, Option<(git2::Oid, String)>> = HashMap::new();
+    for row in rows.iter_mut().filter(|row| missing(row)) {
+        let (Some(commit), Some(team), Some(release)) = (&row.commit, &row.team, &row.release)
+        else {
+            continue;
+        };
+        let place = moved.entry(commit.clone()).or_insert_with(|| {
+            let tree = repo.tree_of_commit(commit)?;
+            // No backout.toml there: the default plans directory.
+            let bytes = files
+                .read_path(tree, config::FILE_NAME)
+                .ok()?
+                .unwrap_or_default();
+            let text = String::from_utf8(bytes).ok()?;
+            let dir = Config::parse(config::FILE_NAME, &text).ok()?.plans_dir;
+            (dir != plans_dir).then_some((tree, dir))
+        });
+        let Some((tree, dir)) = place.clone() else {
+            continue;
+        };
+        let path = format!("{dir}/{team}/{release}/{PLAN_FILE}");
+        let Ok(Some(blob)) = files.find(tree, &path) else {
+            continue;
+        };
+        let id = PlanId::new(team.clone(), release.clone());
+        (row.status, row.message) = match files.read(blob) {
+            Ok(bytes) => tags::judge(bytes, &id),
+            Err(error) => (
+                TagStatus::Invalid,
+                format!("cannot read the plan: {}; {FSCK_HINT}", error.what()),
+            ),
+        };
+        row.path = Some(path);
+    }
+    Ok(())
 }
 
 fn row(pending: &Pending, commit: Option<String>, status: TagStatus, message: String) -> TagRow {

@@ -84,18 +84,21 @@ pub fn render_human(diff: &PlanDiff, style: &DiffStyle) -> String {
             let _ = writeln!(out, "  {}", describe_field(change, "->"));
         }
     }
+    let (above, below) = diff.outside_parts();
+    for part in above {
+        human_section(&mut out, part, "before the first section", header, style);
+    }
     for section in &diff.sections {
-        out.push('\n');
-        let status = style.status(section.status);
-        let _ = writeln!(
-            out,
-            "{header}## {}{header:#}: {status}{}{status:#}",
-            inline(&section.title),
-            section.status.as_str()
+        human_section(
+            &mut out,
+            section,
+            &format!("## {}", section.title),
+            header,
+            style,
         );
-        for hunk in &section.hunks {
-            human_hunk(&mut out, hunk, style);
-        }
+    }
+    for part in below {
+        human_section(&mut out, part, &part.title, header, style);
     }
     out.push('\n');
     match &diff.manifest {
@@ -111,6 +114,27 @@ pub fn render_human(diff: &PlanDiff, style: &DiffStyle) -> String {
         Some(delta) => human_manifest(&mut out, delta, style),
     }
     out
+}
+
+/// A section (or a part outside the sections) as `NAME: status`, then its hunks.
+fn human_section(
+    out: &mut String,
+    section: &SectionDiff,
+    name: &str,
+    header: Style,
+    style: &DiffStyle,
+) {
+    out.push('\n');
+    let status = style.status(section.status);
+    let _ = writeln!(
+        out,
+        "{header}{}{header:#}: {status}{}{status:#}",
+        inline(name),
+        section.status.as_str()
+    );
+    for hunk in &section.hunks {
+        human_hunk(out, hunk, style);
+    }
 }
 
 fn human_hunk(out: &mut String, hunk: &Hunk, style: &DiffStyle) {
@@ -212,9 +236,10 @@ pub fn render_markdown(diff: &PlanDiff) -> String {
         }
         out.push('\n');
     }
-    if !diff.sections.is_empty() {
+    let (above, below) = diff.outside_parts();
+    if !diff.sections.is_empty() || !diff.outside.is_empty() {
         out.push_str("| Section | Change |\n| --- | --- |\n");
-        for section in &diff.sections {
+        for section in above.clone().chain(&diff.sections).chain(below.clone()) {
             // A title is plan text: it may not mention, link or format.
             let _ = writeln!(
                 out,
@@ -225,7 +250,11 @@ pub fn render_markdown(diff: &PlanDiff) -> String {
         }
         out.push('\n');
     }
-    for section in diff.sections.iter().filter(|s| !s.hunks.is_empty()) {
+    for section in above
+        .chain(&diff.sections)
+        .chain(below)
+        .filter(|s| !s.hunks.is_empty())
+    {
         markdown_section(&mut out, section);
     }
     out.push_str("#### Manifest delta\n\n");
@@ -322,6 +351,7 @@ mod tests {
                 new: Some("\"v2\"".into()),
             }],
             front_matter_unreadable: vec![],
+            outside: vec![],
             sections: vec![
                 SectionDiff {
                     title: "Criteria".into(),

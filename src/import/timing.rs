@@ -103,14 +103,16 @@ struct Word {
     span: Range<usize>,
 }
 
-/// Splits a line into sentences (byte ranges) at `.`, `;`, `!` and `?` that end a sentence.
+/// Splits a line into sentences (byte ranges) at `.`, `;`, `!` and `?` that end a sentence,
+/// and at the middle dots and bullets that separate facts on one line (`Rollback window: 72h
+/// · Expected rollback duration: 45m`, as `backout export` writes them).
 fn sentences(line: &str) -> Vec<Range<usize>> {
     let mut out = Vec::new();
     let mut start = 0;
     let bytes = line.as_bytes();
     for (i, c) in line.char_indices() {
         let ends = match c {
-            ';' | '!' | '?' => true,
+            ';' | '!' | '?' | '·' | '•' => true,
             // A new list item, heading or table row starts a new sentence.
             '\n' => {
                 let next = line[i + 1..].trim_start();
@@ -128,8 +130,9 @@ fn sentences(line: &str) -> Vec<Range<usize>> {
             _ => false,
         };
         if ends {
-            out.push(start..i + 1);
-            start = i + 1;
+            let end = i + c.len_utf8();
+            out.push(start..end);
+            start = end;
         }
     }
     if start < line.len() {

@@ -19,6 +19,9 @@ pub enum Part {
 pub struct Block {
     pub part: Part,
     pub text: String,
+    /// How many findings a `Findings` block holds, when its list holds more than them (a
+    /// forked plan's "what must still change" repeats them); else its `- ` lines count.
+    pub findings: Option<usize>,
 }
 
 impl Block {
@@ -26,6 +29,15 @@ impl Block {
         Block {
             part,
             text: text.into(),
+            findings: None,
+        }
+    }
+
+    /// A block of `count` findings, with whatever else explains them.
+    pub fn findings(text: impl Into<String>, count: usize) -> Block {
+        Block {
+            findings: Some(count),
+            ..Block::new(Part::Findings, text)
         }
     }
 }
@@ -64,11 +76,13 @@ pub fn fit(mut blocks: Vec<Block>, max_bytes: usize) -> String {
         if total(&blocks) <= budget {
             break;
         }
-        let count = blocks[i]
-            .text
-            .lines()
-            .filter(|l| l.starts_with("- "))
-            .count();
+        let count = blocks[i].findings.unwrap_or_else(|| {
+            blocks[i]
+                .text
+                .lines()
+                .filter(|l| l.starts_with("- "))
+                .count()
+        });
         let note = format!("_{count} findings left out._\n");
         if note.len() < blocks[i].text.len() {
             blocks[i].text = note;

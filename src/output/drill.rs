@@ -196,6 +196,8 @@ fn from_lines(out: &Output, session: &mut Session) -> Result<Walked> {
             };
             line_number += 1;
             let line = match line {
+                // A file of answers saved by a Windows editor may start with a byte order mark.
+                Ok(line) if line_number == 1 => line.trim_start_matches('\u{feff}').to_string(),
                 Ok(line) => line,
                 Err(error) => {
                     session.interrupt(clock::now()?)?;

@@ -557,7 +557,7 @@ fn review_markdown(review: &commands::review::Review) -> Vec<Block> {
         if let Some(fork) = &plan.fork {
             findings.push_str(&fork_markdown(&plan.path, fork));
         }
-        blocks.push(Block::new(Part::Findings, findings));
+        blocks.push(Block::findings(findings, plan.findings.len()));
         if let Some(diff) = &plan.diff {
             // The diff's own heading names both sides; a summary stays plain text.
             let summary = match &plan.fork {

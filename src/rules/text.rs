@@ -61,6 +61,75 @@ fn finding(file: &SourceFile<'_>, (_, at, names): (usize, usize, Vec<&'static st
     )
 }
 
+/// `conflict-marker`: a merge conflict left in the plan: lines from `<<<<<<<` to `>>>>>>>`,
+/// each at the start of a line and followed by a space or the line's end. Both sides of the
+/// merge stand in the plan, and the page shows both. One finding per conflict, at its first
+/// marker; a marker without its partner is one too.
+pub fn conflict_markers(file: &SourceFile<'_>) -> Vec<Finding> {
+    let text = file.text();
+    let mut findings = Vec::new();
+    // The start of the open conflict's `<<<<<<<` line, and its line number.
+    let mut open: Option<(usize, usize)> = None;
+    let mut start = 0;
+    for (index, line) in text.split_inclusive('\n').enumerate() {
+        let number = index + 1;
+        match marker(line) {
+            Some(Marker::Ours) => {
+                if let Some(unclosed) = open.replace((start, number)) {
+                    findings.push(conflict_finding(file, unclosed, None));
+                }
+            }
+            Some(Marker::Theirs) => {
+                let opening = open.take().unwrap_or((start, number));
+                findings.push(conflict_finding(file, opening, Some(number)));
+            }
+            None => {}
+        }
+        start += line.len();
+    }
+    if let Some(unclosed) = open {
+        findings.push(conflict_finding(file, unclosed, None));
+    }
+    findings
+}
+
+enum Marker {
+    Ours,
+    Theirs,
+}
+
+fn marker(line: &str) -> Option<Marker> {
+    let kind = if line.starts_with("<<<<<<<") {
+        Marker::Ours
+    } else if line.starts_with(">>>>>>>") {
+        Marker::Theirs
+    } else {
+        return None;
+    };
+    matches!(
+        line[7..].chars().next(),
+        None | Some(' ' | '\t' | '\r' | '\n')
+    )
+    .then_some(kind)
+}
+
+fn conflict_finding(
+    file: &SourceFile<'_>,
+    (at, first): (usize, usize),
+    last: Option<usize>,
+) -> Finding {
+    let message = match last {
+        Some(last) if last > first => format!(
+            "unresolved merge conflict: lines {first} to {last} hold both sides of a merge, from `<<<<<<<` to `>>>>>>>`"
+        ),
+        _ => "unresolved merge conflict: a conflict marker of a merge is left in the plan"
+            .to_string(),
+    };
+    file.finding(Rule::ConflictMarker, at..at + 7, message).with_help(
+        "resolve the conflict: keep the lines that are right for this release, delete the marker lines (`<<<<<<<`, `=======`, `>>>>>>>`), and check again",
+    )
+}
+
 /// The character's code point and Unicode name.
 fn name(c: char) -> &'static str {
     match c {

@@ -450,3 +450,28 @@ fn review_takes_the_ids_of_unchanged_manifests_from_the_cache_by_content() {
     json.stdout_has("ledger-worker")
         .stdout_has("payments-audit");
 }
+
+#[test]
+fn a_cache_directory_inside_the_work_tree_is_not_used() {
+    // CI jobs often point XDG_CACHE_HOME into the checkout, to save it between runs: the
+    // read-only commands must still write nothing into the repository.
+    let repo = crate::harness::payments_repo(&[]);
+    repo.commit("payments");
+    settle();
+    // Outside the work tree, the same runs keep a cache.
+    let outside = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    run(&repo, outside.path(), &[], &["check"]).code(0);
+    cache_file(outside.path());
+    let before = repo.snapshot();
+    let inside = repo.join(".cache");
+    let inside = inside.to_string_lossy();
+    for args in [&["check"][..], &["list"], &["check", "v1.5"]] {
+        repo.run_in_env(repo.path(), &[("XDG_CACHE_HOME", &inside)], args)
+            .code(0);
+    }
+    assert!(
+        !repo.exists(".cache"),
+        "a read-only command wrote into the work tree"
+    );
+    assert_eq!(repo.snapshot(), before);
+}

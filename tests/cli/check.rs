@@ -500,6 +500,13 @@ fn outside_a_repository_exits_2() {
     repo.run(&["-C", "/nonexistent/dir", "check"])
         .code(2)
         .stderr_has("no such directory");
+    // A file given to -C (a plan.md copied from a finding) is named as what it is.
+    repo.write("plans/payments/v1.5/plan.md", "");
+    repo.run(&["-C", "plans/payments/v1.5/plan.md", "check"])
+        .code(2)
+        .stderr_has(
+            "plans/payments/v1.5/plan.md: a file, not a directory; pass the directory it is in",
+        );
     repo.run(&["check", "--format", "xml"])
         .code(2)
         .stderr_has("invalid value 'xml'");
@@ -524,4 +531,38 @@ fn no_plans_is_fine() {
     repo.run(&["check"])
         .code(0)
         .stdout_has("no plans found under plans/");
+}
+
+#[test]
+fn a_merge_conflict_left_in_a_plan_fails_the_check() {
+    // Two branches changed the same step; the rebase left both sides in the plan, and the
+    // author committed it. On call would find two first steps.
+    let repo = crate::harness::payments_repo(&[]);
+    let plan = "plans/payments/v1.5/plan.md";
+    repo.edit(
+        plan,
+        "1. Roll back `payments-api` to 2.3.1: `deploy payments-api 2.3.1`\n",
+        "<<<<<<< HEAD\n1. Roll back `payments-api` to 2.3.1: `deploy payments-api 2.3.1`\n=======\n1. Roll back `payments-api` to 2.3.1 with helm: `helm rollback payments-api 41`\n>>>>>>> 5c1f2e9 (helm rollbacks)\n",
+    );
+    repo.commit("rebased");
+    let run = repo.run(&["check"]);
+    run.code(1).stdout_has(
+        "error[conflict-marker]: unresolved merge conflict: lines 21 to 25 hold both sides of a merge, from `<<<<<<<` to `>>>>>>>`",
+    );
+    assert_eq!(
+        repo.run(&["check", "--format", "json"]).rules(),
+        ["conflict-marker"]
+    );
+    // Nothing that merely looks like it: a setext heading underline, arrows in prose.
+    repo.edit(
+        plan,
+        "<<<<<<< HEAD\n1. Roll back `payments-api` to 2.3.1: `deploy payments-api 2.3.1`\n=======\n1. Roll back `payments-api` to 2.3.1 with helm: `helm rollback payments-api 41`\n>>>>>>> 5c1f2e9 (helm rollbacks)\n",
+        "1. Roll back `payments-api` to 2.3.1: `deploy payments-api 2.3.1`\n",
+    );
+    repo.edit(
+        plan,
+        "Rehearsed on staging.",
+        "Rehearsed on staging.\n\nNotes\n=======\n\n>>> traffic shifts back within a minute <<<",
+    );
+    repo.run(&["check"]).code(0);
 }

@@ -311,3 +311,29 @@ fn errors_exit_2_and_diff_never_writes() {
     repo.write("plans/payments/v2/plan.md", V2);
     assert_eq!(repo.snapshot(), before);
 }
+
+#[test]
+fn line_endings_alone_are_no_change() {
+    // A colleague on Windows saved last release's plan with CRLF line ends and committed it
+    // that way; the review of that change must not show every line removed and added again.
+    let repo = crate::harness::payments_repo(&[]);
+    let v14 = "plans/payments/v1.4/plan.md";
+    // A blank line under each heading, as most plans have.
+    let spaced: String = repo
+        .read(v14)
+        .lines()
+        .map(|line| match line.starts_with("## ") {
+            true => format!("{line}\n\n"),
+            false => format!("{line}\n"),
+        })
+        .collect();
+    repo.write(v14, &spaced);
+    let base = repo.commit("base");
+    repo.write(v14, spaced.replace('\n', "\r\n"));
+    repo.commit("saved on Windows");
+    let run = repo.run(&["review", "--base", &base]);
+    run.code(0)
+        .stdout_has("## Procedure: unchanged")
+        .stdout_lacks(": changed")
+        .stdout_lacks("\n-Run the smoke tests");
+}

@@ -258,6 +258,24 @@ fn an_answer_that_is_not_an_outcome_stops_the_drill_and_keeps_it() {
 }
 
 #[test]
+fn answers_from_a_windows_editor_are_read_like_any_others() {
+    // A file of answers saved by a Windows editor: a byte order mark, then CRLF lines.
+    let repo = checkout_repo();
+    let run = drill(
+        &repo,
+        "\u{feff}done\r\ndone: helm took 4 minutes\r\n# the flag is manual\r\ndone\r\ndone\r\n",
+        &["v3.2", "--env", "staging"],
+    );
+    run.code(0)
+        .stdout_has("step 2/4 done: Roll back `cart-service` to 3.1.4: (helm took 4 minutes)\n")
+        .stdout_has("drill of checkout/v3.2: pass, 4 of 4 steps done");
+    assert!(
+        repo.read(RECORD)
+            .contains("note = \"helm took 4 minutes\"\n")
+    );
+}
+
+#[test]
 fn refuses_what_it_cannot_record() {
     let repo = checkout_repo();
     let mut config = repo.git.config().unwrap_or_else(|e| panic!("{e}"));

@@ -701,3 +701,38 @@ Rollback stays possible up to 48 hours after the deployment; the ledger migratio
         .code(0)
         .stdout_has("window            not stated: left as \"TBD\"");
 }
+
+#[test]
+fn a_plan_exported_as_markdown_imports_with_its_window_and_duration() {
+    // A team keeps its plan in the wiki as backout exported it, and adopts backout in a
+    // new repository from that page: the window and the duration come back.
+    let repo = TestRepo::new();
+    repo.write("backout.toml", "default_team = \"payments\"\n");
+    add_release(
+        &repo,
+        "payments",
+        "v1.4",
+        &[service("payments-api", "2.3.1", "2.3.0")],
+    );
+    repo.commit("payments v1.4");
+    let export = repo.run(&["export", "v1.4", "--format", "markdown"]);
+    export
+        .code(0)
+        .stdout_has("Rollback window: 72h after deployment · Expected rollback duration: 45m");
+    repo.write("wiki/payments-rollback.md", &export.stdout);
+    repo.write(
+        "plans/payments/v1.5/manifest.toml",
+        crate::harness::manifest(
+            "payments",
+            "v1.5",
+            &[service("payments-api", "2.3.1", "2.3.0")],
+        ),
+    );
+    repo.run(&["import", "wiki/payments-rollback.md", "v1.5"])
+        .code(0)
+        .stdout_has("window            72h")
+        .stdout_has("duration          45m");
+    let plan = repo.read("plans/payments/v1.5/plan.md");
+    assert!(plan.contains("window = \"72h\""), "{plan}");
+    assert!(plan.contains("duration = \"45m\""), "{plan}");
+}

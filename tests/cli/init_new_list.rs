@@ -33,6 +33,15 @@ fn init_writes_nothing_when_it_cannot_finish() {
         .code(2)
         .stderr_has("cannot create plans/: a file of that name is in the way");
     assert!(!repo.exists("backout.toml"));
+    // A directory where backout.toml goes is refused even with --force, and plans/ is not
+    // created for a run that failed.
+    repo.remove("plans");
+    repo.write("backout.toml/notes.md", "someone's notes\n");
+    repo.run(&["init", "--force"])
+        .code(2)
+        .stderr_has("backout.toml: it is a directory");
+    assert!(!repo.exists("plans"), "a failed init created plans/");
+    assert_eq!(repo.read("backout.toml/notes.md"), "someone's notes\n");
 }
 
 #[test]

@@ -127,3 +127,38 @@ fn checking_a_team_reports_its_odd_directories_too() {
     one.code(0);
     assert!(!one.stdout.contains("archive"), "{}", one.stdout);
 }
+
+#[test]
+fn a_path_to_a_directory_with_a_name_backout_refuses_is_refused_before_anything_is_written() {
+    // Someone made the next release's directory by hand, with a build suffix, and a
+    // directory for a team with a space; `backout new` and `baseline` given those paths
+    // must not write plans that `check` would then reject for their names.
+    let repo = repo();
+    repo.write("plans/payments/v1.6+build.7/.keep", "");
+    repo.write("plans/Core Banking/v1.0/.keep", "");
+    let before = repo.snapshot();
+    let path = "plans/payments/v1.6+build.7";
+    for args in [
+        vec!["new", path],
+        vec!["baseline", path, "--from", "v1.4"],
+        vec!["import", "plans/payments/v1.4/plan.md", path],
+        vec!["new", "plans/Core Banking/v1.0"],
+    ] {
+        let run = repo.run(&args);
+        run.code(2);
+        assert!(
+            run.stderr.contains("is not a plan: its ")
+                && run.stderr.contains("rename the directory"),
+            "{args:?}: {}",
+            run.stderr
+        );
+    }
+    assert_eq!(repo.snapshot(), before, "a refused command wrote something");
+    let run = repo.run(&["check", path]);
+    run.code(2).stderr_has(
+        "error: plans/payments/v1.6+build.7 is not a plan: its release directory name `v1.6+build.7` contains `+`, but only ASCII letters, digits, `.`, `_` and `-` are allowed; rename the directory",
+    );
+    repo.run(&["check", "plans/Core Banking"])
+        .code(2)
+        .stderr_has("its team directory name `Core Banking` contains a space");
+}

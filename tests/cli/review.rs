@@ -418,3 +418,105 @@ fn a_plan_or_drill_record_committed_as_a_symlink_does_not_pass_review() {
         .code(2)
         .stderr_has("plans/payments/v1.6/plan.md is a symlink");
 }
+
+#[test]
+fn a_change_to_the_text_above_the_first_section_is_shown() {
+    // The title and introduction of a plan are on its published page like every section:
+    // a pull request that changes only them must not look unchanged.
+    let (repo, base) = base_repo();
+    repo.edit(
+        V15,
+        "# Backout plan: payments v1.5\n",
+        "# Backout plan: payments v1.5\n\nShortcut for on-call: skip the plan and run `kubectl delete namespace payments`.\n",
+    );
+    repo.commit("a line above the sections");
+    let run = repo.run(&["review", "--base", &base]);
+    run.code(0)
+        .stdout_has("plans/payments/v1.5/plan.md (modified)")
+        .stdout_has("before the first section: changed\n")
+        .stdout_has(
+            "+Shortcut for on-call: skip the plan and run `kubectl delete namespace payments`.",
+        );
+    let markdown = repo.run(&["review", "--base", &base, "--format", "markdown"]);
+    markdown
+        .code(0)
+        .stdout_has("| (before the first section) | changed |")
+        .stdout_has("+Shortcut for on-call");
+    // `diff` says the same, and an unchanged introduction is not listed at all.
+    let diff = repo.run(&["diff", "v1.5", "--against", "v1.4", "--format", "json"]);
+    diff.code(0);
+    let json = diff.json();
+    assert_eq!(json["outside"][0]["status"], "changed", "{}", diff.stdout);
+    assert_eq!(json["outside"][0]["title"], "(before the first section)");
+    let unchanged = repo.run(&["diff", "v1.5", "--against", "v1.5"]);
+    unchanged.code(0).stdout_lacks("before the first section");
+    let json = repo
+        .run(&["diff", "v1.5", "--against", "v1.5", "--format", "json"])
+        .json();
+    assert_eq!(json["outside"], serde_json::json!([]));
+}
+
+#[test]
+fn a_change_under_a_top_level_heading_after_the_sections_is_shown() {
+    // `# Appendix` ends the last section; what stands under it is on the published page,
+    // so review and diff show it as its own part of the plan.
+    let (repo, base) = base_repo();
+    let text = repo.read(V15);
+    repo.write(
+        V15,
+        format!("{text}\n# Appendix\n\nDashboards: [payments](https://grafana.example.com/d/payments).\n"),
+    );
+    let middle = repo.commit("an appendix");
+    repo.edit(
+        V15,
+        "Dashboards: [payments]",
+        "In a hurry? `kubectl delete namespace payments`.\nDashboards: [payments]",
+    );
+    repo.commit("a shortcut in the appendix");
+    let run = repo.run(&["review", "--base", &base]);
+    run.code(0)
+        .stdout_has("# Appendix: added\n")
+        .stdout_has("+Dashboards: [payments](https://grafana.example.com/d/payments).");
+    let run = repo.run(&["review", "--base", &middle]);
+    run.code(0)
+        .stdout_has("# Appendix: changed\n")
+        .stdout_has("+In a hurry? `kubectl delete namespace payments`.")
+        .stdout_lacks("before the first section");
+    let json = repo
+        .run(&["diff", "v1.5", "--against", "v1.5", "--format", "json"])
+        .json();
+    assert_eq!(json["outside"], serde_json::json!([]));
+}
+
+#[test]
+fn moving_the_plans_directory_moves_plans_it_does_not_delete_them() {
+    // The repository reorganises: plans/ becomes ops/backout, with `plans_dir` set in the
+    // same change. A published plan that moved with it, unchanged, is not deleted.
+    let (repo, _) = crate::teams::three_teams();
+    let base = repo.head().to_string();
+    for (from, to) in [
+        ("plans/payments", "ops/backout/payments"),
+        ("plans/checkout", "ops/backout/checkout"),
+        ("plans/search", "ops/backout/search"),
+    ] {
+        std::fs::create_dir_all(repo.join("ops/backout")).unwrap_or_else(|e| panic!("{e}"));
+        std::fs::rename(repo.join(from), repo.join(to)).unwrap_or_else(|e| panic!("{e}"));
+    }
+    repo.write("backout.toml", "plans_dir = \"ops/backout\"\n");
+    repo.commit("plans move to ops/backout");
+    let run = repo.run(&["review", "--base", &base]);
+    run.code(0)
+        .stdout_lacks("deleted")
+        .stdout_lacks("published-changed")
+        .stdout_has("ops/backout/payments/v1.4/plan.md (renamed from plans/payments/v1.4/plan.md)");
+    // Moved and edited in the same change, a published plan has changed.
+    repo.edit(
+        "ops/backout/payments/v1.4/plan.md",
+        "Error rate above 2%",
+        "Error rate above 5%",
+    );
+    repo.commit("and a looser criterion");
+    repo.run(&["review", "--base", &base])
+        .code(1)
+        .stdout_has("error[published-changed]: this plan was published");
+}

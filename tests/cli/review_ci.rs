@@ -1,7 +1,7 @@
 //! `review` for CI: the Markdown comment with its marker and byte budget, GitHub annotations
 //! with the changed files first, and GitLab Code Quality.
 
-use crate::harness::{TestRepo, add_release, service};
+use crate::harness::{TestRepo, add_release, manifest, service};
 
 /// `plans` releases of the payments team at base; at head each plan's Procedure is
 /// rewritten in prose (a long section diff) and its Decision left as TBD (a finding).
@@ -171,4 +171,47 @@ fn review_writes_gitlab_code_quality() {
         .map(|i| i["fingerprint"].to_string())
         .collect();
     assert_eq!(prints.len(), 3);
+}
+
+#[test]
+fn a_comment_too_long_for_its_findings_counts_the_findings_it_leaves_out() {
+    // A new team forks checkout's runbook for its first release; the review comment lists
+    // each finding once and again under "what must still change": when the findings do not
+    // fit, the note counts findings, not list lines.
+    let repo = TestRepo::new();
+    add_release(
+        &repo,
+        "checkout",
+        "v3.1",
+        &[service("cart-service", "3.1.0", "3.0.4")],
+    );
+    let base = repo.commit("checkout v3.1");
+    repo.write(
+        "plans/loyalty/v1.0/manifest.toml",
+        manifest(
+            "loyalty",
+            "v1.0",
+            &[service("points-ledger", "1.0.0", "0.9.0")],
+        ),
+    );
+    repo.run(&["baseline", "loyalty/v1.0", "--from", "checkout/v3.1"])
+        .code(0);
+    repo.commit("loyalty v1.0, forked from checkout v3.1");
+    let full = repo.run(&["review", "--base", &base, "--format", "json"]);
+    full.code(1);
+    let findings = full.json()["plans"][0]["findings"]
+        .as_array()
+        .map_or(0, Vec::len);
+    assert!(findings >= 2, "{}", full.stdout);
+    let run = repo.run(&[
+        "review",
+        "--base",
+        &base,
+        "--format",
+        "markdown",
+        "--max-bytes",
+        "1000",
+    ]);
+    run.code(1)
+        .stdout_has(&format!("_{findings} findings left out._"));
 }

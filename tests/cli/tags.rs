@@ -345,3 +345,61 @@ fn a_damaged_team_directory_is_named_for_every_tag_that_needs_it() {
         ))
         .stdout_has("4 release tags: 0 ok, 0 draft, 0 missing, 4 invalid");
 }
+
+#[test]
+fn tags_cut_before_the_plans_directory_moved_find_their_plans_where_they_were() {
+    // Release v1.0 was cut while the plans lived in plans/; then the repository moved them
+    // to ops/backout and cut v1.1 there.
+    // v1.0 had no backout.toml yet: the default plans directory.
+    let repo = TestRepo::new();
+    add_release(
+        &repo,
+        "payments",
+        "v1.0",
+        &[service("payments-api", "1.0.0", "0.9.0")],
+    );
+    repo.set_status_tested("plans/payments/v1.0/plan.md", "approved");
+    repo.commit("v1.0");
+    repo.tag("v1.0", true);
+    let plan = repo.read("plans/payments/v1.0/plan.md");
+    let manifest = repo.read("plans/payments/v1.0/manifest.toml");
+    repo.remove("plans");
+    repo.write(
+        "backout.toml",
+        "plans_dir = \"ops/backout\"\ndefault_team = \"payments\"\n",
+    );
+    repo.write("ops/backout/payments/v1.0/plan.md", &plan);
+    repo.write("ops/backout/payments/v1.0/manifest.toml", &manifest);
+    add_release(
+        &repo,
+        "payments",
+        "v1.1",
+        &[service("payments-api", "1.1.0", "1.0.0")],
+    );
+    for file in ["plan.md", "manifest.toml"] {
+        let text = repo.read(&format!("plans/payments/v1.1/{file}"));
+        repo.write(&format!("ops/backout/payments/v1.1/{file}"), text);
+    }
+    repo.remove("plans");
+    repo.set_status_tested("ops/backout/payments/v1.1/plan.md", "approved");
+    repo.commit("plans move to ops/backout; v1.1");
+    repo.tag("v1.1", false);
+
+    let run = repo.run(&["tags"]);
+    run.code(0);
+    assert_eq!(
+        run.stdout,
+        "TAG   PLAN                               STATUS  NOTE
+v1.0  plans/payments/v1.0/plan.md        ok
+v1.1  ops/backout/payments/v1.1/plan.md  ok
+2 release tags: 2 ok, 0 draft, 0 missing, 0 invalid
+"
+    );
+    // A tag whose plan is in neither place names the place the current backout.toml says.
+    repo.tag("v1.2", true);
+    let run = repo.run(&["tags", "--format", "json"]);
+    run.code(1);
+    let json = run.json();
+    assert_eq!(json["tags"][2]["status"], "missing");
+    assert_eq!(json["tags"][2]["path"], "ops/backout/payments/v1.2/plan.md");
+}

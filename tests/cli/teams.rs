@@ -572,3 +572,46 @@ fn review_sees_a_previous_release_change_in_an_untouched_plan() {
         .stdout_has("warning[foreign-release]: names release v1.5 of payments, but this plan is for v1.6 (previous: v1.4)")
         .stdout_lacks("plans/payments/v1.4/plan.md");
 }
+
+#[test]
+fn a_published_plan_copied_by_hand_into_a_new_release_says_why_its_manifest_is_missing() {
+    // Copying last release's plan is what teams do; copied with `cp`, the published plan
+    // keeps its `[published]` stamp, whose commit knew no manifest of the new release.
+    let (repo, published_from) = three_teams();
+    repo.write(
+        "plans/payments/v1.6/manifest.toml",
+        manifest(
+            "payments",
+            "v1.6",
+            &[service("payments-api", "2.5.0", "2.4.0")],
+        ),
+    );
+    repo.write(
+        "plans/payments/v1.6/plan.md",
+        repo.read(PAYMENTS_V14)
+            .replace("release = \"v1.4\"", "release = \"v1.6\""),
+    );
+    let run = repo.run(&["check", "payments/v1.6"]);
+    run.code(1);
+    let short = &published_from[..10];
+    run.stdout_has(&format!(
+        "error[invalid-plan]: the plan says it was published from commit {short}, which has no plans/payments/v1.6/manifest.toml: the plan was copied or moved here after it was published"
+    ))
+    .stdout_has("= help: a copy of another release's plan is a new draft: set `status = \"draft\"` and remove the [published] table (`backout baseline` makes such copies for you); a published plan itself must stay where it was published")
+    .stdout_lacks("manifest.toml is missing");
+    // Once it is a draft, it is checked against today's manifest like any other.
+    let text = repo.read("plans/payments/v1.6/plan.md");
+    let start = text.find("[published]").unwrap_or(0);
+    let end = text[start..].find("+++").map_or(start, |i| start + i);
+    repo.write(
+        "plans/payments/v1.6/plan.md",
+        format!("{}{}", &text[..start], &text[end..])
+            .replace("status = \"published\"", "status = \"draft\""),
+    );
+    let run = repo.run(&["check", "payments/v1.6", "--format", "json"]);
+    assert!(
+        !run.rules().contains(&"invalid-plan".to_string()),
+        "{}",
+        run.stdout
+    );
+}
