@@ -119,11 +119,34 @@ pub fn read_text(root: &Path, path: &Path) -> Result<Option<String>, ReadProblem
         Ok(None) => return Ok(None),
         Err(escape) => return Err(escaped(root, path, &escape)),
     };
+    if let Some(link) = own_symlink(path) {
+        return Err(link);
+    }
     if !metadata.is_file() {
         return Err(not_regular(&metadata));
     }
     let (file, len) = open_regular(path)?;
     read_opened(file, len).map(Some)
+}
+
+/// The problem of a file that is itself a symlink (resolving inside the work tree; one that
+/// leads out or nowhere is reported by [`escaped`]). Not followed even so: git stores a
+/// symlink as a link, so `review` and `tags`, which read git, cannot follow it, and a file
+/// must mean the same in the work tree as in a commit.
+fn own_symlink(path: &Path) -> Option<ReadProblem> {
+    let metadata = fs::symlink_metadata(path).ok()?;
+    if !metadata.file_type().is_symlink() {
+        return None;
+    }
+    let target = fs::read_link(path)
+        .map(|target| format!(" (to {})", target.to_string_lossy()))
+        .unwrap_or_default();
+    Some(ReadProblem::new(
+        format!(
+            "is a symlink{target}, which backout does not follow: git stores it as a link, so `review` and `tags` could not read the file"
+        ),
+        "replace the symlink with a copy of the file it points to",
+    ))
 }
 
 /// Reads a text file whose directory a listing proved inside the work tree (a catalog's

@@ -382,7 +382,18 @@ fn check_chunk(
             let verdict = match release {
                 Ok(Some(release)) => match files.file_in(release, plan.file) {
                     Ok(Some(blob)) => judged(&files, &mut verdicts, blob, plan.pending),
-                    Ok(None) => (TagStatus::Missing, missing(plan.pending, &plan.place)),
+                    // A plan committed as a symlink is there, but not a plan (as review and
+                    // check say); only a missing plan is looked at again.
+                    Ok(None) => match files.special_at(release, plan.file) {
+                        Some(what) => (
+                            TagStatus::Invalid,
+                            format!(
+                                "{} is {what} in git in {}, which backout does not follow; commit the file itself instead",
+                                plan.pending.path, plan.place
+                            ),
+                        ),
+                        None => (TagStatus::Missing, missing(plan.pending, &plan.place)),
+                    },
                     Err(error) => unreadable(&plan.place, &error),
                 },
                 Ok(None) => (TagStatus::Missing, missing(plan.pending, &plan.place)),

@@ -300,6 +300,38 @@ fn a_symlinked_plan_is_neither_replaced_nor_written_through() {
     assert!(!repo.exists("plans/payments/v1.5/plan.md.lock"));
 }
 
+/// A `plan.md` committed as a symlink to the previous release's plan (a quick way to "reuse"
+/// it) is the same finding everywhere: git stores the link, not the plan, so `review` and
+/// `tags` cannot follow it, and `check` does not follow it in the work tree either.
+#[test]
+fn a_plan_that_is_a_symlink_inside_the_repository_is_reported_by_check_list_and_tags() {
+    let repo = payments();
+    repo.commit("payments v1.4 and v1.5");
+    repo.tag("v1.4", true);
+    repo.remove(V15);
+    symlink("../v1.4/plan.md", repo.join(V15)).unwrap_or_else(|e| panic!("{e}"));
+    repo.commit("v1.5 reuses the v1.4 plan through a link");
+    repo.tag("v1.5", true);
+    let said = "plans/payments/v1.5/plan.md is a symlink (to ../v1.4/plan.md), which backout does not follow";
+    repo.run(&["check", "v1.5"])
+        .code(1)
+        .stdout_has("error[invalid-plan]")
+        .stdout_has(said)
+        .stdout_has("replace the symlink with a copy of the file")
+        .stdout_lacks("front matter `release` is \"v1.4\"");
+    repo.run(&["check"]).code(1).stdout_has(said);
+    let tags = repo.run(&["tags"]);
+    tags.code(1)
+        .stdout_has("invalid")
+        .stdout_has("plans/payments/v1.5/plan.md is a symlink in git")
+        .stdout_lacks("add one with `backout new");
+    let json = repo.run(&["tags", "--format", "json"]);
+    assert_eq!(json.json()["invalid"], 1);
+    assert_eq!(json.json()["missing"], 0);
+    // The plan it points at is unharmed and still checked on its own.
+    repo.run(&["check", "v1.4"]).stdout_lacks("symlink");
+}
+
 /// payments with v1.4 published (so publishing v1.5 replaces the plan, the index and the
 /// v1.4 page, and adds the v1.5 page), all committed.
 fn published_v14() -> TestRepo {
