@@ -3,6 +3,7 @@
 use serde::Serialize;
 
 use crate::commands::check;
+use crate::diag::Finding;
 use crate::drill;
 use crate::error::Result;
 use crate::workspace::Workspace;
@@ -24,9 +25,18 @@ pub struct Row {
     pub last_drill: Option<drill::Summary>,
 }
 
-pub fn run(workspace: &Workspace) -> Result<Vec<Row>> {
+/// What `list` shows: a row per plan, and the directories that are not plans.
+#[derive(Debug)]
+pub struct Listing {
+    pub rows: Vec<Row>,
+    /// Directories `check` cannot use (bad names, symlinks out of the repository), reported
+    /// as `check` reports them rather than left out silently.
+    pub problems: Vec<Finding>,
+}
+
+pub fn run(workspace: &Workspace) -> Result<Listing> {
     let report = check::run(workspace, &[])?;
-    Ok(report
+    let rows = report
         .plans
         .into_iter()
         .map(|plan| {
@@ -43,5 +53,9 @@ pub fn run(workspace: &Workspace) -> Result<Vec<Row>> {
                 last_drill: plan.drills.last,
             }
         })
-        .collect())
+        .collect();
+    Ok(Listing {
+        rows,
+        problems: report.problems,
+    })
 }

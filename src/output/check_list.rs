@@ -131,22 +131,25 @@ fn summary(checked: usize, tally: Tally, suppressed: usize, workspace: &Workspac
 
 pub fn list(out: &Output, dir: &Path, args: &ListArgs) -> Result<ExitCode> {
     let workspace = Workspace::open(dir)?;
-    let rows = commands::list::run(&workspace)?;
+    let commands::list::Listing { rows, problems } = commands::list::run(&workspace)?;
     match args.format {
         ListFormat::Json => {
-            let json = serde_json::json!({ "version": 1, "plans": rows });
+            let json = serde_json::json!({ "version": 1, "plans": rows, "problems": problems });
             out.print(&format!(
                 "{}\n",
                 diag::escape::json(serde_json::to_string_pretty(&json).unwrap_or_default())
             ))?;
         }
         ListFormat::Human => {
+            unusable(&problems);
             if rows.is_empty() {
-                out.note(&format!(
-                    "no plans under {}/; create one with `backout new <release>`\n",
-                    workspace.config.plans_dir
-                ))?;
-                return Ok(ExitCode::SUCCESS);
+                if problems.is_empty() {
+                    out.note(&format!(
+                        "no plans under {}/; create one with `backout new <release>`\n",
+                        workspace.config.plans_dir
+                    ))?;
+                }
+                return Ok(list_exit(&rows, &problems));
             }
             let table: Vec<[String; 8]> = rows
                 .iter()
@@ -169,12 +172,32 @@ pub fn list(out: &Output, dir: &Path, args: &ListArgs) -> Result<ExitCode> {
             out.print(&render_table(&header, &table))?;
         }
     }
-    // Like every command, `list` exits 1 when it found errors (in any plan).
-    Ok(if rows.iter().any(|row| row.errors > 0) {
+    Ok(list_exit(&rows, &problems))
+}
+
+/// Like every command, `list` exits 1 when it found errors: in any plan, or a directory
+/// under the plans directory that is not a usable plan.
+fn list_exit(rows: &[commands::list::Row], problems: &[Finding]) -> ExitCode {
+    if rows.iter().any(|row| row.errors > 0) || problems.iter().any(Finding::is_error) {
         ExitCode::from(1)
     } else {
         ExitCode::SUCCESS
-    })
+    }
+}
+
+/// The directories `list` has no row for, as `check` reports them, on standard error (the
+/// table on standard output stays a table), even with `--quiet`: they fail the command.
+fn unusable(problems: &[Finding]) {
+    if problems.is_empty() {
+        return;
+    }
+    let mut text = diag::render_human(problems, &HumanStyle::colored());
+    text.push_str(&match problems.len() {
+        1 => "not listed: 1 directory that backout cannot use as a plan (see above)\n".to_string(),
+        n => format!("not listed: {n} directories that backout cannot use as plans (see above)\n"),
+    });
+    let mut stderr = anstream::stderr().lock();
+    let _ = std::io::Write::write_all(&mut stderr, text.as_bytes());
 }
 
 /// The day of the latest passing drill (`used 2026-11-27` for a real backout), and a

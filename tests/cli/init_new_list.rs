@@ -176,3 +176,42 @@ fn completions_and_man_page() {
     repo.run(&["--version"]).code(0).stdout_has("backout 0.1.0");
     repo.run(&["--help"]).code(0).stdout_has("Exit codes");
 }
+
+/// A directory `check` cannot use (a release name with `+`, which is not a valid name) is
+/// not a plan row, but `list` does not pass over it: it reports it as `check` does and exits
+/// 1, in both formats.
+#[test]
+fn list_reports_directories_it_cannot_use() {
+    let repo = TestRepo::new();
+    add_release(
+        &repo,
+        "team-a",
+        "v2.0",
+        &[service("ledger-api", "3.1.0", "3.0.4")],
+    );
+    add_release(
+        &repo,
+        "team-a",
+        "v2.0+build.5",
+        &[service("ledger-api", "3.1.1", "3.1.0")],
+    );
+    let check = repo.run(&["check"]);
+    check.code(1).stdout_has("v2.0+build.5");
+    let run = repo.run(&["list"]);
+    run.code(1)
+        .stdout_has("team-a  v2.0     draft")
+        .stdout_lacks("v2.0+build.5")
+        .stderr_has("error[invalid-plan]")
+        .stderr_has("plans/team-a/v2.0+build.5")
+        .stderr_has("not listed: 1 directory that backout cannot use as a plan");
+    let json = repo.run(&["list", "--format", "json"]);
+    json.code(1);
+    let json = json.json();
+    assert_eq!(json["plans"].as_array().map(Vec::len), Some(1));
+    assert_eq!(json["problems"][0]["rule"], "invalid-plan");
+    assert_eq!(json["problems"][0]["file"], "plans/team-a/v2.0+build.5");
+    // Quiet still says what makes it fail.
+    repo.run(&["-q", "list"])
+        .code(1)
+        .stderr_has("plans/team-a/v2.0+build.5");
+}
