@@ -83,6 +83,11 @@ pub fn check(
     let body = &plan.body;
     let windows = body.windows();
     check_sections(file, plan, context.sections, &mut findings);
+    findings.extend(crate::rules::sections::duplicates(
+        file,
+        body,
+        context.sections.language(),
+    ));
     for span in tokens::placeholders(text, &windows) {
         let word = &text[span.clone()];
         findings.push(
@@ -274,7 +279,7 @@ fn near_miss<'b>(
 }
 
 /// A heading's title as messages show it: one line, no control characters, not too long.
-fn shown_title(title: &str) -> String {
+pub(crate) fn shown_title(title: &str) -> String {
     let mut shown: String = title
         .chars()
         .map(|c| if c.is_control() { ' ' } else { c })

@@ -130,6 +130,8 @@ rules! {
         "The plan or its manifest holds a bidirectional control character (Trojan Source): a line shows in another order than the one that is copied and run.";
     ConflictMarker = "conflict-marker", Error,
         "The plan holds an unresolved merge conflict: both sides of a merge, between `<<<<<<<` and `>>>>>>>` lines.";
+    DuplicateSection = "duplicate-section", Warning,
+        "A required section is written twice: the plan gives two answers to one question.";
 
 }
 

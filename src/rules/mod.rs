@@ -7,6 +7,7 @@ pub mod ignore;
 pub mod manifest;
 pub mod procedure;
 pub mod releases;
+pub mod sections;
 pub mod teams;
 pub mod text;
 pub mod versions;

@@ -244,3 +244,63 @@ fn a_published_page_follows_the_teams_titles() {
         );
     }
 }
+
+/// A plan that answers "who decides" twice (the template's `## Decision` kept, a question
+/// heading added below) or holds two procedures gets a `duplicate-section` warning at the
+/// second heading, naming the first; rollback and success criteria under two different
+/// titles are one answer in two halves and pass.
+#[test]
+fn a_required_section_written_twice_is_a_warning() {
+    let repo = TestRepo::new();
+    add_release(
+        &repo,
+        "payments",
+        "v1.5",
+        &[service("payments-api", "2.4.0", "2.3.1")],
+    );
+    let plan = "plans/payments/v1.5/plan.md";
+    repo.edit(
+        plan,
+        "## Responsibilities\n",
+        "## Who decides?\nThe head of payments operations, reached through PagerDuty.\n\n## Responsibilities\n",
+    );
+    repo.edit(
+        plan,
+        "## Verification\n",
+        "## Rollback steps\n1. Drain the canary: `kubectl scale deploy/payments-api-canary --replicas=0`\n\n## Verification\n",
+    );
+    let run = repo.run(&["check"]);
+    run.code(0)
+        .stdout_has("warning[duplicate-section]: `## Who decides?` is a second Decision section; the first is `## Decision` at line 14")
+        .stdout_has("warning[duplicate-section]: `## Rollback steps` is a second Procedure section; the first is `## Procedure` at line 23")
+        .stdout_has("help: merge it into `## Decision`");
+    repo.run(&["check", "--deny-warnings"]).code(1);
+    assert_eq!(
+        run.stdout.matches("duplicate-section").count(),
+        2,
+        "{}",
+        run.stdout
+    );
+
+    // Criteria split into when to roll back and when the deployment is a success.
+    let repo = TestRepo::new();
+    add_release(
+        &repo,
+        "payments",
+        "v1.5",
+        &[service("payments-api", "2.4.0", "2.3.1")],
+    );
+    repo.edit(
+        plan,
+        "## Criteria\nError rate above 2% for 10 minutes after deployment.\n",
+        "## Rollback criteria\nError rate above 2% for 10 minutes after deployment.\n\n## Success criteria\nCard authorisations back at their usual rate within an hour.\n",
+    );
+    repo.run(&["check", "--deny-warnings"])
+        .code(0)
+        .stdout_lacks("duplicate-section");
+    // The same title twice is a copy, even for Criteria.
+    repo.edit(plan, "## Success criteria\n", "## Rollback criteria\n");
+    repo.run(&["check"])
+        .code(0)
+        .stdout_has("warning[duplicate-section]: `## Rollback criteria` is a second Criteria section; the first is `## Rollback criteria` at line 11");
+}
