@@ -22,6 +22,9 @@ pub struct Block {
     /// How many findings a `Findings` block holds, when its list holds more than them (a
     /// forked plan's "what must still change" repeats them); else its `- ` lines count.
     pub findings: Option<usize>,
+    /// What stands in for the block when it is left out, when it is not one plan's findings
+    /// (the drill records): then the closing note names it rather than counting a plan.
+    pub left_out: Option<(String, &'static str)>,
 }
 
 impl Block {
@@ -30,6 +33,16 @@ impl Block {
             part,
             text: text.into(),
             findings: None,
+            left_out: None,
+        }
+    }
+
+    /// A block that is not one plan's findings: `note` stands in for it when it is left out,
+    /// and the closing note names it as `what`.
+    pub fn other(text: impl Into<String>, note: String, what: &'static str) -> Block {
+        Block {
+            left_out: Some((note, what)),
+            ..Block::new(Part::Findings, text)
         }
     }
 
@@ -55,6 +68,7 @@ pub fn fit(mut blocks: Vec<Block>, max_bytes: usize) -> String {
     let budget = max_bytes.saturating_sub(400);
     let mut diffs_left_out = 0;
     let mut findings_left_out = 0;
+    let mut others_left_out: Vec<&'static str> = Vec::new();
 
     let mut diffs: Vec<usize> = (0..blocks.len())
         .filter(|&i| blocks[i].part == Part::Diff)
@@ -75,6 +89,13 @@ pub fn fit(mut blocks: Vec<Block>, max_bytes: usize) -> String {
     for i in findings {
         if total(&blocks) <= budget {
             break;
+        }
+        if let Some((note, what)) = blocks[i].left_out.take() {
+            if note.len() < blocks[i].text.len() {
+                blocks[i].text = note;
+                others_left_out.push(what);
+            }
+            continue;
         }
         let count = blocks[i].findings.unwrap_or_else(|| {
             blocks[i]
@@ -108,6 +129,7 @@ pub fn fit(mut blocks: Vec<Block>, max_bytes: usize) -> String {
     if findings_left_out > 0 {
         left_out.push(format!("the findings of {}", plans(findings_left_out)));
     }
+    left_out.extend(others_left_out.into_iter().map(String::from));
     if !left_out.is_empty() {
         text.push_str(&format!(
             "\n---\n_Left out to stay under {max_bytes} bytes: {}. `backout diff TEAM/RELEASE` shows a plan's section diff, `backout check TEAM/RELEASE` its findings, and `backout review` everything._\n",

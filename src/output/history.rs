@@ -572,7 +572,9 @@ fn review_markdown(review: &commands::review::Review) -> Vec<Block> {
     }
     if !review.drills.is_empty() {
         let mut text = String::from("\n### Drill records (evidence, not plan changes)\n\n");
+        let mut findings = 0;
         for drill in &review.drills {
+            findings += drill.findings.len();
             text.push_str(&format!(
                 "- {}\n",
                 markdown_message(&super::drill::evidence_line(drill))
@@ -586,7 +588,14 @@ fn review_markdown(review: &commands::review::Review) -> Vec<Block> {
                 ));
             }
         }
-        blocks.push(Block::new(Part::Findings, text));
+        // Left out, it says how many records and how many findings among them: the lines
+        // that list the records are not findings.
+        let note = format!(
+            "\n### Drill records (evidence, not plan changes)\n\n_{} left out ({}); `backout review` lists them._\n",
+            plural(review.drills.len(), "drill record"),
+            plural(findings, "finding")
+        );
+        blocks.push(Block::other(text, note, "the drill records"));
     }
     blocks
 }

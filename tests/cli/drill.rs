@@ -888,3 +888,43 @@ fn a_drills_symlink_out_of_the_repository_is_refused_without_restart_advice() {
         .unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(kept, "kind = \"drill\"\n");
 }
+
+/// A pull request that adds a month of drill records gets a review comment that, when it must
+/// be shortened, says how many records it left out and how many findings they held: the
+/// lines that list the records are not findings.
+#[test]
+fn a_shortened_review_comment_counts_drill_records_and_their_findings_apart() {
+    let repo = checkout_repo();
+    let base = repo.head().to_string();
+    let hash = current_hash(&repo);
+    for day in 1..=29 {
+        let day = format!("2025-10-{day:02}");
+        repo.write(
+            &format!("{DRILLS}/{day}T09-00-00Z.toml"),
+            record(&hash, &day, "pass", "drill"),
+        );
+    }
+    repo.write(
+        &format!("{DRILLS}/2025-10-30T09-00-00Z.toml"),
+        "kind = \"drill\"\nby = \"Mei Lin\"\n",
+    );
+    repo.commit("a month of nightly drills on staging");
+    let args = ["review", "--base", &base, "--format", "markdown"];
+    let full = repo.run(&args);
+    full.code(1);
+    assert_eq!(
+        full.stdout
+            .matches("(added): drill of checkout/v3.2")
+            .count(),
+        29
+    );
+    // The record written by hand lacks what `backout drill` writes: five findings.
+    assert_eq!(full.stdout.matches("  - ❌ **invalid-plan**").count(), 5);
+    let run = repo.run(&[&args[..], &["--max-bytes", "1000"]].concat());
+    run.code(1)
+        .stdout_has("### Drill records (evidence, not plan changes)\n\n_30 drill records left out (5 findings); `backout review` lists them._")
+        .stdout_has("and the drill records. `backout diff")
+        .stdout_lacks("30 findings left out")
+        .stdout_lacks("35 findings left out");
+    assert!(run.stdout.len() <= 1000, "{}", run.stdout);
+}
