@@ -41,6 +41,11 @@ impl Merged {
 /// where missing), and leaves everything else (other items, keys, comments, spacing) as it
 /// was. The error completes "<manifest> ...".
 pub fn merge(text: &str, items: &[DerivedItem]) -> Result<Merged, String> {
+    // A byte-order mark (a Windows editor's) is not TOML to toml_edit: kept aside, put back.
+    let (bom, text) = match text.strip_prefix('\u{feff}') {
+        Some(rest) => ("\u{feff}", rest),
+        None => ("", text),
+    };
     let mut doc: DocumentMut = text.parse().map_err(|e: toml_edit::TomlError| {
         format!("is not valid TOML: {}", one_line(e.message()))
     })?;
@@ -76,7 +81,7 @@ pub fn merge(text: &str, items: &[DerivedItem]) -> Result<Merged, String> {
             table.decor_mut().set_prefix(blank_line_after(trailing));
         }
     }
-    let mut out = doc.to_string();
+    let mut out = format!("{bom}{doc}");
     if text.contains("\r\n") {
         out = crate::fields::crlf(&out);
     }
@@ -138,6 +143,7 @@ fn merge_inline(
         .keys()
         .filter(|id| !derived.contains(id.as_str()))
         .count();
+    let mut added = Vec::new();
     for item in items {
         match known.get(&item.id).and_then(|&i| array.get_mut(i)) {
             Some(Value::InlineTable(table)) => update(table, item, merged)?,
@@ -146,12 +152,73 @@ fn merge_inline(
                 for (key, value) in fields(item) {
                     table.insert(key, value);
                 }
-                array.push(table);
+                added.push(table);
                 merged.added.push(item.id.clone());
             }
         }
     }
+    if !added.is_empty() {
+        append_inline(array, added);
+    }
     Ok(())
+}
+
+/// Appends inline tables to an array as it is laid out: in an array written an item per line,
+/// each on a line of its own after the last one, indented like it, with the comment that
+/// followed the last item kept on its line and the closing bracket on its own; in an array on
+/// one line, on that line.
+fn append_inline(array: &mut toml_edit::Array, tables: Vec<InlineTable>) {
+    let raw = |s: Option<&toml_edit::RawString>| {
+        s.and_then(toml_edit::RawString::as_str)
+            .unwrap_or_default()
+            .to_string()
+    };
+    let trailing = raw(Some(array.trailing()));
+    let last = array.len().checked_sub(1);
+    let (last_prefix, last_suffix) = match last.and_then(|i| array.get(i)) {
+        Some(value) => (raw(value.decor().prefix()), raw(value.decor().suffix())),
+        None => (String::new(), String::new()),
+    };
+    // What stands between the last item and `]`, its comma aside.
+    let after_last = format!("{last_suffix}{trailing}");
+    let multiline = last.is_some() && (after_last.contains('\n') || last_prefix.contains('\n'));
+    if !multiline {
+        for table in tables {
+            array.push(table);
+        }
+        return;
+    }
+    let indent = |prefix: &str| prefix.rsplit('\n').next().unwrap_or_default().to_string();
+    let mut item_indent = indent(&last_prefix);
+    if !last_prefix.contains('\n') {
+        item_indent = array
+            .get(0)
+            .map(|first| indent(&raw(first.decor().prefix())))
+            .unwrap_or_default();
+    }
+    // The comment on the last item's line (with its line break) stays there, after the
+    // comma; what is left is the indentation of `]`.
+    let (on_last_line, before_bracket) = match after_last.rfind('\n') {
+        Some(at) => (
+            after_last[..=at].to_string(),
+            after_last[at + 1..].to_string(),
+        ),
+        None => ("\n".to_string(), after_last.trim().to_string()),
+    };
+    if let Some(value) = last.and_then(|i| array.get_mut(i)) {
+        value.decor_mut().set_suffix("");
+    }
+    let mut first = true;
+    for table in tables {
+        let prefix = if first {
+            format!("{on_last_line}{item_indent}")
+        } else {
+            format!("\n{item_indent}")
+        };
+        first = false;
+        array.push_formatted(Value::InlineTable(table).decorated(prefix, ""));
+    }
+    array.set_trailing(format!("\n{before_bracket}"));
 }
 
 /// The keys of a new item, in the order manifests write them.
@@ -382,6 +449,27 @@ mod tests {
         ));
         assert!(merged.text.contains("id = \"b\""));
         assert!(!merged.text.replace("\r\n", "").contains('\n'));
+    }
+
+    #[test]
+    fn adds_inline_items_on_lines_of_their_own_where_the_array_has_them() {
+        let new = [item("b", Kind::Service, None, None)];
+        let merge_text = |text: &str| merge(text, &new).map(|m| m.text);
+        // Trailing comma and a comment after the last item.
+        assert_eq!(
+            merge_text("items = [\n  { id = \"a\", kind = \"service\" },  # the API\n]\n"),
+            Ok("items = [\n  { id = \"a\", kind = \"service\" },  # the API\n  { id = \"b\", kind = \"service\" },\n]\n".into())
+        );
+        // No trailing comma, the bracket indented.
+        assert_eq!(
+            merge_text("items = [\n    { id = \"a\", kind = \"service\" }\n  ]\n"),
+            Ok("items = [\n    { id = \"a\", kind = \"service\" },\n    { id = \"b\", kind = \"service\" }\n  ]\n".into())
+        );
+        // One line stays one line; a byte-order mark stays.
+        assert_eq!(
+            merge_text("\u{feff}items = [{ id = \"a\", kind = \"service\" }]\n"),
+            Ok("\u{feff}items = [{ id = \"a\", kind = \"service\" }, { id = \"b\", kind = \"service\" }]\n".into())
+        );
     }
 
     #[test]

@@ -867,3 +867,25 @@ fn each_team_starts_at_its_own_previous_tag() {
         )]
     );
 }
+
+/// A manifest written as one inline array, an item per line with comments, saved by a
+/// Windows editor with a byte-order mark: `--write` puts each new item on a line of its own
+/// after the last one (its comment stays on its line), keeps the closing bracket and the BOM.
+#[test]
+fn write_into_an_inline_array_keeps_one_item_per_line_and_the_byte_order_mark() {
+    let repo = monorepo();
+    v15_changes(&repo);
+    let hand_written = "\u{feff}team = \"payments\"\nrelease = \"v1.5\"\nitems = [\n    { id = \"ledger-api\", kind = \"service\", version = \"2.4.0\", previous = \"2.3.1\" },  # the public API\n    { id = \"statements-export\", kind = \"service\", previous = \"0.9.2\" }  # retired in v1.5\n]\n";
+    repo.write(V15_MANIFEST, hand_written);
+    repo.commit("payments v1.5");
+
+    repo.run(&["manifest", "v1.5", "--write"])
+        .code(0)
+        .stdout_has("2 items added");
+    let expected = "\u{feff}team = \"payments\"\nrelease = \"v1.5\"\nitems = [\n    { id = \"ledger-api\", kind = \"service\", version = \"2.4.0\", previous = \"2.3.1\" },  # the public API\n    { id = \"statements-export\", kind = \"service\", previous = \"0.9.2\" },  # retired in v1.5\n    { id = \"0042_add_ledger_index\", kind = \"migration\", reversible = false },\n    { id = \"0043_refund_reasons\", kind = \"migration\" }\n]\n";
+    assert_eq!(repo.read(V15_MANIFEST), expected);
+    repo.run(&["manifest", "v1.5", "--write"])
+        .code(0)
+        .stdout_has("nothing written");
+    assert_eq!(repo.read(V15_MANIFEST), expected);
+}
