@@ -133,11 +133,12 @@ fn read(doc: &toml::Spanned<toml::de::DeTable<'_>>, problems: &mut Vec<Problem>)
     let mut config = Config::default();
     let mut root = Table::root(doc);
     if let Some(dir) = root.string("plans_dir", problems) {
-        match plans_dir_problem(dir.value) {
+        let normalized = without_dot_parts(dir.value);
+        match plans_dir_problem(&normalized) {
             Some(problem) => problems.push(Problem::new(dir.span, problem).help(
                 "use a relative path inside the repository, such as \"plans\" or \"ops/backout\"",
             )),
-            None => config.plans_dir = dir.value.trim_end_matches('/').to_string(),
+            None => config.plans_dir = normalized,
         }
     }
     if let Some(team) = root.string("default_team", problems) {
@@ -295,6 +296,16 @@ fn checked_name(name: At<&str>, what: &str, problems: &mut Vec<Problem>) -> Opti
     }
 }
 
+/// `dir` without `.` parts and trailing `/`: `./plans` and `ops/./plans/` name `plans` and
+/// `ops/plans`, as they would in a shell. (`.` alone becomes empty, which is refused.)
+fn without_dot_parts(dir: &str) -> String {
+    dir.trim_end_matches('/')
+        .split('/')
+        .filter(|part| *part != ".")
+        .collect::<Vec<_>>()
+        .join("/")
+}
+
 /// Why `dir` cannot be the plans directory, if it cannot.
 fn plans_dir_problem(dir: &str) -> Option<&'static str> {
     // Its name is shown in every message about a plan: it may not drive the terminal.
@@ -315,7 +326,7 @@ fn plans_dir_problem(dir: &str) -> Option<&'static str> {
         .any(|part| part.is_empty() || part == "." || part == ".." || part == ".git")
     {
         return Some(
-            "`plans_dir` must stay inside the repository (no empty, `.`, `..` or `.git` parts)",
+            "`plans_dir` must stay inside the repository (no empty, `..` or `.git` parts)",
         );
     }
     None

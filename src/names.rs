@@ -24,7 +24,7 @@ pub fn name_problem(name: &str) -> Option<String> {
     }
     let mut chars = name.chars();
     if chars.next().is_some_and(|c| !c.is_ascii_alphanumeric()) {
-        return Some("must start with a letter or digit".into());
+        return Some("must start with an ASCII letter or digit".into());
     }
     if let Some(bad) = name
         .chars()

@@ -454,7 +454,7 @@ fn only_directories_with_a_plan_or_manifest_are_releases() {
     repo.write("plans/payments/_drafts/plan.md", "+++\n+++\n");
     repo.run(&["check"])
         .code(1)
-        .stdout_has("directory name `_drafts` must start with a letter or digit");
+        .stdout_has("directory name `_drafts` must start with an ASCII letter or digit");
 }
 
 #[test]

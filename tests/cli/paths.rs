@@ -162,3 +162,27 @@ fn a_path_to_a_directory_with_a_name_backout_refuses_is_refused_before_anything_
         .code(2)
         .stderr_has("its team directory name `Core Banking` contains a space");
 }
+
+/// `plans_dir = "./plans"` (as people write relative paths in a shell) is the plans
+/// directory `plans`, in messages and in what is read; a German team's `Über` directory is
+/// told that names start with an ASCII letter or digit, since `Ü` is a letter.
+#[test]
+fn a_plans_dir_written_with_dot_slash_is_accepted_and_names_start_with_ascii() {
+    let repo = crate::harness::payments_repo(&[]);
+    repo.write(
+        "backout.toml",
+        "plans_dir = \"./plans\"\ndefault_team = \"payments\"\n",
+    );
+    repo.run(&["list"]).code(0).stdout_has("payments  v1.5");
+    repo.run(&["check", "v1.5"])
+        .code(0)
+        .stdout_has("checked 1 plan: no problems found");
+    repo.write(
+        "plans/payments/Über-v1.6/plan.md",
+        crate::harness::plan("payments", "Über-v1.6", &[]),
+    );
+    repo.run(&["check"])
+        .code(1)
+        .stdout_has("directory name `Über-v1.6` must start with an ASCII letter or digit")
+        .stdout_has(" --> plans/payments/Über-v1.6");
+}
