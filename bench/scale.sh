@@ -32,9 +32,13 @@ generate=$PWD/target/release/examples/generate
 before=${BEFORE:-}
 
 cache=$(mktemp -d)
+# The other build has a cache of its own: a cache file belongs to the build that wrote it,
+# so sharing one would make each build's runs cold after the other's.
+cache_before=$(mktemp -d)
+before_cmd=${before:+env XDG_CACHE_HOME=$cache_before $before}
 site=$(mktemp -d)
 export_dir=${EXPORT_DIR:-$(mktemp -d)}
-trap 'rm -rf "$cache" "$site"; [ -n "${EXPORT_DIR:-}" ] || rm -rf "$export_dir"' EXIT
+trap 'rm -rf "$cache" "$cache_before" "$site"; [ -n "${EXPORT_DIR:-}" ] || rm -rf "$export_dir"' EXIT
 mkdir -p "$export_dir"
 export XDG_CACHE_HOME=$cache
 
@@ -95,13 +99,17 @@ rss() { # label, command...: the largest peak RSS of 3 runs, in MB
 # Fill the cache (as any earlier run would), so that "warm" means: nothing changed since.
 "$bin" -C "$dir" check >/dev/null || true
 "$bin" -C "$dir1m" check >/dev/null || true
+if [ -n "$before" ]; then
+  $before_cmd -C "$dir" check >/dev/null || true
+  $before_cmd -C "$dir1m" check >/dev/null || true
+fi
 
 echo
 echo "## 1. check of 10,000 plans vs cat of their 20,000 files"
 bench -n "cat (20,000 files)" "sh -c 'cat $dir/plans/*/*/* > /dev/null'" \
   -n "check" "$bin -C $dir check" \
   -n "check --no-cache" "$bin -C $dir --no-cache check" \
-  ${before:+-n "check (before)" "$before -C $dir check"}
+  ${before:+-n "check (before)" "$before_cmd -C $dir check"}
 
 echo
 echo "## 2. one plan in the 10,000-plan repository, warm cache and cold"
@@ -112,12 +120,12 @@ bench -n "find -printf %s (lstat of every file)" "find $dir/plans -type f -print
 for row in "check team0/v1.50" "baseline team0/v1.51 --from team0/v1.50 --force --dry-run" "review --base HEAD~1"; do
   bench -n "$row" "$bin -C $dir $row" \
     -n "$row --no-cache" "$bin -C $dir --no-cache $row" \
-    ${before:+-n "$row (before)" "$before -C $dir $row"}
+    ${before:+-n "$row (before)" "$before_cmd -C $dir $row"}
 done
 bench --prepare "$restore" \
   -n "publish team0/v1.50" "$bin -C $dir publish team0/v1.50 --out $site" \
   -n "publish team0/v1.50 --no-cache" "$bin -C $dir --no-cache publish team0/v1.50 --out $site" \
-  ${before:+-n "publish team0/v1.50 (before)" "$before -C $dir publish team0/v1.50 --out $site"}
+  ${before:+-n "publish team0/v1.50 (before)" "$before_cmd -C $dir publish team0/v1.50 --out $site"}
 $restore
 
 echo
@@ -125,17 +133,17 @@ echo "## 3. check of 10,000 plans x 100 items (1,000,000 ids) vs cat"
 bench -n "cat (20,000 files, 1M ids)" "sh -c 'cat $dir1m/plans/*/*/* > /dev/null'" \
   -n "check (1M ids)" "$bin -C $dir1m check" \
   -n "check (1M ids) --no-cache" "$bin -C $dir1m --no-cache check" \
-  ${before:+-n "check (1M ids, before)" "$before -C $dir1m check"}
+  ${before:+-n "check (1M ids, before)" "$before_cmd -C $dir1m check"}
 
 echo
 echo "## 4. peak RSS"
-for build in "$bin" $before; do
-  rss "$build check" "$build" -C "$dir" check
-  rss "$build check team0/v1.50" "$build" -C "$dir" check team0/v1.50
-  rss "$build review --base HEAD~1" "$build" -C "$dir" review --base HEAD~1
-  rss "$build publish team0/v1.50" "$build" -C "$dir" publish team0/v1.50 --out "$site"
+for build in "$bin" ${before:+"$before_cmd"}; do
+  rss "$build check" $build -C "$dir" check
+  rss "$build check team0/v1.50" $build -C "$dir" check team0/v1.50
+  rss "$build review --base HEAD~1" $build -C "$dir" review --base HEAD~1
+  rss "$build publish team0/v1.50" $build -C "$dir" publish team0/v1.50 --out "$site"
   $restore
-  rss "$build check (1M ids)" "$build" -C "$dir1m" check
+  rss "$build check (1M ids)" $build -C "$dir1m" check
 done
 rss "$bin --no-cache check team0/v1.50" "$bin" -C "$dir" --no-cache check team0/v1.50
 rss "$bin --no-cache publish team0/v1.50" "$bin" -C "$dir" --no-cache publish team0/v1.50 --out "$site"

@@ -356,18 +356,35 @@ impl Catalog {
             return Ok(catalog);
         };
         let mut dirs: Vec<(String, String, PathBuf)> = Vec::new();
-        for (team, team_path) in teams {
-            let display = format!("{plans_display}/{team}");
+        for (team, _) in &teams {
             catalog.teams.entry(team.clone()).or_default();
-            if !with_releases {
-                continue;
-            }
-            let skipped = Some(&mut catalog.skipped);
-            if let Some(releases) =
-                list_dir(root, &team_path, &display, &mut catalog.problems, skipped)?
-            {
-                for (release, path) in releases {
-                    dirs.push((team.clone(), release, path));
+        }
+        if with_releases {
+            // The teams' directories are listed in parallel, and what each listing found is
+            // taken in the teams' order (the first error in that order is the error).
+            type Listing = (String, Result<Option<Vec<(String, PathBuf)>>>, Vec<Finding>);
+            let listings: Vec<(Listing, Vec<String>)> = teams
+                .into_par_iter()
+                .map(|(team, team_path)| {
+                    let display = format!("{plans_display}/{team}");
+                    let (mut problems, mut skipped) = (Vec::new(), Vec::new());
+                    let listed = list_dir(
+                        root,
+                        &team_path,
+                        &display,
+                        &mut problems,
+                        Some(&mut skipped),
+                    );
+                    ((team, listed, problems), skipped)
+                })
+                .collect();
+            for ((team, listed, problems), skipped) in listings {
+                catalog.problems.extend(problems);
+                catalog.skipped.extend(skipped);
+                if let Some(releases) = listed? {
+                    for (release, path) in releases {
+                        dirs.push((team.clone(), release, path));
+                    }
                 }
             }
         }

@@ -67,25 +67,38 @@ fn finding(file: &SourceFile<'_>, (_, at, names): (usize, usize, Vec<&'static st
 /// marker; a marker without its partner is one too.
 pub fn conflict_markers(file: &SourceFile<'_>) -> Vec<Finding> {
     let text = file.text();
+    let bytes = text.as_bytes();
     let mut findings = Vec::new();
     // The start of the open conflict's `<<<<<<<` line, and its line number.
     let mut open: Option<(usize, usize)> = None;
-    let mut start = 0;
-    for (index, line) in text.split_inclusive('\n').enumerate() {
-        let number = index + 1;
-        match marker(line) {
+    // Line numbers are counted only up to the markers (most plans have none): the line
+    // number of `counted_to` is `line`.
+    let (mut counted_to, mut line) = (0, 1);
+    let mut line_of = |at: usize| {
+        line += memchr::memchr_iter(b'\n', &bytes[counted_to..at]).count();
+        counted_to = at;
+        line
+    };
+    // A marker starts a line: jump from one `<` or `>` to the next.
+    for at in memchr::memchr2_iter(b'<', b'>', bytes) {
+        if at > 0 && bytes[at - 1] != b'\n' {
+            continue;
+        }
+        let end = text[at..].find('\n').map_or(text.len(), |n| at + n + 1);
+        match marker(&text[at..end]) {
             Some(Marker::Ours) => {
-                if let Some(unclosed) = open.replace((start, number)) {
+                let number = line_of(at);
+                if let Some(unclosed) = open.replace((at, number)) {
                     findings.push(conflict_finding(file, unclosed, None));
                 }
             }
             Some(Marker::Theirs) => {
-                let opening = open.take().unwrap_or((start, number));
+                let number = line_of(at);
+                let opening = open.take().unwrap_or((at, number));
                 findings.push(conflict_finding(file, opening, Some(number)));
             }
             None => {}
         }
-        start += line.len();
     }
     if let Some(unclosed) = open {
         findings.push(conflict_finding(file, unclosed, None));
@@ -177,6 +190,52 @@ mod tests {
                 "{:X}",
                 c as u32
             );
+        }
+    }
+
+    /// Conflict markers found line by line, as before the scan jumped between `<` and `>`.
+    fn conflict_markers_by_line(file: &SourceFile<'_>) -> Vec<Finding> {
+        let mut findings = Vec::new();
+        let mut open: Option<(usize, usize)> = None;
+        let mut start = 0;
+        for (index, line) in file.text().split_inclusive('\n').enumerate() {
+            let number = index + 1;
+            match marker(line) {
+                Some(Marker::Ours) => {
+                    if let Some(unclosed) = open.replace((start, number)) {
+                        findings.push(conflict_finding(file, unclosed, None));
+                    }
+                }
+                Some(Marker::Theirs) => {
+                    let opening = open.take().unwrap_or((start, number));
+                    findings.push(conflict_finding(file, opening, Some(number)));
+                }
+                None => {}
+            }
+            start += line.len();
+        }
+        if let Some(unclosed) = open {
+            findings.push(conflict_finding(file, unclosed, None));
+        }
+        findings
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn conflict_markers_are_found_as_line_by_line(
+            lines in proptest::collection::vec("(<<<<<<<|>>>>>>>|=======|<<<|> a|a <<<<<<<|x)( .{0,3})?", 0..12),
+        ) {
+            let text = lines.join("\n");
+            let file = SourceFile::new("plan.md", &text);
+            let found: Vec<(usize, usize, String)> = conflict_markers(&file)
+                .into_iter()
+                .map(|f| (f.line, f.column, f.message))
+                .collect();
+            let expected: Vec<(usize, usize, String)> = conflict_markers_by_line(&file)
+                .into_iter()
+                .map(|f| (f.line, f.column, f.message))
+                .collect();
+            proptest::prop_assert_eq!(found, expected);
         }
     }
 }

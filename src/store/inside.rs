@@ -11,7 +11,7 @@ use std::ffi::OsString;
 use std::fs;
 use std::io;
 use std::path::{Component, Path, PathBuf};
-use std::sync::Mutex;
+use std::sync::RwLock;
 
 /// Why a path is not provably inside the work tree.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -56,17 +56,18 @@ impl Escape {
 }
 
 /// The canonical form of the last root asked about: one `realpath` per run, not per file.
-static REAL_ROOT: Mutex<Option<(PathBuf, PathBuf)>> = Mutex::new(None);
+/// Read-mostly, from every worker at once: a read lock does not make them wait in turn.
+static REAL_ROOT: RwLock<Option<(PathBuf, PathBuf)>> = RwLock::new(None);
 
 fn real_root(root: &Path) -> io::Result<PathBuf> {
-    if let Ok(cache) = REAL_ROOT.lock()
+    if let Ok(cache) = REAL_ROOT.read()
         && let Some((asked, real)) = cache.as_ref()
         && asked == root
     {
         return Ok(real.clone());
     }
     let real = fs::canonicalize(root)?;
-    if let Ok(mut cache) = REAL_ROOT.lock() {
+    if let Ok(mut cache) = REAL_ROOT.write() {
         *cache = Some((root.to_path_buf(), real.clone()));
     }
     Ok(real)
@@ -78,12 +79,12 @@ fn real_root(root: &Path) -> io::Result<PathBuf> {
 /// Kept as the paths' bytes, hashed with foldhash: hashing a `Path` goes component by
 /// component, which showed in profiles. A path written another way (`a//b`) is only not
 /// found, and then proven again.
-static PROVEN_DIRS: Mutex<Option<ProvenDirs>> = Mutex::new(None);
+static PROVEN_DIRS: RwLock<Option<ProvenDirs>> = RwLock::new(None);
 
 type ProvenDirs = HashSet<OsString, foldhash::fast::RandomState>;
 
 fn is_proven(dir: &Path) -> bool {
-    PROVEN_DIRS.lock().is_ok_and(|dirs| {
+    PROVEN_DIRS.read().is_ok_and(|dirs| {
         dirs.as_ref()
             .is_some_and(|dirs| dirs.contains(dir.as_os_str()))
     })
@@ -93,7 +94,7 @@ fn prove(dirs: Vec<PathBuf>) {
     if dirs.is_empty() {
         return;
     }
-    if let Ok(mut proven) = PROVEN_DIRS.lock() {
+    if let Ok(mut proven) = PROVEN_DIRS.write() {
         proven
             .get_or_insert_with(ProvenDirs::default)
             .extend(dirs.into_iter().map(PathBuf::into_os_string));
