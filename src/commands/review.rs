@@ -406,6 +406,10 @@ struct Sides {
     plan: PlanFile,
     base_text: Option<String>,
     head_text: Option<String>,
+    /// Why the head version could not be read (a plan committed as a symlink, not UTF-8,
+    /// too big): an `invalid-plan` finding of this plan, as `check` reports it, not a review
+    /// that cannot run.
+    head_unreadable: Option<Finding>,
 }
 
 impl Sides {
@@ -425,7 +429,13 @@ impl Sides {
             manifest_only: true,
         });
         let base_text = read(old, &plan.base_path)?;
-        let head_text = read(new, &plan.head_path)?;
+        let (head_text, head_unreadable) = match &plan.head_path {
+            Some(path) => match new.read(path) {
+                Ok(text) => (text, None),
+                Err(problem) => (None, Some(problem.finding(path))),
+            },
+            None => (None, None),
+        };
         if touched.manifest && old.config.plans_dir != new.config.plans_dir {
             // Moved with the plans directory, as it was: not a change of the manifest.
             let base = read(old, &Some(old.path(&id, MANIFEST_FILE)))?;
@@ -438,6 +448,7 @@ impl Sides {
             plan,
             base_text,
             head_text,
+            head_unreadable,
         })
     }
 
@@ -473,6 +484,7 @@ fn review_plan(
         plan,
         base_text,
         head_text,
+        head_unreadable,
     } = sides;
     let change = (!plan.manifest_only).then_some(plan.change);
     // The base side may be another release's plan (a rename across releases).
@@ -511,6 +523,9 @@ fn review_plan(
             crate::diag::sort(&mut findings);
         }
     }
+    // An unreadable head plan is there all the same: the entry is that plan's.
+    let head_there = head_text.is_some() || head_unreadable.is_some();
+    findings.extend(head_unreadable);
     let check_findings = findings.clone();
     let version = |path: &Option<String>, text: &Option<String>, parsed: &Option<Plan>| {
         Some((path.clone()?, text.clone()?, parsed.clone()?))
@@ -589,11 +604,11 @@ fn review_plan(
         },
         _ => None,
     };
-    let has_plan = base_text.is_some() || head_text.is_some();
+    let has_plan = base_text.is_some() || head_there;
     let path = if has_plan {
         plan.head_path
             .clone()
-            .filter(|_| head_text.is_some())
+            .filter(|_| head_there)
             .or(plan.base_path.clone())
             .unwrap_or_else(|| new.path(&id, PLAN_FILE))
     } else {

@@ -414,9 +414,12 @@ fn a_plan_or_drill_record_committed_as_a_symlink_does_not_pass_review() {
     std::os::unix::fs::symlink("../v1.5/plan.md", repo.join("plans/payments/v1.6/plan.md"))
         .unwrap_or_else(|e| panic!("{e}"));
     repo.commit("v1.6 whose plan is a symlink");
+    // A finding of that plan, as `check` reports one in the work tree: the review runs.
     repo.run(&["review", "--base", &base])
-        .code(2)
-        .stderr_has("plans/payments/v1.6/plan.md is a symlink");
+        .code(1)
+        .stdout_has("error[invalid-plan]: plans/payments/v1.6/plan.md is a symlink in git, which backout does not follow")
+        .stdout_has("help: commit the file itself instead")
+        .stdout_has("plans/payments/v1.6/plan.md (added, manifest changed)");
 }
 
 #[test]
