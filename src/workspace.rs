@@ -85,7 +85,13 @@ impl Workspace {
 
     /// Absolute path of a file of a release.
     pub fn path(&self, id: &PlanId, file: &str) -> PathBuf {
-        self.plans_dir().join(&id.team).join(&id.release).join(file)
+        // One buffer, pushed onto: `check` builds three paths for each of 10,000 releases.
+        let mut path = self.plans_dir();
+        path.reserve(id.team.len() + id.release.len() + file.len() + 3);
+        path.push(&id.team);
+        path.push(&id.release);
+        path.push(file);
+        path
     }
 
     /// Lists every team and release directory under the plans directory.

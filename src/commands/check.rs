@@ -196,7 +196,12 @@ impl WorkTree {
     }
 
     fn path(&self, id: &PlanId, file: &str) -> PathBuf {
-        self.plans_dir.join(&id.team).join(&id.release).join(file)
+        let mut path = self.plans_dir.clone();
+        path.reserve(id.team.len() + id.release.len() + file.len() + 3);
+        path.push(&id.team);
+        path.push(&id.release);
+        path.push(file);
+        path
     }
 }
 
@@ -207,6 +212,10 @@ impl Files for WorkTree {
     }
 
     fn drills(&self, id: &PlanId) -> Vec<drill::RecordFile> {
+        let dir = self.path(id, drill::DIR);
+        if crate::commands::drill::surely_absent(&self.root, &dir) {
+            return Vec::new();
+        }
         let display = format!(
             "{}/{}/{}/{}",
             self.plans_display,
@@ -214,7 +223,7 @@ impl Files for WorkTree {
             id.release,
             drill::DIR
         );
-        crate::commands::drill::records_in(&self.root, &self.path(id, drill::DIR), &display)
+        crate::commands::drill::records_in(&self.root, &dir, &display)
     }
 }
 

@@ -332,20 +332,23 @@ pub fn records(workspace: &Workspace, id: &PlanId) -> Vec<RecordFile> {
     records_in(workspace.root(), &dir, &display)
 }
 
+/// Whether the drills directory `dir` is not there, known cheaply: most releases have none,
+/// and below a release directory a listing proved real, one `lstat` says so.
+pub(crate) fn surely_absent(root: &Path, dir: &Path) -> bool {
+    let parent_proven = dir
+        .parent()
+        .is_some_and(|parent| store::inside::is_proven_dir(root, parent));
+    parent_proven
+        && fs::symlink_metadata(dir)
+            .is_err_and(|error| error.kind() == std::io::ErrorKind::NotFound)
+}
+
 pub(crate) fn records_in(root: &Path, dir: &Path, display: &str) -> Vec<RecordFile> {
     let unreadable = |path: String, message: String| RecordFile {
         content: drill::Content::Unreadable(unreadable_finding(&path, Rule::InvalidPlan, message)),
         path,
     };
-    // Most releases have no drills directory: below a release directory a listing proved
-    // real, one `lstat` says so.
-    let parent_proven = dir
-        .parent()
-        .is_some_and(|parent| store::inside::is_proven_dir(root, parent));
-    if parent_proven
-        && let Err(error) = fs::symlink_metadata(dir)
-        && error.kind() == std::io::ErrorKind::NotFound
-    {
+    if surely_absent(root, dir) {
         return Vec::new();
     }
     // Proven inside before it is listed: a directory outside is not even looked into.
