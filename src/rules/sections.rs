@@ -7,9 +7,9 @@ use crate::sections::{Kind, Language, normalize};
 
 /// `duplicate-section`: a required section written twice (the template's `## Decision` kept
 /// and a `## Who decides?` added, two procedures pasted from two plans). `check` reads both,
-/// but people and the tools that take one answer per question do not: the drill follows and
-/// hashes the first Procedure, exports and the published page show two answers that may
-/// disagree. One finding per later section, naming the first.
+/// but the published page and exports show two answers to one question, which may disagree,
+/// and whoever follows the plan must pick one. One finding per later section, naming the
+/// first.
 ///
 /// Criteria is the one question with two halves (when to roll back; when the deployment is
 /// a success), so two Criteria sections under different titles (`Rollback criteria`,
@@ -42,7 +42,7 @@ pub fn duplicates(file: &SourceFile<'_>, body: &Body, language: Language) -> Vec
                         ),
                     )
                     .with_help(format!(
-                        "merge it into `## {earlier_shown}`, so the plan gives one answer to the question (a drill, an export and the published page take them apart), or retitle it if it answers something else"
+                        "merge it into `## {earlier_shown}`, so the plan gives one answer to the question (the published page and exports show both), or retitle it if it answers something else"
                     )),
                 );
             }
