@@ -270,6 +270,11 @@ fn render(
             }
         }
     }
+    // Each release's drill records are looked up (one `lstat` for most) in parallel first;
+    // the entries below take them from the corpus, in order.
+    listed.par_iter().for_each(|plan| {
+        corpus.drills(&plan.id);
+    });
     let ready_facts = IndexFacts::of(&ready.text, &ready.plan);
     let entries: Vec<Entry<'_>> = listed
         .iter()
