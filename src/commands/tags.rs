@@ -181,46 +181,74 @@ fn look_where_the_tagged_commit_kept_plans(
     rows: &mut [TagRow],
 ) -> Result<()> {
     let missing = |row: &TagRow| row.status == TagStatus::Missing && row.commit.is_some();
-    if !rows.iter().any(missing) {
+    let todo: Vec<usize> = (0..rows.len()).filter(|&i| missing(&rows[i])).collect();
+    if todo.is_empty() {
         return Ok(());
     }
-    let mut files =
-        TreeFiles::new(repo.git()).map_err(|e| Error::git("cannot read the object database", e))?;
-    // The tree and the plans directory of each tagged commit whose backout.toml names
-    // another one than HEAD's.
-    let mut moved: HashMap<String, Option<(git2::Oid, String)>> = HashMap::new();
-    for row in rows.iter_mut().filter(|row| missing(row)) {
-        let (Some(commit), Some(team), Some(release)) = (&row.commit, &row.team, &row.release)
-        else {
-            continue;
-        };
-        let place = moved.entry(commit.clone()).or_insert_with(|| {
-            let tree = repo.tree_of_commit(commit)?;
-            // No backout.toml there: the default plans directory.
-            let bytes = files
-                .read_path(tree, config::FILE_NAME)
-                .ok()?
-                .unwrap_or_default();
-            let text = String::from_utf8(bytes).ok()?;
-            let dir = Config::parse(config::FILE_NAME, &text).ok()?.plans_dir;
-            (dir != plans_dir).then_some((tree, dir))
-        });
-        let Some((tree, dir)) = place.clone() else {
-            continue;
-        };
-        let path = format!("{dir}/{team}/{release}/{PLAN_FILE}");
-        let Ok(Some(blob)) = files.find(tree, &path) else {
-            continue;
-        };
-        let id = PlanId::new(team.clone(), release.clone());
-        (row.status, row.message) = match files.read(blob) {
-            Ok(bytes) => tags::judge(bytes, &id),
-            Err(error) => (
-                TagStatus::Invalid,
-                format!("cannot read the plan: {}; {FSCK_HINT}", error.what()),
-            ),
-        };
-        row.path = Some(path);
+    // In parallel, each worker with its own repository handle: a release train has many
+    // missing tags (a hotfix tag without a plan), and each needs its commit and root tree.
+    let git_dir = repo.git_dir().to_path_buf();
+    let shared: &[TagRow] = rows;
+    let found: Vec<(usize, (TagStatus, String), String)> = todo
+        .par_chunks(MIN_CHUNK)
+        .map_init(
+            || git2::Repository::open(&git_dir),
+            |git, chunk| {
+                let Ok(git) = git else {
+                    return Vec::new();
+                };
+                let Ok(mut files) = TreeFiles::new(git) else {
+                    return Vec::new();
+                };
+                // The plans directory each backout.toml names, by its blob id (no file: the
+                // default), read once.
+                let mut dirs: HashMap<Option<git2::Oid>, Option<String>> = HashMap::new();
+                chunk
+                    .iter()
+                    .filter_map(|&i| {
+                        let row = &shared[i];
+                        let (commit, team, release) = (
+                            row.commit.as_ref()?,
+                            row.team.as_ref()?,
+                            row.release.as_ref()?,
+                        );
+                        let oid = git2::Oid::from_str(commit).ok()?;
+                        let tree = git.find_commit(oid).ok()?.tree_id();
+                        let config_blob = files.find(tree, config::FILE_NAME).ok()?;
+                        let dir = dirs
+                            .entry(config_blob)
+                            .or_insert_with(|| {
+                                let bytes = match config_blob {
+                                    Some(blob) => files.read(blob).ok()?,
+                                    None => Vec::new(),
+                                };
+                                let text = String::from_utf8(bytes).ok()?;
+                                Some(Config::parse(config::FILE_NAME, &text).ok()?.plans_dir)
+                            })
+                            .clone()
+                            .filter(|dir| dir != plans_dir)?;
+                        let path = format!("{dir}/{team}/{release}/{PLAN_FILE}");
+                        let blob = files.find(tree, &path).ok()??;
+                        let id = PlanId::new(team.clone(), release.clone());
+                        let verdict = match files.read(blob) {
+                            Ok(bytes) => tags::judge(bytes, &id),
+                            Err(error) => (
+                                TagStatus::Invalid,
+                                format!("cannot read the plan: {}; {FSCK_HINT}", error.what()),
+                            ),
+                        };
+                        Some((i, verdict, path))
+                    })
+                    .collect()
+            },
+        )
+        .flatten()
+        .collect();
+    for (i, (status, message), path) in found {
+        if let Some(row) = rows.get_mut(i) {
+            (row.status, row.message) = (status, message);
+            row.path = Some(path);
+        }
     }
     Ok(())
 }
