@@ -6,6 +6,21 @@ use std::ops::Range;
 
 use crate::plan::PLACEHOLDERS;
 
+/// A table of 256 flags, one per byte, from an expression in the byte `b` (evaluated at
+/// compile time): the scanners ask one for every byte of every plan.
+macro_rules! byte_table {
+    ($b:ident => $flag:expr) => {{
+        let mut table = [false; 256];
+        let mut byte = 0;
+        while byte < 256 {
+            let $b = byte as u8;
+            table[byte] = $flag;
+            byte += 1;
+        }
+        table
+    }};
+}
+
 /// The bytes a kind of token can start with (the first bytes of every item id, of every
 /// release name), to go from one place where such a token may start to the next without
 /// looking at every byte in between twice.
@@ -144,28 +159,11 @@ pub fn versions(text: &str, windows: &[Range<usize>]) -> Vec<VersionToken> {
 }
 
 /// The bytes a version token can start with.
-static STARTS_NUMBER: [bool; 256] = {
-    let mut table = [false; 256];
-    let mut byte = 0;
-    while byte < 256 {
-        let b = byte as u8;
-        table[byte] = b.is_ascii_digit() || b == b'v' || b == b'V';
-        byte += 1;
-    }
-    table
-};
+static STARTS_NUMBER: [bool; 256] = byte_table!(b => b.is_ascii_digit() || b == b'v' || b == b'V');
 
 /// The bytes after which no version token starts (`abc1.2`, `x2.0`, `10.0.0.1`).
-static STICKS_TO_NUMBER: [bool; 256] = {
-    let mut table = [false; 256];
-    let mut byte = 0;
-    while byte < 256 {
-        let b = byte as u8;
-        table[byte] = b.is_ascii_alphanumeric() || b == b'_' || b == b'.';
-        byte += 1;
-    }
-    table
-};
+static STICKS_TO_NUMBER: [bool; 256] =
+    byte_table!(b => b.is_ascii_alphanumeric() || b == b'_' || b == b'.');
 
 /// Tries to read a number token at `i`. Returns the token (if it is a version) and where
 /// scanning resumes, or `None` when no number starts at `i`.
@@ -237,16 +235,8 @@ fn is_name_byte(byte: u8) -> bool {
 }
 
 /// `is_name_byte` as a table: the scan asks it for every byte of every plan.
-static NAME_BYTES: [bool; 256] = {
-    let mut table = [false; 256];
-    let mut byte = 0;
-    while byte < 256 {
-        let b = byte as u8;
-        table[byte] = b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-');
-        byte += 1;
-    }
-    table
-};
+static NAME_BYTES: [bool; 256] =
+    byte_table!(b => b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-'));
 
 impl ReleaseNames {
     pub fn new(names: Vec<String>) -> Self {
