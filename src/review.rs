@@ -68,7 +68,12 @@ fn published_changed(change: &PlanChange<'_>) -> Option<Finding> {
         .and_then(|p| p.commit.as_ref())
         .map(|c| format!(" (from commit {})", short(&c.value)))
         .unwrap_or_default();
-    if change.plan_changed {
+    // Line ends alone (a Windows editor, a .gitattributes rule) change no word of the page.
+    let same_words = change
+        .head
+        .as_ref()
+        .is_some_and(|head| head.path == base.path && same_but_line_ends(base.text, head.text));
+    if change.plan_changed && !same_words {
         return Some(match (&change.head, change.moved_to) {
             (Some(head), _) => SourceFile::new(head.path, head.text).finding(
                 Rule::PublishedChanged,
@@ -97,6 +102,11 @@ fn published_changed(change: &PlanChange<'_>) -> Option<Finding> {
             "the manifest of a plan published{published} must not change: its page lists the items it had"
         ),
     ))
+}
+
+/// Whether two texts differ in their line ends (CRLF or LF) at most.
+fn same_but_line_ends(a: &str, b: &str) -> bool {
+    a == b || a.replace("\r\n", "\n") == b.replace("\r\n", "\n")
 }
 
 fn status_skipped(change: &PlanChange<'_>) -> Option<Finding> {

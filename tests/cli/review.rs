@@ -82,6 +82,27 @@ fn published_plans_must_not_change_or_disappear() {
 }
 
 #[test]
+fn a_published_plan_saved_with_other_line_ends_has_not_changed() {
+    // A Windows editor (or a .gitattributes rule) turns every LF into CRLF: the page it
+    // publishes reads the same, and the diff shows nothing changed.
+    let (repo, _) = base_repo();
+    repo.set_status_tested(V15, "published");
+    let published = repo.commit("publish v1.5");
+    let text = repo.read(V15);
+    repo.write(V15, &text.replace('\n', "\r\n"));
+    repo.commit("line ends");
+    repo.run(&["review", "--base", &published])
+        .code(0)
+        .stdout_lacks("published-changed");
+    // A real edit on top of it still is one.
+    repo.edit(V15, "Rehearsed on staging.", "Rehearsed on staging, twice.");
+    repo.commit("edit a published plan");
+    repo.run(&["review", "--base", &published])
+        .code(1)
+        .stdout_has("error[published-changed]: this plan was published");
+}
+
+#[test]
 fn publishing_straight_from_draft_is_a_warning() {
     let (repo, base) = base_repo();
     repo.set_status_tested(V15, "published");
