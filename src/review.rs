@@ -104,9 +104,9 @@ fn published_changed(change: &PlanChange<'_>) -> Option<Finding> {
     ))
 }
 
-/// Whether two texts differ in their line ends (CRLF or LF) at most.
+/// Whether two texts differ in their line ends (CRLF or LF), and in nothing else.
 fn same_but_line_ends(a: &str, b: &str) -> bool {
-    a == b || a.replace("\r\n", "\n") == b.replace("\r\n", "\n")
+    a != b && a.replace("\r\n", "\n") == b.replace("\r\n", "\n")
 }
 
 fn status_skipped(change: &PlanChange<'_>) -> Option<Finding> {

@@ -89,7 +89,7 @@ fn a_published_plan_saved_with_other_line_ends_has_not_changed() {
     repo.set_status_tested(V15, "published");
     let published = repo.commit("publish v1.5");
     let text = repo.read(V15);
-    repo.write(V15, &text.replace('\n', "\r\n"));
+    repo.write(V15, text.replace('\n', "\r\n"));
     repo.commit("line ends");
     repo.run(&["review", "--base", &published])
         .code(0)
