@@ -205,11 +205,12 @@ impl Cache {
             }
             entry.manifest.is_some() || entry.plan.is_some()
         });
-        if !self.changed && self.entries.len() == before {
-            return;
+        if self.changed || self.entries.len() != before {
+            let bytes = encode(&self.header, &self.entries);
+            let _ = write(&self.file, &bytes);
         }
-        let bytes = encode(&self.header, &self.entries);
-        let _ = write(&self.file, &bytes);
+        // Tens of thousands of small allocations: left to the end of the process.
+        crate::teardown::discard(self);
     }
 }
 

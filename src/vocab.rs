@@ -503,7 +503,7 @@ impl Vocabulary {
         } = self;
         for index in first..ends.len() {
             let id = id_in(text, ends, index as u32);
-            for (at, _) in id.match_indices(|c: char| c.is_ascii() && is_separator(c as u8)) {
+            for at in memchr::memchr3_iter(b'.', b':', b'/', id.as_bytes()) {
                 if at == 0 {
                     continue;
                 }

@@ -109,9 +109,37 @@ pub fn mark_real_dirs(root: &Path, dirs: impl IntoIterator<Item = PathBuf>) {
     };
     let keys: Vec<PathBuf> = dirs
         .into_iter()
-        .filter_map(|dir| dir.strip_prefix(root).ok().map(|rel| real_root.join(rel)))
+        .filter_map(|dir| key_below(root, &real_root, &dir))
         .collect();
     prove(keys);
+}
+
+/// The path of `dir` (below `root` by name) below the real root, as `is_proven` keeps it.
+fn key_below(root: &Path, real_root: &Path, dir: &Path) -> Option<PathBuf> {
+    // Most directories are `root/plans/team/release`: their bytes give the key at once
+    // (going component by component showed in profiles of one-plan commands).
+    #[cfg(unix)]
+    {
+        use std::os::unix::ffi::{OsStrExt, OsStringExt};
+        let relative = dir
+            .as_os_str()
+            .as_bytes()
+            .strip_prefix(root.as_os_str().as_bytes())
+            .and_then(|rest| rest.strip_prefix(b"/"));
+        let plain = |part: &[u8]| !part.is_empty() && part != b"." && part != b"..";
+        if let Some(relative) = relative
+            && !relative.ends_with(b"/")
+            && relative.split(|&b| b == b'/').all(plain)
+        {
+            let mut key = real_root.as_os_str().as_bytes().to_vec();
+            if !key.ends_with(b"/") {
+                key.push(b'/');
+            }
+            key.extend_from_slice(relative);
+            return Some(PathBuf::from(OsString::from_vec(key)));
+        }
+    }
+    dir.strip_prefix(root).ok().map(|rel| real_root.join(rel))
 }
 
 /// Whether `dir` (below `root` by name) was proven a real directory inside the work tree by
