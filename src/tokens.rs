@@ -20,6 +20,7 @@ macro_rules! byte_table {
         table
     }};
 }
+pub(crate) use byte_table;
 
 /// The bytes a kind of token can start with (the first bytes of every item id, of every
 /// release name), to go from one place where such a token may start to the next without

@@ -18,7 +18,7 @@ use hashbrown::HashTable;
 use rayon::prelude::*;
 
 use crate::names::PlanId;
-use crate::tokens::FirstBytes;
+use crate::tokens::{FirstBytes, byte_table};
 
 /// Characters that may not touch an item id for it to count as a reference.
 pub fn is_word_byte(byte: u8) -> bool {
@@ -39,15 +39,7 @@ const WORD: u8 = 1;
 const SEPARATOR: u8 = 2;
 
 /// `is_word_byte` as a table of flags: an id starts only where the byte before is none.
-static WORD_BYTES: [bool; 256] = {
-    let mut table = [false; 256];
-    let mut byte = 0;
-    while byte < 256 {
-        table[byte] = BYTE_CLASS[byte] & WORD != 0;
-        byte += 1;
-    }
-    table
-};
+static WORD_BYTES: [bool; 256] = byte_table!(b => BYTE_CLASS[b as usize] & WORD != 0);
 
 /// What each byte is to an id: a word character, a separator, or neither (a table, as the
 /// scan asks for every byte of every plan).

@@ -85,13 +85,7 @@ impl Workspace {
 
     /// Absolute path of a file of a release.
     pub fn path(&self, id: &PlanId, file: &str) -> PathBuf {
-        // One buffer, pushed onto: `check` builds three paths for each of 10,000 releases.
-        let mut path = self.plans_dir();
-        path.reserve(id.team.len() + id.release.len() + file.len() + 3);
-        path.push(&id.team);
-        path.push(&id.release);
-        path.push(file);
-        path
+        release_file(self.plans_dir(), id, file)
     }
 
     /// Lists every team and release directory under the plans directory.
@@ -461,6 +455,17 @@ impl Catalog {
             .find(|r| r.has_plan)
             .map(|r| r.name.as_str())
     }
+}
+
+/// `plans_dir/<team>/<release>/<file>`, pushed onto one buffer: `check` builds three such
+/// paths for each of 10,000 releases.
+pub fn release_file(plans_dir: PathBuf, id: &PlanId, file: &str) -> PathBuf {
+    let mut path = plans_dir;
+    path.reserve(id.team.len() + id.release.len() + file.len() + 3);
+    path.push(&id.team);
+    path.push(&id.release);
+    path.push(file);
+    path
 }
 
 fn is_file(path: &Path) -> bool {

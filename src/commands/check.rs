@@ -196,12 +196,7 @@ impl WorkTree {
     }
 
     fn path(&self, id: &PlanId, file: &str) -> PathBuf {
-        let mut path = self.plans_dir.clone();
-        path.reserve(id.team.len() + id.release.len() + file.len() + 3);
-        path.push(&id.team);
-        path.push(&id.release);
-        path.push(file);
-        path
+        crate::workspace::release_file(self.plans_dir.clone(), id, file)
     }
 }
 

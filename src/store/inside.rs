@@ -116,50 +116,18 @@ pub fn mark_real_dirs(root: &Path, dirs: impl IntoIterator<Item = PathBuf>) {
 
 /// The path of `dir` (below `root` by name) below the real root, as `is_proven` keeps it.
 fn key_below(root: &Path, real_root: &Path, dir: &Path) -> Option<PathBuf> {
-    // Most directories are `root/plans/team/release`: their bytes give the key at once
-    // (going component by component showed in profiles of one-plan commands).
     #[cfg(unix)]
-    {
-        use std::os::unix::ffi::{OsStrExt, OsStringExt};
-        let relative = dir
-            .as_os_str()
-            .as_bytes()
-            .strip_prefix(root.as_os_str().as_bytes())
-            .and_then(|rest| rest.strip_prefix(b"/"));
-        let plain = |part: &[u8]| !part.is_empty() && part != b"." && part != b"..";
-        if let Some(relative) = relative
-            && !relative.ends_with(b"/")
-            && relative.split(|&b| b == b'/').all(plain)
-        {
-            let mut key = real_root.as_os_str().as_bytes().to_vec();
-            if !key.ends_with(b"/") {
-                key.push(b'/');
-            }
-            key.extend_from_slice(relative);
-            return Some(PathBuf::from(OsString::from_vec(key)));
-        }
+    if let Some(key) = plain_key_below(root, real_root, dir) {
+        return Some(key);
     }
     dir.strip_prefix(root).ok().map(|rel| real_root.join(rel))
 }
 
-/// Whether `dir` (below `root` by name) was proven a real directory inside the work tree by
-/// a listing or an earlier check in this run.
-pub fn is_proven_dir(root: &Path, dir: &Path) -> bool {
-    #[cfg(unix)]
-    if let Some(proven) = is_proven_dir_by_bytes(root, dir) {
-        return proven;
-    }
-    let (Ok(relative), Ok(real_root)) = (dir.strip_prefix(root), real_root(root)) else {
-        return false;
-    };
-    is_proven(&real_root.join(relative))
-}
-
-/// `is_proven_dir` for the usual paths (`root/plans/team/release`), on their bytes: going
-/// component by component (`strip_prefix`, `join`) was most of the cost of reading 20,000
-/// files. `None` for a path it cannot take so simply.
+/// `key_below` for the usual paths (`root/plans/team/release`), on their bytes: going
+/// component by component (`strip_prefix`, `join`) showed in profiles of reading 20,000
+/// files. `None` for a path it cannot take so simply (`.`, `..`, `//`, a trailing `/`).
 #[cfg(unix)]
-fn is_proven_dir_by_bytes(root: &Path, dir: &Path) -> Option<bool> {
+fn plain_key_below(root: &Path, real_root: &Path, dir: &Path) -> Option<PathBuf> {
     use std::os::unix::ffi::{OsStrExt, OsStringExt};
     let relative = dir
         .as_os_str()
@@ -170,18 +138,31 @@ fn is_proven_dir_by_bytes(root: &Path, dir: &Path) -> Option<bool> {
     if relative.ends_with(b"/") || !relative.split(|&b| b == b'/').all(plain) {
         return None;
     }
-    let cache = REAL_ROOT.read().ok()?;
-    let (asked, real) = cache.as_ref()?;
-    if asked != root {
-        return None;
-    }
-    let mut key = real.as_os_str().as_bytes().to_vec();
+    let mut key = real_root.as_os_str().as_bytes().to_vec();
     if !key.ends_with(b"/") {
         key.push(b'/');
     }
     key.extend_from_slice(relative);
-    drop(cache);
-    Some(is_proven(Path::new(&OsString::from_vec(key))))
+    Some(PathBuf::from(OsString::from_vec(key)))
+}
+
+/// Whether `dir` (below `root` by name) was proven a real directory inside the work tree by
+/// a listing or an earlier check in this run.
+pub fn is_proven_dir(root: &Path, dir: &Path) -> bool {
+    // The real root is read under the lock, not copied, for the usual paths.
+    #[cfg(unix)]
+    if let Ok(cache) = REAL_ROOT.read()
+        && let Some((asked, real)) = cache.as_ref()
+        && asked == root
+        && let Some(key) = plain_key_below(root, real, dir)
+    {
+        drop(cache);
+        return is_proven(&key);
+    }
+    let (Ok(relative), Ok(real_root)) = (dir.strip_prefix(root), real_root(root)) else {
+        return false;
+    };
+    is_proven(&real_root.join(relative))
 }
 
 /// Proves that `path`, which must be below `root` by name, resolves inside `root`: every

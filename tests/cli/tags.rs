@@ -260,21 +260,19 @@ fn verdicts_do_not_depend_on_how_trees_are_read() {
             })
             .collect::<Vec<_>>()
     };
-    assert_eq!(
-        statuses(&["tags", "--format", "json"]),
-        [
-            "v0.1 missing",
-            "v1.0 ok",
-            "v1.1 missing",
-            "v1.2 missing",
-            "v1.3 missing",
-            "v1.4 missing",
-            "v1.5 missing",
-            "v1.6 draft",
-            "v1.6.1 missing",
-            "v1.6.2 missing",
-        ]
-    );
+    let expected = [
+        "v0.1 missing",
+        "v1.0 ok",
+        "v1.1 missing",
+        "v1.2 missing",
+        "v1.3 missing",
+        "v1.4 missing",
+        "v1.5 missing",
+        "v1.6 draft",
+        "v1.6.1 missing",
+        "v1.6.2 missing",
+    ];
+    assert_eq!(statuses(&["tags", "--format", "json"]), expected);
     let run = repo.run(&["tags"]);
     run.code(1)
         .stdout_has("v1.4    plans/payments/v1.4/plan.md    missing  no plan at plans/payments/v1.4/plan.md in the tagged commit")
@@ -283,18 +281,7 @@ fn verdicts_do_not_depend_on_how_trees_are_read() {
     // At HEAD every tag is looked up in one team directory, indexed by name.
     assert_eq!(
         statuses(&["tags", "--format", "json", "--at", "head"]),
-        [
-            "v0.1 missing",
-            "v1.0 ok",
-            "v1.1 missing",
-            "v1.2 missing",
-            "v1.3 missing",
-            "v1.4 missing",
-            "v1.5 missing",
-            "v1.6 draft",
-            "v1.6.1 missing",
-            "v1.6.2 missing",
-        ]
+        expected
     );
 }
 
