@@ -64,7 +64,8 @@ pub struct CachedManifest {
 #[derive(Debug, Clone, Default)]
 struct Entry {
     manifest: Option<CachedManifest>,
-    plan: Option<(FileStamp, IndexFacts)>,
+    /// Boxed: most runs read only manifests, and the cache has an entry per release.
+    plan: Option<Box<(FileStamp, IndexFacts)>>,
 }
 
 /// The cache of one work tree, as read at the start of a run.
@@ -101,31 +102,12 @@ impl Cache {
     }
 
     fn open_at(workspace: &Workspace, listed_at: Option<SystemTime>) -> Option<Cache> {
-        if !enabled() {
-            return None;
-        }
-        let root = fs::canonicalize(workspace.root()).unwrap_or_else(|_| workspace.root().into());
-        let root = root.to_string_lossy().into_owned();
-        // Never inside the work tree (an XDG_CACHE_HOME in a CI checkout): no cache then.
-        let outside = |dir: &PathBuf| {
-            !fs::canonicalize(dir)
-                .unwrap_or(dir.clone())
-                .starts_with(&root)
-        };
-        let file = directory()
-            .filter(outside)?
-            .join(format!("{}.cache", file_name(&root)));
-        let header = Header {
-            version: env!("CARGO_PKG_VERSION").to_string(),
-            build: build_stamp(),
-            root,
-            plans_dir: workspace.config.plans_dir.clone(),
-        };
-        let entries = read(&file, &header).unwrap_or_default();
+        let (file, header) = locate(workspace)?;
+        let entries = read(&file, &header);
         Some(Cache {
             file,
             header,
-            entries,
+            entries: entries.unwrap_or_default(),
             listed_at,
             changed: false,
         })
@@ -160,7 +142,7 @@ impl Cache {
 
     /// What the index shows of a plan, when its plan.md is still the one read.
     pub fn plan(&self, id: &PlanId, stamp: &FileStamp) -> Option<&IndexFacts> {
-        let (cached, facts) = self.entries.get(id)?.plan.as_ref()?;
+        let (cached, facts) = self.entries.get(id)?.plan.as_deref()?;
         (cached == stamp).then_some(facts)
     }
 
@@ -169,7 +151,7 @@ impl Cache {
         if !self.settled(&stamp) {
             return;
         }
-        self.entry(id).plan = Some((stamp, facts));
+        self.entry(id).plan = Some(Box::new((stamp, facts)));
     }
 
     fn settled(&self, stamp: &FileStamp) -> bool {
@@ -199,7 +181,7 @@ impl Cache {
             if entry
                 .plan
                 .as_ref()
-                .is_some_and(|(s, _)| Some(*s) != stamps.plan)
+                .is_some_and(|plan| Some(plan.0) != stamps.plan)
             {
                 entry.plan = None;
             }
@@ -212,6 +194,32 @@ impl Cache {
         // Tens of thousands of small allocations: left to the end of the process.
         crate::teardown::discard(self);
     }
+}
+
+/// The cache file of the workspace's work tree and the header it must have; `None` when the
+/// cache is off or there is no cache directory outside the work tree.
+fn locate(workspace: &Workspace) -> Option<(PathBuf, Header)> {
+    if !enabled() {
+        return None;
+    }
+    let root = fs::canonicalize(workspace.root()).unwrap_or_else(|_| workspace.root().into());
+    let root = root.to_string_lossy().into_owned();
+    // Never inside the work tree (an XDG_CACHE_HOME in a CI checkout): no cache then.
+    let outside = |dir: &PathBuf| {
+        !fs::canonicalize(dir)
+            .unwrap_or(dir.clone())
+            .starts_with(&root)
+    };
+    let file = directory()
+        .filter(outside)?
+        .join(format!("{}.cache", file_name(&root)));
+    let header = Header {
+        version: env!("CARGO_PKG_VERSION").to_string(),
+        build: build_stamp(),
+        root,
+        plans_dir: workspace.config.plans_dir.clone(),
+    };
+    Some((file, header))
 }
 
 /// The cache directory: `$XDG_CACHE_HOME/backout`, else the platform's.
@@ -299,7 +307,7 @@ fn encode(header: &Header, entries: &PlanMap<Entry>) -> Vec<u8> {
             }
             None => out.u8(0),
         }
-        match &entry.plan {
+        match entry.plan.as_deref() {
             Some((stamp, facts)) => {
                 out.u8(1);
                 out.stamp(stamp);
@@ -382,7 +390,7 @@ fn decode(bytes: &[u8], header: &Header) -> Option<PlanMap<Entry>> {
         };
         let plan = match input.u8()? {
             0 => None,
-            1 => Some((input.stamp()?, decode_facts(&mut input)?)),
+            1 => Some(Box::new((input.stamp()?, decode_facts(&mut input)?))),
             _ => return None,
         };
         entries.insert(id, Entry { manifest, plan });
@@ -479,7 +487,7 @@ mod tests {
         };
         let entry = Entry {
             manifest,
-            plan: Some((stamp, facts)),
+            plan: Some(Box::new((stamp, facts))),
         };
         PlanMap::from_iter([(PlanId::new("payments", "v1.5"), entry)])
     }
@@ -492,7 +500,7 @@ mod tests {
         let ids = entry.manifest.as_ref().map(|m| m.ids.parts());
         assert_eq!(ids, Some(("payments-apiledger-worker", &[12, 25][..])));
         assert_eq!(
-            entry.plan.as_ref().and_then(|(_, f)| f.window.as_deref()),
+            entry.plan.as_deref().and_then(|(_, f)| f.window.as_deref()),
             Some("72h")
         );
         let others = [

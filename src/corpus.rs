@@ -71,7 +71,8 @@ struct Slot {
     path: String,
     /// The vocabulary source, when the manifest could be read.
     source: Option<u32>,
-    entry: OnceLock<ManifestEntry>,
+    /// Boxed: a parsed manifest is large, and a repository has 10,000 slots, most never read.
+    entry: OnceLock<Box<ManifestEntry>>,
     /// Its git blob id, known from a cache or computed from the text when asked.
     blob: OnceLock<Option<git2::Oid>>,
 }
@@ -196,7 +197,7 @@ impl Corpus {
                 blob: OnceLock::new(),
             };
             if let Some(entry) = manifest.entry {
-                let _ = slot.entry.set(entry);
+                let _ = slot.entry.set(Box::new(entry));
             }
             if let Some(blob) = manifest.blob {
                 let _ = slot.blob.set(Some(blob));
@@ -240,7 +241,7 @@ impl Corpus {
         let files = self.files.as_ref()?;
         Some(
             slot.entry
-                .get_or_init(|| read_entry(files.as_ref(), id, &slot.path)),
+                .get_or_init(|| Box::new(read_entry(files.as_ref(), id, &slot.path))),
         )
     }
 
@@ -269,7 +270,7 @@ impl Corpus {
         let slot = self.manifests.get(id)?;
         *slot.blob.get_or_init(|| {
             let blob = |text: &str| crate::repo::blob_id(text.as_bytes()).ok();
-            match slot.entry.get() {
+            match slot.entry.get().map(Box::as_ref) {
                 Some(ManifestEntry::Parsed { text, .. }) => blob(text),
                 Some(ManifestEntry::Unreadable(_)) => None,
                 None => match self.files.as_ref()?.manifest(id) {

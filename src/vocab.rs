@@ -13,6 +13,7 @@
 use std::fmt;
 use std::hash::BuildHasher;
 use std::ops::Range;
+use std::sync::Arc;
 
 use hashbrown::HashTable;
 use rayon::prelude::*;
@@ -215,11 +216,27 @@ pub struct Occurrence {
 }
 
 /// A manifest's ids packed one after another: one string and an end offset per id, not a
-/// string per id.
+/// string per id. Shared, not copied, when cloned: a run takes 10,000 manifests' ids out of
+/// its cache and puts them back.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
-pub struct Ids {
+pub struct Ids(Arc<Packed>);
+
+/// Ids packed one after another, while they are added.
+#[derive(Debug, Default, PartialEq, Eq)]
+struct Packed {
     text: String,
     ends: Vec<u32>,
+}
+
+impl Packed {
+    fn id(&self, index: usize) -> &str {
+        id_in(&self.text, &self.ends, index as u32)
+    }
+
+    fn push(&mut self, id: &str) {
+        self.text.push_str(id);
+        self.ends.push(self.text.len() as u32);
+    }
 }
 
 impl Ids {
@@ -234,43 +251,38 @@ impl Ids {
             }
             start = end;
         }
-        (start == text.len()).then_some(Ids { text, ends })
+        (start == text.len()).then(|| Ids(Arc::new(Packed { text, ends })))
     }
 
     /// The text and end offsets, to store.
     pub fn parts(&self) -> (&str, &[u32]) {
-        (&self.text, &self.ends)
+        (&self.0.text, &self.0.ends)
     }
 
     pub fn len(&self) -> usize {
-        self.ends.len()
+        self.0.ends.len()
     }
 
     pub fn is_empty(&self) -> bool {
-        self.ends.is_empty()
+        self.0.ends.is_empty()
     }
 
     fn id(&self, index: usize) -> &str {
-        id_in(&self.text, &self.ends, index as u32)
+        self.0.id(index)
     }
 
     pub fn iter(&self) -> impl Iterator<Item = &str> {
-        (0..self.ends.len()).map(|index| self.id(index))
-    }
-
-    fn push(&mut self, id: &str) {
-        self.text.push_str(id);
-        self.ends.push(self.text.len() as u32);
+        (0..self.len()).map(|index| self.id(index))
     }
 }
 
 impl<'a> FromIterator<&'a str> for Ids {
     fn from_iter<I: IntoIterator<Item = &'a str>>(ids: I) -> Self {
-        let mut packed = Ids::default();
+        let mut packed = Packed::default();
         for id in ids {
             packed.push(id);
         }
-        packed
+        Ids(Arc::new(packed))
     }
 }
 
@@ -308,7 +320,7 @@ impl VocabularyBuilder {
                 let mut shards: Vec<Vec<Entry>> = vec![Vec::new(); SHARDS];
                 for (offset, (_, packed)) in chunk_sources.iter().enumerate() {
                     let source = (number * chunk + offset) as u32;
-                    for index in 0..packed.ends.len() {
+                    for index in 0..packed.len() {
                         let hash = hasher.hash_one(packed.id(index));
                         shards[shard_of(hash)].push(Entry {
                             source,
@@ -358,6 +370,9 @@ impl VocabularyBuilder {
                 for index in part.table.iter_mut() {
                     *index += id_base;
                 }
+                for (_, index, _) in &mut part.prefixes {
+                    *index += id_base;
+                }
                 for end in &mut part.ids.ends {
                     *end += text_base;
                 }
@@ -371,6 +386,7 @@ impl VocabularyBuilder {
         vocabulary.text.reserve(text_base as usize);
         vocabulary.ends.reserve(id_base as usize);
         vocabulary.owners.reserve(id_base as usize);
+        let mut prefixes = Vec::with_capacity(parts.len());
         for (shard, part) in parts.into_iter().enumerate() {
             vocabulary.text.push_str(&part.ids.text);
             vocabulary.ends.extend_from_slice(&part.ids.ends);
@@ -378,8 +394,13 @@ impl VocabularyBuilder {
             vocabulary.many.extend(part.many);
             vocabulary.filter.merge(&part.filter);
             vocabulary.shards[shard] = part.table;
+            prefixes.push(part.prefixes);
         }
-        vocabulary.index_prefixes(0);
+        // In the ids' order, as `index_prefixes` would put them: the first id with a prefix
+        // stands for it.
+        for (hash, index, len) in prefixes.into_iter().flatten() {
+            vocabulary.add_prefix(hash, index, len);
+        }
         vocabulary
     }
 }
@@ -395,11 +416,14 @@ struct Entry {
 /// One shard's ids while the vocabulary is built, numbered from 0.
 #[derive(Default)]
 struct Part {
-    ids: Ids,
+    ids: Packed,
     owners: Vec<u32>,
     many: Vec<Vec<u32>>,
     table: HashTable<u32>,
     filter: Filter,
+    /// The prefixes of its new ids, in their order, as (hash, id index, length): found in
+    /// parallel, put into the one prefix table afterwards.
+    prefixes: Vec<(u64, u32, u32)>,
 }
 
 impl Part {
@@ -410,6 +434,7 @@ impl Part {
             many,
             table,
             filter,
+            prefixes,
         } = self;
         match table.find(hash, |&index| ids.id(index as usize) == id) {
             Some(&index) => add_owner(owners, many, index, source),
@@ -421,6 +446,9 @@ impl Part {
                 table.insert_unique(hash, index, |&index| {
                     hasher.hash_one(ids.id(index as usize))
                 });
+                for at in separators(id) {
+                    prefixes.push((hasher.hash_one(&id[..at]), index, at as u32));
+                }
             }
         }
     }
@@ -485,6 +513,22 @@ impl Vocabulary {
 
     /// Records the prefixes, ending just before a separator, of the ids from `first` on.
     fn index_prefixes(&mut self, first: usize) {
+        let this: &Vocabulary = self;
+        let found: Vec<(u64, u32, u32)> = (first..this.ends.len())
+            .flat_map(|index| {
+                let id = id_in(&this.text, &this.ends, index as u32);
+                separators(id)
+                    .map(move |at| (this.hasher.hash_one(&id[..at]), index as u32, at as u32))
+            })
+            .collect();
+        for (hash, index, len) in found {
+            self.add_prefix(hash, index, len);
+        }
+    }
+
+    /// Records that id `index` cut at `len` (hashed to `hash`) is a prefix, unless an
+    /// earlier id already stands for that prefix.
+    fn add_prefix(&mut self, hash: u64, index: u32, len: u32) {
         let Vocabulary {
             text,
             ends,
@@ -493,26 +537,16 @@ impl Vocabulary {
             hasher,
             ..
         } = self;
-        for index in first..ends.len() {
-            let id = id_in(text, ends, index as u32);
-            for at in memchr::memchr3_iter(b'.', b':', b'/', id.as_bytes()) {
-                if at == 0 {
-                    continue;
-                }
-                let prefix = &id[..at];
-                let hash = hasher.hash_one(prefix);
-                let prefix_of =
-                    |&(index, len): &(u32, u32)| &id_in(text, ends, index)[..len as usize];
-                if prefixes
-                    .find(hash, |entry| prefix_of(entry) == prefix)
-                    .is_none()
-                {
-                    filter.insert(prefix);
-                    prefixes.insert_unique(hash, (index as u32, at as u32), |entry| {
-                        hasher.hash_one(prefix_of(entry))
-                    });
-                }
-            }
+        let prefix_of = |&(index, len): &(u32, u32)| &id_in(text, ends, index)[..len as usize];
+        let prefix = &id_in(text, ends, index)[..len as usize];
+        if prefixes
+            .find(hash, |entry| prefix_of(entry) == prefix)
+            .is_none()
+        {
+            filter.insert(prefix);
+            prefixes.insert_unique(hash, (index, len), |entry| {
+                hasher.hash_one(prefix_of(entry))
+            });
         }
     }
 
@@ -695,6 +729,17 @@ impl Seen<'_> {
             table: HashTable::new(),
         }
     }
+}
+
+/// Where an id may be cut to a prefix a longer id goes on from: before each `.`, `:` or
+/// `/` that is not its first byte. Ids are short: a look at each byte beats setting up a
+/// vectorised search.
+fn separators(id: &str) -> impl Iterator<Item = usize> + '_ {
+    id.bytes()
+        .enumerate()
+        .skip(1)
+        .filter(|&(_, byte)| is_separator(byte))
+        .map(|(at, _)| at)
 }
 
 /// The id `index` of packed `text` and `ends`.

@@ -417,9 +417,10 @@ impl Catalog {
             catalog.teams.entry(team).or_default().push(release);
         }
         catalog.skipped.sort();
-        for releases in catalog.teams.values_mut() {
+        // Each team's releases in version order, teams in parallel.
+        catalog.teams.par_iter_mut().for_each(|(_, releases)| {
             version::sort_by_name(releases, |release| &release.name);
-        }
+        });
         Ok(catalog)
     }
 

@@ -129,11 +129,14 @@ fn key_below(root: &Path, real_root: &Path, dir: &Path) -> Option<PathBuf> {
 #[cfg(unix)]
 fn plain_key_below(root: &Path, real_root: &Path, dir: &Path) -> Option<PathBuf> {
     use std::os::unix::ffi::{OsStrExt, OsStringExt};
-    let relative = dir
-        .as_os_str()
-        .as_bytes()
-        .strip_prefix(root.as_os_str().as_bytes())?
-        .strip_prefix(b"/")?;
+    // git gives the work tree with a trailing `/` (`/src/repo/`), a user may not.
+    let root = root.as_os_str().as_bytes();
+    let below = dir.as_os_str().as_bytes().strip_prefix(root)?;
+    let relative = if root.ends_with(b"/") {
+        below
+    } else {
+        below.strip_prefix(b"/")?
+    };
     let plain = |part: &[u8]| !part.is_empty() && part != b"." && part != b"..";
     if relative.ends_with(b"/") || !relative.split(|&b| b == b'/').all(plain) {
         return None;
@@ -289,5 +292,27 @@ mod tests {
         );
         assert_eq!(check(root, outside.path()), Err(Escape::NotBelow));
         Ok(())
+    }
+
+    #[test]
+    fn a_key_is_read_from_the_bytes_whether_or_not_the_root_ends_in_a_slash() {
+        let real = Path::new("/real/repo");
+        for root in ["/src/repo", "/src/repo/"] {
+            let root = Path::new(root);
+            let dir = root.join("plans/payments/v1.4");
+            let expected = Some(PathBuf::from("/real/repo/plans/payments/v1.4"));
+            assert_eq!(plain_key_below(root, real, &dir), expected, "{root:?}");
+            assert_eq!(key_below(root, real, &dir), expected, "{root:?}");
+            assert_eq!(plain_key_below(root, real, root), None, "{root:?}");
+        }
+        let root = Path::new("/src/repo/");
+        assert_eq!(
+            plain_key_below(root, real, Path::new("/src/repo/plans/../x")),
+            None
+        );
+        assert_eq!(
+            plain_key_below(Path::new("/src/repo"), real, Path::new("/src/repository/x")),
+            None
+        );
     }
 }
