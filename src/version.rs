@@ -82,14 +82,17 @@ impl<'a> Iterator for Chunks<'a> {
         if self.done {
             return None;
         }
-        let Some(first) = self.rest.chars().next() else {
+        let Some(first) = self.rest.bytes().next() else {
             self.done = true;
             return Some(Chunk::End);
         };
+        // By bytes: an ASCII digit is one byte, and no byte of another character is one, so
+        // where digits start or stop is a character boundary.
         let digits = first.is_ascii_digit();
         let len = self
             .rest
-            .find(|c: char| c.is_ascii_digit() != digits)
+            .bytes()
+            .position(|b| b.is_ascii_digit() != digits)
             .unwrap_or(self.rest.len());
         let (chunk, rest) = self.rest.split_at(len);
         self.rest = rest;
@@ -179,12 +182,13 @@ impl Key {
                     key.extend_from_slice(digits.as_bytes());
                 }
                 Chunk::Text(text) => {
-                    for &byte in text.as_bytes() {
-                        key.push(byte);
-                        if byte == 0 {
-                            key.push(255);
-                        }
+                    let mut rest = text.as_bytes();
+                    while let Some(nul) = memchr::memchr(0, rest) {
+                        key.extend_from_slice(&rest[..=nul]);
+                        key.push(255);
+                        rest = &rest[nul + 1..];
                     }
+                    key.extend_from_slice(rest);
                     key.extend_from_slice(&[0, 0]);
                 }
                 Chunk::End => {}

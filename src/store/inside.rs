@@ -147,8 +147,7 @@ fn plain_key_into(root: &Path, real_root: &Path, dir: &Path, key: &mut Vec<u8>) 
         (false, Some(relative)) => relative,
         (false, None) => return false,
     };
-    let plain = |part: &[u8]| !part.is_empty() && part != b"." && part != b"..";
-    if relative.ends_with(b"/") || !relative.split(|&b| b == b'/').all(plain) {
+    if !is_plain(relative) {
         return false;
     }
     key.clear();
@@ -158,6 +157,24 @@ fn plain_key_into(root: &Path, real_root: &Path, dir: &Path, key: &mut Vec<u8>) 
     }
     key.extend_from_slice(relative);
     true
+}
+
+/// Whether a relative path is plain: components separated by single `/`, none empty, `.`
+/// or `..` (one pass over the bytes, as it runs for every file read).
+#[cfg(unix)]
+fn is_plain(relative: &[u8]) -> bool {
+    let mut start = 0;
+    loop {
+        let end = memchr::memchr(b'/', &relative[start..]).map_or(relative.len(), |n| start + n);
+        let part = &relative[start..end];
+        if part.is_empty() || part == b"." || part == b".." {
+            return false;
+        }
+        if end == relative.len() {
+            return true;
+        }
+        start = end + 1;
+    }
 }
 
 /// Whether `dir` (below `root` by name) was proven a real directory inside the work tree by
