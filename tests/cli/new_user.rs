@@ -1,7 +1,9 @@
 //! What a release engineer meeting backout for the first time trips over: each test is a
 //! step of the README or docs/ that did something a careful user would not expect.
 
-use crate::harness::TestRepo;
+use crate::harness::{TestRepo, add_release, migration, service};
+
+const V15: &str = "plans/payments/v1.5/plan.md";
 
 /// `manifest --write` creates a missing manifest "from the template of `backout new`"
 /// (docs/manifest.md): the `#:schema` line editors read, and the team's language.
@@ -50,4 +52,62 @@ version_file = "dienste/{id}/VERSION"
         ),
         "{written}"
     );
+}
+
+/// The draft gate of `publish` is about the plan as committed: "set `status = "approved"`,
+/// commit, and run `backout publish` again". A draft in HEAD with an approval only in the
+/// work tree is a plan that is not committed, not one to stamp as published from HEAD.
+#[test]
+fn publish_refuses_an_approval_that_is_not_committed() {
+    let repo = crate::harness::payments_repo(&[migration("0042_add_ledger_index")]);
+    repo.edit(
+        V15,
+        "duration = \"45m\"\n",
+        "duration = \"45m\"\n[tested]\non = 2026-11-20\nresult = \"pass\"\n",
+    );
+    repo.commit("payments v1.5 plan, still a draft");
+    repo.edit(V15, "status = \"draft\"", "status = \"approved\"");
+    let before = repo.snapshot();
+
+    repo.run_in_env(
+        repo.path(),
+        &[("SOURCE_DATE_EPOCH", "1764086400")],
+        &["publish", "v1.5"],
+    )
+    .code(1)
+    .stderr_has("plans/payments/v1.5/plan.md has changes that are not committed");
+    assert!(repo.snapshot() == before, "a refused publish wrote files");
+
+    // Committed, the same approval publishes.
+    repo.commit("approve payments v1.5");
+    repo.run_in_env(
+        repo.path(),
+        &[("SOURCE_DATE_EPOCH", "1764086400")],
+        &["publish", "v1.5"],
+    )
+    .code(0);
+    assert!(repo.read(V15).contains("status = \"published\""));
+}
+
+/// An earlier stamp, not yet committed, still publishes again (docs/publish.md), and so does
+/// a draft in HEAD where `[publish] allow_draft = true` lets drafts through.
+#[test]
+fn publish_still_accepts_an_earlier_stamp_and_allowed_drafts() {
+    let repo = TestRepo::new();
+    repo.write(
+        "backout.toml",
+        "default_team = \"payments\"\n\n[publish]\nallow_draft = true\n",
+    );
+    add_release(
+        &repo,
+        "payments",
+        "v1.5",
+        &[service("payments-api", "2.4.0", "2.3.1")],
+    );
+    repo.commit("payments v1.5, a draft");
+    let env = [("SOURCE_DATE_EPOCH", "1764086400")];
+    repo.run_in_env(repo.path(), &env, &["publish", "v1.5"])
+        .code(0);
+    repo.run_in_env(repo.path(), &env, &["publish", "v1.5"])
+        .code(0);
 }
