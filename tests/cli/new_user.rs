@@ -111,3 +111,66 @@ fn publish_still_accepts_an_earlier_stamp_and_allowed_drafts() {
     repo.run_in_env(repo.path(), &env, &["publish", "v1.5"])
         .code(0);
 }
+
+/// A backout plan sent as an e-mail: no headings, no labels, one paragraph per answer, in
+/// the words people write (`we roll back if`, `runs the rollback ... of the decision`,
+/// `before and after`). Each answer lands in its section.
+#[test]
+fn import_places_the_paragraphs_of_a_prose_mail() {
+    let repo = TestRepo::new();
+    repo.write("backout.toml", "default_team = \"search\"\n");
+    repo.write(
+        "mail/search-8.0.txt",
+        "Hi all,
+
+for the search 8.0 release we roll back if p95 query latency stays above 800 ms for 15 minutes or the zero-results rate doubles.
+
+The search product owner decides, after hearing the on-call engineer.
+
+The search on-call engineer runs the rollback, starting within 10 minutes of the decision.
+
+To roll back, point the alias back to the old index with `curl -XPOST localhost:9200/_aliases -d @alias-v7.json`, then redeploy search-api 7.9.2 with `helm rollback search-api 22`.
+
+Afterwards, run the relevance smoke suite (`make relevance-smoke`) and check the dashboard.
+
+We tell #search and the support leads before and after the rollback.
+
+We rehearsed this on staging last Tuesday; it took 25 minutes.
+
+Cheers, Mia
+",
+    );
+    let run = repo.run(&["import", "mail/search-8.0.txt", "v8.0"]);
+    run.code(0);
+    for (section, line) in [
+        ("criteria", 3),
+        ("decision", 5),
+        ("responsibilities", 7),
+        ("procedure", 9),
+        ("verification", 11),
+        ("communication", 13),
+        ("testing", 15),
+    ] {
+        let wanted = format!("{section:<18}line {line}: paragraph");
+        assert!(
+            run.stdout.lines().any(|l| l.starts_with(&wanted)),
+            "{section} is not from line {line}:\n{}",
+            run.stdout
+        );
+    }
+    let plan = repo.read("plans/search/v8.0/plan.md");
+    let under = |title: &str, text: &str| {
+        let section = plan
+            .split(&format!("## {title}\n"))
+            .nth(1)
+            .and_then(|rest| rest.split("\n## ").next())
+            .unwrap_or_else(|| panic!("no ## {title}:\n{plan}"));
+        assert!(section.contains(text), "## {title} lacks {text:?}:\n{plan}");
+    };
+    under("Criteria", "we roll back if p95 query latency");
+    under(
+        "Responsibilities",
+        "runs the rollback, starting within 10 minutes",
+    );
+    under("Communication", "We tell #search and the support leads");
+}
