@@ -6,6 +6,7 @@
 //! writes the files.
 
 mod body;
+mod jira;
 mod timing;
 
 pub use body::Shape;
@@ -34,6 +35,8 @@ pub struct Imported {
     pub kept: Vec<(usize, String)>,
     /// Procedure steps in the new plan, as `check` counts them.
     pub steps: usize,
+    /// The source was Jira wiki markup, read as the Markdown it means.
+    pub wiki_markup: bool,
 }
 
 /// The front matter a source started with.
@@ -79,7 +82,14 @@ pub fn import(source: &str, id: &PlanId, sections: &Sections, file_name: &str) -
         lines: Vec::new(),
         body_start: 0,
     });
-    let body = &text[body_start..];
+    let wiki_markup = jira::is_jira(&text[body_start..]);
+    let jira_body;
+    let body = if wiki_markup {
+        jira_body = jira::to_markdown(&text[body_start..]);
+        &jira_body
+    } else {
+        &text[body_start..]
+    };
     let first_line = text[..body_start].matches('\n').count() + 1;
     let (language, language_detected) = match detect_language(body) {
         Some(language) => (language, language != sections.language()),
@@ -137,6 +147,7 @@ pub fn import(source: &str, id: &PlanId, sections: &Sections, file_name: &str) -
         duration,
         kept: converted.kept,
         steps: parsed.body.steps.len(),
+        wiki_markup,
     }
 }
 

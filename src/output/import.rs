@@ -65,6 +65,11 @@ fn report(done: &Done) -> String {
             " (dry run: nothing written)"
         }
     );
+    if imported.wiki_markup {
+        text.push_str(
+            "the text is Jira wiki markup: read as Markdown (`h3.` a heading, `#` a numbered item, `{code}` a code block, `{{...}}` inline code)\n",
+        );
+    }
     if imported.language_detected {
         text.push_str(&format!(
             "the text is {}: titles and questions added are {} too\n",

@@ -174,3 +174,62 @@ Cheers, Mia
     );
     under("Communication", "We tell #search and the support leads");
 }
+
+/// The backout field of a Jira change ticket, pasted as it is: Jira's wiki markup, where
+/// `h3.` is a heading, `#` a numbered item and `{code}` a code block. Read as Markdown, its
+/// steps were level-1 headings that ended the procedure.
+#[test]
+fn import_reads_a_jira_backout_field_as_the_markup_it_is() {
+    let repo = TestRepo::new();
+    repo.write("backout.toml", "default_team = \"pricing\"\n");
+    repo.write(
+        "tickets/CHG-4711-backout.txt",
+        "h3. Backout criteria
+Roll back if order intake drops by more than 20% within the first hour after go-live.
+
+h3. Who decides
+Change manager on duty (CAB delegate).
+
+h3. Backout steps
+# Disable the new pricing engine: {{pricectl disable v2}}
+# Redeploy pricing-service 4.1.7:
+{code:bash}
+helm rollback pricing-service 12 -n pricing
+{code}
+# Purge the CDN cache, see [the CDN runbook|https://wiki.example.com/cdn/purge]
+## Wait until {{cdnctl status}} says idle
+
+h3. Verification
+Place a test order in production with the QA account.
+",
+    );
+    let run = repo.run(&["import", "tickets/CHG-4711-backout.txt", "v4.2"]);
+    run.code(0)
+        .stdout_has("Jira wiki markup")
+        .stdout_has("line 1: heading `Backout criteria`")
+        .stdout_has("line 4: heading `Who decides`")
+        .stdout_has("line 7: heading `Backout steps` (3 steps)")
+        .stdout_has("line 16: heading `Verification`");
+    let plan = repo.read("plans/pricing/v4.2/plan.md");
+    assert!(
+        plan.contains(
+            "## Backout steps
+1. Disable the new pricing engine: `pricectl disable v2`
+1. Redeploy pricing-service 4.1.7:
+   ```bash
+   helm rollback pricing-service 12 -n pricing
+   ```
+1. Purge the CDN cache, see [the CDN runbook](https://wiki.example.com/cdn/purge)
+   1. Wait until `cdnctl status` says idle
+"
+        ),
+        "{plan}"
+    );
+    // Every step says how: a command, a code block, a link.
+    let check = repo.run(&["check", "v4.2", "--format", "json"]);
+    assert!(
+        !check.rules().iter().any(|r| r == "step-without-how"),
+        "{}",
+        check.stdout
+    );
+}
