@@ -19,7 +19,14 @@ pub struct Created {
 }
 
 /// `spec` is RELEASE, TEAM/RELEASE, or the release's directory (`.` in it), as for `baseline`.
-pub fn run(workspace: &Workspace, spec: &str, force: bool) -> Result<Created> {
+/// `language` (else backout.toml's) is the template's.
+pub fn run(
+    workspace: &Workspace,
+    spec: &str,
+    force: bool,
+    language: Option<crate::sections::Language>,
+) -> Result<Created> {
+    let language = language.unwrap_or(workspace.config.language);
     let catalog = workspace.catalog()?;
     let id = workspace.resolve_arg(spec, &catalog)?;
     let plan_path = workspace.path(&id, PLAN_FILE);
@@ -32,14 +39,14 @@ pub fn run(workspace: &Workspace, spec: &str, force: bool) -> Result<Created> {
     let mut files = vec![FileWrite {
         display: plan_display,
         path: plan_path,
-        contents: plan::template_in(&id, workspace.config.language),
+        contents: plan::template_in(&id, language),
     }];
     let manifest_path = workspace.path(&id, MANIFEST_FILE);
     if std::fs::symlink_metadata(&manifest_path).is_err() {
         files.push(FileWrite {
             display: workspace.display_path(&id, MANIFEST_FILE),
             path: manifest_path,
-            contents: manifest_file(&id, workspace.config.language),
+            contents: manifest_file(&id, language),
         });
     }
     let overwrite = if force {

@@ -49,7 +49,11 @@ pub fn init(out: &Output, dir: &Path, args: &InitArgs) -> Result<ExitCode> {
 
 pub fn new(out: &Output, dir: &Path, args: &NewArgs) -> Result<ExitCode> {
     let workspace = Workspace::open(dir)?;
-    let created = commands::new::run(&workspace, &args.spec, args.force)?;
+    let language = args
+        .language
+        .as_deref()
+        .and_then(backout::sections::Language::from_code);
+    let created = commands::new::run(&workspace, &args.spec, args.force, language)?;
     cleaned(out, &created.cleaned)?;
     for file in &created.files {
         out.note(&format!("created {file}\n"))?;

@@ -233,3 +233,54 @@ Place a test order in production with the QA account.
         check.stdout
     );
 }
+
+/// One repository, several teams, one of them German-speaking: `language` in backout.toml
+/// is the whole repository's, so the German team names its own with `new --language de`.
+#[test]
+fn new_writes_a_german_plan_for_one_team_of_an_english_repository() {
+    let repo = TestRepo::new();
+    repo.write("backout.toml", "default_team = \"payments\"\n");
+    add_release(
+        &repo,
+        "payments",
+        "v1.5",
+        &[service("payments-api", "2.4.0", "2.3.1")],
+    );
+    repo.commit("payments v1.5");
+
+    repo.run(&["new", "lager/v2.0", "--language", "de"])
+        .code(0)
+        .stdout_has("created plans/lager/v2.0/plan.md");
+    let plan = repo.read("plans/lager/v2.0/plan.md");
+    for title in [
+        "## Kriterien",
+        "## Ablauf",
+        "## Notfallmaßnahmen",
+        "## Tests",
+    ] {
+        assert!(plan.contains(&format!("\n{title}\n")), "{title}:\n{plan}");
+    }
+    assert!(plan.contains("# Backout-Plan: lager v2.0"), "{plan}");
+    let manifest = repo.read("plans/lager/v2.0/manifest.toml");
+    assert!(
+        manifest.contains("# Was lager/v2.0 ausliefert."),
+        "{manifest}"
+    );
+    // The repository's own language is untouched: payments still gets English.
+    repo.run(&["new", "v1.6"]).code(0);
+    assert!(
+        repo.read("plans/payments/v1.6/plan.md")
+            .contains("\n## Criteria\n")
+    );
+    // `check` reads the German titles: every section is there, unanswered.
+    let check = repo.run(&["check", "lager/v2.0", "--format", "json"]);
+    check.code(1);
+    assert!(
+        !check.rules().iter().any(|r| r == "missing-section"),
+        "{}",
+        check.stdout
+    );
+    repo.run(&["new", "lager/v2.1", "--language", "fr"])
+        .code(2)
+        .stderr_has("possible values: en, de");
+}
