@@ -37,6 +37,9 @@ pub struct Imported {
     pub steps: usize,
     /// The source was Jira wiki markup, read as the Markdown it means.
     pub wiki_markup: bool,
+    /// The title of a kept section that holds steps, when the source has no procedure under
+    /// a title backout knows: probably the procedure, under the team's own title.
+    pub steps_under: Option<String>,
 }
 
 /// The front matter a source started with.
@@ -137,6 +140,18 @@ pub fn import(source: &str, id: &PlanId, sections: &Sections, file_name: &str) -
                 .any(|s| s.is(kind) && s.answered),
         })
         .collect();
+    let steps_under = if converted.parts.iter().any(|p| p.kind == Kind::Procedure) {
+        None
+    } else {
+        parsed
+            .body
+            .sections
+            .iter()
+            .find(|s| {
+                s.kind.is_none() && holds_steps(plan_text.get(s.content.clone()).unwrap_or(""))
+            })
+            .map(|s| s.title.clone())
+    };
     Imported {
         text: plan_text,
         front_matter: kind,
@@ -148,7 +163,29 @@ pub fn import(source: &str, id: &PlanId, sections: &Sections, file_name: &str) -
         kept: converted.kept,
         steps: parsed.body.steps.len(),
         wiki_markup,
+        steps_under,
     }
+}
+
+/// Whether a section's text has what steps look like: list items, `Step N` lines or code
+/// blocks.
+fn holds_steps(text: &str) -> bool {
+    text.lines().any(|line| {
+        let line = line.trim_start();
+        let lower = line.to_lowercase();
+        let numbered = line.find(|c: char| !c.is_ascii_digit()).is_some_and(|end| {
+            end > 0 && (line[end..].starts_with(". ") || line[end..].starts_with(") "))
+        });
+        numbered
+            || ["- ", "* ", "+ ", "```", "~~~"]
+                .iter()
+                .any(|m| line.starts_with(m))
+            || ["step ", "schritt "].iter().any(|word| {
+                lower
+                    .strip_prefix(word)
+                    .is_some_and(|rest| rest.starts_with(|c: char| c.is_ascii_digit()))
+            })
+    })
 }
 
 /// A front-matter block at the start of a source.

@@ -108,6 +108,14 @@ fn report(done: &Done) -> String {
             .collect();
         text.push_str(&format!("{:<width$}{}\n", "also kept", kept.join(", ")));
     }
+    if let Some(title) = &imported.steps_under {
+        text.push_str(&format!(
+            "hint: `## {}` holds steps; if it is the procedure, add `procedure = [\"{}\"]` under [sections] in backout.toml and import again{}\n",
+            shown(title),
+            shown(&title.replace('\\', "\\\\").replace('"', "\\\"")),
+            if done.written { " with --force" } else { "" }
+        ));
+    }
     text
 }
 

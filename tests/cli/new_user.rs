@@ -284,3 +284,49 @@ fn new_writes_a_german_plan_for_one_team_of_an_english_repository() {
         .code(2)
         .stderr_has("possible values: en, de");
 }
+
+/// A German runbook whose procedure is titled `## Rückbau`, a word backout does not know as
+/// the procedure: import keeps it (nothing is lost) and adds an empty procedure, and says how
+/// to make `Rückbau` the procedure, which then imports with its steps.
+#[test]
+fn import_names_the_kept_section_that_holds_the_steps() {
+    let repo = TestRepo::new();
+    repo.write("backout.toml", "default_team = \"zv\"\n");
+    repo.write(
+        "wiki/zahlungsverkehr.md",
+        "# Rückfallplan Zahlungsverkehr v4.2
+
+**Wann rollen wir zurück?** Wenn mehr als 1 % der Zahlungen abgelehnt werden.
+
+**Wer entscheidet?** Der Incident Manager.
+
+## Rückbau
+
+Schritt 1: Feature-Flag abschalten
+
+```sh
+flagctl set sepa-instant off
+```
+
+Schritt 2: Dienst zurücksetzen mit `helm rollback zahlung-api 17`.
+
+## Wer wird informiert?
+
+Fachbereich per Mail.
+",
+    );
+    repo.run(&["import", "wiki/zahlungsverkehr.md", "v4.2"])
+        .code(0)
+        .stdout_has("also kept         `## Rückbau` (line 7)")
+        .stdout_has(
+            "hint: `## Rückbau` holds steps; if it is the procedure, add `procedure = [\"Rückbau\"]` under [sections] in backout.toml and import again with --force",
+        );
+    repo.write(
+        "backout.toml",
+        "default_team = \"zv\"\n\n[sections]\nprocedure = [\"Rückbau\"]\n",
+    );
+    repo.run(&["import", "wiki/zahlungsverkehr.md", "v4.2", "--force"])
+        .code(0)
+        .stdout_has("procedure         line 7: heading `Rückbau` (2 steps)")
+        .stdout_lacks("hint:");
+}
