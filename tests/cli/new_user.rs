@@ -330,3 +330,37 @@ Fachbereich per Mail.
         .stdout_has("procedure         line 7: heading `Rückbau` (2 steps)")
         .stdout_lacks("hint:");
 }
+
+/// `backout init` writes a `[check]` table; a user who appends `[check]` with
+/// `drill_max_age` (as docs/drill.md suggests) gets a duplicate table. The error says which
+/// table and the fix, not only "duplicate key".
+#[test]
+fn a_table_opened_twice_in_backout_toml_is_named_with_the_fix() {
+    let repo = TestRepo::new();
+    repo.run(&["init", "--team", "payments"]).code(0);
+    let config = repo.read("backout.toml");
+    let line = config.lines().count() + 2;
+    repo.write(
+        "backout.toml",
+        format!("{config}\n[check]\ndrill_max_age = \"90d\"\n"),
+    );
+    repo.run(&["check"]).code(2).stderr_has(&format!(
+        "backout.toml:{line}:2: not valid TOML: duplicate key; `[check]` is already a table above: put these keys in it instead of opening it again"
+    ));
+    // A key set twice in a plan's front matter.
+    add_release(
+        &repo,
+        "payments",
+        "v1.5",
+        &[service("payments-api", "2.4.0", "2.3.1")],
+    );
+    repo.edit(
+        "plans/payments/v1.5/plan.md",
+        "window = \"72h\"\n",
+        "window = \"72h\"\nwindow = \"48h\"\n",
+    );
+    repo.write("backout.toml", "default_team = \"payments\"\n");
+    repo.run(&["check"])
+        .code(1)
+        .stdout_has("= help: `window` is set twice in the same table: keep one of them");
+}
