@@ -895,6 +895,23 @@ fn hint_matches(hint: &str, words: &[&str], spaced: &str) -> bool {
     }
 }
 
+/// The language of a required section's title: the template or built-in alternative
+/// title it matches in one language only; otherwise `fallback`.
+pub fn title_language(title: &str, kind: Kind, fallback: Language) -> Language {
+    let wanted = normalize(title);
+    let matches = |language: Language| {
+        std::iter::once(kind.title(language))
+            .chain(kind.other_titles(language).iter().copied())
+            .chain((language == Language::En).then_some(kind.name()))
+            .any(|known| normalize(known) == wanted)
+    };
+    match (matches(Language::En), matches(Language::De)) {
+        (true, false) => Language::En,
+        (false, true) => Language::De,
+        _ => fallback,
+    }
+}
+
 /// A heading's text as the table compares it: lower case; emphasis, leading numbering
 /// (`1.`, `2)`, `3.1`, `(4)`, `A.`, `IV.`, `Step 3:`, `Schritt 3:`) and a trailing `:` or
 /// `?` removed; `-`, `_` and `/` read as spaces, `&` and `und` as `and`; umlauts and `ß`

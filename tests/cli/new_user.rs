@@ -364,3 +364,41 @@ fn a_table_opened_twice_in_backout_toml_is_named_with_the_fix() {
         .code(1)
         .stdout_has("= help: `window` is set twice in the same table: keep one of them");
 }
+
+/// The German team's plan in an English repository: `check` asks its questions, and names
+/// the sections it lacks, in the plan's language (as `export` already speaks it), not in
+/// English headings the team would paste into a German plan.
+#[test]
+fn check_speaks_the_language_of_a_german_plan_in_an_english_repository() {
+    let repo = TestRepo::new();
+    repo.write("backout.toml", "default_team = \"payments\"\n");
+    repo.run(&["new", "lager/v2.0", "--language", "de"]).code(0);
+    let plan = "plans/lager/v2.0/plan.md";
+    repo.edit(
+        plan,
+        "<!-- Unter welchen Umständen",
+        "Fehlerquote der Kommissionierung über 3 %.\n<!-- Unter welchen Umständen",
+    );
+    // The team dropped its Notfallmaßnahmen section.
+    let text = repo.read(plan);
+    let start = text
+        .find("## Notfallmaßnahmen")
+        .unwrap_or_else(|| panic!("{text}"));
+    let end = text.find("## Tests").unwrap_or_else(|| panic!("{text}"));
+    repo.write(plan, format!("{}{}", &text[..start], &text[end..]));
+
+    let run = repo.run(&["check", "lager/v2.0"]);
+    run.code(1)
+        .stdout_has("error[unanswered-section]: section `## Ablauf` is unanswered")
+        .stdout_has(
+            "= help: answer: Welche Schritte, manuell und automatisiert, führen den Rollback aus?",
+        )
+        .stdout_has("error[missing-section]: section `## Notfallmaßnahmen` is missing")
+        .stdout_lacks("Which steps")
+        .stdout_lacks("## Contingencies");
+    // An English plan in the same repository still hears English.
+    repo.run(&["new", "v1.5"]).code(0);
+    repo.run(&["check", "v1.5"])
+        .code(1)
+        .stdout_has("= help: answer: Which steps, manual and automated, execute the rollback?");
+}
