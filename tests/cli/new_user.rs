@@ -402,3 +402,20 @@ fn check_speaks_the_language_of_a_german_plan_in_an_english_repository() {
         .code(1)
         .stdout_has("= help: answer: Which steps, manual and automated, execute the rollback?");
 }
+
+/// `baseline v1.9 --from v1.4` before v1.9 has a manifest: the error's "run ... again" keeps
+/// `--from`, since without it the same command would fork v1.5 (the previous release).
+#[test]
+fn baseline_without_a_manifest_says_to_run_the_same_fork_again() {
+    let repo = crate::harness::payments_repo(&[]);
+    repo.commit("payments v1.4 and v1.5");
+    repo.run(&["baseline", "v1.9", "--from", "v1.4", "--dry-run"])
+        .code(2)
+        .stderr_has("plans/payments/v1.9/manifest.toml is missing")
+        .stderr_has(
+            "then run `backout baseline payments/v1.9 --from payments/v1.4 --dry-run` again",
+        );
+    repo.run(&["baseline", "v1.9"])
+        .code(2)
+        .stderr_has("then run `backout baseline payments/v1.9` again");
+}
