@@ -419,3 +419,35 @@ fn baseline_without_a_manifest_says_to_run_the_same_fork_again() {
         .code(2)
         .stderr_has("then run `backout baseline payments/v1.9` again");
 }
+
+/// A wiki page saved as HTML ("Export to HTML", "Save page as") is not Markdown: read as
+/// Markdown its headings and steps are raw HTML, and import found nothing in it while
+/// exiting 0. It is refused like a .docx, with the fix.
+#[test]
+fn import_refuses_an_html_page_with_the_fix() {
+    let repo = TestRepo::new();
+    repo.write("backout.toml", "default_team = \"checkout\"\n");
+    repo.write(
+        "wiki/checkout-rollback.html",
+        "\u{feff}\n<!DOCTYPE html>\n<html><head><title>Checkout rollback</title></head>\n<body>\n<h2>Who decides?</h2>\n<p>The checkout incident commander.</p>\n<h2>Rollback steps</h2>\n<ol><li>Disable the flag: <code>flagctl set new-checkout off</code></li></ol>\n</body></html>\n",
+    );
+    repo.write(
+        "wiki/Checkout.htm",
+        "<HTML>\n<BODY><H2>Rollback steps</H2></BODY></HTML>\n",
+    );
+    let before = repo.snapshot();
+    for file in ["wiki/checkout-rollback.html", "wiki/Checkout.htm"] {
+        repo.run(&["import", file, "v2.4"])
+            .code(2)
+            .stderr_has(&format!(
+                "{file} is an HTML page, not Markdown or text; export the page as Markdown, or convert it (`pandoc -f html -t gfm"
+            ));
+    }
+    assert!(repo.snapshot() == before, "a refused import wrote files");
+    // Markdown that merely holds some HTML is Markdown.
+    repo.write(
+        "wiki/notes.md",
+        "<!-- exported from the wiki -->\n## Rollback steps\n\n1. Disable the flag: `flagctl set new-checkout off`\n",
+    );
+    repo.run(&["import", "wiki/notes.md", "v2.4"]).code(0);
+}
