@@ -167,8 +167,8 @@ pub fn import(source: &str, id: &PlanId, sections: &Sections, file_name: &str) -
     }
 }
 
-/// Whether a section's text has what steps look like: list items, `Step N` lines or code
-/// blocks.
+/// Whether a section's text has what steps look like: numbered items, `Step N` lines, code
+/// blocks, or bullets with a command (a list of contacts or links is not steps).
 fn holds_steps(text: &str) -> bool {
     text.lines().any(|line| {
         let line = line.trim_start();
@@ -176,10 +176,10 @@ fn holds_steps(text: &str) -> bool {
         let numbered = line.find(|c: char| !c.is_ascii_digit()).is_some_and(|end| {
             end > 0 && (line[end..].starts_with(". ") || line[end..].starts_with(") "))
         });
+        let bullet = ["- ", "* ", "+ "].iter().any(|m| line.starts_with(m));
         numbered
-            || ["- ", "* ", "+ ", "```", "~~~"]
-                .iter()
-                .any(|m| line.starts_with(m))
+            || (bullet && line.contains('`'))
+            || ["```", "~~~"].iter().any(|m| line.starts_with(m))
             || ["step ", "schritt "].iter().any(|word| {
                 lower
                     .strip_prefix(word)

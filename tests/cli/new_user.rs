@@ -451,3 +451,18 @@ fn import_refuses_an_html_page_with_the_fix() {
     );
     repo.run(&["import", "wiki/notes.md", "v2.4"]).code(0);
 }
+
+/// A list of contacts is not a procedure: no hint points at it.
+#[test]
+fn import_does_not_take_a_list_of_contacts_for_steps() {
+    let repo = TestRepo::new();
+    repo.write("backout.toml", "default_team = \"cart\"\n");
+    repo.write(
+        "wiki/cart.md",
+        "# Cart 5.3\n\n**Who decides?** The shop incident commander.\n\n## Contacts\n\n- Cart team: #team-cart\n- Payments: #team-payments\n",
+    );
+    repo.run(&["import", "wiki/cart.md", "v5.3"])
+        .code(0)
+        .stdout_has("also kept         `## Contacts` (line 5)")
+        .stdout_lacks("hint:");
+}
