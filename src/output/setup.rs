@@ -42,7 +42,12 @@ pub fn init(out: &Output, dir: &Path, args: &InitArgs) -> Result<ExitCode> {
         };
         text.push_str(&format!("both at the work tree root, {root}\n"));
     }
-    text.push_str("next: `backout new <release>` for your next release, or `backout baseline` to fork the last plan\n");
+    // A bare release names a plan only where there is a default team.
+    let spec = match done.default_team {
+        Some(_) => "<release>",
+        None => "<team>/<release>",
+    };
+    text.push_str(&format!("next: `backout new {spec}` for your next release, or `backout baseline` to fork the last plan\n"));
     out.note(&text)?;
     Ok(ExitCode::SUCCESS)
 }

@@ -466,3 +466,27 @@ fn import_does_not_take_a_list_of_contacts_for_steps() {
         .stdout_has("also kept         `## Contacts` (line 5)")
         .stdout_lacks("hint:");
 }
+
+/// In a fresh repository without backout.toml, `check` and `list` suggested
+/// `backout new <release>`, which then fails for want of a team.
+#[test]
+fn the_first_plan_hint_names_a_team_when_there_is_no_default() {
+    let repo = TestRepo::new();
+    repo.write("README.md", "# Payments\n");
+    for command in ["check", "list"] {
+        repo.run(&[command])
+            .code(0)
+            .stdout_has("create one with `backout new <team>/<release>`");
+    }
+    repo.run(&["init"])
+        .code(0)
+        .stdout_has("next: `backout new <team>/<release>` for your next release");
+    repo.run(&["new", "payments/v1.0"]).code(0);
+    repo.remove("plans/payments");
+    repo.write("backout.toml", "default_team = \"payments\"\n");
+    for command in ["check", "list"] {
+        repo.run(&[command])
+            .code(0)
+            .stdout_has("create one with `backout new <release>`");
+    }
+}
