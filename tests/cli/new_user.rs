@@ -490,3 +490,44 @@ fn the_first_plan_hint_names_a_team_when_there_is_no_default() {
             .stdout_has("create one with `backout new <release>`");
     }
 }
+
+/// A plain-text runbook puts a step's command on the next line, indented. Markdown would
+/// run it on as the step's sentence (a step without a command); import makes it the code
+/// block it is, inside the step.
+#[test]
+fn import_keeps_an_indented_command_under_its_step_line() {
+    let repo = TestRepo::new();
+    repo.write("backout.toml", "default_team = \"billing\"\n");
+    repo.write(
+        "runbooks/billing-7.0.txt",
+        "BILLING RELEASE 7.0 - BACKOUT RUNBOOK
+
+ROLLBACK PROCEDURE
+Step 1: Pause the dunning scheduler with `billingctl scheduler pause dunning`.
+Step 2: Redeploy invoice-engine 6.9.3:
+    deployctl deploy invoice-engine --version 6.9.3
+    deployctl wait invoice-engine
+Step 3: Resume the scheduler: `billingctl scheduler resume dunning`.
+",
+    );
+    repo.run(&["import", "runbooks/billing-7.0.txt", "v7.0"])
+        .code(0)
+        .stdout_has("(3 steps)");
+    let plan = repo.read("plans/billing/v7.0/plan.md");
+    assert!(
+        plan.contains(
+            "- Step 2: Redeploy invoice-engine 6.9.3:\n\n      deployctl deploy invoice-engine --version 6.9.3\n      deployctl wait invoice-engine\n- Step 3:"
+        ),
+        "{plan}"
+    );
+    let export = repo.run(&["export", "v7.0", "--format", "json", "--allow-errors"]);
+    let json = export.json();
+    assert_eq!(
+        json["steps"][1]["commands"],
+        serde_json::json!([
+            "deployctl deploy invoice-engine --version 6.9.3\ndeployctl wait invoice-engine"
+        ]),
+        "{}",
+        export.stdout
+    );
+}
