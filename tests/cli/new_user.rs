@@ -531,3 +531,30 @@ Step 3: Resume the scheduler: `billingctl scheduler resume dunning`.
         export.stdout
     );
 }
+
+/// The German team's next `new` speaks German without the flag: a plan's language follows
+/// the team's previous plan, and the repository's `language` only where there is none.
+#[test]
+fn new_follows_the_language_of_the_teams_previous_plan() {
+    let repo = TestRepo::new();
+    repo.write("backout.toml", "default_team = \"payments\"\n");
+    repo.run(&["new", "lager/v2.0", "--language", "de"]).code(0);
+    repo.run(&["new", "lager/v2.1"]).code(0);
+    let plan = repo.read("plans/lager/v2.1/plan.md");
+    assert!(plan.contains("\n## Ablauf\n"), "{plan}");
+    assert!(
+        repo.read("plans/lager/v2.1/manifest.toml")
+            .contains("# Was lager/v2.1 ausliefert.")
+    );
+    // The flag still wins, and other teams keep the repository's language.
+    repo.run(&["new", "lager/v2.2", "--language", "en"]).code(0);
+    assert!(
+        repo.read("plans/lager/v2.2/plan.md")
+            .contains("\n## Procedure\n")
+    );
+    repo.run(&["new", "v1.0"]).code(0);
+    assert!(
+        repo.read("plans/payments/v1.0/plan.md")
+            .contains("\n## Procedure\n")
+    );
+}
