@@ -152,7 +152,9 @@ fn check_sections(
     findings: &mut Vec<Finding>,
 ) {
     let body = &plan.body;
-    let language = sections.language();
+    // The plan's own language (by its titles): a German team's plan in an English
+    // repository is asked, and told what it lacks, in German.
+    let language = body.language(sections.language());
     let mut suggested: FastSet<usize> = FastSet::default();
     // What each heading that names no section resembles, worked out once and only when a
     // section is missing.

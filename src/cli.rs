@@ -229,6 +229,11 @@ pub struct NewArgs {
     /// Overwrite an existing plan (a published one is final all the same).
     #[arg(long)]
     pub force: bool,
+    /// The language of the titles and questions written: `en` or `de` (for a team whose
+    /// language is not the repository's). Default: the language of the team's previous plan,
+    /// else `language` in backout.toml.
+    #[arg(long, value_name = "LANG", value_parser = ["en", "de"])]
+    pub language: Option<String>,
 }
 
 #[derive(Debug, Args)]

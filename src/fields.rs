@@ -40,7 +40,30 @@ pub fn parse(text: &str) -> Result<Spanned<DeTable<'_>>, Problem> {
     DeTable::parse(text).map_err(|error| {
         let span = error.span().unwrap_or(0..0);
         let message = error.message().trim_end().replace('\n', " ");
-        Problem::new(span, format!("not valid TOML: {message}"))
+        let problem = Problem::new(span.clone(), format!("not valid TOML: {message}"));
+        match duplicate_help(text, &span).filter(|_| message.starts_with("duplicate key")) {
+            Some(help) => problem.help(help),
+            None => problem,
+        }
+    })
+}
+
+/// The fix for a name defined twice: a table opened again (`[check]` appended below the
+/// one `backout init` wrote) or a key set twice.
+fn duplicate_help(text: &str, span: &Range<usize>) -> Option<String> {
+    let name = text.get(span.clone())?.trim();
+    if name.is_empty() || name.contains(['\n', '`']) {
+        return None;
+    }
+    let opened = text.get(..span.start)?.trim_end_matches([' ', '\t']);
+    Some(if opened.ends_with('[') {
+        let brackets = if opened.ends_with("[[") { "[[" } else { "[" };
+        let closing = if brackets == "[[" { "]]" } else { "]" };
+        format!(
+            "`{brackets}{name}{closing}` is already a table above: put these keys in it instead of opening it again"
+        )
+    } else {
+        format!("`{name}` is set twice in the same table: keep one of them")
     })
 }
 

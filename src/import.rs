@@ -6,6 +6,7 @@
 //! writes the files.
 
 mod body;
+mod jira;
 mod timing;
 
 pub use body::Shape;
@@ -34,6 +35,11 @@ pub struct Imported {
     pub kept: Vec<(usize, String)>,
     /// Procedure steps in the new plan, as `check` counts them.
     pub steps: usize,
+    /// The source was Jira wiki markup, read as the Markdown it means.
+    pub wiki_markup: bool,
+    /// The title of a kept section that holds steps, when the source has no procedure under
+    /// a title backout knows: probably the procedure, under the team's own title.
+    pub steps_under: Option<String>,
 }
 
 /// The front matter a source started with.
@@ -79,7 +85,14 @@ pub fn import(source: &str, id: &PlanId, sections: &Sections, file_name: &str) -
         lines: Vec::new(),
         body_start: 0,
     });
-    let body = &text[body_start..];
+    let wiki_markup = jira::is_jira(&text[body_start..]);
+    let jira_body;
+    let body = if wiki_markup {
+        jira_body = jira::to_markdown(&text[body_start..]);
+        &jira_body
+    } else {
+        &text[body_start..]
+    };
     let first_line = text[..body_start].matches('\n').count() + 1;
     let (language, language_detected) = match detect_language(body) {
         Some(language) => (language, language != sections.language()),
@@ -127,6 +140,18 @@ pub fn import(source: &str, id: &PlanId, sections: &Sections, file_name: &str) -
                 .any(|s| s.is(kind) && s.answered),
         })
         .collect();
+    let steps_under = if converted.parts.iter().any(|p| p.kind == Kind::Procedure) {
+        None
+    } else {
+        parsed
+            .body
+            .sections
+            .iter()
+            .find(|s| {
+                s.kind.is_none() && holds_steps(plan_text.get(s.content.clone()).unwrap_or(""))
+            })
+            .map(|s| s.title.clone())
+    };
     Imported {
         text: plan_text,
         front_matter: kind,
@@ -137,7 +162,30 @@ pub fn import(source: &str, id: &PlanId, sections: &Sections, file_name: &str) -
         duration,
         kept: converted.kept,
         steps: parsed.body.steps.len(),
+        wiki_markup,
+        steps_under,
     }
+}
+
+/// Whether a section's text has what steps look like: numbered items, `Step N` lines, code
+/// blocks, or bullets with a command (a list of contacts or links is not steps).
+fn holds_steps(text: &str) -> bool {
+    text.lines().any(|line| {
+        let line = line.trim_start();
+        let lower = line.to_lowercase();
+        let numbered = line.find(|c: char| !c.is_ascii_digit()).is_some_and(|end| {
+            end > 0 && (line[end..].starts_with(". ") || line[end..].starts_with(") "))
+        });
+        let bullet = ["- ", "* ", "+ "].iter().any(|m| line.starts_with(m));
+        numbered
+            || (bullet && line.contains('`'))
+            || ["```", "~~~"].iter().any(|m| line.starts_with(m))
+            || ["step ", "schritt "].iter().any(|word| {
+                lower
+                    .strip_prefix(word)
+                    .is_some_and(|rest| rest.starts_with(|c: char| c.is_ascii_digit()))
+            })
+    })
 }
 
 /// A front-matter block at the start of a source.

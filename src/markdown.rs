@@ -5,7 +5,7 @@ use std::ops::Range;
 
 use pulldown_cmark::{Event, HeadingLevel, LinkType, Options, Parser, Tag, TagEnd};
 
-use crate::sections::{Kind, Sections};
+use crate::sections::{Kind, Language, Sections};
 
 /// The Markdown dialect of plans: CommonMark with GFM tables, task lists, strikethrough
 /// and footnotes.
@@ -92,6 +92,30 @@ pub struct Body {
 }
 
 impl Body {
+    /// The language most of the plan's required sections are titled in; `fallback` (the
+    /// repository's `language`) on a tie.
+    pub fn language(&self, fallback: Language) -> Language {
+        let (mut en, mut de) = (0, 0);
+        for section in &self.sections {
+            let Some(kind) = section.kind else { continue };
+            match crate::sections::title_language(&section.title, kind, Language::En) {
+                Language::De => de += 1,
+                Language::En
+                    if crate::sections::title_language(&section.title, kind, Language::De)
+                        == Language::En =>
+                {
+                    en += 1;
+                }
+                Language::En => {}
+            }
+        }
+        match en.cmp(&de) {
+            std::cmp::Ordering::Greater => Language::En,
+            std::cmp::Ordering::Less => Language::De,
+            std::cmp::Ordering::Equal => fallback,
+        }
+    }
+
     /// Contiguous runs of segments, merged, so a token split across events is found whole.
     pub fn windows(&self) -> Vec<Range<usize>> {
         let mut windows: Vec<Range<usize>> = Vec::with_capacity(self.segments.len());

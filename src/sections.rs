@@ -212,6 +212,9 @@ const TABLE: [Entry; 8] = [
             ("abort*", 2),
             ("exceed*", 2),
             ("error rate", 2),
+            ("rollback if", 3),
+            ("stays above", 2),
+            ("drops below", 2),
             ("wenn", 1),
             ("fehler", 1),
             ("fehlerquote", 2),
@@ -354,6 +357,9 @@ const TABLE: [Entry; 8] = [
             ("on call", 1),
             ("how soon", 4),
             ("how quickly", 4),
+            ("runs the rollback", 3),
+            ("of the decision", 3),
+            ("after the decision", 3),
             ("wie schnell", 4),
             ("wer fuehrt", 4),
             ("durchfuehr*", 3),
@@ -549,6 +555,7 @@ const TABLE: [Entry; 8] = [
         ],
         hints: &[
             ("told", 3),
+            ("before and after", 2),
             ("tell", 1),
             ("inform", 1),
             ("informed", 3),
@@ -885,6 +892,23 @@ fn hint_matches(hint: &str, words: &[&str], spaced: &str) -> bool {
         }
         Some((head, _)) => words.iter().any(|w| w.starts_with(head)),
         None => words.contains(&hint),
+    }
+}
+
+/// The language of a required section's title: the template or built-in alternative
+/// title it matches in one language only; otherwise `fallback`.
+pub fn title_language(title: &str, kind: Kind, fallback: Language) -> Language {
+    let wanted = normalize(title);
+    let matches = |language: Language| {
+        std::iter::once(kind.title(language))
+            .chain(kind.other_titles(language).iter().copied())
+            .chain((language == Language::En).then_some(kind.name()))
+            .any(|known| normalize(known) == wanted)
+    };
+    match (matches(Language::En), matches(Language::De)) {
+        (true, false) => Language::En,
+        (false, true) => Language::De,
+        _ => fallback,
     }
 }
 

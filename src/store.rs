@@ -257,7 +257,26 @@ pub fn read_source(path: &Path) -> Result<String, ReadProblem> {
             "export the plan as Markdown or plain text (UTF-8) and import that file",
         ));
     }
-    decode(bytes)
+    let text = decode(bytes)?;
+    if is_html_page(&text) {
+        return Err(ReadProblem::new(
+            "is an HTML page, not Markdown or text",
+            "export the page as Markdown, or convert it (`pandoc -f html -t gfm PAGE.html -o plan.md`), and import that file",
+        ));
+    }
+    Ok(text)
+}
+
+/// Whether a text is a whole HTML page (a wiki page saved as HTML) rather than Markdown,
+/// which may hold HTML but does not open with a document type or an `<html>` element.
+fn is_html_page(text: &str) -> bool {
+    let start = text.trim_start_matches(|c: char| c == '\u{feff}' || c.is_whitespace());
+    let head: String = start
+        .chars()
+        .take(14)
+        .collect::<String>()
+        .to_ascii_lowercase();
+    head.starts_with("<!doctype html") || head.starts_with("<html")
 }
 
 /// Said of any file too big to read: plans, manifests, drill records and backout.toml alike.

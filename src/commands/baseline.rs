@@ -122,7 +122,16 @@ pub fn run(workspace: &Workspace, options: &Options<'_>) -> Result<Forked> {
         refuse_published(workspace, &target, &path)?;
     }
     let manifest_path = workspace.display_path(&target, MANIFEST_FILE);
-    let manifest = read_target_manifest(workspace, &target, &manifest_path)?;
+    // The same fork again, once the manifest is there.
+    let again = format!(
+        "backout baseline {target}{}{}{}",
+        from.as_ref()
+            .map(|f| format!(" --from {f}"))
+            .unwrap_or_default(),
+        if options.force { " --force" } else { "" },
+        if options.dry_run { " --dry-run" } else { "" }
+    );
+    let manifest = read_target_manifest(workspace, &target, &manifest_path, &again)?;
     let corpus = load_corpus(workspace, catalog)?;
     let source = match from {
         Some(from) => Source::Named(from),
@@ -311,12 +320,17 @@ fn infer_source(corpus: &Corpus, target: &PlanId, manifest: &Manifest) -> Source
 
 /// The target's manifest, which must exist and parse without problems: the new plan is
 /// checked against it.
-fn read_target_manifest(workspace: &Workspace, target: &PlanId, display: &str) -> Result<Manifest> {
+fn read_target_manifest(
+    workspace: &Workspace,
+    target: &PlanId,
+    display: &str,
+    again: &str,
+) -> Result<Manifest> {
     let text = match store::read_text(workspace.root(), &workspace.path(target, MANIFEST_FILE)) {
         Ok(Some(text)) => text,
         Ok(None) => {
             return Err(Error::msg(format!(
-                "{display} is missing, so there is nothing to check the new plan against; create it listing what {target} deploys (team, release and one [[items]] entry per service, migration, flag...), then run `backout baseline {target}` again"
+                "{display} is missing, so there is nothing to check the new plan against; create it listing what {target} deploys (team, release and one [[items]] entry per service, migration, flag...), then run `{again}` again"
             )));
         }
         Err(problem) => {

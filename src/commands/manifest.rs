@@ -12,7 +12,7 @@ use crate::corpus::Corpus;
 use crate::derive::{self, Derivation, Merged, ReleaseTags, Side, Trees};
 use crate::diag::{self, Finding, Note, Rule, Severity, SourceFile};
 use crate::error::{Error, Result};
-use crate::manifest::{self as manifest_file, Manifest};
+use crate::manifest::Manifest;
 use crate::names::PlanId;
 use crate::plan::{Plan, Status};
 use crate::repo::{Repo, TagRef, TreeFiles};
@@ -188,7 +188,10 @@ fn write(
     }
     let (text, created) = match read(MANIFEST_FILE)? {
         Some(text) => (text, false),
-        None => (manifest_file::template(id), true),
+        None => (
+            super::new::manifest_file(id, workspace.config.language),
+            true,
+        ),
     };
     let merged = derive::merge(&text, &derivation.items).map_err(|why| {
         Error::msg(format!(

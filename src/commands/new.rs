@@ -19,9 +19,20 @@ pub struct Created {
 }
 
 /// `spec` is RELEASE, TEAM/RELEASE, or the release's directory (`.` in it), as for `baseline`.
-pub fn run(workspace: &Workspace, spec: &str, force: bool) -> Result<Created> {
+/// `language` (else that of the team's previous plan, else backout.toml's) is the
+/// template's.
+pub fn run(
+    workspace: &Workspace,
+    spec: &str,
+    force: bool,
+    language: Option<crate::sections::Language>,
+) -> Result<Created> {
     let catalog = workspace.catalog()?;
     let id = workspace.resolve_arg(spec, &catalog)?;
+    let previous = catalog
+        .previous(&id)
+        .map(|release| PlanId::new(id.team.clone(), release));
+    let language = language.unwrap_or_else(|| team_language(workspace, previous.as_ref()));
     let plan_path = workspace.path(&id, PLAN_FILE);
     let plan_display = workspace.display_path(&id, PLAN_FILE);
     // Held until the files are written: what exists is decided under the lock.
@@ -32,14 +43,14 @@ pub fn run(workspace: &Workspace, spec: &str, force: bool) -> Result<Created> {
     let mut files = vec![FileWrite {
         display: plan_display,
         path: plan_path,
-        contents: plan::template_in(&id, workspace.config.language),
+        contents: plan::template_in(&id, language),
     }];
     let manifest_path = workspace.path(&id, MANIFEST_FILE);
     if std::fs::symlink_metadata(&manifest_path).is_err() {
         files.push(FileWrite {
             display: workspace.display_path(&id, MANIFEST_FILE),
             path: manifest_path,
-            contents: manifest_file(&id, workspace.config.language),
+            contents: manifest_file(&id, language),
         });
     }
     let overwrite = if force {
@@ -48,15 +59,25 @@ pub fn run(workspace: &Workspace, spec: &str, force: bool) -> Result<Created> {
         Overwrite::Refuse
     };
     let written = store::write_all(workspace.root(), &files, overwrite)?;
-    let previous = catalog
-        .previous(&id)
-        .map(|release| PlanId::new(id.team.clone(), release));
     Ok(Created {
         files: files.into_iter().map(|f| f.display).collect(),
         id,
         previous,
         cleaned: written.cleaned,
     })
+}
+
+/// The language the team's previous plan is titled in (a German team in an English
+/// repository), else backout.toml's.
+fn team_language(workspace: &Workspace, previous: Option<&PlanId>) -> crate::sections::Language {
+    let fallback = workspace.config.language;
+    previous
+        .and_then(|id| {
+            let text = super::read_release_file(workspace, id, PLAN_FILE).ok()?;
+            let plan = plan::Plan::parse_with(&text, id, &workspace.config.sections);
+            Some(plan.body.language(fallback))
+        })
+        .unwrap_or(fallback)
 }
 
 /// A new release's manifest.toml: the `#:schema` line editors read, then the template.

@@ -376,7 +376,8 @@ fn warnings(before: Vec<Finding>, after: Vec<Finding>) -> Vec<Finding> {
 }
 
 /// The files of the release that differ from HEAD, apart from the stamp itself: a plan
-/// published before and not yet committed can be published again.
+/// published before and not yet committed can be published again. A plan that is a draft
+/// in HEAD (where drafts are refused) differs, whatever the work tree says.
 fn uncommitted(
     repo: &Repo,
     workspace: &Workspace,
@@ -388,9 +389,14 @@ fn uncommitted(
     let plan_file = workspace.display_path(id, PLAN_FILE);
     let committed_plan = head_text(repo, &plan_file)?;
     let same_plan = committed_plan.is_some_and(|committed| {
+        let committed = unix_newlines(&committed);
+        // The stamp sets the status, so it would hide a draft in HEAD approved only in the
+        // work tree: the draft gate is about the plan as committed.
+        let gate_passed_in_head = workspace.config.publish.allow_draft
+            || Plan::parse_front_matter(&committed, id).status() != Status::Draft;
         let ours = stamp::stamp(&unix_newlines(text), stamp);
-        let theirs = stamp::stamp(&unix_newlines(&committed), stamp);
-        ours.is_ok() && ours == theirs
+        let theirs = stamp::stamp(&committed, stamp);
+        gate_passed_in_head && ours.is_ok() && ours == theirs
     });
     if !same_plan {
         files.push(plan_file);

@@ -2,44 +2,14 @@
 //! language is told: from the titles its required sections carry.
 
 use crate::markdown::Body;
-use crate::sections::{Kind, Language, normalize};
+use crate::sections::Language;
 
-/// The language of a required section's title: the template or built-in alternative
-/// title it matches in one language only; otherwise `fallback`.
-pub fn title_language(title: &str, kind: Kind, fallback: Language) -> Language {
-    let wanted = normalize(title);
-    let matches = |language: Language| {
-        std::iter::once(kind.title(language))
-            .chain(kind.other_titles(language).iter().copied())
-            .chain((language == Language::En).then_some(kind.name()))
-            .any(|known| normalize(known) == wanted)
-    };
-    match (matches(Language::En), matches(Language::De)) {
-        (true, false) => Language::En,
-        (false, true) => Language::De,
-        _ => fallback,
-    }
-}
+pub use crate::sections::title_language;
 
 /// The language most of the plan's required sections are titled in; `fallback` (the
 /// repository's `language`) on a tie.
 pub fn plan_language(body: &Body, fallback: Language) -> Language {
-    let (mut en, mut de) = (0, 0);
-    for section in &body.sections {
-        let Some(kind) = section.kind else { continue };
-        match title_language(&section.title, kind, Language::En) {
-            Language::De => de += 1,
-            Language::En if title_language(&section.title, kind, Language::De) == Language::En => {
-                en += 1;
-            }
-            Language::En => {}
-        }
-    }
-    match en.cmp(&de) {
-        std::cmp::Ordering::Greater => Language::En,
-        std::cmp::Ordering::Less => Language::De,
-        std::cmp::Ordering::Equal => fallback,
-    }
+    body.language(fallback)
 }
 
 /// The fixed words of the text formats.

@@ -729,6 +729,28 @@ fn blank_line(text: &mut String) {
     text.push('\n');
 }
 
+/// A step's paragraph whose first line ends with `:` and whose other lines are all indented
+/// as code (four spaces or a tab), as a plain-text runbook writes a step's command under
+/// it: a blank line after the first line, so Markdown reads them as the step's code block,
+/// not as more of its sentence.
+fn command_below(text: &str) -> std::borrow::Cow<'_, str> {
+    let Some((first, rest)) = text.split_once('\n') else {
+        return text.into();
+    };
+    let mut lines = rest
+        .lines()
+        .filter(|line| !line.trim().is_empty())
+        .peekable();
+    let code = first.trim_end().ends_with(':')
+        && lines.peek().is_some()
+        && lines.all(|line| line.starts_with("    ") || line.starts_with('\t'));
+    if code {
+        format!("{first}\n\n{rest}").into()
+    } else {
+        text.into()
+    }
+}
+
 /// `text` with each non-empty line indented to sit inside a list item.
 fn indent(text: &str) -> String {
     let mut out = String::with_capacity(text.len() + 16);
@@ -1024,6 +1046,7 @@ impl Steps {
                 }
             }
             What::Para(lead) if matches!(lead, Some(Lead::Step)) || self.paragraphs => {
+                let text = &command_below(text);
                 match self.open {
                     // A step line under a step heading: one of its items.
                     Some(level) if level > 0 => out.push_str(&indent(&item(text))),

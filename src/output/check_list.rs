@@ -99,11 +99,21 @@ fn notes(notes: &[diag::Note]) -> String {
         .collect()
 }
 
+/// The plan spec a first `backout new` needs: a bare release only names a plan when there
+/// is a default team.
+fn first_plan(workspace: &Workspace) -> &'static str {
+    match workspace.config.default_team {
+        Some(_) => "<release>",
+        None => "<team>/<release>",
+    }
+}
+
 fn summary(checked: usize, tally: Tally, suppressed: usize, workspace: &Workspace) -> String {
     if checked == 0 && tally.errors == 0 {
         return format!(
-            "no plans found under {}/; create one with `backout new <release>`\n",
-            workspace.config.plans_dir
+            "no plans found under {}/; create one with `backout new {}`\n",
+            workspace.config.plans_dir,
+            first_plan(workspace)
         );
     }
     let plans = plural(checked, "plan");
@@ -145,8 +155,9 @@ pub fn list(out: &Output, dir: &Path, args: &ListArgs) -> Result<ExitCode> {
             if rows.is_empty() {
                 if problems.is_empty() {
                     out.note(&format!(
-                        "no plans under {}/; create one with `backout new <release>`\n",
-                        workspace.config.plans_dir
+                        "no plans under {}/; create one with `backout new {}`\n",
+                        workspace.config.plans_dir,
+                        first_plan(&workspace)
                     ))?;
                 }
                 return Ok(list_exit(&rows, &problems));

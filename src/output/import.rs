@@ -65,6 +65,11 @@ fn report(done: &Done) -> String {
             " (dry run: nothing written)"
         }
     );
+    if imported.wiki_markup {
+        text.push_str(
+            "the text is Jira wiki markup: read as Markdown (`h3.` a heading, `#` a numbered item, `{code}` a code block, `{{...}}` inline code)\n",
+        );
+    }
     if imported.language_detected {
         text.push_str(&format!(
             "the text is {}: titles and questions added are {} too\n",
@@ -102,6 +107,14 @@ fn report(done: &Done) -> String {
             .map(|(line, title)| format!("`## {}` (line {line})", shown(title)))
             .collect();
         text.push_str(&format!("{:<width$}{}\n", "also kept", kept.join(", ")));
+    }
+    if let Some(title) = &imported.steps_under {
+        text.push_str(&format!(
+            "hint: `## {}` holds steps; if it is the procedure, add `procedure = [\"{}\"]` under [sections] in backout.toml and import again{}\n",
+            shown(title),
+            shown(&title.replace('\\', "\\\\").replace('"', "\\\"")),
+            if done.written { " with --force" } else { "" }
+        ));
     }
     text
 }

@@ -42,14 +42,23 @@ pub fn init(out: &Output, dir: &Path, args: &InitArgs) -> Result<ExitCode> {
         };
         text.push_str(&format!("both at the work tree root, {root}\n"));
     }
-    text.push_str("next: `backout new <release>` for your next release, or `backout baseline` to fork the last plan\n");
+    // A bare release names a plan only where there is a default team.
+    let spec = match done.default_team {
+        Some(_) => "<release>",
+        None => "<team>/<release>",
+    };
+    text.push_str(&format!("next: `backout new {spec}` for your next release, or `backout baseline` to fork the last plan\n"));
     out.note(&text)?;
     Ok(ExitCode::SUCCESS)
 }
 
 pub fn new(out: &Output, dir: &Path, args: &NewArgs) -> Result<ExitCode> {
     let workspace = Workspace::open(dir)?;
-    let created = commands::new::run(&workspace, &args.spec, args.force)?;
+    let language = args
+        .language
+        .as_deref()
+        .and_then(backout::sections::Language::from_code);
+    let created = commands::new::run(&workspace, &args.spec, args.force, language)?;
     cleaned(out, &created.cleaned)?;
     for file in &created.files {
         out.note(&format!("created {file}\n"))?;

@@ -19,6 +19,7 @@ mod import;
 mod init_new_list;
 mod man;
 mod manifest;
+mod new_user;
 mod paths;
 mod publish;
 mod review;

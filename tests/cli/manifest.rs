@@ -378,8 +378,10 @@ fn write_never_makes_an_item_reversible_and_creates_a_missing_manifest() {
         .code(0)
         .stdout_has("created plans/payments/v1.5/manifest.toml: 4 items added");
     let created = repo.read(V15_MANIFEST);
+    // The template of `backout new`: the `#:schema` line, then the comments.
+    assert!(created.starts_with("#:schema "), "{created}");
     assert!(
-        created.starts_with("# What payments/v1.5 deploys."),
+        created.contains("\n# What payments/v1.5 deploys."),
         "{created}"
     );
     assert!(created.contains("# [[items]]\n# id = \"payments-api\""));
