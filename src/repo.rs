@@ -405,6 +405,33 @@ impl<'r> TreeFiles<'r> {
         .collect())
     }
 
+    /// The entry of `tree` whose name is not UTF-8 and reads as `shown` (with U+FFFD for the
+    /// bytes that are not): its object id and whether it is a tree. `entries` and the paths
+    /// of changes show such a name so, and a lookup by the shown name finds nothing.
+    pub fn entry_not_utf8(
+        &self,
+        tree: git2::Oid,
+        shown: &str,
+    ) -> Result<Option<(git2::Oid, bool)>, ObjectError> {
+        if !shown.contains(char::REPLACEMENT_CHARACTER) {
+            return Ok(None);
+        }
+        let object = self
+            .odb
+            .read(tree)
+            .map_err(|source| ObjectError { oid: tree, source })?;
+        Ok(TreeEntries {
+            data: object.data(),
+        }
+        .filter(|(name, _, kind)| {
+            *kind != EntryKind::Other
+                && std::str::from_utf8(name).is_err()
+                && String::from_utf8_lossy(name) == shown
+        })
+        .map(|(_, oid, kind)| (oid, kind == EntryKind::Tree))
+        .next())
+    }
+
     /// What the entry at `path` in `tree` is when it is there but is neither a file nor a
     /// directory ("a symlink", "a submodule"), which the other lookups pass over as absent.
     pub fn special_at(&self, tree: git2::Oid, path: &str) -> Option<&'static str> {

@@ -381,15 +381,25 @@ pub(crate) fn records_in(root: &Path, dir: &Path, display: &str) -> Vec<RecordFi
             )];
         }
     };
-    let mut names: Vec<String> = entries
+    // A name that is not UTF-8 is as `String::from_utf8_lossy` shows it (as git's are).
+    let mut names: Vec<Result<String, String>> = entries
         .filter_map(|entry| entry.ok())
-        .filter_map(|entry| entry.file_name().to_str().map(str::to_string))
-        .filter(|name| name.ends_with(".toml") && !name.starts_with('.'))
+        .map(|entry| {
+            let name = entry.file_name();
+            name.to_str()
+                .map(str::to_string)
+                .ok_or_else(|| name.to_string_lossy().into_owned())
+        })
+        .filter(|name| drill::is_record_name(name.as_ref().unwrap_or_else(|shown| shown)))
         .collect();
     names.sort();
     names
         .into_iter()
         .map(|name| {
+            let name = match name {
+                Ok(name) => name,
+                Err(shown) => return RecordFile::misnamed(display, &shown),
+            };
             let path = format!("{display}/{name}");
             match store::read_text(root, &dir.join(&name)) {
                 Ok(Some(text)) => RecordFile::read(path, text),

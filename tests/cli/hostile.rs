@@ -930,3 +930,63 @@ fn derived_file_names_reach_the_terminal_escaped() {
         "services/payments-api/main\u{202E}cod.rs"
     );
 }
+
+/// A name of raw bytes (not UTF-8) under `dir` of the repository.
+fn raw_name(repo: &TestRepo, dir: &str, name: &[u8]) -> std::path::PathBuf {
+    repo.join(dir).join(std::ffi::OsStr::from_bytes(name))
+}
+
+#[test]
+fn names_that_are_not_utf8_read_the_same_in_check_and_review() {
+    let repo = payments();
+    let base = repo.commit("payments v1.4 and v1.5");
+    // A rehearsal, recorded by backout, then renamed by a tool that wrote Latin-1: its name
+    // is no longer UTF-8 (and no longer the drill's start time).
+    repo.run_with_input(
+        repo.path(),
+        &[("SOURCE_DATE_EPOCH", EPOCH)],
+        &["drill", "v1.5", "--by", "Jörg"],
+        Some("done\ndone\n"),
+    )
+    .code(0);
+    let drills = "plans/payments/v1.5/drills";
+    fs::rename(
+        repo.join(&format!("{drills}/2025-11-25T16-00-00Z.toml")),
+        raw_name(&repo, drills, b"Probe J\xf6rg.toml"),
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    // A release directory named the same way, with a plan and a manifest.
+    let release = raw_name(&repo, "plans/payments", b"v1.6-k\xfchl");
+    fs::create_dir_all(&release).unwrap_or_else(|e| panic!("{e}"));
+    fs::write(release.join("plan.md"), plan("payments", "v1.6", &[]))
+        .unwrap_or_else(|e| panic!("{e}"));
+    fs::write(
+        release.join("manifest.toml"),
+        manifest("payments", "v1.6", &[]),
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    repo.commit("a drill record and a release with Latin-1 names");
+
+    let record = "the name of a file in plans/payments/v1.5/drills/ is not valid UTF-8; rename it to the time the drill started, as `backout drill` names its records (2026-11-27T10-15-00Z.toml)";
+    let directory = "the name of a directory in plans/payments/ is not valid UTF-8; rename it to letters, digits, `.`, `_` and `-`";
+    repo.run(&["check"])
+        .code(1)
+        .stdout_has(record)
+        .stdout_has(directory);
+    let review = repo.run(&["review", "--base", &base]);
+    review
+        .code(1)
+        .stdout_has(record)
+        .stdout_has(directory)
+        // Not a file git lists and then cannot find.
+        .stdout_lacks("is missing");
+    // A record that cannot be named counts as no drill, at head as in the work tree.
+    let list = repo.run(&["list", "--format", "json"]).json();
+    let review = repo
+        .run(&["review", "--base", &base, "--format", "json"])
+        .json();
+    assert!(
+        !list.to_string().contains("Jörg") && !review.to_string().contains("Jörg"),
+        "the renamed record counts as a drill:\n{list}\n{review}"
+    );
+}

@@ -262,6 +262,10 @@ impl<'r> Snapshot<'r> {
                 if is_dir || !is_record_name(&name) {
                     continue;
                 }
+                if self.is_not_utf8(tree, &name) {
+                    records.push(RecordFile::misnamed(&dir, &name));
+                    continue;
+                }
                 let path = format!("{dir}/{name}");
                 records.push(match self.read_blob(blob) {
                     Ok(text) => RecordFile::read(path, text),
@@ -279,9 +283,29 @@ impl<'r> Snapshot<'r> {
     pub(super) fn record(&mut self, path: String) -> RecordFile {
         match self.read(&path) {
             Ok(Some(text)) => RecordFile::read(path, text),
-            Ok(None) => unreadable_record(path, &ReadProblem::missing()),
+            Ok(None) => {
+                // A name that is not UTF-8 is in the paths of changes as it is shown, which
+                // no lookup finds: it is there, misnamed, not missing.
+                let (dir, name) = path.rsplit_once('/').unwrap_or(("", &path));
+                let misnamed = self
+                    .files
+                    .tree_at(self.tree, dir)
+                    .ok()
+                    .flatten()
+                    .is_some_and(|tree| self.is_not_utf8(tree, name));
+                if misnamed {
+                    RecordFile::misnamed(dir, name)
+                } else {
+                    unreadable_record(path, &ReadProblem::missing())
+                }
+            }
             Err(problem) => unreadable_record(path, &problem),
         }
+    }
+
+    /// Whether `tree` holds an entry whose name is not UTF-8 and is shown as `name`.
+    pub(super) fn is_not_utf8(&self, tree: git2::Oid, name: &str) -> bool {
+        matches!(self.files.entry_not_utf8(tree, name), Ok(Some(_)))
     }
 
     pub(super) fn path(&self, id: &PlanId, file: &str) -> String {
