@@ -107,8 +107,17 @@ pub struct Review {
     /// Published plans at head whose commit this clone lacks.
     pub unpinned: Unpinned,
     /// What the reader should know about how the review was made (a base backout.toml
-    /// that could not be used).
-    pub notes: Vec<String>,
+    /// that could not be used, a base version of a plan that could not be read).
+    pub notes: Vec<Note>,
+}
+
+/// Something the reader of a review should know about how it was made.
+#[derive(Debug, Clone)]
+pub struct Note {
+    /// A few words: the title of a GitHub annotation.
+    pub title: &'static str,
+    /// One sentence.
+    pub text: String,
 }
 
 impl Review {
@@ -239,7 +248,14 @@ fn record(
                             && gone.change == Change::Deleted
                             && gone.moved_to.is_none() =>
                     {
-                        file(Change::Renamed, &gone.base_path, &change.new_path, true)
+                        // At the same path, git saw the file change type (a symlink, or a
+                        // directory, replaced by the plan itself): the plan was modified.
+                        let merged = if gone.base_path == change.new_path {
+                            Change::Modified
+                        } else {
+                            Change::Renamed
+                        };
+                        file(merged, &gone.base_path, &change.new_path, true)
                     }
                     _ => file(kind, &base, &change.new_path, false),
                 });
@@ -269,11 +285,12 @@ pub fn run(workspace: &Workspace, base: &str, head: &str) -> Result<Review> {
     let cache = crate::cache::Cache::open_to_read(workspace).map(std::sync::Arc::new);
     new.cache = cache.clone();
     old.cache = cache;
-    let notes: Vec<String> = base_config
-        .map(|error| {
-            format!(
+    let mut notes: Vec<Note> = base_config
+        .map(|error| Note {
+            title: "backout.toml at the base",
+            text: format!(
                 "the base's backout.toml cannot be used ({error}), so both revisions are read with the reviewed head's backout.toml"
-            )
+            ),
         })
         .into_iter()
         .collect();
@@ -312,6 +329,12 @@ pub fn run(workspace: &Workspace, base: &str, head: &str) -> Result<Review> {
     for (id, touched) in touched {
         sides.push(Sides::read(&mut old, &mut new, id, touched)?);
     }
+    notes.extend(sides.iter().filter_map(|s| {
+        s.base_unreadable.clone().map(|text| Note {
+            title: "base version unreadable",
+            text,
+        })
+    }));
     // Published plans at head are checked against the commits they were published from.
     let published: Vec<PinnedPlan> = sides.iter().filter_map(|s| s.pinned(&new)).collect();
     let current: HashMap<PlanId, git2::Oid> = listing.manifests().collect();
@@ -410,6 +433,9 @@ struct Sides {
     /// too big): an `invalid-plan` finding of this plan, as `check` reports it, not a review
     /// that cannot run.
     head_unreadable: Option<Finding>,
+    /// Why the base version could not be read: a note, not a review that cannot run (the
+    /// change under review may be the one that repairs it).
+    base_unreadable: Option<String>,
 }
 
 impl Sides {
@@ -428,7 +454,19 @@ impl Sides {
             moved_to: None,
             manifest_only: true,
         });
-        let base_text = read(old, &plan.base_path)?;
+        let (base_text, base_unreadable) = match &plan.base_path {
+            Some(path) => match old.read(path) {
+                Ok(text) => (text, None),
+                Err(problem) => (
+                    None,
+                    Some(format!(
+                        "the base version of `{path}` cannot be read (it {}), so the change is not shown as a diff; its head version is checked as it is",
+                        problem.message
+                    )),
+                ),
+            },
+            None => (None, None),
+        };
         let (head_text, head_unreadable) = match &plan.head_path {
             Some(path) => match new.read(path) {
                 Ok(text) => (text, None),
@@ -449,6 +487,7 @@ impl Sides {
             base_text,
             head_text,
             head_unreadable,
+            base_unreadable,
         })
     }
 
@@ -485,6 +524,7 @@ fn review_plan(
         base_text,
         head_text,
         head_unreadable,
+        base_unreadable: _,
     } = sides;
     let change = (!plan.manifest_only).then_some(plan.change);
     // The base side may be another release's plan (a rename across releases).

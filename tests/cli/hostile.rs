@@ -990,3 +990,67 @@ fn names_that_are_not_utf8_read_the_same_in_check_and_review() {
         "the renamed record counts as a drill:\n{list}\n{review}"
     );
 }
+
+#[test]
+fn a_change_that_repairs_an_unreadable_plan_can_be_reviewed() {
+    let repo = payments();
+    // v1.5 saved by an editor in Latin-1 ("Jörg"), v1.6 committed as a link to v1.5's plan.
+    let good = repo.read(V15);
+    let mut latin1 = good
+        .replace("Rehearsed on staging.\n", "Rehearsed on staging by J")
+        .into_bytes();
+    latin1.extend_from_slice(b"\xf6rg.\n");
+    repo.write(V15, latin1);
+    let v16 = "plans/payments/v1.6";
+    repo.write(
+        &format!("{v16}/manifest.toml"),
+        manifest(
+            "payments",
+            "v1.6",
+            &[service("payments-api", "2.4.1", "2.4.0")],
+        ),
+    );
+    symlink("../v1.5/plan.md", repo.join(&format!("{v16}/plan.md")))
+        .unwrap_or_else(|e| panic!("{e}"));
+    let base = repo.commit("v1.5 in Latin-1, v1.6 a link");
+
+    // The pull request that repairs both: UTF-8, and a plan of v1.6's own.
+    repo.write(
+        V15,
+        good.replace("Rehearsed on staging.", "Rehearsed on staging by Jörg."),
+    );
+    repo.remove(&format!("{v16}/plan.md"));
+    repo.write(
+        &format!("{v16}/plan.md"),
+        plan(
+            "payments",
+            "v1.6",
+            &[service("payments-api", "2.4.1", "2.4.0")],
+        ),
+    );
+    repo.commit("v1.5 in UTF-8, v1.6 a plan of its own");
+
+    let review = repo.run(&["review", "--base", &base]);
+    review
+        .code(0)
+        .stderr_has("warning: the base version of `plans/payments/v1.5/plan.md` cannot be read (it is not valid UTF-8 (line 38, byte 26 of the line)), so the change is not shown as a diff; its head version is checked as it is")
+        .stderr_has("warning: the base version of `plans/payments/v1.6/plan.md` cannot be read (it is a symlink in git, which backout does not follow), so the change is not shown as a diff; its head version is checked as it is")
+        .stdout_has("plans/payments/v1.6/plan.md (modified)")
+        .stdout_lacks("renamed")
+        .stdout_has("reviewed 2 plans: 0 errors");
+    let markdown = repo.run(&["review", "--base", &base, "--format", "markdown"]);
+    markdown
+        .code(0)
+        .stdout_has("the base version of `plans/payments/v1.6/plan.md` cannot be read");
+    let json = repo
+        .run(&["review", "--base", &base, "--format", "json"])
+        .json();
+    assert_eq!(json["notes"].as_array().map(Vec::len), Some(2), "{json}");
+
+    // A head that is still unreadable is a finding, as `check` says it.
+    repo.write(V15, b"+++\nteam = \"payments\"\xff\n+++\n");
+    repo.commit("v1.5 broken again");
+    repo.run(&["review", "--base", &base])
+        .code(1)
+        .stdout_has("error[invalid-plan]: plans/payments/v1.5/plan.md is not valid UTF-8");
+}
