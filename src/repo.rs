@@ -432,8 +432,8 @@ impl<'r> TreeFiles<'r> {
         .next())
     }
 
-    /// What the entry at `path` in `tree` is when it is there but is neither a file nor a
-    /// directory ("a symlink", "a submodule"), which the other lookups pass over as absent.
+    /// What the entry at `path` in `tree` is when it is there but is not a file ("a
+    /// symlink", "a submodule", [`DIRECTORY`]), which the file lookups pass over as absent.
     pub fn special_at(&self, tree: git2::Oid, path: &str) -> Option<&'static str> {
         let entry = self
             .repo
@@ -444,6 +444,7 @@ impl<'r> TreeFiles<'r> {
         match entry.filemode() {
             0o120000 => Some("a symlink"),
             0o160000 => Some("a submodule"),
+            0o040000 => Some(DIRECTORY),
             _ => None,
         }
     }
@@ -700,6 +701,9 @@ fn header_oid(data: &[u8], key: &[u8]) -> Option<git2::Oid> {
     }
     git2::Oid::from_str(std::str::from_utf8(hex).ok()?).ok()
 }
+
+/// What [`TreeFiles::special_at`] says of a directory where a file was looked for.
+pub const DIRECTORY: &str = "a directory";
 
 /// The modes git writes in trees (and `040000`, which old tools wrote).
 const MODES: [&[u8]; 7] = [

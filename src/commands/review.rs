@@ -158,6 +158,41 @@ fn plan_file(plans_dir: &str, path: &str) -> Option<(PlanId, bool)> {
     }
 }
 
+/// A file below a `plan.md` that is a directory (`plans/T/R/plan.md/notes.md`) as a change
+/// of that plan.md, which `check` reports as a directory: the change is the plan's. `None`
+/// for any other file.
+fn under_plan_md(
+    old_dir: &str,
+    new_dir: &str,
+    change: &crate::repo::FileChange,
+) -> Option<crate::repo::FileChange> {
+    let lift = |plans_dir: &str, path: &str| {
+        let rest = path.strip_prefix(plans_dir)?.strip_prefix('/')?;
+        let mut parts = rest.splitn(4, '/');
+        let (team, release, file) = (parts.next()?, parts.next()?, parts.next()?);
+        (file == PLAN_FILE && parts.next().is_some())
+            .then(|| format!("{plans_dir}/{team}/{release}/{PLAN_FILE}"))
+    };
+    let old_path = change.old_path.as_deref().and_then(|p| lift(old_dir, p));
+    let new_path = change.new_path.as_deref().and_then(|p| lift(new_dir, p));
+    if old_path.is_none() && new_path.is_none() {
+        return None;
+    }
+    let old_path = old_path.or_else(|| change.old_path.clone());
+    let new_path = new_path.or_else(|| change.new_path.clone());
+    // The plan moved into a directory of its own name: at the same path, a plan modified.
+    let kind = if change.change == Change::Renamed && old_path == new_path {
+        Change::Modified
+    } else {
+        change.change
+    };
+    Some(crate::repo::FileChange {
+        change: kind,
+        old_path,
+        new_path,
+    })
+}
+
 /// How a plan's files changed.
 #[derive(Default)]
 pub(super) struct Touched {
@@ -223,7 +258,13 @@ fn record(
                     // Added under another plans directory (`plans_dir` moved in this change):
                     // the same plan, moved.
                     Some(added) if added.change == Change::Added && gone.moved_to.is_none() => {
-                        file(Change::Renamed, &change.old_path, &added.head_path, true)
+                        // At the same path: the file changed type (see below).
+                        let merged = if change.old_path == added.head_path {
+                            Change::Modified
+                        } else {
+                            Change::Renamed
+                        };
+                        file(merged, &change.old_path, &added.head_path, true)
                     }
                     _ => gone,
                 });
@@ -248,8 +289,8 @@ fn record(
                             && gone.change == Change::Deleted
                             && gone.moved_to.is_none() =>
                     {
-                        // At the same path, git saw the file change type (a symlink, or a
-                        // directory, replaced by the plan itself): the plan was modified.
+                        // At the same path, the file changed type (a symlink or a directory
+                        // replaced by a file, or the other way round): the plan was modified.
                         let merged = if gone.base_path == change.new_path {
                             Change::Modified
                         } else {
@@ -304,6 +345,8 @@ pub fn run(workspace: &Workspace, base: &str, head: &str) -> Result<Review> {
     }
     for dir in &dirs {
         for change in repo.changed_files(base_commit, head_commit, dir)? {
+            let plan_change = under_plan_md(&old.config.plans_dir, &new.config.plans_dir, &change);
+            let change = plan_change.as_ref().unwrap_or(&change);
             let old_file = change
                 .old_path
                 .as_deref()
@@ -312,10 +355,10 @@ pub fn run(workspace: &Workspace, base: &str, head: &str) -> Result<Review> {
                 .new_path
                 .as_deref()
                 .and_then(|p| plan_file(&new.config.plans_dir, p));
-            record(&mut touched, &change, old_file, new_file);
+            record(&mut touched, change, old_file, new_file);
             if dir == &plans_dir {
-                drills.extend(drills::drill_evidence(&mut new, &change));
-                head_changes.push(change);
+                drills.extend(drills::drill_evidence(&mut new, change));
+                head_changes.push(change.clone());
             }
         }
     }

@@ -1054,3 +1054,69 @@ fn a_change_that_repairs_an_unreadable_plan_can_be_reviewed() {
         .code(1)
         .stdout_has("error[invalid-plan]: plans/payments/v1.5/plan.md is not valid UTF-8");
 }
+
+#[test]
+fn a_plan_md_that_is_a_directory_in_git_fails_review_and_tags_as_it_fails_check() {
+    let repo = payments();
+    let base = repo.commit("payments v1.4 and v1.5");
+    repo.tag("v1.4", false).tag("v1.5", false);
+    // A pull request moves v1.5's plan one level down, into a directory named plan.md, and
+    // adds v1.6 the same way.
+    let text = repo.read(V15);
+    repo.remove(V15);
+    repo.write("plans/payments/v1.5/plan.md/plan.md", &text);
+    repo.write(
+        "plans/payments/v1.6/plan.md/README.md",
+        "The v1.6 plan goes here.\n",
+    );
+    repo.write(
+        "plans/payments/v1.6/manifest.toml",
+        manifest(
+            "payments",
+            "v1.6",
+            &[service("payments-api", "2.4.1", "2.4.0")],
+        ),
+    );
+    repo.commit("plans in directories");
+    repo.tag("v1.6", false);
+
+    let check = repo.run(&["check"]);
+    check
+        .code(1)
+        .stdout_has("error[invalid-plan]: plans/payments/v1.5/plan.md is a directory, not a file")
+        .stdout_has("error[invalid-plan]: plans/payments/v1.6/plan.md is a directory, not a file");
+    let review = repo.run(&["review", "--base", &base]);
+    review
+        .code(1)
+        .stdout_has(
+            "error[invalid-plan]: plans/payments/v1.5/plan.md is a directory in git, not a file",
+        )
+        .stdout_has(
+            "error[invalid-plan]: plans/payments/v1.6/plan.md is a directory in git, not a file",
+        )
+        .stdout_has("help: move the directory away, and commit the plan as plan.md")
+        .stdout_has("plans/payments/v1.5/plan.md (modified)")
+        .stdout_lacks("(deleted)")
+        .stdout_lacks("renamed");
+    let tags = repo
+        .run(&["tags", "--at", "head", "--format", "json"])
+        .json();
+    let statuses: Vec<(&str, &str)> = tags["tags"]
+        .as_array()
+        .map(|rows| {
+            rows.iter()
+                .map(|r| {
+                    (
+                        r["tag"].as_str().unwrap_or_default(),
+                        r["status"].as_str().unwrap_or_default(),
+                    )
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    assert_eq!(
+        statuses,
+        [("v1.4", "draft"), ("v1.5", "invalid"), ("v1.6", "invalid")],
+        "{tags}"
+    );
+}

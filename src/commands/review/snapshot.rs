@@ -98,6 +98,15 @@ impl<'r> Snapshot<'r> {
             // Committed as a symlink: not followed (as `check` does not follow one out of
             // the work tree), and said so rather than taken for a missing file.
             Ok(None) => match self.files.special_at(self.tree, path) {
+                // As `check` says it of a directory in the work tree.
+                Some(crate::repo::DIRECTORY) => Err(ReadProblem {
+                    line: 1,
+                    message: "is a directory in git, not a file".into(),
+                    help: format!(
+                        "move the directory away, and commit the plan as {}",
+                        path.rsplit('/').next().unwrap_or(path)
+                    ),
+                }),
                 Some(what) => Err(ReadProblem {
                     line: 1,
                     message: format!("is {what} in git, which backout does not follow"),
