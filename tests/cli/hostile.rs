@@ -1077,6 +1077,11 @@ fn a_plan_md_that_is_a_directory_in_git_fails_review_and_tags_as_it_fails_check(
             &[service("payments-api", "2.4.1", "2.4.0")],
         ),
     );
+    // And a drill record of v1.4 that is a directory of notes.
+    repo.write(
+        "plans/payments/v1.4/drills/2025-11-20T09-00-00Z.toml/notes.md",
+        "Rehearsal notes.\n",
+    );
     repo.commit("plans in directories");
     repo.tag("v1.6", false);
 
@@ -1084,7 +1089,8 @@ fn a_plan_md_that_is_a_directory_in_git_fails_review_and_tags_as_it_fails_check(
     check
         .code(1)
         .stdout_has("error[invalid-plan]: plans/payments/v1.5/plan.md is a directory, not a file")
-        .stdout_has("error[invalid-plan]: plans/payments/v1.6/plan.md is a directory, not a file");
+        .stdout_has("error[invalid-plan]: plans/payments/v1.6/plan.md is a directory, not a file")
+        .stdout_has("error[invalid-plan]: plans/payments/v1.4/drills/2025-11-20T09-00-00Z.toml is a directory, not a file");
     let review = repo.run(&["review", "--base", &base]);
     review
         .code(1)
@@ -1095,6 +1101,7 @@ fn a_plan_md_that_is_a_directory_in_git_fails_review_and_tags_as_it_fails_check(
             "error[invalid-plan]: plans/payments/v1.6/plan.md is a directory in git, not a file",
         )
         .stdout_has("help: move the directory away, and commit the plan as plan.md")
+        .stdout_has("error[invalid-plan]: plans/payments/v1.4/drills/2025-11-20T09-00-00Z.toml is a directory in git, not a file")
         .stdout_has("plans/payments/v1.5/plan.md (modified)")
         .stdout_lacks("(deleted)")
         .stdout_lacks("renamed");

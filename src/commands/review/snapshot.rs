@@ -268,14 +268,24 @@ impl<'r> Snapshot<'r> {
                 .entries(tree)
                 .map_err(|e| e.while_(&format!("cannot list {dir}")))?;
             for (name, blob, is_dir) in entries {
-                if is_dir || !is_record_name(&name) {
+                if !is_record_name(&name) {
+                    continue;
+                }
+                let path = format!("{dir}/{name}");
+                if is_dir {
+                    // As `check` says it of the directory in the work tree.
+                    let problem = ReadProblem {
+                        line: 1,
+                        message: "is a directory in git, not a file".into(),
+                        help: "move the directory away".into(),
+                    };
+                    records.push(unreadable_record(path, &problem));
                     continue;
                 }
                 if self.is_not_utf8(tree, &name) {
                     records.push(RecordFile::misnamed(&dir, &name));
                     continue;
                 }
-                let path = format!("{dir}/{name}");
                 records.push(match self.read_blob(blob) {
                     Ok(text) => RecordFile::read(path, text),
                     Err(problem) => unreadable_record(path, &problem),
