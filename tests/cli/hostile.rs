@@ -1127,3 +1127,54 @@ fn a_plan_md_that_is_a_directory_in_git_fails_review_and_tags_as_it_fails_check(
         "{tags}"
     );
 }
+
+/// Whether a SARIF plain-text message holds an embedded link (SARIF 2.1.0 §3.11.6): a `]`
+/// that no backslash escapes, followed by `(`.
+fn has_embedded_link(text: &str) -> bool {
+    let bytes = text.as_bytes();
+    (0..bytes.len().saturating_sub(1)).any(|i| {
+        let escapes = bytes[..i].iter().rev().take_while(|b| **b == b'\\').count();
+        bytes[i] == b']' && bytes[i + 1] == b'(' && escapes % 2 == 0
+    })
+}
+
+#[test]
+fn sarif_messages_hold_no_links_or_placeholders_from_the_plan() {
+    let repo = payments();
+    repo.edit(
+        V15,
+        "status = \"approved\"",
+        "status = \"[sign in](https://evil.example/login) [x\\\\\\\\](https://evil.example/2) {0}\"",
+    );
+    repo.commit("hostile status");
+    let sarif = repo.run(&["check", "--format", "sarif"]);
+    sarif.code(1);
+    let log = sarif.json();
+    let texts: Vec<String> = log["runs"][0]["results"]
+        .as_array()
+        .map(|results| {
+            results
+                .iter()
+                .filter_map(|r| r["message"]["text"].as_str().map(str::to_string))
+                .collect()
+        })
+        .unwrap_or_default();
+    let status = texts
+        .iter()
+        .find(|t| t.contains("evil.example/login"))
+        .unwrap_or_else(|| panic!("no message quotes the status: {texts:?}"));
+    assert!(
+        !texts.iter().any(|t| has_embedded_link(t)),
+        "a SARIF viewer would render a link: {texts:?}"
+    );
+    // Literal braces are doubled (§3.11.5), so `{0}` is no placeholder.
+    assert!(status.contains("{{0}}"), "{status}");
+    assert!(
+        status.contains("[sign in\\](https://evil.example/login)"),
+        "{status}"
+    );
+    assert!(
+        status.contains("[x\\\\\\](https://evil.example/2)"),
+        "{status}"
+    );
+}
