@@ -88,11 +88,28 @@ fn line(finding: &Finding) -> String {
     super::escape::inline(&text).into_owned()
 }
 
-/// `text` as one table cell of plain Markdown: one line, every ASCII punctuation that could
-/// format, link, mention or end the cell backslash-escaped, `<` and `>` as entities.
+/// `text` as one table cell of plain Markdown: one line; a word that GitHub would turn into
+/// a mention, an issue or commit link, or an autolink (`@`, `#`, `://`, `www.`) a code span
+/// (a backslash before `@` or `#` does not stop GitHub, which links them after Markdown is
+/// rendered); every other ASCII punctuation that could format, link or end the cell
+/// backslash-escaped, `<` and `>` as entities.
 pub fn markdown_cell(text: &str) -> String {
     let mut out = String::with_capacity(text.len() + 8);
-    for c in text.chars() {
+    for (i, word) in text.split(' ').enumerate() {
+        if i > 0 {
+            out.push(' ');
+        }
+        if word.contains(['@', '#']) || word.contains("://") || word.contains("www.") {
+            out.push_str(&code_span(word));
+        } else {
+            escape_cell_word(word, &mut out);
+        }
+    }
+    out
+}
+
+fn escape_cell_word(word: &str, out: &mut String) {
+    for c in word.chars() {
         match c {
             '<' => out.push_str("&lt;"),
             '>' => out.push_str("&gt;"),
@@ -110,7 +127,6 @@ pub fn markdown_cell(text: &str) -> String {
             c => out.push(c),
         }
     }
-    out
 }
 
 /// `text` as a Markdown code span that shows it literally.
@@ -165,8 +181,8 @@ mod tests {
     #[test]
     fn cells_cannot_format_or_mention() {
         assert_eq!(
-            markdown_cell("tag v1.5 | @ops *now* <b>[x](y)\n#1"),
-            "tag v1.5 \\| \\@ops \\*now\\* &lt;b&gt;\\[x\\]\\(y\\)\\n\\#1"
+            markdown_cell("tag v1.5 | @ops *now* <b>[x](y)\n#1 https://x.example"),
+            "tag v1.5 \\| `@ops` \\*now\\* `<b>[x](y)\\n#1` `https://x.example`"
         );
     }
 

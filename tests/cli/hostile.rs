@@ -1178,3 +1178,51 @@ fn sarif_messages_hold_no_links_or_placeholders_from_the_plan() {
         "{status}"
     );
 }
+
+#[test]
+fn the_tags_step_summary_cannot_mention_or_link() {
+    let repo = payments();
+    repo.edit(
+        V15,
+        "status = \"approved\"",
+        "status = \"@octocat see #123 and [sign in](https://evil.example/login) or www.evil.example\"",
+    );
+    repo.commit("hostile status");
+    repo.tag("v1.5", true);
+    let summary = repo.join("summary.md");
+    let summary_path = summary.to_string_lossy().into_owned();
+    repo.run_in_env(
+        repo.path(),
+        &[("GITHUB_STEP_SUMMARY", summary_path.as_str())],
+        &["tags", "--format", "github"],
+    )
+    .code(1);
+    let markdown = fs::read_to_string(&summary).unwrap_or_else(|e| panic!("{e}"));
+    assert!(markdown.contains("| `v1.5` | invalid |"), "{markdown}");
+
+    use pulldown_cmark::{Event, Options, Parser, Tag};
+    let mut code = Vec::new();
+    for event in Parser::new_ext(&markdown, Options::ENABLE_TABLES) {
+        match event {
+            Event::Text(text) => {
+                for hostile in ["@octocat", "#123", "://", "www."] {
+                    assert!(
+                        !text.contains(hostile),
+                        "{hostile} outside code in {text:?}:\n{markdown}"
+                    );
+                }
+            }
+            Event::Start(Tag::Link { .. } | Tag::Image { .. }) => {
+                panic!("a link or image in the summary:\n{markdown}")
+            }
+            Event::Code(text) => code.push(text.to_string()),
+            _ => {}
+        }
+    }
+    assert!(code.iter().any(|c| c == "\"@octocat"), "{code:?}");
+    assert!(
+        code.iter()
+            .any(|c| c.contains("https://evil.example/login")),
+        "{code:?}"
+    );
+}
