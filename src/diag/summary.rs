@@ -88,45 +88,23 @@ fn line(finding: &Finding) -> String {
     super::escape::inline(&text).into_owned()
 }
 
-/// `text` as one table cell of plain Markdown: one line; a word that GitHub would turn into
-/// a mention, an issue or commit link, or an autolink (`@`, `#`, `://`, `www.`) a code span
-/// (a backslash before `@` or `#` does not stop GitHub, which links them after Markdown is
-/// rendered); every other ASCII punctuation that could format, link or end the cell
-/// backslash-escaped, `<` and `>` as entities.
+/// `text` (a message) as one table cell of inert Markdown: as
+/// [`markdown_message`](super::escape::markdown_message) makes it (its code spans and quoted
+/// values code, a word GitHub would turn into a mention, an issue link or an autolink a code
+/// span too, the rest escaped), with every pipe escaped so it cannot end the cell (GitHub
+/// reads `\|` as a pipe inside code spans of a table as well).
 pub fn markdown_cell(text: &str) -> String {
-    let mut out = String::with_capacity(text.len() + 8);
-    for (i, word) in text.split(' ').enumerate() {
-        if i > 0 {
-            out.push(' ');
+    let inert = super::escape::markdown_message(text);
+    let mut out = String::with_capacity(inert.len() + 8);
+    let mut escaped = false;
+    for c in inert.chars() {
+        if c == '|' && !escaped {
+            out.push('\\');
         }
-        if word.contains(['@', '#']) || word.contains("://") || word.contains("www.") {
-            out.push_str(&code_span(word));
-        } else {
-            escape_cell_word(word, &mut out);
-        }
+        escaped = c == '\\' && !escaped;
+        out.push(c);
     }
     out
-}
-
-fn escape_cell_word(word: &str, out: &mut String) {
-    for c in word.chars() {
-        match c {
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '&' => out.push_str("&amp;"),
-            c if super::escape::is_hazard(c) => out.push_str(&super::escape::escape_char(c)),
-            c if c.is_ascii_punctuation()
-                && !matches!(
-                    c,
-                    '.' | ',' | ';' | ':' | '\'' | '"' | '-' | '/' | '=' | '?' | '%'
-                ) =>
-            {
-                out.push('\\');
-                out.push(c);
-            }
-            c => out.push(c),
-        }
-    }
 }
 
 /// `text` as a Markdown code span that shows it literally.
@@ -183,6 +161,10 @@ mod tests {
         assert_eq!(
             markdown_cell("tag v1.5 | @ops *now* <b>[x](y)\n#1 https://x.example"),
             "tag v1.5 \\| `@ops` \\*now\\* `<b>[x](y)\\n#1` `https://x.example`"
+        );
+        assert_eq!(
+            markdown_cell("release name `v#1|2` is not `TEAM/RELEASE`"),
+            "release name `v#1\\|2` is not `TEAM/RELEASE`"
         );
     }
 

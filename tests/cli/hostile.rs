@@ -1219,10 +1219,10 @@ fn the_tags_step_summary_cannot_mention_or_link() {
             _ => {}
         }
     }
-    assert!(code.iter().any(|c| c == "\"@octocat"), "{code:?}");
+    // The value is shown whole, as code.
     assert!(
-        code.iter()
-            .any(|c| c.contains("https://evil.example/login")),
+        code.iter().any(|c| c
+            == "\"@octocat see #123 and [sign in](https://evil.example/login) or www.evil.example\""),
         "{code:?}"
     );
 }
