@@ -4,7 +4,8 @@
 #   1. `check` of 10,000 plans vs `cat` of their 20,000 files
 #   2. one plan in the 10,000-plan repository: `check P`, `baseline --dry-run`, `publish`,
 #      `review` of one edited plan; with the cache warm, and cold (`--no-cache`); and what
-#      listing the directories and lstat-ing every file costs (find, ls -R)
+#      listing the directories and lstat-ing every file costs (find, ls -R, and
+#      examples/stat_floor.rs, which does only that, in-process, on one thread and on all)
 #   3. `check` of 10,000 plans x 100 items (1,000,000 ids) vs `cat`
 #   4. peak RSS of each (and of `publish`), from /usr/bin/time, the largest of 3 runs
 # Repositories (made once, by examples/generate.rs, parameters printed):
@@ -26,9 +27,10 @@ dir1m=${2:-/tmp/backout-scale-1m}
 runs=${RUNS:-10}
 warmup=${WARMUP:-2}
 
-cargo build --release --quiet --example generate --bin backout
+cargo build --release --quiet --example generate --example stat_floor --bin backout
 bin=$PWD/target/release/backout
 generate=$PWD/target/release/examples/generate
+stat_floor=$PWD/target/release/examples/stat_floor
 before=${BEFORE:-}
 
 cache=$(mktemp -d)
@@ -116,6 +118,8 @@ echo "## 2. one plan in the 10,000-plan repository, warm cache and cold"
 # The floor of any run that notices a change in any file: list and lstat each of them.
 bench -n "find -printf %s (lstat of every file)" "find $dir/plans -type f -printf %s" \
   -n "ls -R (list every directory)" "ls -R $dir/plans" \
+  -n "stat_floor (list, lstat 20,000 files, one thread)" "$stat_floor $dir/plans" \
+  -n "stat_floor --threads (the same on every core)" "$stat_floor $dir/plans --threads" \
   -n "check team0/v1.50" "$bin -C $dir check team0/v1.50"
 for row in "check team0/v1.50" "baseline team0/v1.51 --from team0/v1.50 --force --dry-run" "review --base HEAD~1"; do
   bench -n "$row" "$bin -C $dir $row" \

@@ -44,6 +44,9 @@ pub fn parse(text: &str) -> Result<Spanned<DeTable<'_>>, Problem> {
     })
 }
 
+/// Lists the keys of other tables, with their help, for the table of the name given.
+pub type Elsewhere = fn(&'static str) -> Vec<(&'static str, String)>;
+
 /// A value with the byte span it came from.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct At<T> {
@@ -97,8 +100,9 @@ pub struct Table<'t, 'i> {
     /// How the table is named in messages: "" for the document, "[tags]", "items[2]".
     name: String,
     known: Vec<&'static str>,
-    /// Keys of other tables, with the help to give when one turns up here.
-    elsewhere: Vec<(&'static str, String)>,
+    /// Keys of other tables, with the help to give when one turns up here: worked out only
+    /// when an unknown key turns up (a name given to a function that lists them).
+    elsewhere: Option<(&'static str, Elsewhere)>,
 }
 
 impl<'t, 'i> Table<'t, 'i> {
@@ -112,14 +116,16 @@ impl<'t, 'i> Table<'t, 'i> {
             span,
             name,
             known: Vec::new(),
-            elsewhere: Vec::new(),
+            elsewhere: None,
         }
     }
 
     /// Names keys that belong to another table, with the help `finish` gives when one is
     /// found here instead of a did-you-mean (a `[tested]` key below `[baseline]`, say).
-    pub fn elsewhere(&mut self, keys: impl IntoIterator<Item = (&'static str, String)>) {
-        self.elsewhere.extend(keys);
+    /// Names the keys that belong to other tables: `keys(name)` lists them, each with its
+    /// help, for this table named `name`.
+    pub fn elsewhere(&mut self, name: &'static str, keys: Elsewhere) {
+        self.elsewhere = Some((name, keys));
     }
 
     pub fn span(&self) -> Range<usize> {
@@ -321,8 +327,13 @@ impl<'t, 'i> Table<'t, 'i> {
                 continue;
             }
             let problem = Problem::new(key.span(), format!("unknown key {}", self.key_name(name)));
-            if let Some((_, help)) = self.elsewhere.iter().find(|(key, _)| *key == name) {
-                problems.push(problem.help(help.clone()));
+            let elsewhere = self.elsewhere.map(|(table, keys)| keys(table));
+            if let Some((_, help)) = elsewhere
+                .into_iter()
+                .flatten()
+                .find(|(key, _)| *key == name)
+            {
+                problems.push(problem.help(help));
                 continue;
             }
             let problem = match did_you_mean(name, &self.known) {

@@ -6,6 +6,7 @@ use std::ops::Range;
 use crate::fields::{self, At, Problem, Table};
 use crate::names::PlanId;
 use crate::sections::Language;
+use crate::vocab::Ids;
 
 mod fast;
 
@@ -90,9 +91,19 @@ pub fn is_valid_id(id: &str) -> bool {
 impl Manifest {
     /// Parses a manifest and checks it against the plan it belongs to.
     pub fn parse(text: &str, expected: &PlanId) -> Manifest {
-        if let Some(manifest) = fast::parse(text, expected) {
-            return manifest;
-        }
+        fast::parse(text, expected).unwrap_or_else(|| Manifest::parse_in_full(text, expected))
+    }
+
+    /// The ids of the manifest's items, as `parse(..).items` has them.
+    pub fn ids(text: &str, expected: &PlanId) -> Ids {
+        fast::ids(text, expected).unwrap_or_else(|| {
+            let manifest = Manifest::parse_in_full(text, expected);
+            manifest.items.iter().map(|item| item.id.as_str()).collect()
+        })
+    }
+
+    /// `parse` by the TOML parser alone.
+    fn parse_in_full(text: &str, expected: &PlanId) -> Manifest {
         let mut manifest = Manifest::default();
         match fields::parse(text) {
             Ok(doc) => read(&doc, expected, &mut manifest),

@@ -310,7 +310,7 @@ fn read_fields(
         *slot = read_duration(root, key, placeholders, problems);
     }
     if let Some(mut table) = root.table("baseline", problems) {
-        table.elsewhere(keys_elsewhere("baseline"));
+        table.elsewhere("baseline", keys_elsewhere);
         let from = table.string("from", problems);
         if let Some(from) = &from {
             let is_plan =
@@ -351,7 +351,7 @@ fn read_fields(
     }
 
     if let Some(mut table) = root.table("tested", problems) {
-        table.elsewhere(keys_elsewhere("tested"));
+        table.elsewhere("tested", keys_elsewhere);
         let on = table.datetime("on", problems);
         let passed = match table.string("result", problems) {
             Some(result) => match result.value {
@@ -380,7 +380,7 @@ fn read_fields(
         table.finish(problems);
     }
     if let Some(mut table) = root.table("published", problems) {
-        table.elsewhere(keys_elsewhere("published"));
+        table.elsewhere("published", keys_elsewhere);
         let commit = table.string("commit", problems);
         if let Some(commit) = commit.as_ref().filter(|c| !is_commit_id(c.value)) {
             problems.push(

@@ -6,10 +6,11 @@ use std::path::{Path, PathBuf};
 use rayon::prelude::*;
 
 use crate::commands::pinned::{self, PinnedPlan, Unpinned};
-use crate::corpus::{Checked, Corpus, Files, Listed, ManifestEntry};
+use crate::corpus::{Checked, Corpus, Files, Listed};
 use crate::diag::{Finding, Note, Suppressed, Tally};
 use crate::drill;
 use crate::error::{Error, Result};
+use crate::manifest::Manifest;
 use crate::names::{PlanId, PlanMap};
 use crate::plan::{Plan, Status};
 use crate::repo;
@@ -141,15 +142,19 @@ pub fn load_corpus_with(
                 stamp.as_ref(),
             )
             .and_then(|text| text.ok_or_else(store::ReadProblem::missing));
-            let entry = ManifestEntry::read(&id, path.clone(), text);
-            let blob = match &entry {
-                ManifestEntry::Parsed { text, .. } if caching && stamp.is_some() => {
-                    repo::blob_id(text.as_bytes()).ok()
-                }
-                _ => None,
+            // Only the ids are kept: the manifest is read whole again when a plan's check
+            // needs it (why one that cannot be read cannot, is said there too).
+            let (ids, blob) = match &text {
+                Ok(text) => (
+                    Some(Manifest::ids(text, &id)),
+                    (caching && stamp.is_some())
+                        .then(|| repo::blob_id(text.as_bytes()).ok())
+                        .flatten(),
+                ),
+                Err(_) => (None, None),
             };
             let listed = Listed {
-                ids: entry.ids(),
+                ids,
                 blob,
                 entry: None,
                 path,

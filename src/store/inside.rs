@@ -128,39 +128,63 @@ fn key_below(root: &Path, real_root: &Path, dir: &Path) -> Option<PathBuf> {
 /// files. `None` for a path it cannot take so simply (`.`, `..`, `//`, a trailing `/`).
 #[cfg(unix)]
 fn plain_key_below(root: &Path, real_root: &Path, dir: &Path) -> Option<PathBuf> {
-    use std::os::unix::ffi::{OsStrExt, OsStringExt};
+    use std::os::unix::ffi::OsStringExt;
+    let mut key = Vec::new();
+    plain_key_into(root, real_root, dir, &mut key).then(|| PathBuf::from(OsString::from_vec(key)))
+}
+
+/// Writes `plain_key_below`'s key into `key` (cleared first); false when there is none.
+#[cfg(unix)]
+fn plain_key_into(root: &Path, real_root: &Path, dir: &Path, key: &mut Vec<u8>) -> bool {
+    use std::os::unix::ffi::OsStrExt;
     // git gives the work tree with a trailing `/` (`/src/repo/`), a user may not.
     let root = root.as_os_str().as_bytes();
-    let below = dir.as_os_str().as_bytes().strip_prefix(root)?;
-    let relative = if root.ends_with(b"/") {
-        below
-    } else {
-        below.strip_prefix(b"/")?
+    let Some(below) = dir.as_os_str().as_bytes().strip_prefix(root) else {
+        return false;
+    };
+    let relative = match (root.ends_with(b"/"), below.strip_prefix(b"/")) {
+        (true, _) => below,
+        (false, Some(relative)) => relative,
+        (false, None) => return false,
     };
     let plain = |part: &[u8]| !part.is_empty() && part != b"." && part != b"..";
     if relative.ends_with(b"/") || !relative.split(|&b| b == b'/').all(plain) {
-        return None;
+        return false;
     }
-    let mut key = real_root.as_os_str().as_bytes().to_vec();
+    key.clear();
+    key.extend_from_slice(real_root.as_os_str().as_bytes());
     if !key.ends_with(b"/") {
         key.push(b'/');
     }
     key.extend_from_slice(relative);
-    Some(PathBuf::from(OsString::from_vec(key)))
+    true
 }
 
 /// Whether `dir` (below `root` by name) was proven a real directory inside the work tree by
 /// a listing or an earlier check in this run.
 pub fn is_proven_dir(root: &Path, dir: &Path) -> bool {
     // The real root is read under the lock, not copied, for the usual paths.
+    // The key is built in a buffer of the thread's: `check` asks this for every file it
+    // reads, and allocating a path for each showed in profiles.
     #[cfg(unix)]
-    if let Ok(cache) = REAL_ROOT.read()
-        && let Some((asked, real)) = cache.as_ref()
-        && asked == root
-        && let Some(key) = plain_key_below(root, real, dir)
     {
-        drop(cache);
-        return is_proven(&key);
+        use std::os::unix::ffi::OsStrExt;
+        thread_local! {
+            static KEY: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
+        }
+        let found = KEY.with(|key| {
+            let mut key = key.try_borrow_mut().ok()?;
+            let cache = REAL_ROOT.read().ok()?;
+            let (asked, real) = cache.as_ref()?;
+            if asked != root || !plain_key_into(root, real, dir, &mut key) {
+                return None;
+            }
+            drop(cache);
+            Some(is_proven(Path::new(std::ffi::OsStr::from_bytes(&key))))
+        });
+        if let Some(found) = found {
+            return found;
+        }
     }
     let (Ok(relative), Ok(real_root)) = (dir.strip_prefix(root), real_root(root)) else {
         return false;
