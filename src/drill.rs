@@ -182,6 +182,10 @@ pub struct Start {
 pub enum ResumeProblem {
     /// The Procedure changed since the drill started.
     ProcedureChanged,
+    /// The state holds a moment after now (seconds since the epoch): the clock is behind
+    /// the one the drill ran on, or the state was edited. Going on would record steps
+    /// before the drill's start.
+    SavedLater(i64),
 }
 
 /// A drill being walked: the procedure, and the record so far.
@@ -221,6 +225,15 @@ impl Drill {
     ) -> Result<Drill, ResumeProblem> {
         if state.procedure != procedure.hash || state.steps.len() > procedure.steps.len() {
             return Err(ResumeProblem::ProcedureChanged);
+        }
+        let saved = [Some(state.started), state.interrupted, state.resumed]
+            .into_iter()
+            .chain(state.steps.iter().map(|s| Some(s.at)))
+            .flatten()
+            .max()
+            .unwrap_or(state.started);
+        if saved > now {
+            return Err(ResumeProblem::SavedLater(saved));
         }
         let last = state.interrupted.unwrap_or_else(|| {
             let answered = state.steps.last().map(|s| s.at);

@@ -216,10 +216,18 @@ fn resume(
             "a rehearsal of {id} is in progress (started {started}); finish it first (without --incident), or discard it and record the real backout with `backout drill {id} --incident --restart`"
         )));
     }
-    Drill::resume(procedure, state, now).map_err(|_| {
-        Error::msg(format!(
+    Drill::resume(procedure, state, now).map_err(|problem| match problem {
+        drill::ResumeProblem::ProcedureChanged => Error::msg(format!(
             "the procedure of {id} changed since the drill in progress started ({started}), so it cannot go on; start over with {restart}"
-        ))
+        )),
+        drill::ResumeProblem::SavedLater(saved) => {
+            let moment = |at: i64| clock::utc(at).map(|d| d.to_string()).unwrap_or_default();
+            Error::msg(format!(
+                "the drill in progress of {id} was last saved at {}, later than now ({}): this machine's clock is behind the one the drill ran on, or the saved state was edited; run it again when the clock has passed that time, or start over with {restart}",
+                moment(saved),
+                moment(now)
+            ))
+        }
     })
 }
 
