@@ -22,6 +22,12 @@ pub use record::{Record, Stage, StepRecord, name_problem};
 /// Where a release's drill records live, next to its plan.
 pub const DIR: &str = "drills";
 
+/// Whether a file named `name` in a drills directory is a record (not the state of a drill
+/// in progress, `.drill-in-progress.toml`).
+pub fn is_record_name(name: &str) -> bool {
+    name.ends_with(".toml") && !name.starts_with('.')
+}
+
 /// The state of a drill that has not finished yet, in the drills directory.
 pub const IN_PROGRESS: &str = ".drill-in-progress.toml";
 
@@ -176,6 +182,10 @@ pub struct Start {
 pub enum ResumeProblem {
     /// The Procedure changed since the drill started.
     ProcedureChanged,
+    /// The state holds a moment after now (seconds since the epoch): the clock is behind
+    /// the one the drill ran on, or the state was edited. Going on would record steps
+    /// before the drill's start.
+    SavedLater(i64),
 }
 
 /// A drill being walked: the procedure, and the record so far.
@@ -215,6 +225,15 @@ impl Drill {
     ) -> Result<Drill, ResumeProblem> {
         if state.procedure != procedure.hash || state.steps.len() > procedure.steps.len() {
             return Err(ResumeProblem::ProcedureChanged);
+        }
+        let saved = [Some(state.started), state.interrupted, state.resumed]
+            .into_iter()
+            .chain(state.steps.iter().map(|s| Some(s.at)))
+            .flatten()
+            .max()
+            .unwrap_or(state.started);
+        if saved > now {
+            return Err(ResumeProblem::SavedLater(saved));
         }
         let last = state.interrupted.unwrap_or_else(|| {
             let answered = state.steps.last().map(|s| s.at);
@@ -332,6 +351,24 @@ impl RecordFile {
         RecordFile {
             path,
             content: Content::Read { text, parsed },
+        }
+    }
+
+    /// A file of the drills directory `dir` whose name is not UTF-8 (`shown` with U+FFFD
+    /// for the bytes that are not): reported, never read, so that it counts as no drill in
+    /// the work tree and in git alike (where a lookup by the shown name finds nothing).
+    pub fn misnamed(dir: &str, shown: &str) -> RecordFile {
+        let path = format!("{dir}/{shown}");
+        let message = format!(
+            "the name of a file in {dir}/ is not valid UTF-8; rename it to the time the drill started, as `backout drill` names its records (2026-11-27T10-15-00Z.toml)"
+        );
+        RecordFile {
+            content: Content::Unreadable(crate::diag::unreadable_finding(
+                &path,
+                crate::diag::Rule::InvalidPlan,
+                message,
+            )),
+            path,
         }
     }
 

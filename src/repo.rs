@@ -405,8 +405,35 @@ impl<'r> TreeFiles<'r> {
         .collect())
     }
 
-    /// What the entry at `path` in `tree` is when it is there but is neither a file nor a
-    /// directory ("a symlink", "a submodule"), which the other lookups pass over as absent.
+    /// The entry of `tree` whose name is not UTF-8 and reads as `shown` (with U+FFFD for the
+    /// bytes that are not): its object id and whether it is a tree. `entries` and the paths
+    /// of changes show such a name so, and a lookup by the shown name finds nothing.
+    pub fn entry_not_utf8(
+        &self,
+        tree: git2::Oid,
+        shown: &str,
+    ) -> Result<Option<(git2::Oid, bool)>, ObjectError> {
+        if !shown.contains(char::REPLACEMENT_CHARACTER) {
+            return Ok(None);
+        }
+        let object = self
+            .odb
+            .read(tree)
+            .map_err(|source| ObjectError { oid: tree, source })?;
+        Ok(TreeEntries {
+            data: object.data(),
+        }
+        .filter(|(name, _, kind)| {
+            *kind != EntryKind::Other
+                && std::str::from_utf8(name).is_err()
+                && String::from_utf8_lossy(name) == shown
+        })
+        .map(|(_, oid, kind)| (oid, kind == EntryKind::Tree))
+        .next())
+    }
+
+    /// What the entry at `path` in `tree` is when it is there but is not a file ("a
+    /// symlink", "a submodule", [`DIRECTORY`]), which the file lookups pass over as absent.
     pub fn special_at(&self, tree: git2::Oid, path: &str) -> Option<&'static str> {
         let entry = self
             .repo
@@ -417,6 +444,7 @@ impl<'r> TreeFiles<'r> {
         match entry.filemode() {
             0o120000 => Some("a symlink"),
             0o160000 => Some("a submodule"),
+            0o040000 => Some(DIRECTORY),
             _ => None,
         }
     }
@@ -673,6 +701,9 @@ fn header_oid(data: &[u8], key: &[u8]) -> Option<git2::Oid> {
     }
     git2::Oid::from_str(std::str::from_utf8(hex).ok()?).ok()
 }
+
+/// What [`TreeFiles::special_at`] says of a directory where a file was looked for.
+pub const DIRECTORY: &str = "a directory";
 
 /// The modes git writes in trees (and `040000`, which old tools wrote).
 const MODES: [&[u8]; 7] = [

@@ -216,10 +216,18 @@ fn resume(
             "a rehearsal of {id} is in progress (started {started}); finish it first (without --incident), or discard it and record the real backout with `backout drill {id} --incident --restart`"
         )));
     }
-    Drill::resume(procedure, state, now).map_err(|_| {
-        Error::msg(format!(
+    Drill::resume(procedure, state, now).map_err(|problem| match problem {
+        drill::ResumeProblem::ProcedureChanged => Error::msg(format!(
             "the procedure of {id} changed since the drill in progress started ({started}), so it cannot go on; start over with {restart}"
-        ))
+        )),
+        drill::ResumeProblem::SavedLater(saved) => {
+            let moment = |at: i64| clock::utc(at).map(|d| d.to_string()).unwrap_or_default();
+            Error::msg(format!(
+                "the drill in progress of {id} was last saved at {}, later than now ({}): this machine's clock is behind the one the drill ran on, or the saved state was edited; run it again when the clock has passed that time, or start over with {restart}",
+                moment(saved),
+                moment(now)
+            ))
+        }
     })
 }
 
@@ -381,15 +389,25 @@ pub(crate) fn records_in(root: &Path, dir: &Path, display: &str) -> Vec<RecordFi
             )];
         }
     };
-    let mut names: Vec<String> = entries
+    // A name that is not UTF-8 is as `String::from_utf8_lossy` shows it (as git's are).
+    let mut names: Vec<Result<String, String>> = entries
         .filter_map(|entry| entry.ok())
-        .filter_map(|entry| entry.file_name().to_str().map(str::to_string))
-        .filter(|name| name.ends_with(".toml") && !name.starts_with('.'))
+        .map(|entry| {
+            let name = entry.file_name();
+            name.to_str()
+                .map(str::to_string)
+                .ok_or_else(|| name.to_string_lossy().into_owned())
+        })
+        .filter(|name| drill::is_record_name(name.as_ref().unwrap_or_else(|shown| shown)))
         .collect();
     names.sort();
     names
         .into_iter()
         .map(|name| {
+            let name = match name {
+                Ok(name) => name,
+                Err(shown) => return RecordFile::misnamed(display, &shown),
+            };
             let path = format!("{display}/{name}");
             match store::read_text(root, &dir.join(&name)) {
                 Ok(Some(text)) => RecordFile::read(path, text),

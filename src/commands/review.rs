@@ -107,8 +107,17 @@ pub struct Review {
     /// Published plans at head whose commit this clone lacks.
     pub unpinned: Unpinned,
     /// What the reader should know about how the review was made (a base backout.toml
-    /// that could not be used).
-    pub notes: Vec<String>,
+    /// that could not be used, a base version of a plan that could not be read).
+    pub notes: Vec<Note>,
+}
+
+/// Something the reader of a review should know about how it was made.
+#[derive(Debug, Clone)]
+pub struct Note {
+    /// A few words: the title of a GitHub annotation.
+    pub title: &'static str,
+    /// One sentence.
+    pub text: String,
 }
 
 impl Review {
@@ -147,6 +156,41 @@ fn plan_file(plans_dir: &str, path: &str) -> Option<(PlanId, bool)> {
         MANIFEST_FILE => Some((PlanId::new(team, release), false)),
         _ => None,
     }
+}
+
+/// A file below a `plan.md` that is a directory (`plans/T/R/plan.md/notes.md`) as a change
+/// of that plan.md, which `check` reports as a directory: the change is the plan's. `None`
+/// for any other file.
+fn under_plan_md(
+    old_dir: &str,
+    new_dir: &str,
+    change: &crate::repo::FileChange,
+) -> Option<crate::repo::FileChange> {
+    let lift = |plans_dir: &str, path: &str| {
+        let rest = path.strip_prefix(plans_dir)?.strip_prefix('/')?;
+        let mut parts = rest.splitn(4, '/');
+        let (team, release, file) = (parts.next()?, parts.next()?, parts.next()?);
+        (file == PLAN_FILE && parts.next().is_some())
+            .then(|| format!("{plans_dir}/{team}/{release}/{PLAN_FILE}"))
+    };
+    let old_path = change.old_path.as_deref().and_then(|p| lift(old_dir, p));
+    let new_path = change.new_path.as_deref().and_then(|p| lift(new_dir, p));
+    if old_path.is_none() && new_path.is_none() {
+        return None;
+    }
+    let old_path = old_path.or_else(|| change.old_path.clone());
+    let new_path = new_path.or_else(|| change.new_path.clone());
+    // The plan moved into a directory of its own name: at the same path, a plan modified.
+    let kind = if change.change == Change::Renamed && old_path == new_path {
+        Change::Modified
+    } else {
+        change.change
+    };
+    Some(crate::repo::FileChange {
+        change: kind,
+        old_path,
+        new_path,
+    })
 }
 
 /// How a plan's files changed.
@@ -214,7 +258,13 @@ fn record(
                     // Added under another plans directory (`plans_dir` moved in this change):
                     // the same plan, moved.
                     Some(added) if added.change == Change::Added && gone.moved_to.is_none() => {
-                        file(Change::Renamed, &change.old_path, &added.head_path, true)
+                        // At the same path: the file changed type (see below).
+                        let merged = if change.old_path == added.head_path {
+                            Change::Modified
+                        } else {
+                            Change::Renamed
+                        };
+                        file(merged, &change.old_path, &added.head_path, true)
                     }
                     _ => gone,
                 });
@@ -239,7 +289,14 @@ fn record(
                             && gone.change == Change::Deleted
                             && gone.moved_to.is_none() =>
                     {
-                        file(Change::Renamed, &gone.base_path, &change.new_path, true)
+                        // At the same path, the file changed type (a symlink or a directory
+                        // replaced by a file, or the other way round): the plan was modified.
+                        let merged = if gone.base_path == change.new_path {
+                            Change::Modified
+                        } else {
+                            Change::Renamed
+                        };
+                        file(merged, &gone.base_path, &change.new_path, true)
                     }
                     _ => file(kind, &base, &change.new_path, false),
                 });
@@ -269,11 +326,12 @@ pub fn run(workspace: &Workspace, base: &str, head: &str) -> Result<Review> {
     let cache = crate::cache::Cache::open_to_read(workspace).map(std::sync::Arc::new);
     new.cache = cache.clone();
     old.cache = cache;
-    let notes: Vec<String> = base_config
-        .map(|error| {
-            format!(
+    let mut notes: Vec<Note> = base_config
+        .map(|error| Note {
+            title: "backout.toml at the base",
+            text: format!(
                 "the base's backout.toml cannot be used ({error}), so both revisions are read with the reviewed head's backout.toml"
-            )
+            ),
         })
         .into_iter()
         .collect();
@@ -287,6 +345,8 @@ pub fn run(workspace: &Workspace, base: &str, head: &str) -> Result<Review> {
     }
     for dir in &dirs {
         for change in repo.changed_files(base_commit, head_commit, dir)? {
+            let plan_change = under_plan_md(&old.config.plans_dir, &new.config.plans_dir, &change);
+            let change = plan_change.as_ref().unwrap_or(&change);
             let old_file = change
                 .old_path
                 .as_deref()
@@ -295,10 +355,10 @@ pub fn run(workspace: &Workspace, base: &str, head: &str) -> Result<Review> {
                 .new_path
                 .as_deref()
                 .and_then(|p| plan_file(&new.config.plans_dir, p));
-            record(&mut touched, &change, old_file, new_file);
+            record(&mut touched, change, old_file, new_file);
             if dir == &plans_dir {
-                drills.extend(drills::drill_evidence(&mut new, &change));
-                head_changes.push(change);
+                drills.extend(drills::drill_evidence(&mut new, change));
+                head_changes.push(change.clone());
             }
         }
     }
@@ -312,6 +372,12 @@ pub fn run(workspace: &Workspace, base: &str, head: &str) -> Result<Review> {
     for (id, touched) in touched {
         sides.push(Sides::read(&mut old, &mut new, id, touched)?);
     }
+    notes.extend(sides.iter().filter_map(|s| {
+        s.base_unreadable.clone().map(|text| Note {
+            title: "base version unreadable",
+            text,
+        })
+    }));
     // Published plans at head are checked against the commits they were published from.
     let published: Vec<PinnedPlan> = sides.iter().filter_map(|s| s.pinned(&new)).collect();
     let current: HashMap<PlanId, git2::Oid> = listing.manifests().collect();
@@ -410,6 +476,9 @@ struct Sides {
     /// too big): an `invalid-plan` finding of this plan, as `check` reports it, not a review
     /// that cannot run.
     head_unreadable: Option<Finding>,
+    /// Why the base version could not be read: a note, not a review that cannot run (the
+    /// change under review may be the one that repairs it).
+    base_unreadable: Option<String>,
 }
 
 impl Sides {
@@ -428,7 +497,19 @@ impl Sides {
             moved_to: None,
             manifest_only: true,
         });
-        let base_text = read(old, &plan.base_path)?;
+        let (base_text, base_unreadable) = match &plan.base_path {
+            Some(path) => match old.read(path) {
+                Ok(text) => (text, None),
+                Err(problem) => (
+                    None,
+                    Some(format!(
+                        "the base version of `{path}` cannot be read (it {}), so the change is not shown as a diff; its head version is checked as it is",
+                        problem.message
+                    )),
+                ),
+            },
+            None => (None, None),
+        };
         let (head_text, head_unreadable) = match &plan.head_path {
             Some(path) => match new.read(path) {
                 Ok(text) => (text, None),
@@ -449,6 +530,7 @@ impl Sides {
             base_text,
             head_text,
             head_unreadable,
+            base_unreadable,
         })
     }
 
@@ -485,6 +567,7 @@ fn review_plan(
         base_text,
         head_text,
         head_unreadable,
+        base_unreadable: _,
     } = sides;
     let change = (!plan.manifest_only).then_some(plan.change);
     // The base side may be another release's plan (a rename across releases).

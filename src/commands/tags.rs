@@ -413,6 +413,13 @@ fn check_chunk(
                     // A plan committed as a symlink is there, but not a plan (as review and
                     // check say); only a missing plan is looked at again.
                     Ok(None) => match files.special_at(release, plan.file) {
+                        Some(crate::repo::DIRECTORY) => (
+                            TagStatus::Invalid,
+                            format!(
+                                "{} is a directory in git in {}, not a file; move the directory away, and commit the plan as {}",
+                                plan.pending.path, plan.place, plan.file
+                            ),
+                        ),
                         Some(what) => (
                             TagStatus::Invalid,
                             format!(

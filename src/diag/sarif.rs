@@ -208,6 +208,28 @@ pub fn render_sarif(findings: &[Finding], rules: &[Rule]) -> String {
     text
 }
 
+/// A finding's message as a SARIF plain-text message string, which is not quite plain: a
+/// viewer replaces `{0}` with an argument (§3.11.5) and renders `[text](uri)` as a link
+/// (§3.11.6). Messages quote plan text, so literal braces are doubled, as the specification
+/// asks, and a `]` that would end the text of a link is escaped with a backslash: nothing a
+/// plan says becomes a placeholder or a link.
+fn plain_text(message: &str) -> String {
+    let mut out = String::with_capacity(message.len() + 8);
+    let mut backslashes = 0;
+    let mut chars = message.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '{' => out.push_str("{{"),
+            '}' => out.push_str("}}"),
+            // Escaped unless the backslashes before it already escape it.
+            ']' if chars.peek() == Some(&'(') && backslashes % 2 == 0 => out.push_str("\\]"),
+            _ => out.push(c),
+        }
+        backslashes = if c == '\\' { backslashes + 1 } else { 0 };
+    }
+    out
+}
+
 fn descriptor(rule: Rule) -> RuleDescriptor {
     let docs = rule.docs();
     RuleDescriptor {
@@ -241,10 +263,10 @@ fn result(finding: &Finding, fingerprint: &str, rules: &[Rule]) -> SarifResult {
         rule_index: rules.iter().position(|r| *r == finding.rule).unwrap_or(0),
         level: level(finding.severity),
         message: Text {
-            text: match &finding.help {
+            text: plain_text(&match &finding.help {
                 Some(help) => format!("{} (help: {help})", finding.message),
                 None => finding.message.clone(),
-            },
+            }),
         },
         locations: [Location {
             physical_location: PhysicalLocation {

@@ -88,27 +88,21 @@ fn line(finding: &Finding) -> String {
     super::escape::inline(&text).into_owned()
 }
 
-/// `text` as one table cell of plain Markdown: one line, every ASCII punctuation that could
-/// format, link, mention or end the cell backslash-escaped, `<` and `>` as entities.
+/// `text` (a message) as one table cell of inert Markdown: as
+/// [`markdown_message`](super::escape::markdown_message) makes it (its code spans and quoted
+/// values code, a word GitHub would turn into a mention, an issue link or an autolink a code
+/// span too, the rest escaped), with every pipe escaped so it cannot end the cell (GitHub
+/// reads `\|` as a pipe inside code spans of a table as well).
 pub fn markdown_cell(text: &str) -> String {
-    let mut out = String::with_capacity(text.len() + 8);
-    for c in text.chars() {
-        match c {
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '&' => out.push_str("&amp;"),
-            c if super::escape::is_hazard(c) => out.push_str(&super::escape::escape_char(c)),
-            c if c.is_ascii_punctuation()
-                && !matches!(
-                    c,
-                    '.' | ',' | ';' | ':' | '\'' | '"' | '-' | '/' | '=' | '?' | '%'
-                ) =>
-            {
-                out.push('\\');
-                out.push(c);
-            }
-            c => out.push(c),
+    let inert = super::escape::markdown_message(text);
+    let mut out = String::with_capacity(inert.len() + 8);
+    let mut escaped = false;
+    for c in inert.chars() {
+        if c == '|' && !escaped {
+            out.push('\\');
         }
+        escaped = c == '\\' && !escaped;
+        out.push(c);
     }
     out
 }
@@ -165,8 +159,12 @@ mod tests {
     #[test]
     fn cells_cannot_format_or_mention() {
         assert_eq!(
-            markdown_cell("tag v1.5 | @ops *now* <b>[x](y)\n#1"),
-            "tag v1.5 \\| \\@ops \\*now\\* &lt;b&gt;\\[x\\]\\(y\\)\\n\\#1"
+            markdown_cell("tag v1.5 | @ops *now* <b>[x](y)\n#1 https://x.example"),
+            "tag v1.5 \\| `@ops` \\*now\\* `<b>[x](y)\\n#1` `https://x.example`"
+        );
+        assert_eq!(
+            markdown_cell("release name `v#1|2` is not `TEAM/RELEASE`"),
+            "release name `v#1\\|2` is not `TEAM/RELEASE`"
         );
     }
 

@@ -199,15 +199,16 @@ pub fn review(out: &Output, dir: &Path, args: &ReviewArgs) -> Result<ExitCode> {
     for note in &review.notes {
         if args.format == ReviewFormat::Github {
             out.print(&format!(
-                "::warning title=backout.toml at the base::{}\n",
-                diag::escape_data(&inline(note))
+                "::warning title={}::{}\n",
+                diag::escape_property(note.title),
+                diag::escape_data(&inline(&note.text))
             ))?;
         } else {
             let style = AnsiColor::Yellow.on_default().effects(Effects::BOLD);
             let _ = writeln!(
                 anstream::stderr(),
                 "{style}warning{style:#}: {}",
-                inline(note)
+                inline(&note.text)
             );
         }
     }
@@ -299,7 +300,7 @@ fn review_json(review: &commands::review::Review) -> String {
         "changed": review.changed(),
         "caused": review.caused(),
         "unpinned": review.unpinned.plans.iter().map(|p| p.to_string()).collect::<Vec<_>>(),
-        "notes": review.notes,
+        "notes": review.notes.iter().map(|note| &note.text).collect::<Vec<_>>(),
         "plans": plans,
         "drills": drills,
     });
@@ -485,7 +486,7 @@ fn review_markdown(review: &commands::review::Review) -> Vec<Block> {
     let tally = review.tally();
     let mut summary = format!("{REVIEW_MARKER}\n## backout review\n\n");
     for note in &review.notes {
-        summary.push_str(&format!("> ⚠️ {}\n\n", markdown_message(note)));
+        summary.push_str(&format!("> ⚠️ {}\n\n", markdown_message(&note.text)));
     }
     if review.plans.is_empty() && review.drills.is_empty() {
         summary.push_str(&format!(

@@ -928,3 +928,30 @@ fn a_shortened_review_comment_counts_drill_records_and_their_findings_apart() {
         .stdout_lacks("35 findings left out");
     assert!(run.stdout.len() <= 1000, "{}", run.stdout);
 }
+
+#[test]
+fn a_drill_in_progress_from_a_later_clock_is_not_recorded_out_of_order() {
+    let repo = checkout_repo();
+    // Started on a laptop whose clock was an hour ahead; gone on with on a runner that is
+    // right: the record would have its steps before its start.
+    drill_at(&repo, EPOCH + 3600, "done\n", &["v3.2"]).code(2);
+    let run = drill_at(&repo, EPOCH, "done\ndone\ndone\n", &["v3.2"]);
+    run.code(2).stderr_has(
+        "error: the drill in progress of checkout/v3.2 was last saved at 2025-11-25T17:00:00Z, later than now (2025-11-25T16:00:00Z): this machine's clock is behind the one the drill ran on, or the saved state was edited; run it again when the clock has passed that time, or start over with `backout drill checkout/v3.2 --restart`",
+    );
+    let files: Vec<String> = std::fs::read_dir(repo.join(DRILLS))
+        .map(|d| {
+            d.flatten()
+                .map(|e| e.file_name().to_string_lossy().into_owned())
+                .collect()
+        })
+        .unwrap_or_default();
+    assert_eq!(
+        files,
+        [".drill-in-progress.toml"],
+        "kept, and nothing recorded"
+    );
+    // An hour and a minute later it goes on.
+    drill_at(&repo, EPOCH + 3660, "done\ndone\ndone\n", &["v3.2"]).code(0);
+    assert_eq!(check_at(&repo, EPOCH + 3660).rules(), Vec::<String>::new());
+}

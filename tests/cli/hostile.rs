@@ -930,3 +930,299 @@ fn derived_file_names_reach_the_terminal_escaped() {
         "services/payments-api/main\u{202E}cod.rs"
     );
 }
+
+/// A name of raw bytes (not UTF-8) under `dir` of the repository.
+fn raw_name(repo: &TestRepo, dir: &str, name: &[u8]) -> std::path::PathBuf {
+    repo.join(dir).join(std::ffi::OsStr::from_bytes(name))
+}
+
+#[test]
+fn names_that_are_not_utf8_read_the_same_in_check_and_review() {
+    let repo = payments();
+    let base = repo.commit("payments v1.4 and v1.5");
+    // A rehearsal, recorded by backout, then renamed by a tool that wrote Latin-1: its name
+    // is no longer UTF-8 (and no longer the drill's start time).
+    repo.run_with_input(
+        repo.path(),
+        &[("SOURCE_DATE_EPOCH", EPOCH)],
+        &["drill", "v1.5", "--by", "Jörg"],
+        Some("done\ndone\n"),
+    )
+    .code(0);
+    let drills = "plans/payments/v1.5/drills";
+    fs::rename(
+        repo.join(&format!("{drills}/2025-11-25T16-00-00Z.toml")),
+        raw_name(&repo, drills, b"Probe J\xf6rg.toml"),
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    // A release directory named the same way, with a plan and a manifest.
+    let release = raw_name(&repo, "plans/payments", b"v1.6-k\xfchl");
+    fs::create_dir_all(&release).unwrap_or_else(|e| panic!("{e}"));
+    fs::write(release.join("plan.md"), plan("payments", "v1.6", &[]))
+        .unwrap_or_else(|e| panic!("{e}"));
+    fs::write(
+        release.join("manifest.toml"),
+        manifest("payments", "v1.6", &[]),
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    repo.commit("a drill record and a release with Latin-1 names");
+
+    let record = "the name of a file in plans/payments/v1.5/drills/ is not valid UTF-8; rename it to the time the drill started, as `backout drill` names its records (2026-11-27T10-15-00Z.toml)";
+    let directory = "the name of a directory in plans/payments/ is not valid UTF-8; rename it to letters, digits, `.`, `_` and `-`";
+    repo.run(&["check"])
+        .code(1)
+        .stdout_has(record)
+        .stdout_has(directory);
+    let review = repo.run(&["review", "--base", &base]);
+    review
+        .code(1)
+        .stdout_has(record)
+        .stdout_has(directory)
+        // Not a file git lists and then cannot find.
+        .stdout_lacks("is missing");
+    // A record that cannot be named counts as no drill, at head as in the work tree.
+    let list = repo.run(&["list", "--format", "json"]).json();
+    let review = repo
+        .run(&["review", "--base", &base, "--format", "json"])
+        .json();
+    assert!(
+        !list.to_string().contains("Jörg") && !review.to_string().contains("Jörg"),
+        "the renamed record counts as a drill:\n{list}\n{review}"
+    );
+}
+
+#[test]
+fn a_change_that_repairs_an_unreadable_plan_can_be_reviewed() {
+    let repo = payments();
+    // v1.5 saved by an editor in Latin-1 ("Jörg"), v1.6 committed as a link to v1.5's plan.
+    let good = repo.read(V15);
+    let mut latin1 = good
+        .replace("Rehearsed on staging.\n", "Rehearsed on staging by J")
+        .into_bytes();
+    latin1.extend_from_slice(b"\xf6rg.\n");
+    repo.write(V15, latin1);
+    let v16 = "plans/payments/v1.6";
+    repo.write(
+        &format!("{v16}/manifest.toml"),
+        manifest(
+            "payments",
+            "v1.6",
+            &[service("payments-api", "2.4.1", "2.4.0")],
+        ),
+    );
+    symlink("../v1.5/plan.md", repo.join(&format!("{v16}/plan.md")))
+        .unwrap_or_else(|e| panic!("{e}"));
+    let base = repo.commit("v1.5 in Latin-1, v1.6 a link");
+
+    // The pull request that repairs both: UTF-8, and a plan of v1.6's own.
+    repo.write(
+        V15,
+        good.replace("Rehearsed on staging.", "Rehearsed on staging by Jörg."),
+    );
+    repo.remove(&format!("{v16}/plan.md"));
+    repo.write(
+        &format!("{v16}/plan.md"),
+        plan(
+            "payments",
+            "v1.6",
+            &[service("payments-api", "2.4.1", "2.4.0")],
+        ),
+    );
+    repo.commit("v1.5 in UTF-8, v1.6 a plan of its own");
+
+    let review = repo.run(&["review", "--base", &base]);
+    review
+        .code(0)
+        .stderr_has("warning: the base version of `plans/payments/v1.5/plan.md` cannot be read (it is not valid UTF-8 (line 38, byte 26 of the line)), so the change is not shown as a diff; its head version is checked as it is")
+        .stderr_has("warning: the base version of `plans/payments/v1.6/plan.md` cannot be read (it is a symlink in git, which backout does not follow), so the change is not shown as a diff; its head version is checked as it is")
+        .stdout_has("plans/payments/v1.6/plan.md (modified)")
+        .stdout_lacks("renamed")
+        .stdout_has("reviewed 2 plans: 0 errors");
+    let markdown = repo.run(&["review", "--base", &base, "--format", "markdown"]);
+    markdown
+        .code(0)
+        .stdout_has("the base version of `plans/payments/v1.6/plan.md` cannot be read");
+    let json = repo
+        .run(&["review", "--base", &base, "--format", "json"])
+        .json();
+    assert_eq!(json["notes"].as_array().map(Vec::len), Some(2), "{json}");
+
+    // A head that is still unreadable is a finding, as `check` says it.
+    repo.write(V15, b"+++\nteam = \"payments\"\xff\n+++\n");
+    repo.commit("v1.5 broken again");
+    repo.run(&["review", "--base", &base])
+        .code(1)
+        .stdout_has("error[invalid-plan]: plans/payments/v1.5/plan.md is not valid UTF-8");
+}
+
+#[test]
+fn a_plan_md_that_is_a_directory_in_git_fails_review_and_tags_as_it_fails_check() {
+    let repo = payments();
+    let base = repo.commit("payments v1.4 and v1.5");
+    repo.tag("v1.4", false).tag("v1.5", false);
+    // A pull request moves v1.5's plan one level down, into a directory named plan.md, and
+    // adds v1.6 the same way.
+    let text = repo.read(V15);
+    repo.remove(V15);
+    repo.write("plans/payments/v1.5/plan.md/plan.md", &text);
+    repo.write(
+        "plans/payments/v1.6/plan.md/README.md",
+        "The v1.6 plan goes here.\n",
+    );
+    repo.write(
+        "plans/payments/v1.6/manifest.toml",
+        manifest(
+            "payments",
+            "v1.6",
+            &[service("payments-api", "2.4.1", "2.4.0")],
+        ),
+    );
+    // And a drill record of v1.4 that is a directory of notes.
+    repo.write(
+        "plans/payments/v1.4/drills/2025-11-20T09-00-00Z.toml/notes.md",
+        "Rehearsal notes.\n",
+    );
+    repo.commit("plans in directories");
+    repo.tag("v1.6", false);
+
+    let check = repo.run(&["check"]);
+    check
+        .code(1)
+        .stdout_has("error[invalid-plan]: plans/payments/v1.5/plan.md is a directory, not a file")
+        .stdout_has("error[invalid-plan]: plans/payments/v1.6/plan.md is a directory, not a file")
+        .stdout_has("error[invalid-plan]: plans/payments/v1.4/drills/2025-11-20T09-00-00Z.toml is a directory, not a file");
+    let review = repo.run(&["review", "--base", &base]);
+    review
+        .code(1)
+        .stdout_has(
+            "error[invalid-plan]: plans/payments/v1.5/plan.md is a directory in git, not a file",
+        )
+        .stdout_has(
+            "error[invalid-plan]: plans/payments/v1.6/plan.md is a directory in git, not a file",
+        )
+        .stdout_has("help: move the directory away, and commit the plan as plan.md")
+        .stdout_has("error[invalid-plan]: plans/payments/v1.4/drills/2025-11-20T09-00-00Z.toml is a directory in git, not a file")
+        .stdout_has("plans/payments/v1.5/plan.md (modified)")
+        .stdout_lacks("(deleted)")
+        .stdout_lacks("renamed");
+    let tags = repo
+        .run(&["tags", "--at", "head", "--format", "json"])
+        .json();
+    let statuses: Vec<(&str, &str)> = tags["tags"]
+        .as_array()
+        .map(|rows| {
+            rows.iter()
+                .map(|r| {
+                    (
+                        r["tag"].as_str().unwrap_or_default(),
+                        r["status"].as_str().unwrap_or_default(),
+                    )
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    assert_eq!(
+        statuses,
+        [("v1.4", "draft"), ("v1.5", "invalid"), ("v1.6", "invalid")],
+        "{tags}"
+    );
+}
+
+/// Whether a SARIF plain-text message holds an embedded link (SARIF 2.1.0 §3.11.6): a `]`
+/// that no backslash escapes, followed by `(`.
+fn has_embedded_link(text: &str) -> bool {
+    let bytes = text.as_bytes();
+    (0..bytes.len().saturating_sub(1)).any(|i| {
+        let escapes = bytes[..i].iter().rev().take_while(|b| **b == b'\\').count();
+        bytes[i] == b']' && bytes[i + 1] == b'(' && escapes % 2 == 0
+    })
+}
+
+#[test]
+fn sarif_messages_hold_no_links_or_placeholders_from_the_plan() {
+    let repo = payments();
+    repo.edit(
+        V15,
+        "status = \"approved\"",
+        "status = \"[sign in](https://evil.example/login) [x\\\\\\\\](https://evil.example/2) {0}\"",
+    );
+    repo.commit("hostile status");
+    let sarif = repo.run(&["check", "--format", "sarif"]);
+    sarif.code(1);
+    let log = sarif.json();
+    let texts: Vec<String> = log["runs"][0]["results"]
+        .as_array()
+        .map(|results| {
+            results
+                .iter()
+                .filter_map(|r| r["message"]["text"].as_str().map(str::to_string))
+                .collect()
+        })
+        .unwrap_or_default();
+    let status = texts
+        .iter()
+        .find(|t| t.contains("evil.example/login"))
+        .unwrap_or_else(|| panic!("no message quotes the status: {texts:?}"));
+    assert!(
+        !texts.iter().any(|t| has_embedded_link(t)),
+        "a SARIF viewer would render a link: {texts:?}"
+    );
+    // Literal braces are doubled (§3.11.5), so `{0}` is no placeholder.
+    assert!(status.contains("{{0}}"), "{status}");
+    assert!(
+        status.contains("[sign in\\](https://evil.example/login)"),
+        "{status}"
+    );
+    assert!(
+        status.contains("[x\\\\\\](https://evil.example/2)"),
+        "{status}"
+    );
+}
+
+#[test]
+fn the_tags_step_summary_cannot_mention_or_link() {
+    let repo = payments();
+    repo.edit(
+        V15,
+        "status = \"approved\"",
+        "status = \"@octocat see #123 and [sign in](https://evil.example/login) or www.evil.example\"",
+    );
+    repo.commit("hostile status");
+    repo.tag("v1.5", true);
+    let summary = repo.join("summary.md");
+    let summary_path = summary.to_string_lossy().into_owned();
+    repo.run_in_env(
+        repo.path(),
+        &[("GITHUB_STEP_SUMMARY", summary_path.as_str())],
+        &["tags", "--format", "github"],
+    )
+    .code(1);
+    let markdown = fs::read_to_string(&summary).unwrap_or_else(|e| panic!("{e}"));
+    assert!(markdown.contains("| `v1.5` | invalid |"), "{markdown}");
+
+    use pulldown_cmark::{Event, Options, Parser, Tag};
+    let mut code = Vec::new();
+    for event in Parser::new_ext(&markdown, Options::ENABLE_TABLES) {
+        match event {
+            Event::Text(text) => {
+                for hostile in ["@octocat", "#123", "://", "www."] {
+                    assert!(
+                        !text.contains(hostile),
+                        "{hostile} outside code in {text:?}:\n{markdown}"
+                    );
+                }
+            }
+            Event::Start(Tag::Link { .. } | Tag::Image { .. }) => {
+                panic!("a link or image in the summary:\n{markdown}")
+            }
+            Event::Code(text) => code.push(text.to_string()),
+            _ => {}
+        }
+    }
+    // The value is shown whole, as code.
+    assert!(
+        code.iter().any(|c| c
+            == "\"@octocat see #123 and [sign in](https://evil.example/login) or www.evil.example\""),
+        "{code:?}"
+    );
+}

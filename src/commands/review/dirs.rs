@@ -72,14 +72,19 @@ pub(super) fn bad_directories(
         if (is_release && at_base.1) || (!is_release && exists(old, &dir)?) {
             continue;
         }
-        let problem = name_problem(name).unwrap_or_default();
-        let finding = unreadable_finding(
-            &dir,
-            Rule::InvalidPlan,
+        let message = if not_utf8(new, &dir)? {
+            // As `check` says it of the directory in the work tree.
+            let parent = dir.rsplit_once('/').map_or("", |(parent, _)| parent);
+            format!(
+                "the name of a directory in {parent}/ is not valid UTF-8; rename it to letters, digits, `.`, `_` and `-`"
+            )
+        } else {
+            let problem = name_problem(name).unwrap_or_default();
             format!(
                 "directory name `{name}` {problem}; rename it to letters, digits, `.`, `_` and `-`"
-            ),
-        );
+            )
+        };
+        let finding = unreadable_finding(&dir, Rule::InvalidPlan, message);
         bad.insert(
             dir,
             Bad {
@@ -110,23 +115,51 @@ pub(super) fn bad_directories(
 /// Whether a directory of the snapshot holds a plan, and whether it holds a plan or a
 /// manifest.
 fn files_at(snapshot: &mut Snapshot<'_>, dir: &str) -> Result<(bool, bool)> {
+    let Some(tree) = dir_tree(snapshot, dir)? else {
+        return Ok((false, false));
+    };
+    let git = |e: crate::repo::ObjectError| e.while_("cannot list the plans at a revision");
     let plan = snapshot
         .files
-        .find(snapshot.tree, &format!("{dir}/{PLAN_FILE}"))
-        .map_err(|e| e.while_("cannot list the plans at a revision"))?
+        .file_in(tree, PLAN_FILE)
+        .map_err(git)?
         .is_some();
     let manifest = snapshot
         .files
-        .find(snapshot.tree, &format!("{dir}/{MANIFEST_FILE}"))
-        .map_err(|e| e.while_("cannot list the plans at a revision"))?
+        .file_in(tree, MANIFEST_FILE)
+        .map_err(git)?
         .is_some();
     Ok((plan, plan || manifest))
 }
 
 fn exists(snapshot: &mut Snapshot<'_>, dir: &str) -> Result<bool> {
-    Ok(snapshot
-        .files
-        .tree_at(snapshot.tree, dir)
-        .map_err(|e| e.while_("cannot list the plans at a revision"))?
-        .is_some())
+    Ok(dir_tree(snapshot, dir)?.is_some())
+}
+
+/// The tree of `dir` in the snapshot. Its names come from the paths of changes, where a name
+/// that is not UTF-8 is shown with U+FFFD: such a part is found by how it is shown.
+fn dir_tree(snapshot: &mut Snapshot<'_>, dir: &str) -> Result<Option<git2::Oid>> {
+    let git = |e: crate::repo::ObjectError| e.while_("cannot list the plans at a revision");
+    let mut current = snapshot.tree;
+    for part in dir.split('/').filter(|p| !p.is_empty()) {
+        current = match snapshot.files.tree_at(current, part).map_err(git)? {
+            Some(tree) => tree,
+            None => match snapshot.files.entry_not_utf8(current, part).map_err(git)? {
+                Some((tree, true)) => tree,
+                _ => return Ok(None),
+            },
+        };
+    }
+    Ok(Some(current))
+}
+
+/// Whether the last name of `dir` is one that is not UTF-8 in the snapshot.
+fn not_utf8(snapshot: &mut Snapshot<'_>, dir: &str) -> Result<bool> {
+    let Some((parent, name)) = dir.rsplit_once('/') else {
+        return Ok(false);
+    };
+    let Some(tree) = dir_tree(snapshot, parent)? else {
+        return Ok(false);
+    };
+    Ok(snapshot.is_not_utf8(tree, name))
 }

@@ -20,10 +20,7 @@ pub struct DrillEvidence {
     pub findings: Vec<Finding>,
 }
 
-/// Whether a file in a drills directory is a record (not the state of a drill in progress).
-pub(super) fn is_record_name(name: &str) -> bool {
-    name.ends_with(".toml") && !name.starts_with('.')
-}
+pub(super) use crate::drill::is_record_name;
 
 /// The release whose drill record `path` is.
 fn drill_file(plans_dir: &str, path: &str) -> Option<PlanId> {

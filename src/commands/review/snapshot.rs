@@ -98,6 +98,15 @@ impl<'r> Snapshot<'r> {
             // Committed as a symlink: not followed (as `check` does not follow one out of
             // the work tree), and said so rather than taken for a missing file.
             Ok(None) => match self.files.special_at(self.tree, path) {
+                // As `check` says it of a directory in the work tree.
+                Some(crate::repo::DIRECTORY) => Err(ReadProblem {
+                    line: 1,
+                    message: "is a directory in git, not a file".into(),
+                    help: format!(
+                        "move the directory away, and commit the plan as {}",
+                        path.rsplit('/').next().unwrap_or(path)
+                    ),
+                }),
                 Some(what) => Err(ReadProblem {
                     line: 1,
                     message: format!("is {what} in git, which backout does not follow"),
@@ -259,10 +268,24 @@ impl<'r> Snapshot<'r> {
                 .entries(tree)
                 .map_err(|e| e.while_(&format!("cannot list {dir}")))?;
             for (name, blob, is_dir) in entries {
-                if is_dir || !is_record_name(&name) {
+                if !is_record_name(&name) {
                     continue;
                 }
                 let path = format!("{dir}/{name}");
+                if is_dir {
+                    // As `check` says it of the directory in the work tree.
+                    let problem = ReadProblem {
+                        line: 1,
+                        message: "is a directory in git, not a file".into(),
+                        help: "move the directory away".into(),
+                    };
+                    records.push(unreadable_record(path, &problem));
+                    continue;
+                }
+                if self.is_not_utf8(tree, &name) {
+                    records.push(RecordFile::misnamed(&dir, &name));
+                    continue;
+                }
                 records.push(match self.read_blob(blob) {
                     Ok(text) => RecordFile::read(path, text),
                     Err(problem) => unreadable_record(path, &problem),
@@ -279,9 +302,29 @@ impl<'r> Snapshot<'r> {
     pub(super) fn record(&mut self, path: String) -> RecordFile {
         match self.read(&path) {
             Ok(Some(text)) => RecordFile::read(path, text),
-            Ok(None) => unreadable_record(path, &ReadProblem::missing()),
+            Ok(None) => {
+                // A name that is not UTF-8 is in the paths of changes as it is shown, which
+                // no lookup finds: it is there, misnamed, not missing.
+                let (dir, name) = path.rsplit_once('/').unwrap_or(("", &path));
+                let misnamed = self
+                    .files
+                    .tree_at(self.tree, dir)
+                    .ok()
+                    .flatten()
+                    .is_some_and(|tree| self.is_not_utf8(tree, name));
+                if misnamed {
+                    RecordFile::misnamed(dir, name)
+                } else {
+                    unreadable_record(path, &ReadProblem::missing())
+                }
+            }
             Err(problem) => unreadable_record(path, &problem),
         }
+    }
+
+    /// Whether `tree` holds an entry whose name is not UTF-8 and is shown as `name`.
+    pub(super) fn is_not_utf8(&self, tree: git2::Oid, name: &str) -> bool {
+        matches!(self.files.entry_not_utf8(tree, name), Ok(Some(_)))
     }
 
     pub(super) fn path(&self, id: &PlanId, file: &str) -> String {
