@@ -80,6 +80,22 @@ impl CheckReport {
             .collect()
     }
 
+    /// Every finding, as `findings` gives them, moved out of the report (whose plans then
+    /// hold none): a hostile plan can hold a million findings, which are not copied.
+    pub fn take_findings(&mut self) -> Vec<Finding> {
+        let count = self
+            .plans
+            .iter()
+            .map(|plan| plan.findings.len())
+            .sum::<usize>();
+        let mut findings = Vec::with_capacity(count + self.problems.len());
+        for plan in &mut self.plans {
+            findings.append(&mut plan.findings);
+        }
+        findings.extend(self.problems.iter().cloned());
+        findings
+    }
+
     /// Every finding a `backout-ignore` comment silenced, plan by plan.
     pub fn suppressed(&self) -> Vec<Suppressed> {
         self.plans

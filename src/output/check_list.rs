@@ -16,8 +16,8 @@ use super::{Output, bold, plural, render_table};
 
 pub fn check(out: &Output, dir: &Path, args: &CheckArgs) -> Result<ExitCode> {
     let workspace = Workspace::open(dir)?;
-    let report = commands::check::run(&workspace, &args.targets)?;
-    let findings = report.findings();
+    let mut report = commands::check::run(&workspace, &args.targets)?;
+    let findings = report.take_findings();
     let suppressed = report.suppressed();
     let tally = Tally::of(&findings);
     let checked = report.plans.len();
@@ -25,13 +25,19 @@ pub fn check(out: &Output, dir: &Path, args: &CheckArgs) -> Result<ExitCode> {
         CheckFormat::Human => {
             // Quiet shows what fails the check: errors, and warnings under --deny-warnings.
             let fails = |f: &&Finding| f.is_error() || args.deny_warnings;
-            let shown: Vec<Finding> = if out.quiet {
-                findings.iter().filter(fails).cloned().collect()
+            let failing: Vec<Finding>;
+            let shown: &[Finding] = if out.quiet {
+                failing = findings.iter().filter(fails).cloned().collect();
+                &failing
             } else {
-                findings.clone()
+                &findings
             };
-
-            out.print(&diag::render_human(&shown, &HumanStyle::colored()))?;
+            // Printed a block at a time: a hostile plan can hold a million findings, whose
+            // text need not be held all at once.
+            let style = HumanStyle::colored();
+            for block in shown.chunks(1024) {
+                out.print(&diag::render_human(block, &style))?;
+            }
             for dir in &report.skipped {
                 out.note(&format!(
                     "note: {}/ holds no {} or {}, so it is not a release; skipped\n",
@@ -57,13 +63,7 @@ pub fn check(out: &Output, dir: &Path, args: &CheckArgs) -> Result<ExitCode> {
                 .map(ToString::to_string)
                 .collect::<Vec<_>>(),
         ))?,
-        CheckFormat::Github => super::ci::github(
-            out,
-            "backout check",
-            &findings,
-            &diag::render_github(&findings),
-            checked,
-        )?,
+        CheckFormat::Github => super::ci::github(out, "backout check", &findings, checked)?,
         CheckFormat::Sarif => out.print(&diag::render_sarif(&findings, Rule::ALL))?,
         CheckFormat::Gitlab => out.print(&diag::render_gitlab(&findings))?,
     }

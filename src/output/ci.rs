@@ -16,18 +16,18 @@ const STEP_SUMMARY: &str = "GITHUB_STEP_SUMMARY";
 /// Prints `annotations` (workflow commands for `findings`, in the order GitHub should show
 /// them), preceded by a notice when GitHub will not display them all, and appends a summary
 /// headed `title` to the job summary when GitHub names one.
-pub fn github(
-    out: &Output,
-    title: &str,
-    findings: &[Finding],
-    annotations: &str,
-    plans: usize,
-) -> Result<()> {
-    github_with(
+pub fn github(out: &Output, title: &str, findings: &[Finding], plans: usize) -> Result<()> {
+    github_printing(
         out,
         Tally::of(findings),
         || diag::render_summary(title, findings, plans),
-        annotations,
+        |out| {
+            // A block at a time: a hostile plan can hold a million findings.
+            for block in findings.chunks(1024) {
+                out.print(&diag::render_github(block))?;
+            }
+            Ok(())
+        },
     )
 }
 
@@ -37,6 +37,16 @@ pub fn github_with(
     tally: Tally,
     summary: impl FnOnce() -> String,
     annotations: &str,
+) -> Result<()> {
+    github_printing(out, tally, summary, |out| out.print(annotations))
+}
+
+/// Appends the job summary, prints the overflow notice, then lets `annotations` print.
+fn github_printing(
+    out: &Output,
+    tally: Tally,
+    summary: impl FnOnce() -> String,
+    annotations: impl FnOnce(&Output) -> Result<()>,
 ) -> Result<()> {
     let summary_file = std::env::var_os(STEP_SUMMARY).filter(|path| !path.is_empty());
     let summary_written = match &summary_file {
@@ -63,7 +73,7 @@ pub fn github_with(
     if let Some(notice) = diag::overflow_notice_for(tally, summary_written) {
         out.print(&notice)?;
     }
-    out.print(annotations)
+    annotations(out)
 }
 
 /// The note that published plans were checked without the commit they were published from

@@ -185,13 +185,7 @@ pub fn review(out: &Output, dir: &Path, args: &ReviewArgs) -> Result<ExitCode> {
                 .into_iter()
                 .partition(|f| changed.contains(&f.file));
             findings.extend(others);
-            super::ci::github(
-                out,
-                "backout review",
-                &findings,
-                &diag::render_github(&findings),
-                review.plans.len(),
-            )?;
+            super::ci::github(out, "backout review", &findings, review.plans.len())?;
         }
         ReviewFormat::Gitlab => out.print(&diag::render_gitlab(&review_findings(&review)))?,
         ReviewFormat::Json => out.print(&review_json(&review))?,

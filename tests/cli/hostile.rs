@@ -1226,3 +1226,48 @@ fn the_tags_step_summary_cannot_mention_or_link() {
         "{code:?}"
     );
 }
+
+/// A pull request can make a plan of thousands of empty steps: every finding is still
+/// reported, once, in every format, however the output is cut into blocks to print.
+#[test]
+fn thousands_of_findings_in_one_plan_are_each_reported_once() {
+    let repo = payments();
+    let steps = "- restart\n".repeat(3000);
+    repo.edit(V14, "## Procedure\n", &format!("## Procedure\n{steps}\n"));
+    let human = repo.run(&["check", "payments/v1.4"]);
+    human.code(0);
+    assert_eq!(
+        human.stdout.matches("warning[step-without-how]").count(),
+        3000
+    );
+    let lines: Vec<usize> = human
+        .stdout
+        .lines()
+        .filter_map(|line| {
+            line.trim_start()
+                .strip_prefix("--> plans/payments/v1.4/plan.md:")
+        })
+        .filter_map(|at| at.split(':').next()?.parse().ok())
+        .collect();
+    assert_eq!(lines.len(), 3000);
+    assert!(
+        lines.windows(2).all(|pair| pair[0] < pair[1]),
+        "in order, none twice"
+    );
+    human.stdout_has("3000 warnings");
+
+    let github = repo.run(&["check", "payments/v1.4", "--format", "github"]);
+    github.code(0);
+    assert_eq!(
+        github
+            .stdout
+            .lines()
+            .filter(|line| line.starts_with("::warning file=plans/payments/v1.4/plan.md"))
+            .count(),
+        3000
+    );
+    let json = repo
+        .run(&["check", "payments/v1.4", "--format", "json"])
+        .json();
+    assert_eq!(json["findings"].as_array().map(Vec::len), Some(3000));
+}
