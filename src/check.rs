@@ -153,8 +153,10 @@ fn check_sections(
 ) {
     let body = &plan.body;
     // The plan's own language (by its titles): a German team's plan in an English
-    // repository is asked, and told what it lacks, in German.
-    let language = body.language(sections.language());
+    // repository is asked, and told what it lacks, in German. Worked out only for a plan
+    // that lacks something: it compares every title with every known one.
+    let language = std::cell::OnceCell::new();
+    let language = || *language.get_or_init(|| body.language(sections.language()));
     let mut suggested: FastSet<usize> = FastSet::default();
     // What each heading that names no section resembles, worked out once and only when a
     // section is missing.
@@ -177,10 +179,10 @@ fn check_sections(
                 .collect()
         };
     for kind in Kind::ALL {
-        let title = kind.title(language);
-        let question = kind.question(language);
         match body.section(kind) {
             None => {
+                let title = kind.title(language());
+                let question = kind.question(language());
                 let at = plan.body_start.min(file.text().len());
                 let message = format!("section `## {title}` is missing");
                 let finding = match near_miss(body, &resemblance, kind, &mut suggested) {
@@ -222,15 +224,17 @@ fn check_sections(
                 findings.push(finding);
             }
             // A title used twice is answered when any of its sections is.
-            Some(section) if !body.sections.iter().any(|s| s.is(kind) && s.answered) => findings
-                .push(
+            Some(section) if !body.sections.iter().any(|s| s.is(kind) && s.answered) => {
+                let question = kind.question(language());
+                findings.push(
                     file.finding(
                         Rule::UnansweredSection,
                         section.heading.clone(),
                         format!("section `## {}` is unanswered", shown_title(&section.title)),
                     )
                     .with_help(format!("answer: {question}")),
-                ),
+                );
+            }
             Some(_) => {}
         }
     }
