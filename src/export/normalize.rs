@@ -175,6 +175,17 @@ fn markup_edits(parsed: &Parsed<'_>) -> Vec<Edit> {
             }
             Event::Start(Tag::Link { dest_url, .. } | Tag::Image { dest_url, .. }) => {
                 let removed = !is_safe_url(dest_url);
+                // An image is loaded where the ticket is read (a tracking pixel): a safe one
+                // stays, as a link to it (its `!` goes).
+                if !removed
+                    && matches!(event, Event::Start(Tag::Image { .. }))
+                    && text.as_bytes().get(range.start) == Some(&b'!')
+                {
+                    edits.push(Edit {
+                        range: range.start..range.start + 1,
+                        text: String::new(),
+                    });
+                }
                 links.push((range.clone(), removed, String::new()));
             }
             Event::End(TagEnd::Link | TagEnd::Image) => {

@@ -671,3 +671,25 @@ fn an_empty_section_of_the_plans_own_is_not_called_unanswered() {
     );
     assert!(!description.contains("(not answered)"), "{description}");
 }
+
+/// An image in a plan would be loaded by every ticket system that shows the change record
+/// (a tracking pixel): the Markdown export keeps it as a link, which loads nothing.
+#[test]
+fn markdown_keeps_images_as_links_that_load_nothing() {
+    let repo = payments();
+    let plan = repo.read(PAYMENTS_PLAN);
+    let plan = plan.replacen(
+        "([runbook](https://wiki.example.com/payments/ledger-worker#rollback)).\n",
+        "([runbook](https://wiki.example.com/payments/ledger-worker#rollback)).\n   ![runbook diagram](https://wiki.example.com/payments/rollback.png) and ![pixel][t]\n\n[t]: https://track.example.com/p.gif\n",
+        1,
+    );
+    assert!(plan.contains("![pixel]"));
+    repo.write(PAYMENTS_PLAN, plan);
+    let markdown = repo.run(&["export", "v1.5", "--format", "markdown", "--allow-errors"]);
+    markdown
+        .code(0)
+        .stdout_has(
+            "[runbook diagram](https://wiki.example.com/payments/rollback.png) and [pixel][t]",
+        )
+        .stdout_lacks("![");
+}
