@@ -176,10 +176,16 @@ fn read_item(table: &mut Table<'_, '_>, problems: &mut Vec<Problem>) -> Option<I
                         kind.span,
                         format!("item kind \"{}\" is not known", kind.value),
                     )
-                    .help(format!(
-                        "use one of {}",
-                        Kind::ALL.map(Kind::as_str).join(", ")
-                    )),
+                    .help({
+                        let kinds = Kind::ALL.map(Kind::as_str);
+                        match fields::did_you_mean(kind.value, &kinds) {
+                            Some(close) => format!(
+                                "did you mean \"{close}\"? The kinds are {}",
+                                kinds.join(", ")
+                            ),
+                            None => format!("use one of {}", kinds.join(", ")),
+                        }
+                    }),
                 );
                 Kind::Other
             }

@@ -437,9 +437,9 @@ fn missing_or_broken_inputs_are_errors() {
         .stderr_has("not valid TOML");
     assert_eq!(repo.snapshot(), before);
     repo.edit(V15_MANIFEST, "kind = migration", "kind = \"migraton\"");
-    repo.run(&["baseline"])
-        .code(2)
-        .stderr_has("item kind \"migraton\" is not known; use one of");
+    repo.run(&["baseline"]).code(2).stderr_has(
+        "item kind \"migraton\" is not known; did you mean \"migration\"? The kinds are service, ",
+    );
     repo.edit(V15_MANIFEST, "kind = \"migraton\"", "kind = \"migration\"");
 
     // An unparseable source plan.

@@ -418,6 +418,7 @@ fn invalid_manifests_are_findings() {
     repo.run(&["check", "v1.5"])
         .code(1)
         .stdout_has("item kind \"servise\" is not known")
+        .stdout_has("did you mean \"service\"?")
         .stdout_has("--> plans/payments/v1.5/manifest.toml:5:8");
     repo.remove(V15_MANIFEST);
     repo.run(&["check", "v1.5"])
