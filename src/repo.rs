@@ -151,9 +151,13 @@ impl Repo {
     pub fn resolve_commit(&self, revision: &str) -> Result<git2::Oid> {
         // libgit2's own wording adds nothing to these sentences, so it is not chained.
         let object = self.repo.revparse_single(revision).map_err(|_| {
-            Error::msg(format!(
-                "unknown revision `{revision}`; name a branch, tag or commit that exists here (in CI, fetch it first)"
-            ))
+            // The usual CI case: a checkout of one commit cannot see `HEAD~1` or the base.
+            let fix = if self.repo.is_shallow() {
+                "this clone is shallow, so older commits and other branches are missing: fetch them (`git fetch --deepen=50 origin`, or `actions/checkout` with `fetch-depth: 0`)"
+            } else {
+                "name a branch, tag or commit that exists here (in CI, fetch it first)"
+            };
+            Error::msg(format!("unknown revision `{revision}`; {fix}"))
         })?;
         let commit = object.peel_to_commit().map_err(|_| {
             Error::msg(format!(

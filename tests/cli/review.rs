@@ -544,3 +544,19 @@ fn moving_the_plans_directory_moves_plans_it_does_not_delete_them() {
         .code(1)
         .stdout_has("error[published-changed]: this plan was published");
 }
+
+/// A CI checkout of one commit has no `HEAD~1` and no base branch: the error says the clone
+/// is shallow and how to fetch more, not only that the revision is unknown.
+#[test]
+fn an_unknown_base_in_a_shallow_clone_says_how_to_fetch_it() {
+    let (repo, _) = base_repo();
+    repo.run(&["review", "--base", "origin/main"])
+        .code(2)
+        .stderr_has("unknown revision `origin/main`; name a branch, tag or commit");
+    let head = repo.head().to_string();
+    repo.write(".git/shallow", format!("{head}\n"));
+    repo.run(&["review", "--base", "origin/main"])
+        .code(2)
+        .stderr_has("unknown revision `origin/main`; this clone is shallow")
+        .stderr_has("fetch-depth: 0");
+}
