@@ -1271,3 +1271,26 @@ fn thousands_of_findings_in_one_plan_are_each_reported_once() {
         .json();
     assert_eq!(json["findings"].as_array().map(Vec::len), Some(3000));
 }
+
+/// A manifest.toml that a pull request turns into a directory is the same finding in `check`
+/// and in `review` ("is a directory"), not "missing" in one of them.
+#[test]
+fn a_manifest_that_is_a_directory_in_git_reads_the_same_in_check_and_review() {
+    let repo = payments();
+    let base = repo.commit("payments v1.4 and v1.5");
+    let text = repo.read(V15_MANIFEST);
+    repo.remove(V15_MANIFEST);
+    repo.write("plans/payments/v1.5/manifest.toml/manifest.toml", &text);
+    repo.commit("the manifest one level down");
+    let finding =
+        "error[invalid-plan]: plans/payments/v1.5/manifest.toml is a directory, not a file";
+    repo.run(&["check", "v1.5"])
+        .code(1)
+        .stdout_has(finding)
+        .stdout_lacks("manifest.toml is missing:");
+    repo.run(&["review", "--base", &base])
+        .code(1)
+        .stdout_has(finding)
+        .stdout_has("help: move the directory away")
+        .stdout_lacks("manifest.toml is missing:");
+}

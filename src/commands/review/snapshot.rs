@@ -162,18 +162,20 @@ impl<'r> Snapshot<'r> {
                 name,
                 plan: None,
                 manifest: None,
+                manifest_dir: false,
                 drills: None,
             };
             for (file, blob, is_dir) in self.files.entries(tree).map_err(git)? {
                 match file.as_str() {
                     PLAN_FILE if !is_dir => release.plan = Some(blob),
                     MANIFEST_FILE if !is_dir => release.manifest = Some(blob),
+                    MANIFEST_FILE => release.manifest_dir = true,
                     drill::DIR if is_dir => release.drills = Some(blob),
                     _ => {}
                 }
             }
             // As in the work tree: only a directory with a plan or manifest is a release.
-            if release.plan.is_some() || release.manifest.is_some() {
+            if release.plan.is_some() || release.manifest.is_some() || release.manifest_dir {
                 releases.push(release);
             }
         }
@@ -223,6 +225,23 @@ impl<'r> Snapshot<'r> {
                 }
             })
             .collect();
+        // A manifest.toml that is a directory: unreadable, as `check` says of it in the
+        // work tree (not "missing").
+        let manifests = manifests.into_iter().chain(
+            listing
+                .all()
+                .filter(|(_, release)| release.manifest_dir)
+                .map(|(id, _)| {
+                    let path = self.path(&id, MANIFEST_FILE);
+                    let problem = ReadProblem {
+                        line: 1,
+                        message: "is a directory, not a file".into(),
+                        help: "move the directory away".into(),
+                    };
+                    Manifest::Read((id, path, Err(problem)))
+                }),
+        );
+        let manifests: Vec<Manifest> = manifests.collect();
         let drills = self.drills(listing)?;
         let max_age = match self.config.drill_max_age {
             Some(age) => Some(drill::MaxAge {
@@ -412,6 +431,8 @@ pub(super) struct ListedRelease {
     name: String,
     plan: Option<git2::Oid>,
     manifest: Option<git2::Oid>,
+    /// Its `manifest.toml` is a directory: unreadable, as `check` says of it.
+    manifest_dir: bool,
     /// The tree of its drills directory.
     drills: Option<git2::Oid>,
 }
@@ -457,7 +478,7 @@ pub(super) fn releases_of(listed: &[ListedRelease]) -> Vec<Release> {
         .map(|release| Release {
             name: release.name.clone(),
             has_plan: release.plan.is_some(),
-            has_manifest: release.manifest.is_some(),
+            has_manifest: release.manifest.is_some() || release.manifest_dir,
         })
         .collect()
 }
