@@ -37,6 +37,11 @@ impl ReadProblem {
         ReadProblem::new("is missing", "create it, or run the command again")
     }
 
+    /// A directory where a file belongs (in the work tree, or in git for `review`).
+    pub fn directory() -> Self {
+        ReadProblem::new("is a directory, not a file", "move the directory away")
+    }
+
     /// The `invalid-plan` finding for the file at `path` that could not be read.
     pub fn finding(&self, path: &str) -> Finding {
         let mut finding =
@@ -100,7 +105,7 @@ pub fn describe_type(metadata: &fs::Metadata) -> &'static str {
 fn not_regular(metadata: &fs::Metadata) -> ReadProblem {
     let what = describe_type(metadata);
     if metadata.is_dir() {
-        return ReadProblem::new("is a directory, not a file", "move the directory away");
+        return ReadProblem::directory();
     }
     ReadProblem::new(
         format!("is {what}, not a regular file, so backout does not read it"),

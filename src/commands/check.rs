@@ -71,17 +71,9 @@ pub struct CheckReport {
 }
 
 impl CheckReport {
-    /// Every finding, plan by plan, then the directory problems.
-    pub fn findings(&self) -> Vec<Finding> {
-        self.plans
-            .iter()
-            .flat_map(|plan| plan.findings.iter().cloned())
-            .chain(self.problems.iter().cloned())
-            .collect()
-    }
-
-    /// Every finding, as `findings` gives them, moved out of the report (whose plans then
-    /// hold none): a hostile plan can hold a million findings, which are not copied.
+    /// Every finding, plan by plan, then the directory problems, moved out of the report
+    /// (whose plans then hold none): a hostile plan can hold a million findings, which are
+    /// not copied.
     pub fn take_findings(&mut self) -> Vec<Finding> {
         let count = self
             .plans

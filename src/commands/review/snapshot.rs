@@ -233,12 +233,7 @@ impl<'r> Snapshot<'r> {
                 .filter(|(_, release)| release.manifest_dir)
                 .map(|(id, _)| {
                     let path = self.path(&id, MANIFEST_FILE);
-                    let problem = ReadProblem {
-                        line: 1,
-                        message: "is a directory, not a file".into(),
-                        help: "move the directory away".into(),
-                    };
-                    Manifest::Read((id, path, Err(problem)))
+                    Manifest::Read((id, path, Err(ReadProblem::directory())))
                 }),
         );
         let manifests: Vec<Manifest> = manifests.collect();
