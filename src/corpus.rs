@@ -3,7 +3,7 @@
 //! (the work tree, or a git tree), then shared by every plan's check.
 
 use std::collections::{HashMap, HashSet};
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
 
 use rayon::prelude::*;
 
@@ -16,7 +16,7 @@ use crate::plan::Plan;
 use crate::sections::Sections;
 use crate::store::ReadProblem;
 use crate::tokens::ReleaseNames;
-use crate::vocab::{Ids, Vocabulary};
+use crate::vocab::{Focus, Ids, Vocabulary};
 use crate::workspace::Catalog;
 
 /// A release's manifest as read from its source.
@@ -117,7 +117,11 @@ pub struct Corpus {
     manifests: PlanMap<Slot>,
     /// Reads what was not read up front; `None` when everything was.
     files: Option<Box<dyn Files>>,
+    /// Every manifest's ids, or only those a focus admits (see `vocabulary_for`).
     vocabulary: Vocabulary,
+    /// When `vocabulary` is focused: what the whole one is built from, should a text the
+    /// focus does not cover be checked.
+    whole: Option<Whole>,
     release_names: HashMap<String, ReleaseNames>,
     shared: HashSet<String>,
     catalog: Catalog,
@@ -128,6 +132,13 @@ pub struct Corpus {
     drill_max_age: Option<MaxAge>,
     /// Manifests as they were at older commits.
     historic: Vec<ManifestEntry>,
+}
+
+/// The whole vocabulary behind a focused one: each source's ids, in the sources' order,
+/// and the vocabulary of them all once built.
+struct Whole {
+    ids: Vec<Ids>,
+    built: OnceLock<Vocabulary>,
 }
 
 /// Which manifest a published plan had at the commit it was published from.
@@ -173,16 +184,19 @@ impl Corpus {
     /// Parses the manifests and indexes their ids. `catalog` lists every release directory.
     pub fn build(catalog: Catalog, manifests: Vec<ManifestSource>, shared: &[String]) -> Corpus {
         let listed = manifests.into_par_iter().map(Listed::read).collect();
-        Corpus::from_listed(catalog, listed, shared, None)
+        Corpus::from_listed(catalog, listed, shared, None, None)
     }
 
     /// A corpus of manifests known by their ids; those without an entry are read through
-    /// `files` when asked for.
+    /// `files` when asked for. With a `focus` (the texts the command will check), the
+    /// vocabulary holds only the ids those texts can hold; any other text is checked
+    /// against the whole vocabulary, built then.
     pub fn from_listed(
         catalog: Catalog,
         listed: Vec<Listed>,
         shared: &[String],
         files: Option<Box<dyn Files>>,
+        focus: Option<Focus>,
     ) -> Corpus {
         let mut builder = Vocabulary::builder();
         let mut manifests = PlanMap::with_capacity_and_hasher(listed.len(), Default::default());
@@ -204,7 +218,17 @@ impl Corpus {
             }
             manifests.insert(manifest.id, slot);
         }
-        let vocabulary = builder.build();
+        let (vocabulary, whole) = match focus {
+            Some(focus) => {
+                let (vocabulary, ids) = builder.build_focused(Arc::new(focus));
+                let whole = Whole {
+                    ids,
+                    built: OnceLock::new(),
+                };
+                (vocabulary, Some(whole))
+            }
+            None => (builder.build(), None),
+        };
         let release_names = catalog
             .teams
             .iter()
@@ -222,6 +246,7 @@ impl Corpus {
             manifests,
             files,
             vocabulary,
+            whole,
             release_names,
             shared: shared.iter().cloned().collect(),
             catalog,
@@ -295,7 +320,15 @@ impl Corpus {
         text: Result<String, ReadProblem>,
     ) -> (usize, Option<u32>) {
         let entry = ManifestEntry::read(&id, path, text);
-        let source = entry.ids().map(|ids| self.vocabulary.add(id, ids.iter()));
+        let source = entry.ids().map(|ids| {
+            if let Some(whole) = &mut self.whole {
+                if let Some(built) = whole.built.get_mut() {
+                    built.add(id.clone(), ids.iter());
+                }
+                whole.ids.push(ids.clone());
+            }
+            self.vocabulary.add(id, ids.iter())
+        });
         self.historic.push(entry);
         (self.historic.len() - 1, source)
     }
@@ -304,7 +337,7 @@ impl Corpus {
     /// manifests whose presence at a commit decides what the text refers to there.
     pub fn candidate_sources(&self, text: &str, plan: &Plan) -> Vec<u32> {
         let mut sources = Vec::new();
-        let vocabulary = &self.vocabulary;
+        let vocabulary = self.vocabulary_for(body_of(text, plan));
         vocabulary.find_where(text, &plan.body.windows(), &mut |id| {
             sources.extend_from_slice(vocabulary.sources(id));
             false
@@ -368,8 +401,29 @@ impl Corpus {
         &self.catalog
     }
 
-    pub fn vocabulary(&self) -> &Vocabulary {
-        &self.vocabulary
+    /// The release a vocabulary source is the manifest of.
+    pub fn release_of(&self, source: u32) -> Option<&PlanId> {
+        self.vocabulary.release(source)
+    }
+
+    /// The vocabulary to check a plan whose body is `body` against: the focused one when its
+    /// focus covers the body (it then finds there all the whole one would), else the whole
+    /// one. Sources are numbered alike in both.
+    pub fn vocabulary_for(&self, body: &str) -> &Vocabulary {
+        match &self.whole {
+            Some(whole) if !self.vocabulary.covers(body) => whole
+                .built
+                .get_or_init(|| self.vocabulary.unfocused(&whole.ids)),
+            _ => &self.vocabulary,
+        }
+    }
+
+    /// Focuses a focused vocabulary on other texts (`baseline` knows the text it checks
+    /// only once the corpus has chosen what to fork). A corpus of every id stays so.
+    pub fn refocus(&mut self, focus: Focus) {
+        if let Some(whole) = &self.whole {
+            self.vocabulary.refocus(&whole.ids, focus);
+        }
     }
 
     /// The parsed manifest of a release, if it exists and could be read.
@@ -409,7 +463,7 @@ impl Corpus {
     ) -> Checked {
         let empty = ReleaseNames::new(Vec::new());
         let context = Context {
-            vocabulary: &self.vocabulary,
+            vocabulary: self.vocabulary_for(body_of(text, &plan)),
             shared: &self.shared,
             release_names: self.release_names.get(&id.team).unwrap_or(&empty),
             previous: self.catalog.previous(id),
@@ -428,7 +482,7 @@ impl Corpus {
     pub fn check_unpinned(&self, id: &PlanId, path: &str, text: &str, plan: Plan) -> Checked {
         let no_names = ReleaseNames::new(Vec::new());
         let context = Context {
-            vocabulary: &self.vocabulary,
+            vocabulary: self.vocabulary_for(body_of(text, &plan)),
             shared: &self.shared,
             release_names: &no_names,
             previous: None,
@@ -451,7 +505,7 @@ impl Corpus {
         pin: &Pin<'_>,
     ) -> Checked {
         let context = Context {
-            vocabulary: &self.vocabulary,
+            vocabulary: self.vocabulary_for(body_of(text, &plan)),
             shared: pin.shared,
             release_names: pin.release_names,
             previous: pin.previous,
@@ -508,6 +562,12 @@ impl Corpus {
     }
 }
 
+/// The body of a plan's text: where the rules look for ids (never in the front matter,
+/// which a publish stamps).
+fn body_of<'t>(text: &'t str, plan: &Plan) -> &'t str {
+    text.get(plan.body_start..).unwrap_or(text)
+}
+
 /// Runs the rules on one parsed plan, applies its ignore comments, and sorts the findings.
 fn run(
     id: &PlanId,
@@ -562,6 +622,12 @@ mod tests {
     use proptest::prelude::*;
 
     fn corpus(manifest: &str) -> Corpus {
+        focused_corpus(manifest, None)
+    }
+
+    /// The corpus of `manifest` (t/v1) and another release's, its vocabulary focused on
+    /// `focus`.
+    fn focused_corpus(manifest: &str, focus: Option<&str>) -> Corpus {
         let id = PlanId::new("t", "v1");
         let mut catalog = Catalog::default();
         catalog.teams.insert(
@@ -572,9 +638,17 @@ mod tests {
                 has_manifest: true,
             }],
         );
-        let sources = vec![(id, "m.toml".to_string(), Ok(manifest.to_string()))];
-        Corpus::build(catalog, sources, &["shared-db".into()])
+        let other = PlanId::new("u", "v9");
+        let sources = vec![
+            (id, "m.toml".to_string(), Ok(manifest.to_string())),
+            (other, "u.toml".to_string(), Ok(OTHER.to_string())),
+        ];
+        let listed = sources.into_iter().map(Listed::read).collect();
+        let focus = focus.map(|text| Focus::of([text]));
+        Corpus::from_listed(catalog, listed, &["shared-db".into()], None, focus)
     }
+
+    const OTHER: &str = "team = \"u\"\nrelease = \"v9\"\n[[items]]\nid = \"db.main\"\nkind = \"migration\"\nreversible = true\n[[items]]\nid = \"gateway\"\nkind = \"service\"\nversion = \"3.1.0\"\n";
 
     const MANIFEST: &str = "team = \"t\"\nrelease = \"v1\"\n[[items]]\nid = \"api\"\nkind = \"service\"\nversion = \"1.2.0\"\n[[items]]\nid = \"db.main\"\nkind = \"migration\"\nreversible = false\n";
 
@@ -591,6 +665,7 @@ mod tests {
             Just("   - ".to_string()),
             Just("`api` ".to_string()),
             Just("db.main ".to_string()),
+            Just("gateway 3.1.0 ".to_string()),
             Just("v1.2.3 2.5% 1.5h ".to_string()),
             Just("TODO ".to_string()),
             Just("```sh\n".to_string()),
@@ -618,6 +693,21 @@ mod tests {
                 prop_assert!(finding.line >= 1 && finding.column >= 1);
                 prop_assert!(finding.end_column > finding.column);
             }
+        }
+
+        /// Focused on the plan, on another text or on nothing, a corpus finds what the
+        /// whole vocabulary finds: a text its focus does not cover gets the whole one.
+        #[test]
+        fn a_focus_never_changes_what_a_check_finds(text in plan_text(), other in plan_text()) {
+            let id = PlanId::new("t", "v1");
+            let findings = |focus: Option<&str>| {
+                let corpus = focused_corpus(MANIFEST, focus);
+                corpus.check(&id, "p.md", &text, "m.toml").findings
+            };
+            let whole = findings(None);
+            prop_assert_eq!(&findings(Some(&text)), &whole);
+            prop_assert_eq!(&findings(Some(&other)), &whole);
+            prop_assert_eq!(&findings(Some("")), &whole);
         }
 
         #[test]

@@ -103,6 +103,9 @@ pub struct Vocabulary {
     /// What any id or prefix can look like, to skip most words of a plan without hashing.
     filter: Filter,
     hasher: Hasher,
+    /// When only the ids a focus admits are here (`build_focused`): sources added later
+    /// keep only those too.
+    focus: Option<Arc<Focus>>,
 }
 
 impl Default for Vocabulary {
@@ -117,6 +120,7 @@ impl Default for Vocabulary {
             prefixes: HashTable::new(),
             filter: Filter::default(),
             hasher: Hasher::default(),
+            focus: None,
         }
     }
 }
@@ -215,6 +219,54 @@ pub struct Occurrence {
     pub id: u32,
 }
 
+/// The words of the texts a command is about to scan (its maximal runs of ASCII letters
+/// and digits), to build a vocabulary of only the ids those texts can hold: a command about
+/// one plan then indexes a few ids instead of a million.
+///
+/// An id can stand in a text (as a whole token, or as a word `belongs_to_word` asks about)
+/// only where no letter or digit touches it, so its first run of letters and digits is a
+/// whole run of the text there. `admits` keeps an id whose first run is one of the texts'
+/// runs (and any id without one); a vocabulary of those finds in the texts exactly what
+/// the whole vocabulary finds. `covers` tells whether a text is one of them.
+#[derive(Debug, Default)]
+pub struct Focus {
+    runs: hashbrown::HashSet<Box<[u8]>, Hasher>,
+}
+
+impl Focus {
+    /// The focus of `texts`.
+    pub fn of<'t>(texts: impl IntoIterator<Item = &'t str>) -> Focus {
+        let mut focus = Focus::default();
+        for text in texts {
+            for run in alnum_runs(text.as_bytes()) {
+                if !focus.runs.contains(run) {
+                    focus.runs.insert(run.into());
+                }
+            }
+        }
+        focus
+    }
+
+    /// Whether every run of `text` is in the focus (so every id it can hold is admitted).
+    pub fn covers(&self, text: &str) -> bool {
+        alnum_runs(text.as_bytes()).all(|run| self.runs.contains(run))
+    }
+
+    /// Whether the vocabulary keeps `id`.
+    pub fn admits(&self, id: &str) -> bool {
+        alnum_runs(id.as_bytes())
+            .next()
+            .is_none_or(|run| self.runs.contains(run))
+    }
+}
+
+/// The maximal runs of ASCII letters and digits of `bytes`, in order.
+fn alnum_runs(bytes: &[u8]) -> impl Iterator<Item = &[u8]> {
+    bytes
+        .split(|byte| !byte.is_ascii_alphanumeric())
+        .filter(|run| !run.is_empty())
+}
+
 /// A manifest's ids packed one after another: one string and an end offset per id, not a
 /// string per id. Shared, not copied, when cloned: a run takes 10,000 manifests' ids out of
 /// its cache and puts them back.
@@ -305,104 +357,125 @@ impl VocabularyBuilder {
     }
 
     pub fn build(self) -> Vocabulary {
-        let hasher = Hasher::default();
-        let sources = self.sources;
-        // Every id into its shard, in source order: chunks of sources in parallel, each
-        // sorting its ids into per-shard lists, then each shard reads its lists in order.
-        let chunk = sources
-            .len()
-            .div_ceil(rayon::current_num_threads() * 4)
-            .max(1);
-        let scattered: Vec<Vec<Vec<Entry>>> = sources
-            .par_chunks(chunk)
-            .enumerate()
-            .map(|(number, chunk_sources)| {
-                let mut shards: Vec<Vec<Entry>> = vec![Vec::new(); SHARDS];
-                for (offset, (_, packed)) in chunk_sources.iter().enumerate() {
-                    let source = (number * chunk + offset) as u32;
-                    for index in 0..packed.len() {
-                        let hash = hasher.hash_one(packed.id(index));
-                        shards[shard_of(hash)].push(Entry {
-                            source,
-                            index: index as u32,
-                            hash,
-                        });
-                    }
-                }
-                shards
-            })
-            .collect();
-        let mut parts: Vec<Part> = (0..SHARDS)
-            .into_par_iter()
-            .map(|shard| {
-                let mut part = Part::default();
-                for entries in &scattered {
-                    for entry in &entries[shard] {
-                        let (_, packed) = &sources[entry.source as usize];
-                        part.add(
-                            &hasher,
-                            packed.id(entry.index as usize),
-                            entry.hash,
-                            entry.source,
-                        );
-                    }
-                }
-                part
-            })
-            .collect();
-        drop(scattered);
-        // Number the ids shard after shard.
-        let mut vocabulary = Vocabulary {
-            hasher,
-            releases: sources.into_iter().map(|(release, _)| release).collect(),
-            ..Vocabulary::default()
-        };
-        let (mut id_base, mut many_base, mut text_base) = (0u32, 0u32, 0u32);
-        let mut bases = Vec::with_capacity(parts.len());
-        for part in &parts {
-            bases.push((id_base, many_base, text_base));
-            id_base += part.ids.ends.len() as u32;
-            many_base += part.many.len() as u32;
-            text_base += part.ids.text.len() as u32;
-        }
-        parts.par_iter_mut().zip(bases.par_iter()).for_each(
-            |(part, &(id_base, many_base, text_base))| {
-                for index in part.table.iter_mut() {
-                    *index += id_base;
-                }
-                for (_, index, _) in &mut part.prefixes {
-                    *index += id_base;
-                }
-                for end in &mut part.ids.ends {
-                    *end += text_base;
-                }
-                for owner in &mut part.owners {
-                    if *owner & MANY != 0 {
-                        *owner += many_base;
-                    }
-                }
-            },
-        );
-        vocabulary.text.reserve(text_base as usize);
-        vocabulary.ends.reserve(id_base as usize);
-        vocabulary.owners.reserve(id_base as usize);
-        let mut prefixes = Vec::with_capacity(parts.len());
-        for (shard, part) in parts.into_iter().enumerate() {
-            vocabulary.text.push_str(&part.ids.text);
-            vocabulary.ends.extend_from_slice(&part.ids.ends);
-            vocabulary.owners.extend_from_slice(&part.owners);
-            vocabulary.many.extend(part.many);
-            vocabulary.filter.merge(&part.filter);
-            vocabulary.shards[shard] = part.table;
-            prefixes.push(part.prefixes);
-        }
-        // In the ids' order, as `index_prefixes` would put them: the first id with a prefix
-        // stands for it.
-        for (hash, index, len) in prefixes.into_iter().flatten() {
-            vocabulary.add_prefix(hash, index, len);
-        }
+        let (releases, ids): (Vec<PlanId>, Vec<Ids>) = self.sources.into_iter().unzip();
+        let mut vocabulary = build(&ids, None);
+        vocabulary.releases = releases;
         vocabulary
     }
+
+    /// The vocabulary of the ids `focus` admits, numbering every source as `build` does;
+    /// the sources' ids are handed back, to build the whole vocabulary should it be needed.
+    pub fn build_focused(self, focus: Arc<Focus>) -> (Vocabulary, Vec<Ids>) {
+        let (releases, ids): (Vec<PlanId>, Vec<Ids>) = self.sources.into_iter().unzip();
+        let mut vocabulary = build(&ids, Some(&focus));
+        vocabulary.focus = Some(focus);
+        vocabulary.releases = releases;
+        (vocabulary, ids)
+    }
+}
+
+/// The vocabulary of the sources whose ids are `sources` (without their releases), of
+/// only the ids `focus` admits.
+fn build(sources: &[Ids], focus: Option<&Focus>) -> Vocabulary {
+    let hasher = Hasher::default();
+    // Every id into its shard, in source order: chunks of sources in parallel, each
+    // sorting its ids into per-shard lists, then each shard reads its lists in order.
+    let chunk = sources
+        .len()
+        .div_ceil(rayon::current_num_threads() * 4)
+        .max(1);
+    let scattered: Vec<Vec<Vec<Entry>>> = sources
+        .par_chunks(chunk)
+        .enumerate()
+        .map(|(number, chunk_sources)| {
+            let mut shards: Vec<Vec<Entry>> = vec![Vec::new(); SHARDS];
+            for (offset, packed) in chunk_sources.iter().enumerate() {
+                let source = (number * chunk + offset) as u32;
+                for index in 0..packed.len() {
+                    let id = packed.id(index);
+                    if focus.is_some_and(|focus| !focus.admits(id)) {
+                        continue;
+                    }
+                    let hash = hasher.hash_one(id);
+                    shards[shard_of(hash)].push(Entry {
+                        source,
+                        index: index as u32,
+                        hash,
+                    });
+                }
+            }
+            shards
+        })
+        .collect();
+    let mut parts: Vec<Part> = (0..SHARDS)
+        .into_par_iter()
+        .map(|shard| {
+            let mut part = Part::default();
+            for entries in &scattered {
+                for entry in &entries[shard] {
+                    let packed = &sources[entry.source as usize];
+                    part.add(
+                        &hasher,
+                        packed.id(entry.index as usize),
+                        entry.hash,
+                        entry.source,
+                    );
+                }
+            }
+            part
+        })
+        .collect();
+    drop(scattered);
+    // Number the ids shard after shard.
+    let mut vocabulary = Vocabulary {
+        hasher,
+        ..Vocabulary::default()
+    };
+    let (mut id_base, mut many_base, mut text_base) = (0u32, 0u32, 0u32);
+    let mut bases = Vec::with_capacity(parts.len());
+    for part in &parts {
+        bases.push((id_base, many_base, text_base));
+        id_base += part.ids.ends.len() as u32;
+        many_base += part.many.len() as u32;
+        text_base += part.ids.text.len() as u32;
+    }
+    parts.par_iter_mut().zip(bases.par_iter()).for_each(
+        |(part, &(id_base, many_base, text_base))| {
+            for index in part.table.iter_mut() {
+                *index += id_base;
+            }
+            for (_, index, _) in &mut part.prefixes {
+                *index += id_base;
+            }
+            for end in &mut part.ids.ends {
+                *end += text_base;
+            }
+            for owner in &mut part.owners {
+                if *owner & MANY != 0 {
+                    *owner += many_base;
+                }
+            }
+        },
+    );
+    vocabulary.text.reserve(text_base as usize);
+    vocabulary.ends.reserve(id_base as usize);
+    vocabulary.owners.reserve(id_base as usize);
+    let mut prefixes = Vec::with_capacity(parts.len());
+    for (shard, part) in parts.into_iter().enumerate() {
+        vocabulary.text.push_str(&part.ids.text);
+        vocabulary.ends.extend_from_slice(&part.ids.ends);
+        vocabulary.owners.extend_from_slice(&part.owners);
+        vocabulary.many.extend(part.many);
+        vocabulary.filter.merge(&part.filter);
+        vocabulary.shards[shard] = part.table;
+        prefixes.push(part.prefixes);
+    }
+    // In the ids' order, as `index_prefixes` would put them: the first id with a prefix
+    // stands for it.
+    for (hash, index, len) in prefixes.into_iter().flatten() {
+        vocabulary.add_prefix(hash, index, len);
+    }
+    vocabulary
 }
 
 /// An id on its way into its shard.
@@ -480,6 +553,9 @@ impl Vocabulary {
         self.releases.push(release);
         let first_new = self.ends.len();
         for id in ids {
+            if self.focus.as_ref().is_some_and(|focus| !focus.admits(id)) {
+                continue;
+            }
             let hash = self.hasher.hash_one(id);
             let Vocabulary {
                 text,
@@ -548,6 +624,28 @@ impl Vocabulary {
                 hasher.hash_one(prefix_of(entry))
             });
         }
+    }
+
+    /// The same sources (`ids`, each source's, in order), focused on `focus` instead.
+    pub fn refocus(&mut self, ids: &[Ids], focus: Focus) {
+        let releases = std::mem::take(&mut self.releases);
+        let focus = Arc::new(focus);
+        *self = build(ids, Some(&focus));
+        self.releases = releases;
+        self.focus = Some(focus);
+    }
+
+    /// The whole vocabulary of the same sources (`ids`, each source's, in order).
+    pub fn unfocused(&self, ids: &[Ids]) -> Vocabulary {
+        let mut vocabulary = build(ids, None);
+        vocabulary.releases = self.releases.clone();
+        vocabulary
+    }
+
+    /// Whether this vocabulary finds in `text` all that one of every id would: it is
+    /// not focused, or its focus covers the text.
+    pub fn covers(&self, text: &str) -> bool {
+        self.focus.as_ref().is_none_or(|focus| focus.covers(text))
     }
 
     pub fn len(&self) -> usize {
@@ -862,6 +960,67 @@ mod tests {
             let v = vocabulary(&ids);
             proptest::prop_assert_eq!(found(&v, &text), reference(&ids, &text));
         }
+    }
+
+    /// What a text holds by a vocabulary: each occurrence with its sources, and for each
+    /// word (as `belongs_to_word` cuts them) whether it is an id.
+    fn seen_by(v: &Vocabulary, text: &str) -> (Vec<(String, Vec<u32>)>, Vec<bool>) {
+        let occurrences = v
+            .find(text, std::slice::from_ref(&(0..text.len())))
+            .into_iter()
+            .map(|o| (text[o.span].to_string(), v.sources(o.id).to_vec()))
+            .collect();
+        let words = text
+            .split_whitespace()
+            .flat_map(|token| [token, token.trim_matches(['(', ')', '`', '*', ','])])
+            .map(|word| v.index_of(word).is_some())
+            .collect();
+        (occurrences, words)
+    }
+
+    proptest::proptest! {
+        /// A vocabulary focused on a text finds there, and knows there, all the whole one
+        /// does, with the same sources, also for sources added after it was built.
+        #[test]
+        fn a_focused_vocabulary_sees_its_text_as_the_whole_one(
+            manifests in proptest::collection::vec(
+                proptest::collection::vec("[ab1]{0,2}[ab1.:/_-]{0,4}[ab1]?", 0..6), 1..5),
+            later in proptest::collection::vec("[ab1.:/_-]{1,5}", 0..4),
+            text in "[ab1.:/_ (),`*-]{0,48}",
+        ) {
+            let mut builder = Vocabulary::builder();
+            for (n, ids) in manifests.iter().enumerate() {
+                builder.add(PlanId::new("t", format!("v{n}")), ids.iter().map(String::as_str));
+            }
+            let (mut focused, ids) = builder.build_focused(Arc::new(Focus::of([text.as_str()])));
+            let mut whole = focused.unfocused(&ids);
+            focused.add(PlanId::new("t", "old"), later.iter().map(String::as_str));
+            whole.add(PlanId::new("t", "old"), later.iter().map(String::as_str));
+            proptest::prop_assert!(focused.covers(&text));
+            proptest::prop_assert_eq!(seen_by(&focused, &text), seen_by(&whole, &text));
+        }
+    }
+
+    #[test]
+    fn a_focus_covers_only_the_words_it_was_made_of() {
+        let focus = Focus::of(["Roll back payments-api 2.4 (`db.main`)"]);
+        assert!(focus.covers("payments-api, back db.main; Roll 4 2"));
+        assert!(!focus.covers("restart payments-api"));
+        assert!(focus.admits("payments-x") && focus.admits("--"));
+        assert!(!focus.admits("gateway") && !focus.admits("_gateway"));
+        let mut builder = Vocabulary::builder();
+        builder.add(
+            PlanId::new("a", "v1"),
+            ["gateway", "payments-api", "db.main"],
+        );
+        let (mut v, ids) = builder.build_focused(Arc::new(focus));
+        assert_eq!(
+            v.len(),
+            2,
+            "`gateway` cannot stand where no run `gateway` is"
+        );
+        v.refocus(&ids, Focus::of(["gateway"]));
+        assert_eq!((v.len(), v.release(0)), (1, Some(&PlanId::new("a", "v1"))));
     }
 
     #[test]

@@ -11,6 +11,7 @@ use crate::manifest::Manifest;
 use crate::names::PlanId;
 use crate::plan;
 use crate::store::{self, FileWrite, Overwrite};
+use crate::vocab::Focus;
 use crate::workspace::{Catalog, MANIFEST_FILE, PLAN_FILE, Workspace};
 
 /// What the user asked for.
@@ -132,7 +133,9 @@ pub fn run(workspace: &Workspace, options: &Options<'_>) -> Result<Forked> {
         if options.dry_run { " --dry-run" } else { "" }
     );
     let manifest = read_target_manifest(workspace, &target, &manifest_path, &again)?;
-    let corpus = load_corpus(workspace, catalog)?;
+    // Focused on nothing until the forked text is known (`refocus` below): choosing what to
+    // fork reads manifests, not ids in text.
+    let mut corpus = load_corpus(workspace, catalog, Some(Focus::default()))?;
     let source = match from {
         Some(from) => Source::Named(from),
         None => infer_source(&corpus, &target, &manifest),
@@ -162,6 +165,7 @@ pub fn run(workspace: &Workspace, options: &Options<'_>) -> Result<Forked> {
             .map_or_else(|| path.clone(), |id| workspace.display_path(id, PLAN_FILE));
         located(&source_path, &source_text, &problem)
     })?;
+    corpus.refocus(Focus::of([text.as_str()]));
     let mut checked = corpus.check(&target, &path, &text, &manifest_path);
     // The items git says this release holds and its manifest lacks: part of what must change.
     let drift = super::manifest::drift_of(workspace, &corpus, &target);

@@ -16,6 +16,7 @@ use crate::plan::{Plan, Status};
 use crate::repo;
 use crate::store;
 use crate::store::stamp::FileStamp;
+use crate::vocab::Focus;
 use crate::workspace::{Catalog, MANIFEST_FILE, PLAN_FILE, PathTarget, Workspace, is_spec_like};
 
 /// What checking one plan found.
@@ -97,10 +98,15 @@ impl CheckReport {
     }
 }
 
-/// Reads every manifest of the catalog (in parallel) and builds the corpus.
-pub fn load_corpus(workspace: &Workspace, catalog: Catalog) -> Result<Corpus> {
+/// Reads every manifest of the catalog (in parallel) and builds the corpus, its vocabulary
+/// focused on `focus` when given (see `Corpus::from_listed`).
+pub fn load_corpus(
+    workspace: &Workspace,
+    catalog: Catalog,
+    focus: Option<Focus>,
+) -> Result<Corpus> {
     let mut cache = crate::cache::Cache::open(workspace, &catalog);
-    let corpus = load_corpus_with(workspace, catalog, cache.as_mut())?;
+    let corpus = load_corpus_with(workspace, catalog, cache.as_mut(), focus)?;
     if let Some(cache) = cache {
         cache.save(corpus.catalog());
     }
@@ -114,6 +120,7 @@ pub fn load_corpus_with(
     workspace: &Workspace,
     catalog: Catalog,
     cache: Option<&mut crate::cache::Cache>,
+    focus: Option<Focus>,
 ) -> Result<Corpus> {
     let releases: Vec<(PlanId, Option<FileStamp>)> = catalog
         .all()
@@ -180,8 +187,14 @@ pub fn load_corpus_with(
     }
     let listed = listed.into_iter().map(|(listed, _, _)| listed).collect();
     let files = WorkTree::of(workspace, &catalog);
-    let mut corpus = Corpus::from_listed(catalog, listed, &workspace.config.shared, Some(files))
-        .with_sections(workspace.config.sections.clone());
+    let mut corpus = Corpus::from_listed(
+        catalog,
+        listed,
+        &workspace.config.shared,
+        Some(files),
+        focus,
+    )
+    .with_sections(workspace.config.sections.clone());
     corpus.set_drill_max_age(crate::commands::drill::max_age(workspace)?);
     Ok(corpus)
 }
@@ -333,6 +346,7 @@ pub fn run(workspace: &Workspace, targets: &[String]) -> Result<CheckReport> {
             )
         }
     };
+    let selection_given = selection.is_some();
     let plans: Vec<PlanId> = match selection {
         Some((plans, _)) => plans,
         None => catalog
@@ -341,7 +355,10 @@ pub fn run(workspace: &Workspace, targets: &[String]) -> Result<CheckReport> {
             .map(|(id, _)| id)
             .collect(),
     };
-    let mut corpus = load_corpus(workspace, catalog)?;
+    let focus = selection_given
+        .then(|| focus_on(workspace, &catalog, &plans))
+        .flatten();
+    let mut corpus = load_corpus(workspace, catalog, focus)?;
     let checked = check_plans(workspace, &mut corpus, plans)?;
     crate::teardown::discard(corpus);
     Ok(CheckReport {
@@ -351,6 +368,33 @@ pub fn run(workspace: &Workspace, targets: &[String]) -> Result<CheckReport> {
         notes: checked.notes,
         unpinned: checked.unpinned,
     })
+}
+
+/// A command about a few plans builds its vocabulary of only the ids their texts can hold;
+/// about more, of every id (one pass over the manifests beats a filter per plan).
+const FOCUS_MAX: usize = 16;
+
+/// The focus of the texts of `plans` as they are now, when there are few of them. A text
+/// that changes before it is checked, or cannot be read now, costs time, not correctness:
+/// what the focus does not cover is checked against the whole vocabulary.
+pub fn focus_on(workspace: &Workspace, catalog: &Catalog, plans: &[PlanId]) -> Option<Focus> {
+    if plans.len() > FOCUS_MAX {
+        return None;
+    }
+    let texts: Vec<String> = plans
+        .iter()
+        .filter_map(|id| {
+            let listed = catalog.stamps.get(id).and_then(|s| s.plan);
+            store::read_listed(
+                workspace.root(),
+                &workspace.path(id, PLAN_FILE),
+                listed.as_ref(),
+            )
+            .ok()
+            .flatten()
+        })
+        .collect();
+    Some(Focus::of(texts.iter().map(String::as_str)))
 }
 
 /// The plans checked, in the order asked, with the notes of rules that did not run.

@@ -7,6 +7,7 @@ use crate::error::Result;
 use crate::export::{self, Format, Source};
 use crate::names::PlanId;
 use crate::plan::Plan;
+use crate::vocab::Focus;
 use crate::workspace::{MANIFEST_FILE, PLAN_FILE, Workspace};
 
 /// What the user asked for.
@@ -43,7 +44,8 @@ pub fn run(workspace: &Workspace, options: &Options<'_>) -> Result<Outcome> {
     let (catalog, id) = super::existing_plan(workspace, options.spec)?;
     let plan_file = workspace.display_path(&id, PLAN_FILE);
     let text = super::read_release_file(workspace, &id, PLAN_FILE)?;
-    let mut corpus = check::load_corpus(workspace, catalog)?;
+    let focus = Some(Focus::of([text.as_str()]));
+    let mut corpus = check::load_corpus(workspace, catalog, focus)?;
     // The same findings `backout check SPEC` reports: drift included, a published plan
     // against its commit.
     let mut checked = check::check_plans(workspace, &mut corpus, vec![id.clone()])?;

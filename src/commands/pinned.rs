@@ -335,10 +335,9 @@ impl Shared<'_> {
         commit: &Commit,
         plan: &mut PinnedPlan,
     ) -> Result<Checked> {
-        let vocabulary = self.corpus.vocabulary();
         let mut live = Vec::new();
         for source in self.corpus.candidate_sources(&plan.text, &plan.plan) {
-            let Some(release) = vocabulary.release(source) else {
+            let Some(release) = self.corpus.release_of(source) else {
                 continue;
             };
             let blob = if self.corpus.source_of(release) == Some(source) {

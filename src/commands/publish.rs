@@ -109,7 +109,8 @@ pub fn run(workspace: &Workspace, options: &Options<'_>) -> Result<Outcome> {
         )?),
     };
     let mut cache = crate::cache::Cache::open(workspace, &catalog);
-    let corpus = check::load_corpus_with(workspace, catalog, cache.as_mut())?;
+    let focus = check::focus_on(workspace, &catalog, std::slice::from_ref(&id));
+    let corpus = check::load_corpus_with(workspace, catalog, cache.as_mut(), focus)?;
     let stamp = Stamp { at, commit };
     let ready = match prepare(workspace, &repo, &corpus, id, &stamp)? {
         Ok(ready) => ready,

@@ -262,6 +262,7 @@ impl<'r> Snapshot<'r> {
             listed,
             &self.config.shared,
             Some(Box::new(files)),
+            None,
         )
         .with_sections(self.config.sections.clone());
         corpus.set_drills(drills, max_age);
