@@ -380,9 +380,10 @@ fn decode(bytes: &[u8], header: &Header) -> Option<PlanMap<Entry>> {
                 };
                 let text = input.str()?.to_string();
                 let count = input.count(4)?;
-                let ends = (0..count)
-                    .map(|_| input.u32())
-                    .collect::<Option<Vec<_>>>()?;
+                let mut ends = Vec::with_capacity(count);
+                for _ in 0..count {
+                    ends.push(input.u32()?);
+                }
                 let ids = Ids::from_parts(text, ends)?;
                 Some(CachedManifest { stamp, ids, blob })
             }

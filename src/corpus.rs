@@ -122,7 +122,8 @@ pub struct Corpus {
     /// When `vocabulary` is focused: what the whole one is built from, should a text the
     /// focus does not cover be checked.
     whole: Option<Whole>,
-    release_names: HashMap<String, ReleaseNames>,
+    /// Each team's release names, found when a plan of the team is first checked.
+    release_names: HashMap<String, OnceLock<ReleaseNames>>,
     shared: HashSet<String>,
     catalog: Catalog,
     /// Which titles name which required section (backout.toml's `[sections]`).
@@ -231,11 +232,8 @@ impl Corpus {
         };
         let release_names = catalog
             .teams
-            .iter()
-            .map(|(team, releases)| {
-                let names = releases.iter().map(|r| r.name.clone()).collect();
-                (team.clone(), ReleaseNames::new(names))
-            })
+            .keys()
+            .map(|team| (team.clone(), OnceLock::new()))
             .collect();
         let drills = catalog
             .all()
@@ -401,6 +399,15 @@ impl Corpus {
         &self.catalog
     }
 
+    /// A team's release names.
+    fn release_names(&self, team: &str) -> Option<&ReleaseNames> {
+        let cell = self.release_names.get(team)?;
+        Some(cell.get_or_init(|| {
+            let releases = self.catalog.releases(team);
+            ReleaseNames::new(releases.iter().map(|r| r.name.clone()).collect())
+        }))
+    }
+
     /// The release a vocabulary source is the manifest of.
     pub fn release_of(&self, source: u32) -> Option<&PlanId> {
         self.vocabulary.release(source)
@@ -465,7 +472,7 @@ impl Corpus {
         let context = Context {
             vocabulary: self.vocabulary_for(body_of(text, &plan)),
             shared: &self.shared,
-            release_names: self.release_names.get(&id.team).unwrap_or(&empty),
+            release_names: self.release_names(&id.team).unwrap_or(&empty),
             previous: self.catalog.previous(id),
             live: None,
             sections: &self.sections,

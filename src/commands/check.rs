@@ -2,6 +2,7 @@
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use rayon::prelude::*;
 
@@ -17,7 +18,9 @@ use crate::repo;
 use crate::store;
 use crate::store::stamp::FileStamp;
 use crate::vocab::Focus;
-use crate::workspace::{Catalog, MANIFEST_FILE, PLAN_FILE, PathTarget, Workspace, is_spec_like};
+use crate::workspace::{
+    Catalog, MANIFEST_FILE, PLAN_FILE, PathTarget, Stamps, Workspace, is_spec_like,
+};
 
 /// What checking one plan found.
 #[derive(Debug)]
@@ -204,7 +207,8 @@ struct WorkTree {
     root: PathBuf,
     plans_dir: PathBuf,
     plans_display: String,
-    manifests: PlanMap<Option<FileStamp>>,
+    /// The catalog's stamps, shared: a manifest is read without looking its path up again.
+    stamps: Arc<PlanMap<Stamps>>,
 }
 
 impl WorkTree {
@@ -213,11 +217,7 @@ impl WorkTree {
             root: workspace.root().to_path_buf(),
             plans_dir: workspace.plans_dir(),
             plans_display: workspace.config.plans_dir.clone(),
-            manifests: catalog
-                .stamps
-                .iter()
-                .map(|(id, stamps)| (id.clone(), stamps.manifest))
-                .collect(),
+            stamps: Arc::clone(&catalog.stamps),
         })
     }
 
@@ -228,7 +228,7 @@ impl WorkTree {
 
 impl Files for WorkTree {
     fn manifest(&self, id: &PlanId) -> Result<Option<String>, store::ReadProblem> {
-        let stamp = self.manifests.get(id).copied().flatten();
+        let stamp = self.stamps.get(id).and_then(|stamps| stamps.manifest);
         store::read_listed(&self.root, &self.path(id, MANIFEST_FILE), stamp.as_ref())
     }
 

@@ -103,13 +103,13 @@ fn prove(dirs: Vec<PathBuf>) {
 
 /// Records directories that a listing found to be real directories (not symlinks) inside
 /// an already proven directory below `root`, so reading their files needs no second look.
-pub fn mark_real_dirs(root: &Path, dirs: impl IntoIterator<Item = PathBuf>) {
+pub fn mark_real_dirs<'d>(root: &Path, dirs: impl IntoIterator<Item = &'d Path>) {
     let Ok(real_root) = real_root(root) else {
         return;
     };
     let keys: Vec<PathBuf> = dirs
         .into_iter()
-        .filter_map(|dir| key_below(root, &real_root, &dir))
+        .filter_map(|dir| key_below(root, &real_root, dir))
         .collect();
     prove(keys);
 }
@@ -151,7 +151,9 @@ fn plain_key_into(root: &Path, real_root: &Path, dir: &Path, key: &mut Vec<u8>) 
         return false;
     }
     key.clear();
-    key.extend_from_slice(real_root.as_os_str().as_bytes());
+    let real_root = real_root.as_os_str().as_bytes();
+    key.reserve(real_root.len() + 1 + relative.len());
+    key.extend_from_slice(real_root);
     if !key.ends_with(b"/") {
         key.push(b'/');
     }
