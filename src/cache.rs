@@ -32,7 +32,7 @@ use crate::names::{PlanId, PlanMap};
 use crate::plan::Status;
 use crate::publish::site::{BaselineFact, IndexFacts, TestedFact};
 use crate::store::stamp::FileStamp;
-use crate::vocab::Ids;
+use crate::vocab::{Ids, IdsPacker};
 use crate::workspace::{Catalog, Workspace};
 
 /// Bumped whenever what is cached, or how it is read, changes.
@@ -64,14 +64,42 @@ pub struct CachedManifest {
 #[derive(Debug, Clone, Default)]
 struct Entry {
     manifest: Option<CachedManifest>,
-    /// Boxed: most runs read only manifests, and the cache has an entry per release.
-    plan: Option<Box<(FileStamp, IndexFacts)>>,
+    plan: Option<PlanEntry>,
+}
+
+/// What the index shows of a plan, as cached.
+#[derive(Debug, Clone)]
+enum PlanEntry {
+    /// Still only in the file as read: the stamp, and where the facts start in its bytes
+    /// (most runs read only manifests, so the facts are decoded when asked for).
+    Stored(FileStamp, usize),
+    /// Read in this run. Boxed: the cache has an entry per release.
+    Read(Box<(FileStamp, IndexFacts)>),
+}
+
+impl PlanEntry {
+    fn stamp(&self) -> FileStamp {
+        match self {
+            PlanEntry::Stored(stamp, _) => *stamp,
+            PlanEntry::Read(read) => read.0,
+        }
+    }
+
+    /// The facts, decoded from `bytes` (the file as read) when still stored.
+    fn facts(&self, bytes: &[u8]) -> Option<IndexFacts> {
+        match self {
+            PlanEntry::Stored(_, at) => decode_facts(&mut Reader::resume(bytes.get(*at..)?)),
+            PlanEntry::Read(read) => Some(read.1.clone()),
+        }
+    }
 }
 
 /// The cache of one work tree, as read at the start of a run.
 pub struct Cache {
     file: PathBuf,
     header: Header,
+    /// The file as read: stored plan entries are decoded from it when asked for.
+    bytes: Vec<u8>,
     entries: PlanMap<Entry>,
     /// When the catalog was listed: only files settled by then are put into the cache.
     listed_at: Option<SystemTime>,
@@ -103,11 +131,12 @@ impl Cache {
 
     fn open_at(workspace: &Workspace, listed_at: Option<SystemTime>) -> Option<Cache> {
         let (file, header) = locate(workspace)?;
-        let entries = read(&file, &header);
+        let (bytes, entries) = read(&file, &header).unwrap_or_default();
         Some(Cache {
             file,
             header,
-            entries: entries.unwrap_or_default(),
+            bytes,
+            entries,
             listed_at,
             changed: false,
         })
@@ -141,9 +170,11 @@ impl Cache {
     }
 
     /// What the index shows of a plan, when its plan.md is still the one read.
-    pub fn plan(&self, id: &PlanId, stamp: &FileStamp) -> Option<&IndexFacts> {
-        let (cached, facts) = self.entries.get(id)?.plan.as_deref()?;
-        (cached == stamp).then_some(facts)
+    pub fn plan(&self, id: &PlanId, stamp: &FileStamp) -> Option<IndexFacts> {
+        let plan = self.entries.get(id)?.plan.as_ref()?;
+        (plan.stamp() == *stamp)
+            .then(|| plan.facts(&self.bytes))
+            .flatten()
     }
 
     /// Records what the index shows of a plan read in this run, if its stamp can be trusted.
@@ -151,7 +182,7 @@ impl Cache {
         if !self.settled(&stamp) {
             return;
         }
-        self.entry(id).plan = Some(Box::new((stamp, facts)));
+        self.entry(id).plan = Some(PlanEntry::Read(Box::new((stamp, facts))));
     }
 
     fn settled(&self, stamp: &FileStamp) -> bool {
@@ -181,14 +212,14 @@ impl Cache {
             if entry
                 .plan
                 .as_ref()
-                .is_some_and(|plan| Some(plan.0) != stamps.plan)
+                .is_some_and(|plan| Some(plan.stamp()) != stamps.plan)
             {
                 entry.plan = None;
             }
             entry.manifest.is_some() || entry.plan.is_some()
         });
         if self.changed || self.entries.len() != before {
-            let bytes = encode(&self.header, &self.entries);
+            let bytes = encode(&self.header, &self.entries, &self.bytes);
             let _ = write(&self.file, &bytes);
         }
         // Tens of thousands of small allocations: left to the end of the process.
@@ -247,14 +278,15 @@ fn build_stamp() -> (u64, i64, u32) {
         .unwrap_or((0, 0, 0))
 }
 
-/// The entries of the cache file, when it is one this build wrote for this work tree.
-fn read(file: &Path, header: &Header) -> Option<PlanMap<Entry>> {
+/// The cache file's bytes and entries, when it is one this build wrote for this work tree.
+fn read(file: &Path, header: &Header) -> Option<(Vec<u8>, PlanMap<Entry>)> {
     let metadata = fs::metadata(file).ok()?;
     if !metadata.is_file() || metadata.len() > MAX_BYTES {
         return None;
     }
     let bytes = fs::read(file).ok()?;
-    decode(&bytes, header)
+    let entries = decode(&bytes, header)?;
+    Some((bytes, entries))
 }
 
 fn write(file: &Path, bytes: &[u8]) -> std::io::Result<()> {
@@ -274,7 +306,8 @@ fn write(file: &Path, bytes: &[u8]) -> std::io::Result<()> {
     Ok(())
 }
 
-fn encode(header: &Header, entries: &PlanMap<Entry>) -> Vec<u8> {
+/// The file of `entries`; `stored` is the file they were read from.
+fn encode(header: &Header, entries: &PlanMap<Entry>, stored: &[u8]) -> Vec<u8> {
     let mut out = Writer::new();
     out.u32(FORMAT);
     out.str(&header.version);
@@ -298,20 +331,22 @@ fn encode(header: &Header, entries: &PlanMap<Entry>) -> Vec<u8> {
                     }
                     None => out.u8(0),
                 }
-                let (text, ends) = manifest.ids.parts();
-                out.str(text);
-                out.u32(ends.len() as u32);
-                for end in ends {
-                    out.u32(*end);
+                out.str(manifest.ids.text());
+                out.u32(manifest.ids.len() as u32);
+                for end in manifest.ids.ends() {
+                    out.u32(end);
                 }
             }
             None => out.u8(0),
         }
-        match entry.plan.as_deref() {
+        match entry.plan.as_ref().and_then(|plan| {
+            let facts = plan.facts(stored)?;
+            Some((plan.stamp(), facts))
+        }) {
             Some((stamp, facts)) => {
                 out.u8(1);
-                out.stamp(stamp);
-                encode_facts(&mut out, facts);
+                out.stamp(&stamp);
+                encode_facts(&mut out, &facts);
             }
             None => out.u8(0),
         }
@@ -366,7 +401,11 @@ fn decode(bytes: &[u8], header: &Header) -> Option<PlanMap<Entry>> {
         return None;
     }
     let count = input.count(10)?;
-    let mut entries = PlanMap::with_capacity_and_hasher(count, Default::default());
+    // Every manifest's ids into one buffer; plan facts left in the file until asked for.
+    // Room for what the file can hold (ids take a part of it; untouched room costs no memory).
+    let mut packer = IdsPacker::with_capacity(bytes.len() / 2, bytes.len() / 8);
+    let mut ends = Vec::new();
+    let mut read = Vec::with_capacity(count);
     for _ in 0..count {
         let id = PlanId::new(input.str()?, input.str()?);
         let manifest = match input.u8()? {
@@ -378,25 +417,73 @@ fn decode(bytes: &[u8], header: &Header) -> Option<PlanMap<Entry>> {
                     1 => Some(git2::Oid::from_bytes(input.bytes(20)?).ok()?),
                     _ => return None,
                 };
-                let text = input.str()?.to_string();
+                let text = input.str()?;
                 let count = input.count(4)?;
-                let mut ends = Vec::with_capacity(count);
+                ends.clear();
                 for _ in 0..count {
                     ends.push(input.u32()?);
                 }
-                let ids = Ids::from_parts(text, ends)?;
-                Some(CachedManifest { stamp, ids, blob })
+                Some((stamp, blob, packer.add(text, &ends)?))
             }
             _ => return None,
         };
         let plan = match input.u8()? {
             0 => None,
-            1 => Some(Box::new((input.stamp()?, decode_facts(&mut input)?))),
+            1 => {
+                let stamp = input.stamp()?;
+                let at = bytes
+                    .len()
+                    .checked_sub(input.remaining() + codec::TRAILER)?;
+                skip_facts(&mut input)?;
+                Some(PlanEntry::Stored(stamp, at))
+            }
             _ => return None,
+        };
+        read.push((id, manifest, plan));
+    }
+    if !input.is_empty() {
+        return None;
+    }
+    let mut ids = packer.finish().into_iter();
+    let mut entries = PlanMap::with_capacity_and_hasher(count, Default::default());
+    for (id, manifest, plan) in read {
+        let manifest = match manifest {
+            Some((stamp, blob, _)) => Some(CachedManifest {
+                stamp,
+                ids: ids.next()?,
+                blob,
+            }),
+            None => None,
         };
         entries.insert(id, Entry { manifest, plan });
     }
-    input.is_empty().then_some(entries)
+    Some(entries)
+}
+
+/// Passes over a plan's facts as `decode_facts` reads them, keeping nothing: `None` when
+/// it could not read them.
+fn skip_facts(input: &mut Reader<'_>) -> Option<()> {
+    (input.u8()? <= 3).then_some(())?;
+    (input.u8()? <= 1).then_some(())?;
+    input.opt_str()?;
+    input.opt_str()?;
+    match input.u8()? {
+        0 => {}
+        1 => {
+            input.opt_str()?;
+            (input.u8()? <= 2).then_some(())?;
+        }
+        _ => return None,
+    }
+    match input.u8()? {
+        0 => {}
+        1 => {
+            input.opt_str()?;
+            input.opt_str()?;
+        }
+        _ => return None,
+    }
+    Some(())
 }
 
 fn decode_facts(input: &mut Reader<'_>) -> Option<IndexFacts> {
@@ -488,22 +575,62 @@ mod tests {
         };
         let entry = Entry {
             manifest,
-            plan: Some(Box::new((stamp, facts))),
+            plan: Some(PlanEntry::Read(Box::new((stamp, facts)))),
         };
         PlanMap::from_iter([(PlanId::new("payments", "v1.5"), entry)])
     }
 
+    proptest::proptest! {
+        /// Passing over a plan's facts takes the bytes reading them takes, and fails where
+        /// reading them fails.
+        #[test]
+        fn facts_are_passed_over_as_they_are_read(
+            status in 0u8..5, valid in 0u8..3, window in proptest::option::of("[0-9a-z]{0,4}"),
+            tested in 0u8..3, passed in 0u8..4, baseline in 0u8..3, cut in 0usize..40,
+        ) {
+            let mut out = Writer::new();
+            out.u8(status);
+            out.u8(valid);
+            out.opt_str(window.as_deref());
+            out.opt_str(None);
+            out.u8(tested);
+            if tested == 1 {
+                out.opt_str(Some("2026-11-20"));
+                out.u8(passed);
+            }
+            out.u8(baseline);
+            if baseline == 1 {
+                out.opt_str(Some("payments/v1.4"));
+                out.opt_str(None);
+            }
+            let bytes = out.finish();
+            let body = &bytes[8..bytes.len() - codec::TRAILER];
+            let body = &body[..body.len().saturating_sub(cut % 3 * cut)];
+            let mut skipping = Reader::resume(body);
+            let mut reading = Reader::resume(body);
+            let skipped = skip_facts(&mut skipping);
+            let read = decode_facts(&mut reading);
+            proptest::prop_assert_eq!(skipped.is_some(), read.is_some());
+            if read.is_some() {
+                proptest::prop_assert_eq!(skipping.remaining(), reading.remaining());
+            }
+        }
+    }
+
     #[test]
     fn a_file_is_read_back_only_by_the_build_and_work_tree_that_wrote_it() {
-        let bytes = encode(&header(), &entries());
+        let bytes = encode(&header(), &entries(), &[]);
         let read = decode(&bytes, &header()).unwrap_or_else(|| panic!("rejected"));
         let entry = &read[&PlanId::new("payments", "v1.5")];
-        let ids = entry.manifest.as_ref().map(|m| m.ids.parts());
-        assert_eq!(ids, Some(("payments-apiledger-worker", &[12, 25][..])));
-        assert_eq!(
-            entry.plan.as_deref().and_then(|(_, f)| f.window.as_deref()),
-            Some("72h")
-        );
+        let ids = entry
+            .manifest
+            .as_ref()
+            .map(|m| m.ids.iter().collect::<Vec<_>>());
+        assert_eq!(ids, Some(vec!["payments-api", "ledger-worker"]));
+        let facts = entry.plan.as_ref().and_then(|plan| plan.facts(&bytes));
+        assert_eq!(facts.and_then(|f| f.window), Some("72h".to_string()));
+        // Written again from what was read (the facts still stored), the file is the same.
+        assert_eq!(encode(&header(), &read, &bytes), bytes);
         let others = [
             Header {
                 version: "0.2.0".into(),

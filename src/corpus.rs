@@ -65,9 +65,12 @@ pub trait Files: Send + Sync {
     fn drills(&self, id: &PlanId) -> Vec<RecordFile>;
 }
 
-/// A release's manifest as the corpus holds it: its vocabulary source, and the manifest
-/// itself once read.
+/// A release as the corpus holds it: its manifest's vocabulary source, the manifest itself
+/// once read, and its plan's drill records once read.
 struct Slot {
+    /// Whether the release has a manifest (the rest of the manifest's fields are unset
+    /// when not).
+    has_manifest: bool,
     path: String,
     /// The vocabulary source, when the manifest could be read.
     source: Option<u32>,
@@ -75,6 +78,21 @@ struct Slot {
     entry: OnceLock<Box<ManifestEntry>>,
     /// Its git blob id, known from a cache or computed from the text when asked.
     blob: OnceLock<Option<git2::Oid>>,
+    /// The plan's drill records: all set at once (`set_drills`), or read when asked.
+    drills: OnceLock<Vec<RecordFile>>,
+}
+
+impl Slot {
+    fn new(has_manifest: bool, path: String, source: Option<u32>) -> Slot {
+        Slot {
+            has_manifest,
+            path,
+            source,
+            entry: OnceLock::new(),
+            blob: OnceLock::new(),
+            drills: OnceLock::new(),
+        }
+    }
 }
 
 /// What is known of a manifest before it is read whole: its item ids (from a cache, or from
@@ -114,6 +132,7 @@ impl Listed {
 /// plan being checked, read for that check only, so checking 10,000 plans never holds
 /// 10,000 parsed manifests at once.
 pub struct Corpus {
+    /// Every release with a manifest or a plan.
     manifests: PlanMap<Slot>,
     /// Reads what was not read up front; `None` when everything was.
     files: Option<Box<dyn Files>>,
@@ -128,8 +147,6 @@ pub struct Corpus {
     catalog: Catalog,
     /// Which titles name which required section (backout.toml's `[sections]`).
     sections: Sections,
-    /// Each plan's drill records: all set at once (`set_drills`), or read when asked.
-    drills: PlanMap<OnceLock<Vec<RecordFile>>>,
     drill_max_age: Option<MaxAge>,
     /// Manifests as they were at older commits.
     historic: Vec<ManifestEntry>,
@@ -205,12 +222,7 @@ impl Corpus {
             let source = manifest
                 .ids
                 .map(|ids| builder.add_ids(manifest.id.clone(), ids));
-            let slot = Slot {
-                path: manifest.path,
-                source,
-                entry: OnceLock::new(),
-                blob: OnceLock::new(),
-            };
+            let slot = Slot::new(true, manifest.path, source);
             if let Some(entry) = manifest.entry {
                 let _ = slot.entry.set(Box::new(entry));
             }
@@ -218,6 +230,15 @@ impl Corpus {
                 let _ = slot.blob.set(Some(blob));
             }
             manifests.insert(manifest.id, slot);
+        }
+        // Releases with a plan and no manifest hold drill records too.
+        for (team, releases) in &catalog.teams {
+            for release in releases.iter().filter(|r| r.has_plan && !r.has_manifest) {
+                let id = PlanId::new(team.as_str(), release.name.as_str());
+                manifests
+                    .entry(id)
+                    .or_insert_with(|| Slot::new(false, String::new(), None));
+            }
         }
         let (vocabulary, whole) = match focus {
             Some(focus) => {
@@ -235,11 +256,6 @@ impl Corpus {
             .keys()
             .map(|team| (team.clone(), OnceLock::new()))
             .collect();
-        let drills = catalog
-            .all()
-            .filter(|(_, release)| release.has_plan)
-            .map(|(id, _)| (id, OnceLock::new()))
-            .collect();
         Corpus {
             manifests,
             files,
@@ -249,15 +265,19 @@ impl Corpus {
             shared: shared.iter().cloned().collect(),
             catalog,
             sections: Sections::default(),
-            drills,
             drill_max_age: None,
             historic: Vec::new(),
         }
     }
 
+    /// The slot of a release that has a manifest.
+    fn manifest_slot(&self, id: &PlanId) -> Option<&Slot> {
+        self.manifests.get(id).filter(|slot| slot.has_manifest)
+    }
+
     /// The manifest of a release as read, reading it now when it was not read yet.
     fn entry(&self, id: &PlanId) -> Option<&ManifestEntry> {
-        let slot = self.manifests.get(id)?;
+        let slot = self.manifest_slot(id)?;
         if let Some(entry) = slot.entry.get() {
             return Some(entry);
         }
@@ -271,7 +291,7 @@ impl Corpus {
     /// The manifest of a release for one plan's check: the one kept, or one read for this
     /// check alone.
     fn entry_for_check(&self, id: &PlanId) -> Option<Held<'_>> {
-        let slot = self.manifests.get(id)?;
+        let slot = self.manifest_slot(id)?;
         if let Some(entry) = slot.entry.get() {
             return Some(Held::Kept(entry));
         }
@@ -290,7 +310,7 @@ impl Corpus {
     /// The git blob id of this state's manifest of a release (`git hash-object`), when it
     /// can be read: to tell whether a commit still holds the same manifest.
     pub fn blob_of(&self, id: &PlanId) -> Option<git2::Oid> {
-        let slot = self.manifests.get(id)?;
+        let slot = self.manifest_slot(id)?;
         *slot.blob.get_or_init(|| {
             let blob = |text: &str| crate::repo::blob_id(text.as_bytes()).ok();
             match slot.entry.get().map(Box::as_ref) {
@@ -306,7 +326,7 @@ impl Corpus {
 
     /// The vocabulary source of this state's manifest of a release.
     pub fn source_of(&self, id: &PlanId) -> Option<u32> {
-        self.manifests.get(id).and_then(|slot| slot.source)
+        self.manifest_slot(id).and_then(|slot| slot.source)
     }
 
     /// Adds a release's manifest as it was at an older commit (shown as `path`); returns
@@ -352,16 +372,12 @@ impl Corpus {
         drills: HashMap<PlanId, Vec<RecordFile>>,
         max_age: Option<MaxAge>,
     ) {
-        self.drills = drills
-            .into_iter()
-            .map(|(id, records)| (id, OnceLock::from(records)))
-            .collect();
-        for (id, release) in self.catalog.all() {
-            if release.has_plan {
-                self.drills
-                    .entry(id)
-                    .or_insert_with(|| OnceLock::from(Vec::new()));
-            }
+        for (id, records) in drills {
+            let slot = self
+                .manifests
+                .entry(id)
+                .or_insert_with(|| Slot::new(false, String::new(), None));
+            slot.drills = OnceLock::from(records);
         }
         self.drill_max_age = max_age;
     }
@@ -373,10 +389,14 @@ impl Corpus {
 
     /// A plan's drill records, as the rules weigh them.
     pub fn drills(&self, id: &PlanId) -> Evidence<'_> {
-        let files = match (self.drills.get(id), &self.files) {
-            (Some(cell), Some(files)) => cell.get_or_init(|| files.drills(id)).as_slice(),
-            (Some(cell), None) => cell.get().map_or(&[][..], Vec::as_slice),
-            (None, _) => &[],
+        let cell = self.manifests.get(id).map(|slot| &slot.drills);
+        let has_plan = || self.catalog.release(id).is_some_and(|r| r.has_plan);
+        let files = match (cell, &self.files) {
+            (Some(cell), _) if cell.get().is_some() => cell.get().map_or(&[][..], Vec::as_slice),
+            (Some(cell), Some(files)) if has_plan() => {
+                cell.get_or_init(|| files.drills(id)).as_slice()
+            }
+            _ => &[],
         };
         Evidence {
             files,

@@ -269,9 +269,15 @@ fn alnum_runs(bytes: &[u8]) -> impl Iterator<Item = &[u8]> {
 
 /// A manifest's ids packed one after another: one string and an end offset per id, not a
 /// string per id. Shared, not copied, when cloned: a run takes 10,000 manifests' ids out of
-/// its cache and puts them back.
-#[derive(Debug, Default, Clone, PartialEq, Eq)]
-pub struct Ids(Arc<Packed>);
+/// its cache and puts them back. Many manifests' ids may share one buffer (`IdsPacker`),
+/// each `Ids` a view of its own.
+#[derive(Clone, Default)]
+pub struct Ids {
+    packed: Arc<Packed>,
+    /// The view: ids `first..first + len` of `packed`.
+    first: u32,
+    len: u32,
+}
 
 /// Ids packed one after another, while they are added.
 #[derive(Debug, Default, PartialEq, Eq)]
@@ -291,40 +297,97 @@ impl Packed {
     }
 }
 
-impl Ids {
-    /// Ids from their text and end offsets, as `parts` gives them; `None` unless each end
-    /// lies on a character boundary after the one before (and no id is empty).
-    pub fn from_parts(text: String, ends: Vec<u32>) -> Option<Ids> {
-        let mut start = 0;
-        for &end in &ends {
-            let end = end as usize;
-            if end <= start || !text.is_char_boundary(end) {
-                return None;
-            }
-            start = end;
+/// Whether `ends` cut `text` into ids: each end on a character boundary after the one
+/// before (no id is empty), the last at the end of the text.
+fn cuts(text: &str, ends: &[u32]) -> bool {
+    let mut start = 0;
+    for &end in ends {
+        let end = end as usize;
+        if end <= start || !text.is_char_boundary(end) {
+            return false;
         }
-        (start == text.len()).then(|| Ids(Arc::new(Packed { text, ends })))
+        start = end;
+    }
+    start == text.len()
+}
+
+impl Ids {
+    /// Ids from their text and end offsets, as `text` and `ends` give them; `None` unless
+    /// each end lies on a character boundary after the one before (and no id is empty).
+    pub fn from_parts(text: String, ends: Vec<u32>) -> Option<Ids> {
+        if !cuts(&text, &ends) {
+            return None;
+        }
+        let len = u32::try_from(ends.len()).ok()?;
+        Some(Ids {
+            packed: Arc::new(Packed { text, ends }),
+            first: 0,
+            len,
+        })
     }
 
-    /// The text and end offsets, to store.
-    pub fn parts(&self) -> (&str, &[u32]) {
-        (&self.0.text, &self.0.ends)
+    /// The ids' text, one after another, to store.
+    pub fn text(&self) -> &str {
+        let (start, end) = (self.start(), self.end());
+        self.packed.text.get(start..end).unwrap_or("")
+    }
+
+    /// Where each id ends in `text`, to store.
+    pub fn ends(&self) -> impl Iterator<Item = u32> + '_ {
+        let base = self.start() as u32;
+        self.own_ends().iter().map(move |end| end - base)
+    }
+
+    fn own_ends(&self) -> &[u32] {
+        let first = self.first as usize;
+        self.packed
+            .ends
+            .get(first..first + self.len as usize)
+            .unwrap_or(&[])
+    }
+
+    /// Where the view's text starts and ends in the shared buffer.
+    fn start(&self) -> usize {
+        (self.first as usize)
+            .checked_sub(1)
+            .and_then(|before| self.packed.ends.get(before))
+            .map_or(0, |&end| end as usize)
+    }
+
+    fn end(&self) -> usize {
+        self.own_ends()
+            .last()
+            .map_or_else(|| self.start(), |&end| end as usize)
     }
 
     pub fn len(&self) -> usize {
-        self.0.ends.len()
+        self.len as usize
     }
 
     pub fn is_empty(&self) -> bool {
-        self.0.ends.is_empty()
+        self.len == 0
     }
 
     fn id(&self, index: usize) -> &str {
-        self.0.id(index)
+        self.packed.id(self.first as usize + index)
     }
 
     pub fn iter(&self) -> impl Iterator<Item = &str> {
         (0..self.len()).map(|index| self.id(index))
+    }
+}
+
+impl PartialEq for Ids {
+    fn eq(&self, other: &Ids) -> bool {
+        self.iter().eq(other.iter())
+    }
+}
+
+impl Eq for Ids {}
+
+impl fmt::Debug for Ids {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_list().entries(self.iter()).finish()
     }
 }
 
@@ -334,7 +397,60 @@ impl<'a> FromIterator<&'a str> for Ids {
         for id in ids {
             packed.push(id);
         }
-        Ids(Arc::new(packed))
+        let len = packed.ends.len() as u32;
+        Ids {
+            packed: Arc::new(packed),
+            first: 0,
+            len,
+        }
+    }
+}
+
+/// Packs the ids of many manifests into one buffer (one allocation, not three per
+/// manifest), then hands out each manifest's `Ids` as a view of it.
+#[derive(Default)]
+pub struct IdsPacker {
+    packed: Packed,
+    views: Vec<(u32, u32)>,
+}
+
+impl IdsPacker {
+    /// A packer with room for `text` bytes of ids and `ids` ids.
+    pub fn with_capacity(text: usize, ids: usize) -> IdsPacker {
+        let mut packer = IdsPacker::default();
+        packer.packed.text.reserve(text);
+        packer.packed.ends.reserve(ids);
+        packer
+    }
+
+    /// Adds a manifest's ids, as `Ids::text` and `Ids::ends` give them; returns their
+    /// number, or `None` (adding nothing) when `ends` do not cut `text` into ids.
+    pub fn add(&mut self, text: &str, ends: &[u32]) -> Option<usize> {
+        if !cuts(text, ends) {
+            return None;
+        }
+        let base = u32::try_from(self.packed.text.len()).ok()?;
+        base.checked_add(u32::try_from(text.len()).ok()?)?;
+        let first = u32::try_from(self.packed.ends.len()).ok()?;
+        let len = u32::try_from(ends.len()).ok()?;
+        first.checked_add(len)?;
+        self.packed.text.push_str(text);
+        self.packed.ends.extend(ends.iter().map(|end| end + base));
+        self.views.push((first, len));
+        Some(self.views.len() - 1)
+    }
+
+    /// Each manifest's ids, in the order added.
+    pub fn finish(self) -> Vec<Ids> {
+        let packed = Arc::new(self.packed);
+        self.views
+            .into_iter()
+            .map(|(first, len)| Ids {
+                packed: Arc::clone(&packed),
+                first,
+                len,
+            })
+            .collect()
     }
 }
 
@@ -1054,6 +1170,30 @@ mod tests {
         let svc = v.index_of("svc").unwrap_or(u32::MAX);
         assert_eq!(v.sources(svc), [0, 1]);
         assert_eq!(v.release(1), Some(&PlanId::new("a", "v1")));
+    }
+
+    #[test]
+    fn ids_packed_together_read_as_their_own() {
+        let mut packer = IdsPacker::default();
+        assert_eq!(packer.add("apidb.main", &[3, 10]), Some(0));
+        assert_eq!(packer.add("", &[]), Some(1));
+        assert_eq!(packer.add("xy", &[1, 1, 2]), None, "an empty id");
+        assert_eq!(packer.add("é", &[1]), None, "inside a character");
+        assert_eq!(packer.add("ledger", &[6]), Some(2));
+        let ids = packer.finish();
+        let listed: Vec<Vec<&str>> = ids.iter().map(|ids| ids.iter().collect()).collect();
+        assert_eq!(listed, [vec!["api", "db.main"], vec![], vec!["ledger"]]);
+        let last = &ids[2];
+        assert_eq!(
+            (last.text(), last.ends().collect::<Vec<_>>()),
+            ("ledger", vec![6])
+        );
+        assert_eq!(ids[0], ["api", "db.main"].into_iter().collect::<Ids>());
+        assert_eq!(
+            Ids::from_parts(ids[0].text().into(), ids[0].ends().collect()),
+            Some(ids[0].clone())
+        );
+        assert!(ids[1].is_empty() && ids[1].text().is_empty());
     }
 
     #[test]

@@ -363,7 +363,9 @@ impl Catalog {
         else {
             return Ok(catalog);
         };
-        let mut dirs: Vec<(String, String, PathBuf)> = Vec::new();
+        // Each release directory by its team's number in `team_names` (not a copy of the name).
+        let mut dirs: Vec<(usize, String, PathBuf)> = Vec::new();
+        let mut team_names: Vec<String> = Vec::new();
         for (team, _) in &teams {
             catalog.teams.entry(team.clone()).or_default();
         }
@@ -390,13 +392,15 @@ impl Catalog {
                 catalog.problems.extend(problems);
                 catalog.skipped.extend(skipped);
                 if let Some(releases) = listed? {
+                    let number = team_names.len();
                     for (release, path) in releases {
-                        dirs.push((team.clone(), release, path));
+                        dirs.push((number, release, path));
                     }
                 }
+                team_names.push(team);
             }
         }
-        let releases: Vec<(String, Release, Stamps)> = dirs
+        let releases: Vec<(usize, Release, Stamps)> = dirs
             .into_par_iter()
             .map(|(team, name, path)| {
                 // One buffer for both files' paths.
@@ -419,6 +423,9 @@ impl Catalog {
             .collect();
         let mut all_stamps = PlanMap::with_capacity_and_hasher(releases.len(), Default::default());
         for (team, release, stamps) in releases {
+            let Some(team) = team_names.get(team) else {
+                continue;
+            };
             // Only a directory holding a plan or a manifest is a release.
             if !release.has_plan && !release.has_manifest {
                 catalog
@@ -428,7 +435,12 @@ impl Catalog {
             }
             let id = PlanId::new(team.as_str(), release.name.as_str());
             all_stamps.insert(id, stamps);
-            catalog.teams.entry(team).or_default().push(release);
+            match catalog.teams.get_mut(team) {
+                Some(releases) => releases.push(release),
+                None => {
+                    catalog.teams.insert(team.clone(), vec![release]);
+                }
+            }
         }
         catalog.stamps = Arc::new(all_stamps);
         catalog.skipped.sort();

@@ -10,6 +10,9 @@ use crate::store::stamp::{EntryType, FileStamp};
 /// The first bytes of every cache file.
 const MAGIC: &[u8; 8] = b"bkcache\x01";
 
+/// The bytes after the body: its checksum.
+pub const TRAILER: usize = 8;
+
 /// Builds a cache file.
 #[derive(Default)]
 pub struct Writer {
@@ -86,7 +89,7 @@ pub struct Reader<'b> {
 impl<'b> Reader<'b> {
     /// A reader of the body, when the magic and checksum are right.
     pub fn open(bytes: &'b [u8]) -> Option<Reader<'b>> {
-        let body_len = bytes.len().checked_sub(8)?;
+        let body_len = bytes.len().checked_sub(TRAILER)?;
         let (body, sum) = bytes.split_at(body_len);
         let sum = u64::from_le_bytes(sum.try_into().ok()?);
         if checksum(body) != sum {
@@ -96,8 +99,18 @@ impl<'b> Reader<'b> {
         Some(Reader { rest })
     }
 
+    /// A reader of bytes of a file `open` accepted, from a place a reader of it reached.
+    pub fn resume(bytes: &'b [u8]) -> Reader<'b> {
+        Reader { rest: bytes }
+    }
+
     pub fn is_empty(&self) -> bool {
         self.rest.is_empty()
+    }
+
+    /// How many bytes of the body are left.
+    pub fn remaining(&self) -> usize {
+        self.rest.len()
     }
 
     fn take(&mut self, len: usize) -> Option<&'b [u8]> {

@@ -254,7 +254,7 @@ fn render(
             let other_plan = release.has_plan && id != ready.id;
             let stamp = catalog.stamps.get(&id).and_then(|s| s.plan);
             let cached = match (&cache, &stamp) {
-                (Some(cache), Some(stamp)) if other_plan => cache.plan(&id, stamp).cloned(),
+                (Some(cache), Some(stamp)) if other_plan => cache.plan(&id, stamp),
                 _ => None,
             };
             (id, other_plan.then_some(stamp), cached)
