@@ -15,6 +15,7 @@ use crate::names::{PlanId, PlanMap};
 use crate::plan::Plan;
 use crate::sections::Sections;
 use crate::store::ReadProblem;
+use crate::store::stamp::FileStamp;
 use crate::tokens::ReleaseNames;
 use crate::vocab::{Focus, Ids, Vocabulary};
 use crate::workspace::Catalog;
@@ -59,8 +60,13 @@ impl ManifestEntry {
 /// Where a corpus finds files it did not read up front: a release's manifest, when a
 /// command needs it whole (the cache gave only its ids), and a plan's drill records.
 pub trait Files: Send + Sync {
-    /// The text of a release's manifest (`Ok(None)`: there is none).
-    fn manifest(&self, id: &PlanId) -> Result<Option<String>, ReadProblem>;
+    /// The text of a release's manifest (`Ok(None)`: there is none); `listed` is what the
+    /// catalog's `lstat` said of it, if anything.
+    fn manifest(
+        &self,
+        id: &PlanId,
+        listed: Option<&FileStamp>,
+    ) -> Result<Option<String>, ReadProblem>;
     /// A plan's drill records.
     fn drills(&self, id: &PlanId) -> Vec<RecordFile>;
 }
@@ -103,8 +109,8 @@ pub struct Listed {
     /// `None` when the manifest cannot be read (checking its plan says why).
     pub ids: Option<Ids>,
     pub blob: Option<git2::Oid>,
-    /// The manifest, when it was read and is to be kept.
-    pub entry: Option<ManifestEntry>,
+    /// The manifest, when it was read and is to be kept (boxed: most are not).
+    pub entry: Option<Box<ManifestEntry>>,
 }
 
 impl Listed {
@@ -113,7 +119,7 @@ impl Listed {
         let entry = ManifestEntry::read(&id, path.clone(), text);
         Listed {
             ids: entry.ids(),
-            entry: Some(entry),
+            entry: Some(Box::new(entry)),
             blob: None,
             path,
             id,
@@ -224,7 +230,7 @@ impl Corpus {
                 .map(|ids| builder.add_ids(manifest.id.clone(), ids));
             let slot = Slot::new(true, manifest.path, source);
             if let Some(entry) = manifest.entry {
-                let _ = slot.entry.set(Box::new(entry));
+                let _ = slot.entry.set(entry);
             }
             if let Some(blob) = manifest.blob {
                 let _ = slot.blob.set(Some(blob));
@@ -270,6 +276,19 @@ impl Corpus {
         }
     }
 
+    /// What the catalog's `lstat` said of a release's manifest.
+    fn listed(&self, id: &PlanId) -> Option<FileStamp> {
+        self.catalog.stamps(id).manifest
+    }
+
+    /// Reads a release's manifest through `files`.
+    fn read_entry(&self, files: &dyn Files, id: &PlanId, path: &str) -> ManifestEntry {
+        let text = files
+            .manifest(id, self.listed(id).as_ref())
+            .and_then(|text| text.ok_or_else(ReadProblem::missing));
+        ManifestEntry::read(id, path.to_string(), text)
+    }
+
     /// The slot of a release that has a manifest.
     fn manifest_slot(&self, id: &PlanId) -> Option<&Slot> {
         self.manifests.get(id).filter(|slot| slot.has_manifest)
@@ -284,7 +303,7 @@ impl Corpus {
         let files = self.files.as_ref()?;
         Some(
             slot.entry
-                .get_or_init(|| Box::new(read_entry(files.as_ref(), id, &slot.path))),
+                .get_or_init(|| Box::new(self.read_entry(files.as_ref(), id, &slot.path))),
         )
     }
 
@@ -296,7 +315,7 @@ impl Corpus {
             return Some(Held::Kept(entry));
         }
         let files = self.files.as_ref()?;
-        Some(Held::Read(read_entry(files.as_ref(), id, &slot.path)))
+        Some(Held::Read(self.read_entry(files.as_ref(), id, &slot.path)))
     }
 
     /// The text of this state's manifest of a release, when it could be read.
@@ -316,7 +335,7 @@ impl Corpus {
             match slot.entry.get().map(Box::as_ref) {
                 Some(ManifestEntry::Parsed { text, .. }) => blob(text),
                 Some(ManifestEntry::Unreadable(_)) => None,
-                None => match self.files.as_ref()?.manifest(id) {
+                None => match self.files.as_ref()?.manifest(id, self.listed(id).as_ref()) {
                     Ok(Some(text)) => blob(&text),
                     _ => None,
                 },
@@ -635,14 +654,6 @@ impl Held<'_> {
     }
 }
 
-/// Reads a release's manifest through `files`.
-fn read_entry(files: &dyn Files, id: &PlanId, path: &str) -> ManifestEntry {
-    let text = files
-        .manifest(id)
-        .and_then(|text| text.ok_or_else(ReadProblem::missing));
-    ManifestEntry::read(id, path.to_string(), text)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -663,6 +674,7 @@ mod tests {
                 name: "v1".into(),
                 has_plan: true,
                 has_manifest: true,
+                stamps: Default::default(),
             }],
         );
         let other = PlanId::new("u", "v9");

@@ -4,7 +4,6 @@
 use std::collections::BTreeMap;
 use std::fs;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 use std::time::SystemTime;
 
 use rayon::prelude::*;
@@ -12,7 +11,7 @@ use rayon::prelude::*;
 use crate::config::{self, Config};
 use crate::diag::{Finding, Rule, unreadable_finding};
 use crate::error::{Error, Result};
-use crate::names::{PlanId, PlanMap, Spec, name_problem};
+use crate::names::{PlanId, Spec, name_problem};
 use crate::repo::Repo;
 use crate::store;
 use crate::store::stamp::FileStamp;
@@ -309,6 +308,8 @@ pub struct Release {
     pub name: String,
     pub has_plan: bool,
     pub has_manifest: bool,
+    /// What `lstat` said of its files when listed (nothing for a catalog read from git).
+    pub stamps: Stamps,
 }
 
 /// What `lstat` said of a release's plan.md and manifest.toml when the catalog was made:
@@ -330,9 +331,6 @@ pub struct Catalog {
     /// folder of notes): not releases, so not release names either. Repository-relative,
     /// sorted.
     pub skipped: Vec<String>,
-    /// The files of each release as listed (empty for a catalog read from git); shared with
-    /// what reads them later.
-    pub stamps: Arc<PlanMap<Stamps>>,
     /// When the listing started: a file changed less than a moment before is not trusted
     /// to be the one a cache read (see `FileStamp::is_settled`).
     pub listed_at: Option<SystemTime>,
@@ -400,7 +398,7 @@ impl Catalog {
                 team_names.push(team);
             }
         }
-        let releases: Vec<(usize, Release, Stamps)> = dirs
+        let releases: Vec<(usize, Release)> = dirs
             .into_par_iter()
             .map(|(team, name, path)| {
                 // One buffer for both files' paths.
@@ -417,12 +415,12 @@ impl Catalog {
                     name,
                     has_plan: stamps.plan.is_some(),
                     has_manifest: stamps.manifest.is_some(),
+                    stamps,
                 };
-                (team, release, stamps)
+                (team, release)
             })
             .collect();
-        let mut all_stamps = PlanMap::with_capacity_and_hasher(releases.len(), Default::default());
-        for (team, release, stamps) in releases {
+        for (team, release) in releases {
             let Some(team) = team_names.get(team) else {
                 continue;
             };
@@ -433,8 +431,6 @@ impl Catalog {
                     .push(format!("{plans_display}/{team}/{}", release.name));
                 continue;
             }
-            let id = PlanId::new(team.as_str(), release.name.as_str());
-            all_stamps.insert(id, stamps);
             match catalog.teams.get_mut(team) {
                 Some(releases) => releases.push(release),
                 None => {
@@ -442,7 +438,6 @@ impl Catalog {
                 }
             }
         }
-        catalog.stamps = Arc::new(all_stamps);
         catalog.skipped.sort();
         // Each team's releases in version order, teams in parallel.
         catalog.teams.par_iter_mut().for_each(|(_, releases)| {
@@ -469,6 +464,13 @@ impl Catalog {
                 .iter()
                 .map(move |release| (PlanId::new(team.clone(), release.name.clone()), release))
         })
+    }
+
+    /// What `lstat` said of a release's files when listed.
+    pub fn stamps(&self, id: &PlanId) -> Stamps {
+        self.release(id)
+            .map(|release| release.stamps)
+            .unwrap_or_default()
     }
 
     /// The greatest release of the same team below `id` that has a plan.

@@ -122,6 +122,7 @@ pub fn check(data: &[u8]) {
         name: name.into(),
         has_plan: true,
         has_manifest: true,
+        stamps: Default::default(),
     };
     catalog
         .teams

@@ -2,7 +2,6 @@
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 
 use rayon::prelude::*;
 
@@ -18,9 +17,7 @@ use crate::repo;
 use crate::store;
 use crate::store::stamp::FileStamp;
 use crate::vocab::Focus;
-use crate::workspace::{
-    Catalog, MANIFEST_FILE, PLAN_FILE, PathTarget, Stamps, Workspace, is_spec_like,
-};
+use crate::workspace::{Catalog, MANIFEST_FILE, PLAN_FILE, PathTarget, Workspace, is_spec_like};
 
 /// What checking one plan found.
 #[derive(Debug)]
@@ -128,10 +125,7 @@ pub fn load_corpus_with(
     let releases: Vec<(PlanId, Option<FileStamp>)> = catalog
         .all()
         .filter(|(_, release)| release.has_manifest)
-        .map(|(id, _)| {
-            let stamp = catalog.stamps.get(&id).and_then(|s| s.manifest);
-            (id, stamp)
-        })
+        .map(|(id, release)| (id, release.stamps.manifest))
         .collect();
     // The git blob id of a manifest read is computed for the cache (review matches cached
     // ids by it); without a cache it is computed when asked for (`Corpus::blob_of`).
@@ -189,7 +183,7 @@ pub fn load_corpus_with(
         }
     }
     let listed = listed.into_iter().map(|(listed, _, _)| listed).collect();
-    let files = WorkTree::of(workspace, &catalog);
+    let files = WorkTree::of(workspace);
     let mut corpus = Corpus::from_listed(
         catalog,
         listed,
@@ -207,17 +201,14 @@ struct WorkTree {
     root: PathBuf,
     plans_dir: PathBuf,
     plans_display: String,
-    /// The catalog's stamps, shared: a manifest is read without looking its path up again.
-    stamps: Arc<PlanMap<Stamps>>,
 }
 
 impl WorkTree {
-    fn of(workspace: &Workspace, catalog: &Catalog) -> Box<WorkTree> {
+    fn of(workspace: &Workspace) -> Box<WorkTree> {
         Box::new(WorkTree {
             root: workspace.root().to_path_buf(),
             plans_dir: workspace.plans_dir(),
             plans_display: workspace.config.plans_dir.clone(),
-            stamps: Arc::clone(&catalog.stamps),
         })
     }
 
@@ -227,9 +218,12 @@ impl WorkTree {
 }
 
 impl Files for WorkTree {
-    fn manifest(&self, id: &PlanId) -> Result<Option<String>, store::ReadProblem> {
-        let stamp = self.stamps.get(id).and_then(|stamps| stamps.manifest);
-        store::read_listed(&self.root, &self.path(id, MANIFEST_FILE), stamp.as_ref())
+    fn manifest(
+        &self,
+        id: &PlanId,
+        listed: Option<&FileStamp>,
+    ) -> Result<Option<String>, store::ReadProblem> {
+        store::read_listed(&self.root, &self.path(id, MANIFEST_FILE), listed)
     }
 
     fn drills(&self, id: &PlanId) -> Vec<drill::RecordFile> {
@@ -384,7 +378,7 @@ pub fn focus_on(workspace: &Workspace, catalog: &Catalog, plans: &[PlanId]) -> O
     let texts: Vec<String> = plans
         .iter()
         .filter_map(|id| {
-            let listed = catalog.stamps.get(id).and_then(|s| s.plan);
+            let listed = catalog.stamps(id).plan;
             store::read_listed(
                 workspace.root(),
                 &workspace.path(id, PLAN_FILE),
@@ -470,7 +464,7 @@ pub fn check_one(workspace: &Workspace, corpus: &Corpus, id: PlanId) -> Outcome 
     let path = workspace.display_path(&id, PLAN_FILE);
     let manifest_path = workspace.display_path(&id, MANIFEST_FILE);
     let checked = |report: PlanReport| Outcome::Checked(Box::new(report));
-    let listed = corpus.catalog().stamps.get(&id).and_then(|s| s.plan);
+    let listed = corpus.catalog().stamps(&id).plan;
     let read = store::read_listed(
         workspace.root(),
         &workspace.path(&id, PLAN_FILE),

@@ -252,7 +252,7 @@ fn render(
         .all()
         .map(|(id, release)| {
             let other_plan = release.has_plan && id != ready.id;
-            let stamp = catalog.stamps.get(&id).and_then(|s| s.plan);
+            let stamp = release.stamps.plan;
             let cached = match (&cache, &stamp) {
                 (Some(cache), Some(stamp)) if other_plan => cache.plan(&id, stamp),
                 _ => None,

@@ -475,3 +475,52 @@ fn a_cache_directory_inside_the_work_tree_is_not_used() {
     );
     assert_eq!(repo.snapshot(), before);
 }
+
+/// The file's modification time and inode: whether a run wrote it again.
+fn written(file: &Path) -> (std::time::SystemTime, u64) {
+    let metadata = fs::metadata(file).unwrap_or_else(|e| panic!("{}: {e}", file.display()));
+    let modified = metadata
+        .modified()
+        .unwrap_or_else(|e| panic!("no modification time: {e}"));
+    #[cfg(unix)]
+    let inode = std::os::unix::fs::MetadataExt::ino(&metadata);
+    #[cfg(not(unix))]
+    let inode = 0;
+    (modified, inode)
+}
+
+#[test]
+fn a_run_that_reads_nothing_new_leaves_the_cache_file_and_a_removed_release_leaves_it() {
+    let repo = payments_repo();
+    repo.commit("plans");
+    settle();
+    let cache = tempfile::tempdir().unwrap_or_else(|e| panic!("tempdir: {e}"));
+    run(&repo, cache.path(), &[], &["check", "v1.5"])
+        .code(1)
+        .stdout_has(FOREIGN);
+    let file = cache_file(cache.path());
+    let first = written(&file);
+    // Nothing changed: the cache answers everything, and the file is not written again.
+    run(&repo, cache.path(), &[], &["check", "v1.5"])
+        .code(1)
+        .stdout_has(FOREIGN);
+    run(&repo, cache.path(), &[], &["check"]).code(1);
+    assert_eq!(
+        written(&file),
+        first,
+        "a run with nothing new rewrote the cache"
+    );
+    assert!(holds(&file, "ledger-worker"));
+
+    // v1.4 goes: its ids leave the cache with it, and v1.5 no longer names a foreign item.
+    repo.remove(V14_MANIFEST).remove(V14);
+    let after = run(&repo, cache.path(), &[], &["check", "v1.5"]);
+    assert!(!after.stdout.contains("foreign-item"), "{}", after.stdout);
+    let file = cache_file(cache.path());
+    assert!(
+        !holds(&file, "ledger-worker"),
+        "the ids of a release that is gone stayed in the cache"
+    );
+    let expected = run(&repo, cache.path(), &[], &["--no-cache", "check", "v1.5"]);
+    same(&expected, &after);
+}

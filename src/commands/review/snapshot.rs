@@ -12,6 +12,7 @@ use crate::drill::{self, RecordFile};
 use crate::error::{Error, Result};
 use crate::names::{PlanId, is_valid_name};
 use crate::repo::{FSCK_HINT, ObjectError, Repo, TreeFiles};
+use crate::store::stamp::FileStamp;
 use crate::store::{self, ReadProblem};
 use crate::workspace::{Catalog, MANIFEST_FILE, PLAN_FILE, Release};
 use rayon::prelude::*;
@@ -374,7 +375,7 @@ struct GitManifests {
 }
 
 impl Files for GitManifests {
-    fn manifest(&self, id: &PlanId) -> Result<Option<String>, ReadProblem> {
+    fn manifest(&self, id: &PlanId, _: Option<&FileStamp>) -> Result<Option<String>, ReadProblem> {
         let Some(&blob) = self.blobs.get(id) else {
             return Ok(None);
         };
@@ -475,6 +476,7 @@ pub(super) fn releases_of(listed: &[ListedRelease]) -> Vec<Release> {
             name: release.name.clone(),
             has_plan: release.plan.is_some(),
             has_manifest: release.manifest.is_some() || release.manifest_dir,
+            stamps: Default::default(),
         })
         .collect()
 }
