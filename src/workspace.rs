@@ -1,7 +1,11 @@
 //! The user's repository as backout sees it: the work tree root, backout.toml, and the
 //! catalog of `<plans_dir>/<team>/<release>/` directories.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
+use std::hash::BuildHasher;
+use std::sync::OnceLock;
+
+use hashbrown::HashTable;
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::time::SystemTime;
@@ -334,6 +338,17 @@ pub struct Catalog {
     /// When the listing started: a file changed less than a moment before is not trusted
     /// to be the one a cache read (see `FileStamp::is_settled`).
     pub listed_at: Option<SystemTime>,
+    /// Each team's releases by name, made when a release is first looked up (see
+    /// `position`).
+    names: OnceLock<Names>,
+}
+
+/// Each team's releases by name: their positions in the team's list, in a table by the
+/// hash of the name.
+#[derive(Debug, Default)]
+struct Names {
+    teams: HashMap<String, HashTable<u32>>,
+    hasher: foldhash::fast::RandomState,
 }
 
 impl Catalog {
@@ -452,9 +467,48 @@ impl Catalog {
     }
 
     pub fn release(&self, id: &PlanId) -> Option<&Release> {
+        self.releases(&id.team).get(self.position(id)?)
+    }
+
+    /// Where a release is in its team's list. Looked up by name in a table made on the
+    /// first call (`check` asks for each of 10,000 plans, a version comparison costs a
+    /// parse of both names); a name the table does not hold, or holds for another place
+    /// (the teams changed after it was made), is searched for in version order.
+    fn position(&self, id: &PlanId) -> Option<usize> {
         let releases = self.releases(&id.team);
+        let names = self.names.get_or_init(|| self.index_names());
+        let hash = names.hasher.hash_one(id.release.as_str());
+        let indexed = names
+            .teams
+            .get(&id.team)
+            .and_then(|table| table.find(hash, |&at| at_name(releases, at) == Some(&id.release)));
+        if let Some(&at) = indexed {
+            return Some(at as usize);
+        }
         let at = releases.partition_point(|r| version::compare(&r.name, &id.release).is_lt());
-        releases.get(at).filter(|r| r.name == id.release)
+        releases
+            .get(at)
+            .is_some_and(|r| r.name == id.release)
+            .then_some(at)
+    }
+
+    fn index_names(&self) -> Names {
+        let hasher = foldhash::fast::RandomState::default();
+        let teams = self
+            .teams
+            .iter()
+            .map(|(team, releases)| {
+                let mut table = HashTable::with_capacity(releases.len());
+                for (at, release) in releases.iter().enumerate() {
+                    let hash = hasher.hash_one(release.name.as_str());
+                    table.insert_unique(hash, at as u32, |&at| {
+                        hasher.hash_one(at_name(releases, at).unwrap_or_default())
+                    });
+                }
+                (team.clone(), table)
+            })
+            .collect();
+        Names { teams, hasher }
     }
 
     /// Every release directory as a plan id, teams in name order, releases oldest first.
@@ -478,13 +532,21 @@ impl Catalog {
     /// over releases without a plan): `check` asks it for every plan.
     pub fn previous(&self, id: &PlanId) -> Option<&str> {
         let releases = self.releases(&id.team);
-        let below = releases.partition_point(|r| version::compare(&r.name, &id.release).is_lt());
+        let below = match self.position(id) {
+            Some(at) => at,
+            None => releases.partition_point(|r| version::compare(&r.name, &id.release).is_lt()),
+        };
         releases[..below]
             .iter()
             .rev()
             .find(|r| r.has_plan)
             .map(|r| r.name.as_str())
     }
+}
+
+/// The name of the release at `at` in `releases`.
+fn at_name(releases: &[Release], at: u32) -> Option<&str> {
+    releases.get(at as usize).map(|r| r.name.as_str())
 }
 
 /// `plans_dir/<team>/<release>/<file>`, pushed onto one buffer: `check` builds three such
@@ -591,4 +653,42 @@ fn list_dir(
     // `dir` itself was proven inside before it was listed; its real subdirectories are too.
     store::inside::mark_real_dirs(root, real_dirs.iter().map(|&at| out[at].1.as_path()));
     Ok(Some(out))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn release(name: &str, has_plan: bool) -> Release {
+        Release {
+            name: name.into(),
+            has_plan,
+            has_manifest: true,
+            stamps: Stamps::default(),
+        }
+    }
+
+    #[test]
+    fn releases_are_found_by_name_also_after_the_teams_change() {
+        let mut catalog = Catalog::default();
+        let names = ["v1.9", "v1.10", "v1.10.1", "v2.0-rc1", "v2.0"];
+        let releases = names.iter().map(|n| release(n, *n != "v1.10.1")).collect();
+        catalog.teams.insert("payments".into(), releases);
+        let id = |release: &str| PlanId::new("payments", release);
+        for (at, name) in names.iter().enumerate() {
+            assert_eq!(catalog.position(&id(name)), Some(at), "{name}");
+        }
+        assert_eq!(catalog.release(&id("v1.11")), None);
+        assert_eq!(catalog.release(&PlanId::new("ledger", "v1.9")), None);
+        assert_eq!(catalog.previous(&id("v2.0-rc1")), Some("v1.10"));
+        assert_eq!(catalog.previous(&id("v1.9")), None);
+        assert_eq!(catalog.previous(&id("v1.11")), Some("v1.10"), "not a release");
+        // The table was made; a release added after it is still found, in version order.
+        if let Some(releases) = catalog.teams.get_mut("payments") {
+            releases.insert(0, release("v1.8", true));
+        }
+        assert_eq!(catalog.position(&id("v1.8")), Some(0));
+        assert_eq!(catalog.position(&id("v2.0")), Some(5));
+        assert_eq!(catalog.previous(&id("v1.9")), Some("v1.8"));
+    }
 }
