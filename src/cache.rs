@@ -144,7 +144,8 @@ impl Stored {
                     1 => Some(git2::Oid::from_bytes(input.bytes(20)?).ok()?),
                     _ => None,
                 };
-                input.str()?;
+                let text = input.u32()? as usize;
+                input.bytes(text)?;
                 let count = input.count(4)?;
                 input.bytes(count * 4)?;
                 Some((stamp, blob))
@@ -319,24 +320,20 @@ impl Cache {
     /// keeping only the releases of `catalog` whose files are still the ones cached.
     /// Failing to write is not an error: the next run reads the files again.
     pub fn save(self, catalog: &Catalog) {
-        // What is stored of each release of the catalog, and whether all of it still holds.
-        let mut kept = 0;
-        let mut holds = true;
-        for (team, releases) in &catalog.teams {
-            for release in releases {
-                if let Some(at) = self.stored.at(team, &release.name) {
-                    kept += 1;
-                    if let Some(entry) = self.stored.entry(at) {
-                        holds &= entry.manifest.map(|m| m.0) == release.stamps.manifest
-                            || entry.manifest.is_none();
-                        holds &=
-                            entry.plan.map(|p| p.0) == release.stamps.plan || entry.plan.is_none();
-                    }
-                }
-            }
-        }
-        let stale = !holds || kept != self.stored.index.len();
-        if self.fresh.is_empty() && !stale {
+        // A stored entry whose file changed is never served (its stamp differs), and a run
+        // that finds it so reads the file and puts it in, which writes the file. An entry of
+        // a release that is gone is found by counting.
+        let kept: usize = catalog
+            .teams
+            .iter()
+            .map(|(team, releases)| {
+                releases
+                    .iter()
+                    .filter(|release| self.stored.at(team, &release.name).is_some())
+                    .count()
+            })
+            .sum();
+        if self.fresh.is_empty() && kept == self.stored.index.len() {
             crate::teardown::discard(self);
             return;
         }

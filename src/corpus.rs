@@ -69,6 +69,8 @@ pub trait Files: Send + Sync {
     ) -> Result<Option<String>, ReadProblem>;
     /// A plan's drill records.
     fn drills(&self, id: &PlanId) -> Vec<RecordFile>;
+    /// How a release's manifest is shown in findings, when the corpus was not told.
+    fn manifest_path(&self, id: &PlanId) -> String;
 }
 
 /// A release as the corpus holds it: its manifest's vocabulary source, the manifest itself
@@ -77,7 +79,8 @@ struct Slot {
     /// Whether the release has a manifest (the rest of the manifest's fields are unset
     /// when not).
     has_manifest: bool,
-    path: String,
+    /// How the manifest is shown, when known up front (else `Files::manifest_path`).
+    path: Option<String>,
     /// The vocabulary source, when the manifest could be read.
     source: Option<u32>,
     /// Boxed: a parsed manifest is large, and a repository has 10,000 slots, most never read.
@@ -89,7 +92,7 @@ struct Slot {
 }
 
 impl Slot {
-    fn new(has_manifest: bool, path: String, source: Option<u32>) -> Slot {
+    fn new(has_manifest: bool, path: Option<String>, source: Option<u32>) -> Slot {
         Slot {
             has_manifest,
             path,
@@ -105,7 +108,9 @@ impl Slot {
 /// reading it once for the vocabulary) and, when known, its git blob id.
 pub struct Listed {
     pub id: PlanId,
-    pub path: String,
+    /// How the manifest is shown; `None`: as `Files::manifest_path` says (a path for each
+    /// of 10,000 releases is not made up front).
+    pub path: Option<String>,
     /// `None` when the manifest cannot be read (checking its plan says why).
     pub ids: Option<Ids>,
     pub blob: Option<git2::Oid>,
@@ -116,12 +121,12 @@ pub struct Listed {
 impl Listed {
     /// A manifest read whole, and kept.
     pub fn read((id, path, text): ManifestSource) -> Listed {
-        let entry = ManifestEntry::read(&id, path.clone(), text);
+        let entry = ManifestEntry::read(&id, path, text);
         Listed {
             ids: entry.ids(),
             entry: Some(Box::new(entry)),
             blob: None,
-            path,
+            path: None,
             id,
         }
     }
@@ -243,7 +248,7 @@ impl Corpus {
                 let id = PlanId::new(team.as_str(), release.name.as_str());
                 manifests
                     .entry(id)
-                    .or_insert_with(|| Slot::new(false, String::new(), None));
+                    .or_insert_with(|| Slot::new(false, None, None));
             }
         }
         let (vocabulary, whole) = match focus {
@@ -282,11 +287,12 @@ impl Corpus {
     }
 
     /// Reads a release's manifest through `files`.
-    fn read_entry(&self, files: &dyn Files, id: &PlanId, path: &str) -> ManifestEntry {
+    fn read_entry(&self, files: &dyn Files, id: &PlanId, path: Option<&str>) -> ManifestEntry {
         let text = files
             .manifest(id, self.listed(id).as_ref())
             .and_then(|text| text.ok_or_else(ReadProblem::missing));
-        ManifestEntry::read(id, path.to_string(), text)
+        let path = path.map_or_else(|| files.manifest_path(id), str::to_string);
+        ManifestEntry::read(id, path, text)
     }
 
     /// The slot of a release that has a manifest.
@@ -302,8 +308,9 @@ impl Corpus {
         }
         let files = self.files.as_ref()?;
         Some(
-            slot.entry
-                .get_or_init(|| Box::new(self.read_entry(files.as_ref(), id, &slot.path))),
+            slot.entry.get_or_init(|| {
+                Box::new(self.read_entry(files.as_ref(), id, slot.path.as_deref()))
+            }),
         )
     }
 
@@ -315,7 +322,11 @@ impl Corpus {
             return Some(Held::Kept(entry));
         }
         let files = self.files.as_ref()?;
-        Some(Held::Read(self.read_entry(files.as_ref(), id, &slot.path)))
+        Some(Held::Read(self.read_entry(
+            files.as_ref(),
+            id,
+            slot.path.as_deref(),
+        )))
     }
 
     /// The text of this state's manifest of a release, when it could be read.
@@ -395,7 +406,7 @@ impl Corpus {
             let slot = self
                 .manifests
                 .entry(id)
-                .or_insert_with(|| Slot::new(false, String::new(), None));
+                .or_insert_with(|| Slot::new(false, None, None));
             slot.drills = OnceLock::from(records);
         }
         self.drill_max_age = max_age;

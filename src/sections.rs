@@ -739,19 +739,22 @@ impl Sections {
         BUILTIN.get_or_init(|| {
             let mut titles = HashMap::new();
             let mut by_kind = vec![Vec::new(); Kind::ALL.len()];
-            for kind in Kind::ALL {
-                for title in kind.all_titles() {
+            // Each title normalized once.
+            let keyed: Vec<(&str, String)> = Kind::ALL
+                .into_iter()
+                .flat_map(|kind| kind.all_titles().map(move |title| (kind, title)))
+                .map(|(kind, title)| {
                     let key = normalize(title);
                     if titles.insert(key.clone(), kind).is_none() {
-                        by_kind[kind as usize].push(key);
+                        by_kind[kind as usize].push(key.clone());
                     }
-                }
-            }
-            let exact = Kind::ALL
-                .into_iter()
-                .flat_map(|kind| kind.all_titles())
-                .filter_map(|title| {
-                    let kind = titles.get(&normalize(title))?;
+                    (title, key)
+                })
+                .collect();
+            let exact = keyed
+                .iter()
+                .filter_map(|(title, key)| {
+                    let kind = titles.get(key)?;
                     Some((title.to_string(), *kind))
                 })
                 .collect();

@@ -81,16 +81,7 @@ impl Workspace {
 
     /// Repository-relative path of a file of a release, with `/` separators.
     pub fn display_path(&self, id: &PlanId, file: &str) -> String {
-        // Pushed onto one buffer of the right size: run for each of 10,000 releases.
-        let parts = [self.config.plans_dir.as_str(), &id.team, &id.release, file];
-        let mut path = String::with_capacity(parts.iter().map(|p| p.len() + 1).sum());
-        for (n, part) in parts.into_iter().enumerate() {
-            if n > 0 {
-                path.push('/');
-            }
-            path.push_str(part);
-        }
-        path
+        display_path(&self.config.plans_dir, id, file)
     }
 
     /// Absolute path of a file of a release.
@@ -421,7 +412,7 @@ impl Catalog {
                 file.reserve(PLAN_FILE.len().max(MANIFEST_FILE.len()) + 1);
                 file.push(PLAN_FILE);
                 let plan = stamp(&file);
-                file.set_file_name(MANIFEST_FILE);
+                let file = with_file_name(file, PLAN_FILE, MANIFEST_FILE);
                 let stamps = Stamps {
                     plan,
                     manifest: stamp(&file),
@@ -544,9 +535,51 @@ impl Catalog {
     }
 }
 
+/// `path`, which ends in the file name `old`, ending in `new` instead: on its bytes where
+/// it can (`set_file_name` parses the path's components, for each of 10,000 releases).
+fn with_file_name(path: PathBuf, old: &str, new: &str) -> PathBuf {
+    #[cfg(unix)]
+    {
+        use std::ffi::OsString;
+        use std::os::unix::ffi::OsStringExt;
+        let mut bytes = path.into_os_string().into_vec();
+        let cut = bytes.len().checked_sub(old.len());
+        if bytes.ends_with(old.as_bytes()) && cut.is_some_and(|at| at > 0 && bytes[at - 1] == b'/')
+        {
+            bytes.truncate(bytes.len() - old.len());
+            bytes.extend_from_slice(new.as_bytes());
+            return PathBuf::from(OsString::from_vec(bytes));
+        }
+        let mut path = PathBuf::from(OsString::from_vec(bytes));
+        path.set_file_name(new);
+        path
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = old;
+        let mut path = path;
+        path.set_file_name(new);
+        path
+    }
+}
+
 /// The name of the release at `at` in `releases`.
 fn at_name(releases: &[Release], at: u32) -> Option<&str> {
     releases.get(at as usize).map(|r| r.name.as_str())
+}
+
+/// Repository-relative path of a file of a release below `plans_dir` (as configured), with
+/// `/` separators, pushed onto one buffer of the right size.
+pub fn display_path(plans_dir: &str, id: &PlanId, file: &str) -> String {
+    let parts = [plans_dir, &id.team, &id.release, file];
+    let mut path = String::with_capacity(parts.iter().map(|p| p.len() + 1).sum());
+    for (n, part) in parts.into_iter().enumerate() {
+        if n > 0 {
+            path.push('/');
+        }
+        path.push_str(part);
+    }
+    path
 }
 
 /// `plans_dir/<team>/<release>/<file>`, pushed onto one buffer: `check` builds three such
@@ -669,6 +702,20 @@ mod tests {
     }
 
     #[test]
+    fn a_file_name_is_swapped_for_another() {
+        let swap = |path: &str| with_file_name(PathBuf::from(path), PLAN_FILE, MANIFEST_FILE);
+        assert_eq!(
+            swap("/r/plans/t/v1/plan.md"),
+            PathBuf::from("/r/plans/t/v1/manifest.toml")
+        );
+        assert_eq!(swap("plan.md"), PathBuf::from("manifest.toml"));
+        assert_eq!(
+            swap("/r/t/v1/myplan.md"),
+            PathBuf::from("/r/t/v1/manifest.toml")
+        );
+    }
+
+    #[test]
     fn releases_are_found_by_name_also_after_the_teams_change() {
         let mut catalog = Catalog::default();
         let names = ["v1.9", "v1.10", "v1.10.1", "v2.0-rc1", "v2.0"];
@@ -682,7 +729,11 @@ mod tests {
         assert_eq!(catalog.release(&PlanId::new("ledger", "v1.9")), None);
         assert_eq!(catalog.previous(&id("v2.0-rc1")), Some("v1.10"));
         assert_eq!(catalog.previous(&id("v1.9")), None);
-        assert_eq!(catalog.previous(&id("v1.11")), Some("v1.10"), "not a release");
+        assert_eq!(
+            catalog.previous(&id("v1.11")),
+            Some("v1.10"),
+            "not a release"
+        );
         // The table was made; a release added after it is still found, in version order.
         if let Some(releases) = catalog.teams.get_mut("payments") {
             releases.insert(0, release("v1.8", true));

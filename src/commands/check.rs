@@ -137,13 +137,12 @@ pub fn load_corpus_with(
     let listed: Vec<(Listed, Option<FileStamp>, bool)> = releases
         .into_par_iter()
         .map(|(id, stamp)| {
-            let path = workspace.display_path(&id, MANIFEST_FILE);
             if let Some(found) = cached(&id, &stamp) {
                 let listed = Listed {
-                    ids: Some(found.ids.clone()),
+                    ids: Some(found.ids),
                     blob: found.blob,
                     entry: None,
-                    path,
+                    path: None,
                     id,
                 };
                 return (listed, stamp, false);
@@ -169,7 +168,7 @@ pub fn load_corpus_with(
                 ids,
                 blob,
                 entry: None,
-                path,
+                path: None,
                 id,
             };
             (listed, stamp, true)
@@ -218,6 +217,10 @@ impl WorkTree {
 }
 
 impl Files for WorkTree {
+    fn manifest_path(&self, id: &PlanId) -> String {
+        crate::workspace::display_path(&self.plans_display, id, MANIFEST_FILE)
+    }
+
     fn manifest(
         &self,
         id: &PlanId,

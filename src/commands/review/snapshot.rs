@@ -207,20 +207,21 @@ impl<'r> Snapshot<'r> {
         let manifests: Vec<Manifest> = listing
             .manifests()
             .map(|(id, blob)| {
-                let path = self.path(&id, MANIFEST_FILE);
                 match cache.and_then(|cache| cache.manifest_ids(&id, blob)) {
                     Some(ids) => {
                         blobs.insert(id.clone(), blob);
+                        // Shown as `GitManifests::manifest_path` says, when read.
                         Manifest::Known(Listed {
                             id,
-                            path,
-                            ids: Some(ids.clone()),
+                            path: None,
+                            ids: Some(ids),
                             blob: Some(blob),
                             entry: None,
                         })
                     }
                     None => {
                         let text = self.read_blob(blob);
+                        let path = self.path(&id, MANIFEST_FILE);
                         Manifest::Read((id, path, text))
                     }
                 }
@@ -255,6 +256,7 @@ impl<'r> Snapshot<'r> {
             .collect();
         let files = GitManifests {
             git_dir: self.files.git_dir(),
+            plans_dir: self.config.plans_dir.clone(),
             blobs,
             repo: Mutex::new(None),
         };
@@ -368,6 +370,7 @@ enum Manifest {
 /// read from git when a check needs one whole.
 struct GitManifests {
     git_dir: PathBuf,
+    plans_dir: String,
     blobs: HashMap<PlanId, git2::Oid>,
     /// A handle of its own, opened at the first read: the snapshot's cannot be shared
     /// between threads.
@@ -375,6 +378,10 @@ struct GitManifests {
 }
 
 impl Files for GitManifests {
+    fn manifest_path(&self, id: &PlanId) -> String {
+        crate::workspace::display_path(&self.plans_dir, id, MANIFEST_FILE)
+    }
+
     fn manifest(&self, id: &PlanId, _: Option<&FileStamp>) -> Result<Option<String>, ReadProblem> {
         let Some(&blob) = self.blobs.get(id) else {
             return Ok(None);
