@@ -684,7 +684,7 @@ fn list_dir(
         out.push((name, path));
     }
     // `dir` itself was proven inside before it was listed; its real subdirectories are too.
-    store::inside::mark_real_dirs(root, real_dirs.iter().map(|&at| out[at].1.as_path()));
+    store::inside::mark_real_dirs(root, dir, real_dirs.iter().map(|&at| out[at].0.as_str()));
     Ok(Some(out))
 }
 

@@ -6,7 +6,7 @@
 //! place under the real root. Components that do not exist yet are plain names backout is
 //! about to create.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::ffi::OsString;
 use std::fs;
 use std::io;
@@ -83,7 +83,47 @@ static PROVEN_DIRS: RwLock<Option<ProvenDirs>> = RwLock::new(None);
 
 type ProvenDirs = HashSet<OsString, foldhash::fast::RandomState>;
 
+/// Real directories that listings found and that are not in `PROVEN_DIRS` yet: by the key
+/// of the directory listed, the names of its real subdirectories joined by `/` (which no
+/// name holds). A listed directory's are proven when one of them is first asked about: a
+/// one-plan run reads in one release directory of thousands.
+static PENDING: RwLock<Option<HashMap<OsString, String, foldhash::fast::RandomState>>> =
+    RwLock::new(None);
+
 fn is_proven(dir: &Path) -> bool {
+    if is_proven_now(dir) {
+        return true;
+    }
+    let Some(parent) = dir.parent() else {
+        return false;
+    };
+    let pending = PENDING.read().is_ok_and(|pending| {
+        pending
+            .as_ref()
+            .is_some_and(|pending| pending.contains_key(parent.as_os_str()))
+    });
+    if !pending {
+        return false;
+    }
+    let names = match PENDING.write() {
+        Ok(mut pending) => pending
+            .as_mut()
+            .and_then(|pending| pending.remove(parent.as_os_str())),
+        Err(_) => None,
+    };
+    if let Some(names) = names {
+        prove(
+            names
+                .split('/')
+                .filter(|name| !name.is_empty())
+                .map(|name| parent.join(name))
+                .collect(),
+        );
+    }
+    is_proven_now(dir)
+}
+
+fn is_proven_now(dir: &Path) -> bool {
     PROVEN_DIRS.read().is_ok_and(|dirs| {
         dirs.as_ref()
             .is_some_and(|dirs| dirs.contains(dir.as_os_str()))
@@ -101,17 +141,34 @@ fn prove(dirs: Vec<PathBuf>) {
     }
 }
 
-/// Records directories that a listing found to be real directories (not symlinks) inside
-/// an already proven directory below `root`, so reading their files needs no second look.
-pub fn mark_real_dirs<'d>(root: &Path, dirs: impl IntoIterator<Item = &'d Path>) {
+/// Records the subdirectories `names` of `dir` (a directory below `root`, proven inside)
+/// that a listing found to be real directories (not symlinks), so reading their files needs
+/// no second look. They are proven when one of them is first asked about (`PENDING`).
+pub fn mark_real_dirs<'n>(root: &Path, dir: &Path, names: impl IntoIterator<Item = &'n str>) {
     let Ok(real_root) = real_root(root) else {
         return;
     };
-    let keys: Vec<PathBuf> = dirs
-        .into_iter()
-        .filter_map(|dir| key_below(root, &real_root, dir))
-        .collect();
-    prove(keys);
+    let Some(key) = key_below(root, &real_root, dir) else {
+        return;
+    };
+    let mut joined = String::new();
+    for name in names {
+        if name.is_empty() || name.contains('/') {
+            continue;
+        }
+        joined.push_str(name);
+        joined.push('/');
+    }
+    if joined.is_empty() {
+        return;
+    }
+    if let Ok(mut pending) = PENDING.write() {
+        pending
+            .get_or_insert_with(Default::default)
+            .entry(key.into_os_string())
+            .or_default()
+            .push_str(&joined);
+    }
 }
 
 /// The path of `dir` (below `root` by name) below the real root, as `is_proven` keeps it.
@@ -334,6 +391,27 @@ mod tests {
             Err(Escape::NotBelow)
         );
         assert_eq!(check(root, outside.path()), Err(Escape::NotBelow));
+        Ok(())
+    }
+
+    #[test]
+    fn real_directories_a_listing_found_are_proven_when_first_asked_about() -> io::Result<()> {
+        let repo = tempfile::tempdir()?;
+        let root = repo.path();
+        let team = root.join("plans/ledger-marked");
+        for release in ["v2.0", "v2.1", "v2.2"] {
+            fs::create_dir_all(team.join(release))?;
+        }
+        assert!(!is_proven_dir(root, &team.join("v2.1")));
+        // The listing saw v2.0 and v2.1 as real directories; v2.2 was not among them.
+        mark_real_dirs(root, &team, ["v2.0", "v2.1", "a/b", ""]);
+        assert!(is_proven_dir(root, &team.join("v2.1")));
+        assert!(is_proven_dir(root, &team.join("v2.0")));
+        assert!(!is_proven_dir(root, &team.join("v2.2")));
+        assert!(!is_proven_dir(root, &team.join("a")));
+        // Files in them read as inside without another look; the rest is walked as before.
+        assert_eq!(check(root, &team.join("v2.0/plan.md")), Ok(()));
+        assert_eq!(check(root, &team.join("v2.2/plan.md")), Ok(()));
         Ok(())
     }
 
