@@ -17,7 +17,7 @@ use crate::sections::Sections;
 use crate::store::ReadProblem;
 use crate::store::stamp::FileStamp;
 use crate::tokens::ReleaseNames;
-use crate::vocab::{Focus, Ids, Vocabulary};
+use crate::vocab::{Focus, Ids, Vocabulary, VocabularyBuilder};
 use crate::workspace::Catalog;
 
 /// A release's manifest as read from its source.
@@ -69,7 +69,7 @@ pub trait Files: Send + Sync {
     ) -> Result<Option<String>, ReadProblem>;
     /// A plan's drill records.
     fn drills(&self, id: &PlanId) -> Vec<RecordFile>;
-    /// How a release's manifest is shown in findings, when the corpus was not told.
+    /// How a release's manifest is shown in findings.
     fn manifest_path(&self, id: &PlanId) -> String;
 }
 
@@ -79,8 +79,6 @@ struct Slot {
     /// Whether the release has a manifest (the rest of the manifest's fields are unset
     /// when not).
     has_manifest: bool,
-    /// How the manifest is shown, when known up front (else `Files::manifest_path`).
-    path: Option<String>,
     /// The vocabulary source, when the manifest could be read.
     source: Option<u32>,
     /// Boxed: a parsed manifest is large, and a repository has 10,000 slots, most never read.
@@ -92,10 +90,9 @@ struct Slot {
 }
 
 impl Slot {
-    fn new(has_manifest: bool, path: Option<String>, source: Option<u32>) -> Slot {
+    fn new(has_manifest: bool, source: Option<u32>) -> Slot {
         Slot {
             has_manifest,
-            path,
             source,
             entry: OnceLock::new(),
             blob: OnceLock::new(),
@@ -108,9 +105,6 @@ impl Slot {
 /// reading it once for the vocabulary) and, when known, its git blob id.
 pub struct Listed {
     pub id: PlanId,
-    /// How the manifest is shown; `None`: as `Files::manifest_path` says (a path for each
-    /// of 10,000 releases is not made up front).
-    pub path: Option<String>,
     /// `None` when the manifest cannot be read (checking its plan says why).
     pub ids: Option<Ids>,
     pub blob: Option<git2::Oid>,
@@ -126,7 +120,6 @@ impl Listed {
             ids: entry.ids(),
             entry: Some(Box::new(entry)),
             blob: None,
-            path: None,
             id,
         }
     }
@@ -227,13 +220,13 @@ impl Corpus {
         files: Option<Box<dyn Files>>,
         focus: Option<Focus>,
     ) -> Corpus {
-        let mut builder = Vocabulary::builder();
+        let mut builder = VocabularyBuilder::with_capacity(listed.len());
         let mut manifests = PlanMap::with_capacity_and_hasher(listed.len(), Default::default());
         for manifest in listed {
             let source = manifest
                 .ids
                 .map(|ids| builder.add_ids(manifest.id.clone(), ids));
-            let slot = Slot::new(true, manifest.path, source);
+            let slot = Slot::new(true, source);
             if let Some(entry) = manifest.entry {
                 let _ = slot.entry.set(entry);
             }
@@ -248,7 +241,7 @@ impl Corpus {
                 let id = PlanId::new(team.as_str(), release.name.as_str());
                 manifests
                     .entry(id)
-                    .or_insert_with(|| Slot::new(false, None, None));
+                    .or_insert_with(|| Slot::new(false, None));
             }
         }
         let (vocabulary, whole) = match focus {
@@ -287,12 +280,11 @@ impl Corpus {
     }
 
     /// Reads a release's manifest through `files`.
-    fn read_entry(&self, files: &dyn Files, id: &PlanId, path: Option<&str>) -> ManifestEntry {
+    fn read_entry(&self, files: &dyn Files, id: &PlanId) -> ManifestEntry {
         let text = files
             .manifest(id, self.listed(id).as_ref())
             .and_then(|text| text.ok_or_else(ReadProblem::missing));
-        let path = path.map_or_else(|| files.manifest_path(id), str::to_string);
-        ManifestEntry::read(id, path, text)
+        ManifestEntry::read(id, files.manifest_path(id), text)
     }
 
     /// The slot of a release that has a manifest.
@@ -308,9 +300,8 @@ impl Corpus {
         }
         let files = self.files.as_ref()?;
         Some(
-            slot.entry.get_or_init(|| {
-                Box::new(self.read_entry(files.as_ref(), id, slot.path.as_deref()))
-            }),
+            slot.entry
+                .get_or_init(|| Box::new(self.read_entry(files.as_ref(), id))),
         )
     }
 
@@ -322,11 +313,7 @@ impl Corpus {
             return Some(Held::Kept(entry));
         }
         let files = self.files.as_ref()?;
-        Some(Held::Read(self.read_entry(
-            files.as_ref(),
-            id,
-            slot.path.as_deref(),
-        )))
+        Some(Held::Read(self.read_entry(files.as_ref(), id)))
     }
 
     /// The text of this state's manifest of a release, when it could be read.
@@ -406,7 +393,7 @@ impl Corpus {
             let slot = self
                 .manifests
                 .entry(id)
-                .or_insert_with(|| Slot::new(false, None, None));
+                .or_insert_with(|| Slot::new(false, None));
             slot.drills = OnceLock::from(records);
         }
         self.drill_max_age = max_age;

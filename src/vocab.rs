@@ -461,6 +461,13 @@ pub struct VocabularyBuilder {
 }
 
 impl VocabularyBuilder {
+    /// A builder with room for `sources` sources.
+    pub fn with_capacity(sources: usize) -> VocabularyBuilder {
+        VocabularyBuilder {
+            sources: Vec::with_capacity(sources),
+        }
+    }
+
     /// Records that `release`'s manifest lists `ids`; returns the source's number.
     pub fn add<'a>(&mut self, release: PlanId, ids: impl IntoIterator<Item = &'a str>) -> u32 {
         self.add_ids(release, ids.into_iter().collect())

@@ -426,6 +426,19 @@ impl Catalog {
                 (team, release)
             })
             .collect();
+        // Each team's list made to size: a Release is large, and 10,000 of them doubling
+        // their way up copy megabytes.
+        let mut counts = vec![0usize; team_names.len()];
+        for (team, _) in &releases {
+            if let Some(count) = counts.get_mut(*team) {
+                *count += 1;
+            }
+        }
+        for (name, count) in team_names.iter().zip(counts) {
+            if let Some(list) = catalog.teams.get_mut(name) {
+                list.reserve_exact(count);
+            }
+        }
         for (team, release) in releases {
             let Some(team) = team_names.get(team) else {
                 continue;

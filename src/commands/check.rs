@@ -17,7 +17,9 @@ use crate::repo;
 use crate::store;
 use crate::store::stamp::FileStamp;
 use crate::vocab::Focus;
-use crate::workspace::{Catalog, MANIFEST_FILE, PLAN_FILE, PathTarget, Workspace, is_spec_like};
+use crate::workspace::{
+    Catalog, MANIFEST_FILE, PLAN_FILE, PathTarget, Release, Workspace, is_spec_like,
+};
 
 /// What checking one plan found.
 #[derive(Debug)]
@@ -122,10 +124,12 @@ pub fn load_corpus_with(
     cache: Option<&mut crate::cache::Cache>,
     focus: Option<Focus>,
 ) -> Result<Corpus> {
-    let releases: Vec<(PlanId, Option<FileStamp>)> = catalog
-        .all()
+    // Borrowed from the catalog: a plan id is made only for what the corpus keeps.
+    let releases: Vec<(&str, &Release)> = catalog
+        .teams
+        .iter()
+        .flat_map(|(team, releases)| releases.iter().map(move |r| (team.as_str(), r)))
         .filter(|(_, release)| release.has_manifest)
-        .map(|(id, release)| (id, release.stamps.manifest))
         .collect();
     // The git blob id of a manifest read is computed for the cache (review matches cached
     // ids by it); without a cache it is computed when asked for (`Corpus::blob_of`).
@@ -134,18 +138,20 @@ pub fn load_corpus_with(
         let cache = cache.as_deref()?;
         cache.manifest(id, stamp.as_ref()?)
     };
-    let listed: Vec<(Listed, Option<FileStamp>, bool)> = releases
+    // Each manifest's ids, and the stamp of one read now (to be put in the cache).
+    let listed: Vec<(Listed, Option<Box<FileStamp>>)> = releases
         .into_par_iter()
-        .map(|(id, stamp)| {
+        .map(|(team, release)| {
+            let id = PlanId::new(team, release.name.as_str());
+            let stamp = release.stamps.manifest;
             if let Some(found) = cached(&id, &stamp) {
                 let listed = Listed {
                     ids: Some(found.ids),
                     blob: found.blob,
                     entry: None,
-                    path: None,
                     id,
                 };
-                return (listed, stamp, false);
+                return (listed, None);
             }
             let text = store::read_listed(
                 workspace.root(),
@@ -168,20 +174,19 @@ pub fn load_corpus_with(
                 ids,
                 blob,
                 entry: None,
-                path: None,
                 id,
             };
-            (listed, stamp, true)
+            (listed, stamp.map(Box::new))
         })
         .collect();
     if let Some(cache) = cache {
-        for (manifest, stamp, read) in &listed {
-            if let (true, Some(stamp), Some(ids)) = (read, stamp, &manifest.ids) {
-                cache.put_manifest(&manifest.id, *stamp, ids.clone(), manifest.blob);
+        for (manifest, stamp) in &listed {
+            if let (Some(stamp), Some(ids)) = (stamp, &manifest.ids) {
+                cache.put_manifest(&manifest.id, **stamp, ids.clone(), manifest.blob);
             }
         }
     }
-    let listed = listed.into_iter().map(|(listed, _, _)| listed).collect();
+    let listed = listed.into_iter().map(|(listed, _)| listed).collect();
     let files = WorkTree::of(workspace);
     let mut corpus = Corpus::from_listed(
         catalog,

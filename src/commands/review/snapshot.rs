@@ -206,14 +206,12 @@ impl<'r> Snapshot<'r> {
         let mut blobs = HashMap::new();
         let manifests: Vec<Manifest> = listing
             .manifests()
-            .map(|(id, blob)| {
-                match cache.and_then(|cache| cache.manifest_ids(&id, blob)) {
+            .map(
+                |(id, blob)| match cache.and_then(|cache| cache.manifest_ids(&id, blob)) {
                     Some(ids) => {
                         blobs.insert(id.clone(), blob);
-                        // Shown as `GitManifests::manifest_path` says, when read.
                         Manifest::Known(Listed {
                             id,
-                            path: None,
                             ids: Some(ids),
                             blob: Some(blob),
                             entry: None,
@@ -224,8 +222,8 @@ impl<'r> Snapshot<'r> {
                         let path = self.path(&id, MANIFEST_FILE);
                         Manifest::Read((id, path, text))
                     }
-                }
-            })
+                },
+            )
             .collect();
         // A manifest.toml that is a directory: unreadable, as `check` says of it in the
         // work tree (not "missing").
