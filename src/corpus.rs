@@ -110,6 +110,9 @@ pub struct Listed {
     pub blob: Option<git2::Oid>,
     /// The manifest, when it was read and is to be kept (boxed: most are not).
     pub entry: Option<Box<ManifestEntry>>,
+    /// Where the release is in the catalog's order (teams by name, releases oldest first),
+    /// when the lister knows: else it is looked up.
+    pub at: Option<usize>,
 }
 
 impl Listed {
@@ -120,6 +123,7 @@ impl Listed {
             ids: entry.ids(),
             entry: Some(Box::new(entry)),
             blob: None,
+            at: None,
             id,
         }
     }
@@ -136,8 +140,13 @@ impl Listed {
 /// plan being checked, read for that check only, so checking 10,000 plans never holds
 /// 10,000 parsed manifests at once.
 pub struct Corpus {
-    /// Every release with a manifest or a plan.
-    manifests: PlanMap<Slot>,
+    /// Every release of the catalog, in its order (teams by name, releases oldest first):
+    /// found through the catalog's positions, not a map of 10,000 plan ids.
+    slots: Vec<Slot>,
+    /// Where each team's releases start in `slots`.
+    team_starts: HashMap<String, usize>,
+    /// Releases the catalog does not list (a corpus made from manifests alone).
+    others: PlanMap<Slot>,
     /// Reads what was not read up front; `None` when everything was.
     files: Option<Box<dyn Files>>,
     /// Every manifest's ids, or only those a focus admits (see `vocabulary_for`).
@@ -221,27 +230,45 @@ impl Corpus {
         focus: Option<Focus>,
     ) -> Corpus {
         let mut builder = VocabularyBuilder::with_capacity(listed.len());
-        let mut manifests = PlanMap::with_capacity_and_hasher(listed.len(), Default::default());
+        let mut team_starts = HashMap::with_capacity(catalog.teams.len());
+        let mut count = 0;
+        for (team, releases) in &catalog.teams {
+            team_starts.insert(team.clone(), count);
+            count += releases.len();
+        }
+        let mut slots: Vec<Slot> = (0..count).map(|_| Slot::new(false, None)).collect();
+        let mut others = PlanMap::default();
+        let mut team: Option<(&str, usize, &Vec<crate::workspace::Release>)> = None;
         for manifest in listed {
-            let source = manifest
-                .ids
-                .map(|ids| builder.add_ids(manifest.id.clone(), ids));
-            let slot = Slot::new(true, source);
+            // The place the lister gave, when it is this release's; else looked up. Manifests
+            // come team by team: the team's list is looked up when the team changes.
+            let id = &manifest.id;
+            if team.as_ref().is_none_or(|(name, _, _)| *name != id.team) {
+                team = catalog
+                    .teams
+                    .get_key_value(&id.team)
+                    .and_then(|(name, list)| Some((name.as_str(), *team_starts.get(name)?, list)));
+            }
+            let given = manifest.at.filter(|&at| {
+                team.is_some_and(|(_, start, list)| {
+                    at >= start && list.get(at - start).is_some_and(|r| r.name == id.release)
+                })
+            });
+            let at = given.or_else(|| Some(team_starts.get(&id.team)? + catalog.position(id)?));
+            let slot = match at.and_then(|at| slots.get_mut(at)) {
+                Some(slot) => slot,
+                None => others
+                    .entry(manifest.id.clone())
+                    .or_insert_with(|| Slot::new(false, None)),
+            };
+            // The plan id moves into the vocabulary: the slot is found by position.
+            slot.has_manifest = true;
+            slot.source = manifest.ids.map(|ids| builder.add_ids(manifest.id, ids));
             if let Some(entry) = manifest.entry {
                 let _ = slot.entry.set(entry);
             }
             if let Some(blob) = manifest.blob {
                 let _ = slot.blob.set(Some(blob));
-            }
-            manifests.insert(manifest.id, slot);
-        }
-        // Releases with a plan and no manifest hold drill records too.
-        for (team, releases) in &catalog.teams {
-            for release in releases.iter().filter(|r| r.has_plan && !r.has_manifest) {
-                let id = PlanId::new(team.as_str(), release.name.as_str());
-                manifests
-                    .entry(id)
-                    .or_insert_with(|| Slot::new(false, None));
             }
         }
         let (vocabulary, whole) = match focus {
@@ -261,7 +288,9 @@ impl Corpus {
             .map(|team| (team.clone(), OnceLock::new()))
             .collect();
         Corpus {
-            manifests,
+            slots,
+            team_starts,
+            others,
             files,
             vocabulary,
             whole,
@@ -287,9 +316,23 @@ impl Corpus {
         ManifestEntry::read(id, files.manifest_path(id), text)
     }
 
+    /// Where a release of the catalog is in `slots`.
+    fn slot_index(&self, id: &PlanId) -> Option<usize> {
+        let at = self.team_starts.get(&id.team)? + self.catalog.position(id)?;
+        (at < self.slots.len()).then_some(at)
+    }
+
+    /// The slot of a release.
+    fn slot(&self, id: &PlanId) -> Option<&Slot> {
+        match self.slot_index(id) {
+            Some(at) => self.slots.get(at),
+            None => self.others.get(id),
+        }
+    }
+
     /// The slot of a release that has a manifest.
     fn manifest_slot(&self, id: &PlanId) -> Option<&Slot> {
-        self.manifests.get(id).filter(|slot| slot.has_manifest)
+        self.slot(id).filter(|slot| slot.has_manifest)
     }
 
     /// The manifest of a release as read, reading it now when it was not read yet.
@@ -390,10 +433,13 @@ impl Corpus {
         max_age: Option<MaxAge>,
     ) {
         for (id, records) in drills {
-            let slot = self
-                .manifests
-                .entry(id)
-                .or_insert_with(|| Slot::new(false, None));
+            let slot = match self.slot_index(&id) {
+                Some(at) => &mut self.slots[at],
+                None => self
+                    .others
+                    .entry(id)
+                    .or_insert_with(|| Slot::new(false, None)),
+            };
             slot.drills = OnceLock::from(records);
         }
         self.drill_max_age = max_age;
@@ -406,7 +452,7 @@ impl Corpus {
 
     /// A plan's drill records, as the rules weigh them.
     pub fn drills(&self, id: &PlanId) -> Evidence<'_> {
-        let cell = self.manifests.get(id).map(|slot| &slot.drills);
+        let cell = self.slot(id).map(|slot| &slot.drills);
         let has_plan = || self.catalog.release(id).is_some_and(|r| r.has_plan);
         let files = match (cell, &self.files) {
             (Some(cell), _) if cell.get().is_some() => cell.get().map_or(&[][..], Vec::as_slice),
@@ -683,6 +729,28 @@ mod tests {
         let listed = sources.into_iter().map(Listed::read).collect();
         let focus = focus.map(|text| Focus::of([text]));
         Corpus::from_listed(catalog, listed, &["shared-db".into()], None, focus)
+    }
+
+    #[test]
+    fn a_manifest_lands_on_its_release_whatever_place_it_was_given() {
+        let mut catalog = Catalog::default();
+        let release = |name: &str, has_manifest| crate::workspace::Release {
+            name: name.into(),
+            has_plan: true,
+            has_manifest,
+            stamps: Default::default(),
+        };
+        catalog
+            .teams
+            .insert("t".into(), vec![release("v1", false), release("v2", true)]);
+        let v2 = PlanId::new("t", "v2");
+        let text = MANIFEST.replace("\"v1\"", "\"v2\"");
+        let mut listed = Listed::read((v2.clone(), "m.toml".into(), Ok(text)));
+        listed.at = Some(0);
+        let corpus = Corpus::from_listed(catalog, vec![listed], &[], None, None);
+        assert!(corpus.manifest(&v2).is_some());
+        assert!(corpus.manifest(&PlanId::new("t", "v1")).is_none());
+        assert_eq!(corpus.source_of(&v2), Some(0));
     }
 
     const OTHER: &str = "team = \"u\"\nrelease = \"v9\"\n[[items]]\nid = \"db.main\"\nkind = \"migration\"\nreversible = true\n[[items]]\nid = \"gateway\"\nkind = \"service\"\nversion = \"3.1.0\"\n";

@@ -478,7 +478,7 @@ impl Catalog {
     /// first call (`check` asks for each of 10,000 plans, a version comparison costs a
     /// parse of both names); a name the table does not hold, or holds for another place
     /// (the teams changed after it was made), is searched for in version order.
-    fn position(&self, id: &PlanId) -> Option<usize> {
+    pub fn position(&self, id: &PlanId) -> Option<usize> {
         let releases = self.releases(&id.team);
         let names = self.names.get_or_init(|| self.index_names());
         let hash = names.hasher.hash_one(id.release.as_str());

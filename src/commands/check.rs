@@ -124,12 +124,15 @@ pub fn load_corpus_with(
     cache: Option<&mut crate::cache::Cache>,
     focus: Option<Focus>,
 ) -> Result<Corpus> {
-    // Borrowed from the catalog: a plan id is made only for what the corpus keeps.
-    let releases: Vec<(&str, &Release)> = catalog
+    // Borrowed from the catalog, with their place in its order: a plan id is made only for
+    // what the corpus keeps.
+    let releases: Vec<(usize, &str, &Release)> = catalog
         .teams
         .iter()
         .flat_map(|(team, releases)| releases.iter().map(move |r| (team.as_str(), r)))
-        .filter(|(_, release)| release.has_manifest)
+        .enumerate()
+        .filter(|(_, (_, release))| release.has_manifest)
+        .map(|(at, (team, release))| (at, team, release))
         .collect();
     // The git blob id of a manifest read is computed for the cache (review matches cached
     // ids by it); without a cache it is computed when asked for (`Corpus::blob_of`).
@@ -141,7 +144,7 @@ pub fn load_corpus_with(
     // Each manifest's ids, and the stamp of one read now (to be put in the cache).
     let listed: Vec<(Listed, Option<Box<FileStamp>>)> = releases
         .into_par_iter()
-        .map(|(team, release)| {
+        .map(|(at, team, release)| {
             let id = PlanId::new(team, release.name.as_str());
             let stamp = release.stamps.manifest;
             if let Some(found) = cached(&id, &stamp) {
@@ -149,6 +152,7 @@ pub fn load_corpus_with(
                     ids: Some(found.ids),
                     blob: found.blob,
                     entry: None,
+                    at: Some(at),
                     id,
                 };
                 return (listed, None);
@@ -174,6 +178,7 @@ pub fn load_corpus_with(
                 ids,
                 blob,
                 entry: None,
+                at: Some(at),
                 id,
             };
             (listed, stamp.map(Box::new))

@@ -215,6 +215,7 @@ impl<'r> Snapshot<'r> {
                             ids: Some(ids),
                             blob: Some(blob),
                             entry: None,
+                            at: None,
                         })
                     }
                     None => {
