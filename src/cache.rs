@@ -126,7 +126,7 @@ struct Found {
 
 impl Stored {
     fn key_hash(&self, team: &str, release: &str) -> u64 {
-        self.hasher.hash_one((team, release))
+        self.hasher.hash_one((team.as_bytes(), release.as_bytes()))
     }
 
     /// The entry that starts at `at`, as `decode` checked it reads.
@@ -549,7 +549,12 @@ fn decode(bytes: Vec<u8>, header: &Header) -> Option<Stored> {
     let mut ends = Vec::new();
     for _ in 0..count {
         let at = offset(&input)?;
-        let (team, release) = (input.str()?, input.str()?);
+        // The names are compared as bytes with the catalog's, never shown: not checked as
+        // UTF-8 here (a name that is not never matches).
+        let team = input.u32()? as usize;
+        let team = input.bytes(team)?;
+        let release = input.u32()? as usize;
+        let release = input.bytes(release)?;
         let mut ids = u32::MAX;
         match input.u8()? {
             0 => {}
@@ -601,9 +606,7 @@ fn decode(bytes: Vec<u8>, header: &Header) -> Option<Stored> {
             .is_none()
         {
             index.insert_unique(hash, at, |&at| {
-                let names = stored.names(at).unwrap_or_default();
-                let text = |bytes| std::str::from_utf8(bytes).unwrap_or_default();
-                stored.key_hash(text(names.0), text(names.1))
+                stored.hasher.hash_one(stored.names(at).unwrap_or_default())
             });
         }
     }

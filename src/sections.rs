@@ -7,7 +7,7 @@
 
 use std::collections::HashMap;
 use std::fmt;
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
 
 /// A section every plan needs, in the order the template writes them. Serialised as its
 /// canonical name.
@@ -705,15 +705,16 @@ const TABLE: [Entry; 8] = [
 /// The section table in use: built-in titles plus the ones backout.toml adds.
 #[derive(Debug, Clone)]
 pub struct Sections {
-    /// Normalised title -> section.
-    titles: HashMap<String, Kind>,
+    /// Normalised title -> section. The tables are shared with the built-in one until
+    /// `[sections]` adds a title (every run copies the table into its config and corpus).
+    titles: Arc<HashMap<String, Kind>>,
     /// The normalised titles of each section, in [`Kind::ALL`] order.
-    by_kind: Vec<Vec<String>>,
+    by_kind: Arc<Vec<Vec<String>>>,
     /// The titles `[sections]` added, as written, per section.
     added: Vec<(Kind, String)>,
     /// Every title the table was made from, as written, with its section: most headings
     /// are written just so, and need no normalising (which showed in profiles of `check`).
-    exact: HashMap<String, Kind, foldhash::fast::RandomState>,
+    exact: Arc<HashMap<String, Kind, foldhash::fast::RandomState>>,
     language: Language,
 }
 
@@ -759,10 +760,10 @@ impl Sections {
                 })
                 .collect();
             Sections {
-                titles,
-                by_kind,
+                titles: Arc::new(titles),
+                by_kind: Arc::new(by_kind),
                 added: Vec::new(),
-                exact,
+                exact: Arc::new(exact),
                 language: Language::En,
             }
         })
@@ -783,13 +784,13 @@ impl Sections {
         match self.titles.get(&key) {
             Some(&other) if other != kind => Err(TitleProblem::Taken(other)),
             Some(_) => {
-                self.exact.insert(title.trim().to_string(), kind);
+                Arc::make_mut(&mut self.exact).insert(title.trim().to_string(), kind);
                 Ok(())
             }
             None => {
-                self.titles.insert(key.clone(), kind);
-                self.exact.insert(title.trim().to_string(), kind);
-                if let Some(list) = self.by_kind.get_mut(kind as usize) {
+                Arc::make_mut(&mut self.titles).insert(key.clone(), kind);
+                Arc::make_mut(&mut self.exact).insert(title.trim().to_string(), kind);
+                if let Some(list) = Arc::make_mut(&mut self.by_kind).get_mut(kind as usize) {
                     list.push(key);
                 }
                 self.added.push((kind, title.to_string()));
