@@ -234,6 +234,15 @@ pub struct Focus {
 }
 
 impl Focus {
+    /// The focus of `texts`, when they are small enough for one to pay: a focus of
+    /// megabytes of text (a generated plan of a million steps) would hold as many words as
+    /// the vocabulary it saves building.
+    pub fn of_small(texts: &[&str]) -> Option<Focus> {
+        const MAX_BYTES: usize = 1 << 20;
+        let size: usize = texts.iter().map(|text| text.len()).sum();
+        (size <= MAX_BYTES).then(|| Focus::of(texts.iter().copied()))
+    }
+
     /// The focus of `texts`.
     pub fn of<'t>(texts: impl IntoIterator<Item = &'t str>) -> Focus {
         let mut focus = Focus::default();
@@ -1122,6 +1131,14 @@ mod tests {
             proptest::prop_assert!(focused.covers(&text));
             proptest::prop_assert_eq!(seen_by(&focused, &text), seen_by(&whole, &text));
         }
+    }
+
+    #[test]
+    fn megabytes_of_text_get_no_focus() {
+        let step = "1. Restart `svc-1234` and watch it.\n";
+        let large = step.repeat((1 << 20) / step.len() + 1);
+        assert!(Focus::of_small(&[large.as_str()]).is_none());
+        assert!(Focus::of_small(&[step, step]).is_some_and(|f| f.covers(step)));
     }
 
     #[test]

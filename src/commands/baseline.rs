@@ -165,7 +165,10 @@ pub fn run(workspace: &Workspace, options: &Options<'_>) -> Result<Forked> {
             .map_or_else(|| path.clone(), |id| workspace.display_path(id, PLAN_FILE));
         located(&source_path, &source_text, &problem)
     })?;
-    corpus.refocus(Focus::of([text.as_str()]));
+    // A text too large to focus on is checked against the whole vocabulary.
+    if let Some(focus) = Focus::of_small(&[text.as_str()]) {
+        corpus.refocus(focus);
+    }
     let mut checked = corpus.check(&target, &path, &text, &manifest_path);
     // The items git says this release holds and its manifest lacks: part of what must change.
     let drift = super::manifest::drift_of(workspace, &corpus, &target);

@@ -401,7 +401,8 @@ pub fn focus_on(workspace: &Workspace, catalog: &Catalog, plans: &[PlanId]) -> O
             .flatten()
         })
         .collect();
-    Some(Focus::of(texts.iter().map(String::as_str)))
+    let texts: Vec<&str> = texts.iter().map(String::as_str).collect();
+    Focus::of_small(&texts)
 }
 
 /// The plans checked, in the order asked, with the notes of rules that did not run.

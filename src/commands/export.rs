@@ -44,7 +44,7 @@ pub fn run(workspace: &Workspace, options: &Options<'_>) -> Result<Outcome> {
     let (catalog, id) = super::existing_plan(workspace, options.spec)?;
     let plan_file = workspace.display_path(&id, PLAN_FILE);
     let text = super::read_release_file(workspace, &id, PLAN_FILE)?;
-    let focus = Some(Focus::of([text.as_str()]));
+    let focus = Focus::of_small(&[text.as_str()]);
     let mut corpus = check::load_corpus(workspace, catalog, focus)?;
     // The same findings `backout check SPEC` reports: drift included, a published plan
     // against its commit.
