@@ -79,6 +79,8 @@ struct Slot {
     /// Whether the release has a manifest (the rest of the manifest's fields are unset
     /// when not).
     has_manifest: bool,
+    /// Whether the catalog lists a plan for it (only then are its drill records read).
+    has_plan: bool,
     /// The vocabulary source, when the manifest could be read.
     source: Option<u32>,
     /// Boxed: a parsed manifest is large, and a repository has 10,000 slots, most never read.
@@ -93,6 +95,7 @@ impl Slot {
     fn new(has_manifest: bool, source: Option<u32>) -> Slot {
         Slot {
             has_manifest,
+            has_plan: false,
             source,
             entry: OnceLock::new(),
             blob: OnceLock::new(),
@@ -231,12 +234,14 @@ impl Corpus {
     ) -> Corpus {
         let mut builder = VocabularyBuilder::with_capacity(listed.len());
         let mut team_starts = HashMap::with_capacity(catalog.teams.len());
-        let mut count = 0;
+        let mut slots: Vec<Slot> = Vec::with_capacity(catalog.teams.values().map(Vec::len).sum());
         for (team, releases) in &catalog.teams {
-            team_starts.insert(team.clone(), count);
-            count += releases.len();
+            team_starts.insert(team.clone(), slots.len());
+            slots.extend(releases.iter().map(|release| Slot {
+                has_plan: release.has_plan,
+                ..Slot::new(false, None)
+            }));
         }
-        let mut slots: Vec<Slot> = (0..count).map(|_| Slot::new(false, None)).collect();
         let mut others = PlanMap::default();
         let mut team: Option<(&str, usize, &Vec<crate::workspace::Release>)> = None;
         for manifest in listed {
@@ -452,12 +457,13 @@ impl Corpus {
 
     /// A plan's drill records, as the rules weigh them.
     pub fn drills(&self, id: &PlanId) -> Evidence<'_> {
-        let cell = self.slot(id).map(|slot| &slot.drills);
-        let has_plan = || self.catalog.release(id).is_some_and(|r| r.has_plan);
-        let files = match (cell, &self.files) {
-            (Some(cell), _) if cell.get().is_some() => cell.get().map_or(&[][..], Vec::as_slice),
-            (Some(cell), Some(files)) if has_plan() => {
-                cell.get_or_init(|| files.drills(id)).as_slice()
+        let slot = self.slot(id);
+        let files = match (slot, &self.files) {
+            (Some(slot), _) if slot.drills.get().is_some() => {
+                slot.drills.get().map_or(&[][..], Vec::as_slice)
+            }
+            (Some(slot), Some(files)) if slot.has_plan => {
+                slot.drills.get_or_init(|| files.drills(id)).as_slice()
             }
             _ => &[],
         };
