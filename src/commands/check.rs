@@ -244,13 +244,7 @@ impl Files for WorkTree {
         if crate::commands::drill::surely_absent(&self.root, &dir) {
             return Vec::new();
         }
-        let display = format!(
-            "{}/{}/{}/{}",
-            self.plans_display,
-            id.team,
-            id.release,
-            drill::DIR
-        );
+        let display = crate::workspace::display_path(&self.plans_display, id, drill::DIR);
         crate::commands::drill::records_in(&self.root, &dir, &display)
     }
 }

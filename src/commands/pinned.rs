@@ -183,7 +183,7 @@ impl Commit {
     }
 
     fn path(&self, id: &PlanId, file: &str) -> String {
-        format!("{}/{}/{}/{file}", self.plans_dir, id.team, id.release)
+        crate::workspace::display_path(&self.plans_dir, id, file)
     }
 }
 

@@ -345,10 +345,7 @@ impl<'r> Snapshot<'r> {
     }
 
     pub(super) fn path(&self, id: &PlanId, file: &str) -> String {
-        format!(
-            "{}/{}/{}/{file}",
-            self.config.plans_dir, id.team, id.release
-        )
+        crate::workspace::display_path(&self.config.plans_dir, id, file)
     }
 }
 
