@@ -7,6 +7,7 @@ use git2::{ErrorCode, Repository};
 
 use crate::error::{Error, Result};
 
+mod tree_diff;
 mod tree_index;
 
 use tree_index::TreeCache;
@@ -541,19 +542,12 @@ impl Repo {
     /// Whether any file outside `dir/` differs between two commits (equal subtrees are
     /// skipped, so the cost follows the size of the change).
     pub fn changed_outside(&self, base: git2::Oid, head: git2::Oid, dir: &str) -> Result<bool> {
-        let (old, new) = (self.tree_of(base)?, self.tree_of(head)?);
-        let diff = self
-            .repo
-            .diff_tree_to_tree(Some(&old), Some(&new), None)
-            .map_err(|e| Error::git(format!("cannot compare the two revisions; {FSCK_HINT}"), e))?;
+        let (old, new) = (self.commit_tree(base)?, self.commit_tree(head)?);
         let prefix = format!("{dir}/");
-        let outside = |file: git2::DiffFile<'_>| {
-            file.path()
-                .is_some_and(|p| !p.to_string_lossy().replace('\\', "/").starts_with(&prefix))
-        };
-        Ok(diff
-            .deltas()
-            .any(|delta| outside(delta.old_file()) || outside(delta.new_file())))
+        Ok(self
+            .differing_paths("", Some(old), Some(new))?
+            .iter()
+            .any(|path| !path.starts_with(prefix.as_bytes())))
     }
 
     /// The tree object of a commit, to compare with another.
@@ -586,10 +580,21 @@ impl Repo {
         prefix: &str,
     ) -> Result<Vec<FileChange>> {
         let (old, new) = (self.tree_of(base)?, self.tree_of(head)?);
+        let subtree = |tree: &git2::Tree<'_>| {
+            tree.get_path(Path::new(prefix))
+                .ok()
+                .filter(|entry| entry.kind() == Some(git2::ObjectType::Tree))
+                .map(|entry| entry.id())
+        };
+        let paths = self.differing_paths(prefix, subtree(&old), subtree(&new))?;
+        if paths.is_empty() {
+            return Ok(Vec::new());
+        }
         let mut options = git2::DiffOptions::new();
-        options
-            .pathspec(format!("{prefix}/"))
-            .skip_binary_check(true);
+        options.skip_binary_check(true).disable_pathspec_match(true);
+        for path in paths {
+            options.pathspec(path);
+        }
         let mut diff = self
             .repo
             .diff_tree_to_tree(Some(&old), Some(&new), Some(&mut options))
@@ -610,6 +615,21 @@ impl Repo {
             changes.push(FileChange::of(change, &delta, path));
         }
         Ok(changes)
+    }
+
+    /// The paths that differ between two trees under `dir` (see `tree_diff`).
+    fn differing_paths(
+        &self,
+        dir: &str,
+        old: Option<git2::Oid>,
+        new: Option<git2::Oid>,
+    ) -> Result<Vec<Vec<u8>>> {
+        let odb = self
+            .repo
+            .odb()
+            .map_err(|e| Error::git("cannot read the object database", e))?;
+        tree_diff::differing_paths(&odb, dir.as_bytes(), old, new)
+            .map_err(|e| e.while_("cannot compare the two revisions"))
     }
 }
 
@@ -640,8 +660,15 @@ impl Repo {
     /// are not looked for: a renamed file is its old path deleted and its new path added.
     pub fn changed_paths(&self, from: git2::Oid, to: git2::Oid) -> Result<Vec<FileChange>> {
         let (old, new) = (self.tree_of(from)?, self.tree_of(to)?);
+        let paths = self.differing_paths("", Some(old.id()), Some(new.id()))?;
+        if paths.is_empty() {
+            return Ok(Vec::new());
+        }
         let mut options = git2::DiffOptions::new();
-        options.skip_binary_check(true);
+        options.skip_binary_check(true).disable_pathspec_match(true);
+        for path in paths {
+            options.pathspec(path);
+        }
         let diff = self
             .repo
             .diff_tree_to_tree(Some(&old), Some(&new), Some(&mut options))
