@@ -128,10 +128,15 @@ pub(super) fn differing_paths(
 mod tests {
     use super::*;
 
+    /// The value, or the test fails with the error.
+    fn ok<T, E: std::fmt::Debug>(result: Result<T, E>) -> T {
+        result.unwrap_or_else(|error| panic!("{error:?}"))
+    }
+
     fn commit(repo: &git2::Repository, files: &[(&str, &str)]) -> git2::Oid {
-        let mut index = git2::Index::new().unwrap();
+        let mut index = ok(git2::Index::new());
         for (path, text) in files {
-            let blob = repo.blob(text.as_bytes()).unwrap();
+            let blob = ok(repo.blob(text.as_bytes()));
             let mut entry = git2::IndexEntry {
                 ctime: git2::IndexTime::new(0, 0),
                 mtime: git2::IndexTime::new(0, 0),
@@ -151,9 +156,9 @@ mod tests {
                 path: path.as_bytes().to_vec(),
             };
             entry.flags = path.len().min(0xfff) as u16;
-            index.add(&entry).unwrap();
+            ok(index.add(&entry));
         }
-        index.write_tree_to(repo).unwrap()
+        ok(index.write_tree_to(repo))
     }
 
     fn differing(
@@ -162,9 +167,9 @@ mod tests {
         old: git2::Oid,
         new: git2::Oid,
     ) -> Vec<String> {
-        let odb = repo.odb().unwrap();
+        let odb = ok(repo.odb());
         let tree_at = |tree: git2::Oid| {
-            let tree = repo.find_tree(tree).unwrap();
+            let tree = ok(repo.find_tree(tree));
             if dir.is_empty() {
                 return Some(tree.id());
             }
@@ -172,20 +177,23 @@ mod tests {
                 .ok()
                 .map(|e| e.id())
         };
-        let mut paths: Vec<String> =
-            differing_paths(&odb, dir.as_bytes(), tree_at(old), tree_at(new))
-                .unwrap()
-                .into_iter()
-                .map(|p| String::from_utf8(p).unwrap())
-                .collect();
+        let mut paths: Vec<String> = ok(differing_paths(
+            &odb,
+            dir.as_bytes(),
+            tree_at(old),
+            tree_at(new),
+        ))
+        .into_iter()
+        .map(|p| ok(String::from_utf8(p)))
+        .collect();
         paths.sort();
         paths
     }
 
     #[test]
     fn finds_what_differs_and_nothing_else() {
-        let dir = tempfile::tempdir().unwrap();
-        let repo = git2::Repository::init(dir.path()).unwrap();
+        let dir = ok(tempfile::tempdir());
+        let repo = ok(git2::Repository::init(dir.path()));
         let old = commit(
             &repo,
             &[
@@ -230,22 +238,22 @@ mod tests {
 
     #[test]
     fn a_mode_change_alone_is_a_difference() {
-        let dir = tempfile::tempdir().unwrap();
-        let repo = git2::Repository::init(dir.path()).unwrap();
+        let dir = ok(tempfile::tempdir());
+        let repo = ok(git2::Repository::init(dir.path()));
         let old = commit(&repo, &[("plans/a/v1/run", "same bytes")]);
-        let mut index = git2::Index::new().unwrap();
-        index.read_tree(&repo.find_tree(old).unwrap()).unwrap();
-        let mut entry = index.get(0).unwrap();
+        let mut index = ok(git2::Index::new());
+        ok(index.read_tree(&ok(repo.find_tree(old))));
+        let mut entry = index.get(0).unwrap_or_else(|| panic!("an empty index"));
         entry.mode = 0o100755;
-        index.add(&entry).unwrap();
-        let new = index.write_tree_to(&repo).unwrap();
+        ok(index.add(&entry));
+        let new = ok(index.write_tree_to(&repo));
         assert_eq!(differing(&repo, "plans", old, new), ["plans/a/v1/run"]);
     }
 
     #[test]
     fn a_deep_tree_does_not_overflow_the_stack() {
-        let dir = tempfile::tempdir().unwrap();
-        let repo = git2::Repository::init(dir.path()).unwrap();
+        let dir = ok(tempfile::tempdir());
+        let repo = ok(git2::Repository::init(dir.path()));
         let deep = vec!["d"; 3000].join("/") + "/file";
         let old = commit(&repo, &[("plans/x", "x")]);
         let new = commit(&repo, &[(&format!("plans/{deep}"), "deep")]);
