@@ -19,6 +19,7 @@
 //! - Off: `--no-cache` or `BACKOUT_NO_CACHE=1`.
 
 mod codec;
+pub mod trees;
 
 use std::fs;
 use std::io::Write;
@@ -226,6 +227,26 @@ struct Header {
     plans_dir: String,
 }
 
+impl Header {
+    fn write(&self, out: &mut Writer) {
+        out.str(&self.version);
+        out.u64(self.build.0);
+        out.u64(self.build.1 as u64);
+        out.u32(self.build.2);
+        out.str(&self.root);
+        out.str(&self.plans_dir);
+    }
+
+    fn read(input: &mut Reader<'_>) -> Option<Header> {
+        Some(Header {
+            version: input.str()?.to_string(),
+            build: (input.u64()?, input.u64()? as i64, input.u32()?),
+            root: input.str()?.to_string(),
+            plans_dir: input.str()?.to_string(),
+        })
+    }
+}
+
 impl Cache {
     /// The cache of the workspace's work tree, for a run whose catalog is `catalog`; `None`
     /// when the cache is off or there is no cache directory.
@@ -413,12 +434,16 @@ fn build_stamp() -> (u64, i64, u32) {
 
 /// The cache file as read, when it is one this build wrote for this work tree.
 fn read(file: &Path, header: &Header) -> Option<Stored> {
+    decode(read_bytes(file)?, header)
+}
+
+/// A cache file's bytes, when it is a file of a size the cache can have.
+fn read_bytes(file: &Path) -> Option<Vec<u8>> {
     let metadata = fs::metadata(file).ok()?;
     if !metadata.is_file() || metadata.len() > MAX_BYTES {
         return None;
     }
-    let bytes = fs::read(file).ok()?;
-    decode(bytes, header)
+    fs::read(file).ok()
 }
 
 fn write(file: &Path, bytes: &[u8]) -> std::io::Result<()> {
@@ -442,12 +467,7 @@ fn write(file: &Path, bytes: &[u8]) -> std::io::Result<()> {
 fn encode(header: &Header, entries: &PlanMap<Entry>, stored: &[u8]) -> Vec<u8> {
     let mut out = Writer::new();
     out.u32(FORMAT);
-    out.str(&header.version);
-    out.u64(header.build.0);
-    out.u64(header.build.1 as u64);
-    out.u32(header.build.2);
-    out.str(&header.root);
-    out.str(&header.plans_dir);
+    header.write(&mut out);
     out.u32(entries.len() as u32);
     for (id, entry) in entries {
         out.str(&id.team);
@@ -525,13 +545,7 @@ fn decode(bytes: Vec<u8>, header: &Header) -> Option<Stored> {
     if input.u32()? != FORMAT {
         return None;
     }
-    let written = Header {
-        version: input.str()?.to_string(),
-        build: (input.u64()?, input.u64()? as i64, input.u32()?),
-        root: input.str()?.to_string(),
-        plans_dir: input.str()?.to_string(),
-    };
-    if written != *header {
+    if Header::read(&mut input)? != *header {
         return None;
     }
     let count = input.count(10)?;

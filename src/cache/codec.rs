@@ -47,6 +47,18 @@ impl Writer {
         self.bytes.extend_from_slice(value);
     }
 
+    /// How many bytes are written so far: a place to `set_u32` later.
+    pub fn position(&self) -> usize {
+        self.bytes.len()
+    }
+
+    /// Overwrites the `u32` written at `at` (a length known only after what follows it).
+    pub fn set_u32(&mut self, at: usize, value: u32) {
+        if let Some(place) = self.bytes.get_mut(at..at + 4) {
+            place.copy_from_slice(&value.to_le_bytes());
+        }
+    }
+
     pub fn opt_str(&mut self, value: Option<&str>) {
         match value {
             Some(value) => {

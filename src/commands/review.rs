@@ -326,6 +326,11 @@ pub fn run(workspace: &Workspace, base: &str, head: &str) -> Result<Review> {
     let cache = crate::cache::Cache::open_to_read(workspace).map(std::sync::Arc::new);
     new.cache = cache.clone();
     old.cache = cache;
+    let listings = std::rc::Rc::new(std::cell::RefCell::new(
+        crate::cache::trees::Listings::open(workspace),
+    ));
+    new.listings = listings.clone();
+    old.listings = listings.clone();
     let mut notes: Vec<Note> = base_config
         .map(|error| Note {
             title: "backout.toml at the base",
@@ -419,6 +424,7 @@ pub fn run(workspace: &Workspace, base: &str, head: &str) -> Result<Review> {
     );
     let drifted = drifted::drifted(&repo, ends, (&corpus, &listing), &touched_ids)?;
     add_caused(&mut plans, drifted, &new);
+    listings.take().save();
     crate::teardown::discard((corpus, listing, old, new));
     Ok(Review {
         base: labels.base,

@@ -67,15 +67,33 @@ fn cache_files(cache: &Path) -> Vec<PathBuf> {
     files
 }
 
-/// The one cache file, which must exist.
+/// The one cache file of the work tree (not its `.trees` file), which must exist.
 #[track_caller]
 fn cache_file(cache: &Path) -> PathBuf {
-    let files = cache_files(cache);
+    let files: Vec<PathBuf> = cache_files(cache)
+        .into_iter()
+        .filter(|file| !is_trees(file))
+        .collect();
     assert_eq!(
         files.len(),
         1,
         "one cache file, no temporary ones: {files:?}"
     );
+    files[0].clone()
+}
+
+fn is_trees(file: &Path) -> bool {
+    file.extension().is_some_and(|ext| ext == "trees")
+}
+
+/// The file of team listings read from git, which must exist.
+#[track_caller]
+fn trees_file(cache: &Path) -> PathBuf {
+    let files: Vec<PathBuf> = cache_files(cache)
+        .into_iter()
+        .filter(|file| is_trees(file))
+        .collect();
+    assert_eq!(files.len(), 1, "one file of listings: {files:?}");
     files[0].clone()
 }
 
@@ -523,4 +541,75 @@ fn a_run_that_reads_nothing_new_leaves_the_cache_file_and_a_removed_release_leav
     );
     let expected = run(&repo, cache.path(), &[], &["--no-cache", "check", "v1.5"]);
     same(&expected, &after);
+}
+
+#[test]
+fn review_takes_team_listings_from_the_cache_by_tree_and_ignores_a_damaged_file() {
+    let repo = payments_repo();
+    add_release(
+        &repo,
+        "checkout",
+        "v3.1",
+        &[service("checkout-web", "3.1.0", "3.0.0")],
+    );
+    let base = repo.commit("plans");
+    // checkout's tree changes, payments' does not; a release is added on the way.
+    repo.edit(
+        "plans/checkout/v3.1/plan.md",
+        "## Verification\n",
+        "## Verification\nCheck `ledger-worker` for refunds.\n",
+    );
+    add_release(
+        &repo,
+        "checkout",
+        "v3.2",
+        &[service("checkout-web", "3.2.0", "3.1.0")],
+    );
+    repo.commit("checkout v3.1 names ledger-worker; v3.2");
+    let cache = tempfile::tempdir().unwrap_or_else(|e| panic!("tempdir: {e}"));
+    let review = ["review", "--base", base.as_str()];
+    let expected = run(
+        &repo,
+        cache.path(),
+        &[],
+        &["--no-cache", "review", "--base", &base],
+    );
+    assert!(expected.code == 1, "{}{}", expected.stdout, expected.stderr);
+    assert!(
+        expected.stdout.contains("ledger-worker"),
+        "{}",
+        expected.stdout
+    );
+    same(&expected, &run(&repo, cache.path(), &[], &review));
+    let file = trees_file(cache.path());
+    let first = written(&file);
+    // Every team's listing now comes from the file: the same review, and no rewrite.
+    same(&expected, &run(&repo, cache.path(), &[], &review));
+    assert_eq!(
+        written(&file),
+        first,
+        "a review with nothing new rewrote it"
+    );
+    // Another pair of revisions: the teams it has not listed are read from git.
+    let other = run(
+        &repo,
+        cache.path(),
+        &[],
+        &["review", "--base", "HEAD", "--head", "HEAD"],
+    );
+    same(
+        &run(
+            &repo,
+            cache.path(),
+            &[],
+            &["--no-cache", "review", "--base", "HEAD", "--head", "HEAD"],
+        ),
+        &other,
+    );
+    for damage in [&b"bkcache\x01 not a listing"[..], b"", &[0xff; 64]] {
+        fs::write(&file, damage).unwrap_or_else(|e| panic!("{e}"));
+        same(&expected, &run(&repo, cache.path(), &[], &review));
+        let rebuilt = fs::read(&file).unwrap_or_default();
+        assert!(rebuilt.len() > 64, "the damaged file was not rebuilt");
+    }
 }

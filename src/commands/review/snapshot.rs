@@ -1,11 +1,14 @@
 //! A repository state at one revision, read from git: its backout.toml, its release
 //! directories with the blobs of their files, and its corpus.
 
+use std::cell::RefCell;
 use std::collections::{BTreeMap, HashMap};
 use std::path::PathBuf;
+use std::rc::Rc;
 use std::sync::{Arc, Mutex};
 
 use crate::cache::Cache;
+use crate::cache::trees::Listings;
 use crate::config::{self, Config};
 use crate::corpus::{Corpus, Files, Listed, ManifestSource};
 use crate::drill::{self, RecordFile};
@@ -28,6 +31,8 @@ pub(super) struct Snapshot<'r> {
     pub(super) config_blob: Option<git2::Oid>,
     /// The work tree's cache, for manifest ids by blob id (`corpus`).
     pub(super) cache: Option<Arc<Cache>>,
+    /// Team directories listed before, by tree id (shared by both snapshots of a review).
+    pub(super) listings: Rc<RefCell<Listings>>,
 }
 
 impl<'r> Snapshot<'r> {
@@ -69,6 +74,7 @@ impl<'r> Snapshot<'r> {
             config: Config::default(),
             config_blob: None,
             cache: None,
+            listings: Rc::default(),
         };
         snapshot.config_blob = snapshot
             .files
@@ -153,6 +159,9 @@ impl<'r> Snapshot<'r> {
 
     /// The release directories of a team's directory, in version order.
     pub(super) fn releases(&mut self, team_tree: git2::Oid) -> Result<Vec<ListedRelease>> {
+        if let Some(releases) = self.listings.borrow_mut().get(team_tree) {
+            return Ok(releases);
+        }
         let git = |e: ObjectError| e.while_("cannot list the plans at a revision");
         let mut releases = Vec::new();
         for (name, tree, is_dir) in self.files.entries(team_tree).map_err(git)? {
@@ -181,6 +190,7 @@ impl<'r> Snapshot<'r> {
             }
         }
         crate::version::sort_by_name(&mut releases, |release| &release.name);
+        self.listings.borrow_mut().put(team_tree, &releases);
         Ok(releases)
     }
 
@@ -427,15 +437,9 @@ pub(super) struct Listing {
     teams: BTreeMap<String, Vec<ListedRelease>>,
 }
 
-pub(super) struct ListedRelease {
-    name: String,
-    plan: Option<git2::Oid>,
-    manifest: Option<git2::Oid>,
-    /// Its `manifest.toml` is a directory: unreadable, as `check` says of it.
-    manifest_dir: bool,
-    /// The tree of its drills directory.
-    drills: Option<git2::Oid>,
-}
+/// A release directory of a snapshot (a `manifest.toml` that is a directory is unreadable,
+/// as `check` says of it).
+pub(super) type ListedRelease = crate::cache::trees::TreeRelease;
 
 impl Listing {
     pub(super) fn catalog(&self) -> Catalog {
