@@ -473,6 +473,47 @@ impl Corpus {
         }
     }
 
+    /// The drill records of every release of the catalog, in its order (`Catalog::all`):
+    /// publish's index shows every plan's. Those not read yet are read in parallel, each
+    /// release found by its place, not looked up by name.
+    pub fn all_drills(&self) -> Vec<Evidence<'_>> {
+        let releases: Vec<(&String, &crate::workspace::Release)> = self
+            .catalog
+            .teams
+            .iter()
+            .flat_map(|(team, releases)| releases.iter().map(move |release| (team, release)))
+            .collect();
+        if releases.len() != self.slots.len() {
+            // Not the catalog the slots were made for: by name, one at a time.
+            return releases
+                .into_iter()
+                .map(|(team, release)| {
+                    self.drills(&PlanId::new(team.clone(), release.name.clone()))
+                })
+                .collect();
+        }
+        releases
+            .into_par_iter()
+            .zip(self.slots.par_iter())
+            .map(|((team, release), slot)| {
+                let files = match (slot.drills.get(), &self.files) {
+                    (Some(records), _) => records.as_slice(),
+                    (None, Some(files)) if slot.has_plan => slot
+                        .drills
+                        .get_or_init(|| {
+                            files.drills(&PlanId::new(team.clone(), release.name.clone()))
+                        })
+                        .as_slice(),
+                    _ => &[],
+                };
+                Evidence {
+                    files,
+                    max_age: self.drill_max_age,
+                }
+            })
+            .collect()
+    }
+
     /// The section table plans are read with: the built-in titles plus `[sections]`, and
     /// the template language messages name titles in. Default: the built-in table.
     pub fn with_sections(mut self, sections: Sections) -> Corpus {

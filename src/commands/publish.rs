@@ -271,15 +271,15 @@ fn render(
             }
         }
     }
-    // Each release's drill records are looked up (one `lstat` for most) in parallel first;
-    // the entries below take them from the corpus, in order.
-    listed.par_iter().for_each(|plan| {
-        corpus.drills(&plan.id);
-    });
+    // Each release's drill records (one `lstat` for most), in parallel and in the
+    // catalog's order, which is the order of `listed`.
+    let drills = corpus.all_drills();
+    let in_order = drills.len() == listed.len();
     let ready_facts = IndexFacts::of(&ready.text, &ready.plan);
     let entries: Vec<Entry<'_>> = listed
         .iter()
-        .map(|plan| {
+        .enumerate()
+        .map(|(at, plan)| {
             let is_ready = plan.id == ready.id;
             let page = if is_ready {
                 Some((ready.text.as_str(), &ready.plan))
@@ -297,7 +297,10 @@ fn render(
                 },
                 manifest: page.and_then(|_| corpus.manifest(&plan.id)),
                 plan: page,
-                drills: corpus.drills(&plan.id).files,
+                drills: match in_order {
+                    true => drills[at].files,
+                    false => corpus.drills(&plan.id).files,
+                },
             }
         })
         .collect();

@@ -1000,3 +1000,53 @@ fn sample_plan_publishes_cleanly() {
         assert!(Path::new(&target).is_file());
     }
 }
+
+/// A passing drill record of the given kind, with no markup.
+fn drill_record(kind: &str, day: &str) -> String {
+    format!(
+        "kind = \"{kind}\"\nby = \"Dana\"\nenv = \"staging\"\nstarted = {day}T09:00:00Z\nfinished = {day}T09:40:00Z\nresult = \"pass\"\nprocedure = \"sha256:{}\"\n\n[[steps]]\nnumber = 1\ntext = \"Roll back\"\noutcome = \"done\"\nat = {day}T09:40:00Z\n",
+        "0".repeat(64)
+    )
+}
+
+#[test]
+fn index_shows_the_drills_of_every_other_plan_in_its_own_row() {
+    let repo = catalog_repo();
+    repo.write(
+        "plans/checkout/v2.0/drills/2025-11-20T09-00-00Z.toml",
+        drill_record("drill", "2025-11-20"),
+    );
+    repo.write(
+        "plans/payments/v1.4/drills/2025-11-21T09-00-00Z.toml",
+        drill_record("incident", "2025-11-21"),
+    );
+    repo.commit("plans and drills");
+    publish(&repo, &["payments/v1.5"]).code(0);
+    let index = repo.read("public/index.html");
+    let row = |release: &str| {
+        index
+            .lines()
+            .find(|line| line.starts_with(&format!("<tr><th scope=\"row\">{release}<")))
+            .or_else(|| {
+                index
+                    .lines()
+                    .find(|line| line.contains(&format!(">{release}</a></th>")))
+            })
+            .unwrap_or_else(|| panic!("no row for {release}:\n{index}"))
+            .to_string()
+    };
+    assert!(
+        row("v2.0").contains("drill 2025-11-20 <span class=\"pass\">passed</span>"),
+        "{}",
+        row("v2.0")
+    );
+    assert!(
+        row("v1.4").contains("used for real 2025-11-21 <span class=\"pass\">passed</span>"),
+        "{}",
+        row("v1.4")
+    );
+    for release in ["v1.5", "v1.6"] {
+        assert!(!row(release).contains("drill"), "{}", row(release));
+        assert!(!row(release).contains("used for real"), "{}", row(release));
+    }
+}
