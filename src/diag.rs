@@ -240,20 +240,18 @@ const SNIPPET_WIDTH: usize = 160;
 pub struct SourceFile<'a> {
     path: &'a str,
     text: &'a str,
-    line_starts: Vec<usize>,
+    /// Made when a span is first turned into a line: most files have no finding.
+    line_starts: std::cell::OnceCell<Vec<usize>>,
     /// The last column computed: (line start, byte, characters before it on the line).
     column_cache: std::cell::Cell<(usize, usize, usize)>,
 }
 
 impl<'a> SourceFile<'a> {
     pub fn new(path: &'a str, text: &'a str) -> Self {
-        let line_starts = std::iter::once(0)
-            .chain(text.match_indices('\n').map(|(i, _)| i + 1))
-            .collect();
         SourceFile {
             path,
             text,
-            line_starts,
+            line_starts: std::cell::OnceCell::new(),
             column_cache: std::cell::Cell::new((0, 0, 0)),
         }
     }
@@ -266,9 +264,18 @@ impl<'a> SourceFile<'a> {
         self.text
     }
 
+    /// Where each line starts.
+    fn line_starts(&self) -> &[usize] {
+        self.line_starts.get_or_init(|| {
+            std::iter::once(0)
+                .chain(memchr::memchr_iter(b'\n', self.text.as_bytes()).map(|i| i + 1))
+                .collect()
+        })
+    }
+
     /// 0-based line index of a byte offset.
     pub fn line_index(&self, offset: usize) -> usize {
-        match self.line_starts.binary_search(&offset) {
+        match self.line_starts().binary_search(&offset) {
             Ok(line) => line,
             Err(next) => next.saturating_sub(1),
         }
@@ -282,12 +289,12 @@ impl<'a> SourceFile<'a> {
     /// The byte range of a 0-based line, without its line break.
     fn line_range(&self, line: usize) -> Range<usize> {
         let start = self
-            .line_starts
+            .line_starts()
             .get(line)
             .copied()
             .unwrap_or(self.text.len());
         let end = self
-            .line_starts
+            .line_starts()
             .get(line + 1)
             .map_or(self.text.len(), |next| next - 1);
         let end = end.max(start);

@@ -138,25 +138,51 @@ pub fn versions(text: &str, windows: &[Range<usize>]) -> Vec<VersionToken> {
     let mut found = Vec::new();
     for window in windows {
         let end = window.end.min(bytes.len());
-        let mut i = window.start.min(end);
-        while i < end {
-            // A token starts with `v` or a digit, not inside a word or after a dot: any
-            // other byte is passed over with two table lookups.
-            let starts = STARTS_NUMBER[bytes[i] as usize]
-                && !i
-                    .checked_sub(1)
-                    .is_some_and(|p| STICKS_TO_NUMBER[bytes[p] as usize]);
-            if starts && let Some((token, next)) = version_at(bytes, i, end) {
-                if let Some(token) = token {
-                    found.push(token);
-                }
-                i = next;
-                continue;
-            }
-            i += 1;
+        let mut from = window.start.min(end);
+        // Every version has a dot, and a token (or a number passed over) is made of bytes
+        // of `IN_TOKEN` only, so the scan starts afresh after any other byte: only the runs
+        // of such bytes around a dot need scanning, and dots are found with `memchr`.
+        while let Some(at) = memchr::memchr(b'.', &bytes[from..end]) {
+            let dot = from + at;
+            let run_start = bytes[from..dot]
+                .iter()
+                .rposition(|&b| !IN_TOKEN[b as usize])
+                .map_or(from, |p| from + p + 1);
+            let run_end = bytes[dot..end]
+                .iter()
+                .position(|&b| !IN_TOKEN[b as usize])
+                .map_or(end, |p| dot + p);
+            versions_in(bytes, run_start..run_end, &mut found);
+            from = run_end;
         }
     }
     found
+}
+
+/// The bytes a version token, or a number passed over, can be made of.
+static IN_TOKEN: [bool; 256] =
+    byte_table!(b => b.is_ascii_alphanumeric() || b == b'.' || b == b'-');
+
+/// Version tokens in `run`, a whole run of `IN_TOKEN` bytes (or the part of one in a
+/// window), scanned from its start.
+fn versions_in(bytes: &[u8], run: Range<usize>, found: &mut Vec<VersionToken>) {
+    let mut i = run.start;
+    while i < run.end {
+        // A token starts with `v` or a digit, not inside a word or after a dot: any
+        // other byte is passed over with two table lookups.
+        let starts = STARTS_NUMBER[bytes[i] as usize]
+            && !i
+                .checked_sub(1)
+                .is_some_and(|p| STICKS_TO_NUMBER[bytes[p] as usize]);
+        if starts && let Some((token, next)) = version_at(bytes, i, run.end) {
+            if let Some(token) = token {
+                found.push(token);
+            }
+            i = next;
+            continue;
+        }
+        i += 1;
+    }
 }
 
 /// The bytes a version token can start with.
@@ -411,6 +437,22 @@ mod tests {
         ) {
             let cut = cut.min(text.len());
             let windows = [0..cut, cut..text.len()];
+            proptest::prop_assert_eq!(versions(&text, &windows), versions_by_word(&text, &windows));
+        }
+
+        /// The scan jumps from dot to dot: runs around dots, window edges inside runs,
+        /// suffixes and units must come out as before.
+        #[test]
+        fn versions_are_found_dot_by_dot_as_word_by_word(
+            text in "([vV]?[0-9]{1,3}|[.]|-|rc|GB|%|_|x| |\n|é){0,30}",
+            cuts in proptest::collection::vec(0usize..120, 0..4),
+        ) {
+            let mut cuts: Vec<usize> = cuts.into_iter().map(|c| c.min(text.len())).collect();
+            cuts.push(0);
+            cuts.push(text.len());
+            cuts.sort_unstable();
+            cuts.retain(|&c| text.is_char_boundary(c));
+            let windows: Vec<Range<usize>> = cuts.windows(2).map(|w| w[0]..w[1]).collect();
             proptest::prop_assert_eq!(versions(&text, &windows), versions_by_word(&text, &windows));
         }
     }
