@@ -81,6 +81,8 @@ struct Slot {
     has_manifest: bool,
     /// Whether the catalog lists a plan for it (only then are its drill records read).
     has_plan: bool,
+    /// The catalog found nothing at its `drills/`: no records to read.
+    no_drills: bool,
     /// The vocabulary source, when the manifest could be read.
     source: Option<u32>,
     /// Boxed: a parsed manifest is large, and a repository has 10,000 slots, most never read.
@@ -96,6 +98,7 @@ impl Slot {
         Slot {
             has_manifest,
             has_plan: false,
+            no_drills: false,
             source,
             entry: OnceLock::new(),
             blob: OnceLock::new(),
@@ -239,6 +242,7 @@ impl Corpus {
             team_starts.insert(team.clone(), slots.len());
             slots.extend(releases.iter().map(|release| Slot {
                 has_plan: release.has_plan,
+                no_drills: release.stamps.drills == Some(false),
                 ..Slot::new(false, None)
             }));
         }
@@ -462,7 +466,7 @@ impl Corpus {
             (Some(slot), _) if slot.drills.get().is_some() => {
                 slot.drills.get().map_or(&[][..], Vec::as_slice)
             }
-            (Some(slot), Some(files)) if slot.has_plan => {
+            (Some(slot), Some(files)) if slot.has_plan && !slot.no_drills => {
                 slot.drills.get_or_init(|| files.drills(id)).as_slice()
             }
             _ => &[],
@@ -498,7 +502,7 @@ impl Corpus {
             .map(|((team, release), slot)| {
                 let files = match (slot.drills.get(), &self.files) {
                     (Some(records), _) => records.as_slice(),
-                    (None, Some(files)) if slot.has_plan => slot
+                    (None, Some(files)) if slot.has_plan && !slot.no_drills => slot
                         .drills
                         .get_or_init(|| {
                             files.drills(&PlanId::new(team.clone(), release.name.clone()))

@@ -91,13 +91,21 @@ impl Workspace {
 
     /// Lists every team and release directory under the plans directory.
     pub fn catalog(&self) -> Result<Catalog> {
-        Catalog::scan(self, true)
+        Catalog::scan(self, true, false)
+    }
+
+    /// Like `catalog`, and looks whether each release has a `drills/` directory, in the
+    /// same parallel pass: for commands that read every plan's drill records (`publish`'s
+    /// index, a `check` of every plan), most releases have none, and this saves looking
+    /// again one release at a time.
+    pub fn catalog_with_drills(&self) -> Result<Catalog> {
+        Catalog::scan(self, true, true)
     }
 
     /// Lists only the team directories (release lists stay empty): enough for the default
     /// team, without a `stat` per release.
     pub fn teams(&self) -> Result<Catalog> {
-        Catalog::scan(self, false)
+        Catalog::scan(self, false, false)
     }
 
     /// The team a bare RELEASE belongs to.
@@ -314,6 +322,8 @@ pub struct Release {
 pub struct Stamps {
     pub plan: Option<FileStamp>,
     pub manifest: Option<FileStamp>,
+    /// Whether something is at its `drills/`, when the catalog looked (`catalog_with_drills`).
+    pub drills: Option<bool>,
 }
 
 /// Every team and release directory, releases in version order, oldest first.
@@ -343,7 +353,7 @@ struct Names {
 }
 
 impl Catalog {
-    fn scan(workspace: &Workspace, with_releases: bool) -> Result<Catalog> {
+    fn scan(workspace: &Workspace, with_releases: bool, with_drills: bool) -> Result<Catalog> {
         let root = workspace.root();
         let plans = workspace.plans_dir();
         let mut catalog = Catalog {
@@ -407,15 +417,23 @@ impl Catalog {
         let releases: Vec<(usize, Release)> = dirs
             .into_par_iter()
             .map(|(team, name, path)| {
-                // One buffer for both files' paths.
+                // One buffer for all the files' paths.
                 let mut file = path;
                 file.reserve(PLAN_FILE.len().max(MANIFEST_FILE.len()) + 1);
                 file.push(PLAN_FILE);
                 let plan = stamp(&file);
                 let file = with_file_name(file, PLAN_FILE, MANIFEST_FILE);
+                let manifest = stamp(&file);
+                let drills = with_drills.then(|| {
+                    let dir = with_file_name(file, MANIFEST_FILE, crate::drill::DIR);
+                    // Anything but "not found" is looked into when the records are read.
+                    !fs::symlink_metadata(&dir)
+                        .is_err_and(|error| error.kind() == std::io::ErrorKind::NotFound)
+                });
                 let stamps = Stamps {
                     plan,
-                    manifest: stamp(&file),
+                    manifest,
+                    drills,
                 };
                 let release = Release {
                     name,

@@ -321,7 +321,11 @@ fn select_with_teams(
 
 /// Checks the selected plans, or all of them.
 pub fn run(workspace: &Workspace, targets: &[String]) -> Result<CheckReport> {
-    let catalog = workspace.catalog()?;
+    // A check of every plan reads every plan's drill records.
+    let catalog = match targets.is_empty() {
+        true => workspace.catalog_with_drills()?,
+        false => workspace.catalog()?,
+    };
     let selection = select_with_teams(workspace, &catalog, targets)?;
     let (problems, skipped) = match &selection {
         None => (catalog.problems.clone(), catalog.skipped.clone()),

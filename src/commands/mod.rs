@@ -24,7 +24,15 @@ use crate::workspace::{Catalog, PLAN_FILE, Workspace};
 /// The plan a one-plan command names (RELEASE, TEAM/RELEASE, or its directory or plan.md),
 /// with the catalog it was found in; an error saying how to create it when it has no plan.
 pub(crate) fn existing_plan(workspace: &Workspace, spec: &str) -> Result<(Catalog, PlanId)> {
-    let catalog = workspace.catalog()?;
+    existing_plan_in(workspace, spec, workspace.catalog()?)
+}
+
+/// `existing_plan`, in a catalog the command made.
+pub(crate) fn existing_plan_in(
+    workspace: &Workspace,
+    spec: &str,
+    catalog: Catalog,
+) -> Result<(Catalog, PlanId)> {
     let id = workspace.resolve_arg(spec, &catalog)?;
     if !catalog.release(&id).is_some_and(|r| r.has_plan) {
         return Err(Error::msg(format!(

@@ -89,7 +89,10 @@ pub fn run(workspace: &Workspace, options: &Options<'_>) -> Result<Outcome> {
             options.now
         ))
     })?;
-    let (catalog, id) = super::existing_plan(workspace, options.spec)?;
+    // The index shows every plan's drill records: whether each release has any is looked
+    // up with the listing.
+    let (catalog, id) =
+        super::existing_plan_in(workspace, options.spec, workspace.catalog_with_drills()?)?;
     let plan_file = workspace.display_path(&id, PLAN_FILE);
     let repo = workspace.repo()?;
     let commit = repo.head_commit().ok_or_else(|| {
