@@ -249,23 +249,25 @@ fn render(
 ) -> Result<Vec<SiteFile>> {
     let catalog = corpus.catalog();
     // For each release: the stamp of its plan.md when it has a plan other than the one
-    // being published, and what the cache holds of it.
-    type Release = (PlanId, Option<Option<FileStamp>>, Option<IndexFacts>);
+    // being published. What the cache holds of it is looked up and decoded in parallel.
+    type Release = (PlanId, Option<Option<FileStamp>>);
     let releases: Vec<Release> = catalog
         .all()
         .map(|(id, release)| {
             let other_plan = release.has_plan && id != ready.id;
-            let stamp = release.stamps.plan;
-            let cached = match (&cache, &stamp) {
-                (Some(cache), Some(stamp)) if other_plan => cache.plan(&id, stamp),
-                _ => None,
-            };
-            (id, other_plan.then_some(stamp), cached)
+            (id, other_plan.then_some(release.stamps.plan))
         })
         .collect();
+    let stored = cache.as_deref();
     let listed: Vec<Listed> = releases
         .into_par_iter()
-        .map(|(id, stamp, cached)| list(workspace, corpus, id, stamp, cached))
+        .map(|(id, stamp)| {
+            let cached = match (stored, stamp) {
+                (Some(cache), Some(Some(stamp))) => cache.plan(&id, &stamp),
+                _ => None,
+            };
+            list(workspace, corpus, id, stamp, cached)
+        })
         .collect();
     if let Some(cache) = cache {
         for plan in &listed {
