@@ -10,6 +10,17 @@ pub const MAX_NAME_LEN: usize = 100;
 const NAMED: &str = "; a plan is named RELEASE or TEAM/RELEASE";
 
 pub fn name_problem(name: &str) -> Option<String> {
+    // The usual name, in one pass over its bytes (every release of a repository is checked
+    // on every run; `str::contains` alone cost hundreds of instructions a name).
+    let bytes = name.as_bytes();
+    let allowed = |b: &u8| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-');
+    if bytes.first().is_some_and(u8::is_ascii_alphanumeric)
+        && bytes.len() <= MAX_NAME_LEN
+        && bytes.iter().all(allowed)
+        && !bytes.windows(2).any(|pair| pair == b"..")
+    {
+        return None;
+    }
     if name.is_empty() {
         return Some("is empty".into());
     }
