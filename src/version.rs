@@ -177,6 +177,50 @@ fn key_capacity(name: &str) -> usize {
 /// end where it ends, so the first difference of two keys is the first difference of their
 /// chunks.
 fn key_into(name: &str, key: &mut Vec<u8>) {
+    if !plain_key_into(name, key) {
+        chunked_key_into(name, key);
+    }
+}
+
+/// `key_into` for the usual name, `v1.4` or `2.10.3` (numbers joined by single dots, `v`
+/// or `V` before them or not), written in one pass over its bytes; `false`, with nothing
+/// written, for any other name.
+fn plain_key_into(name: &str, key: &mut Vec<u8>) -> bool {
+    let bytes = name.as_bytes();
+    let rest = match bytes {
+        [b'v' | b'V', second, ..] if second.is_ascii_digit() => &bytes[1..],
+        _ => bytes,
+    };
+    let plain = rest.first().is_some_and(u8::is_ascii_digit)
+        && rest.last().is_some_and(u8::is_ascii_digit)
+        && rest.iter().all(|b| b.is_ascii_digit() || *b == b'.')
+        && !rest.windows(2).any(|pair| pair == b"..");
+    if !plain {
+        return false;
+    }
+    let number = Chunk::Number("").class();
+    let dot = Chunk::Text(".").class();
+    for (n, digits) in rest.split(|b| *b == b'.').enumerate() {
+        if n > 0 {
+            key.extend_from_slice(&[dot, b'.', 0, 0]);
+        }
+        let zeros = digits.iter().take_while(|b| **b == b'0').count();
+        let digits = &digits[zeros..];
+        key.push(number);
+        key.extend_from_slice(
+            &u32::try_from(digits.len())
+                .unwrap_or(u32::MAX)
+                .to_be_bytes(),
+        );
+        key.extend_from_slice(digits);
+    }
+    key.push(Chunk::End.class());
+    key.extend_from_slice(bytes);
+    true
+}
+
+/// `key_into` for any name, chunk by chunk.
+fn chunked_key_into(name: &str, key: &mut Vec<u8>) {
     for chunk in chunks(name) {
         key.push(chunk.class());
         match chunk {
@@ -313,6 +357,20 @@ mod tests {
     }
 
     proptest! {
+        #[test]
+        fn a_plain_name_has_the_key_of_its_chunks(
+            name in "([vV]|x)?[0-9]{1,4}([.][0-9]{0,4}){0,4}[.]?(-rc1|\\+b)?",
+        ) {
+            let mut plain = Vec::new();
+            let mut chunked = Vec::new();
+            chunked_key_into(&name, &mut chunked);
+            if plain_key_into(&name, &mut plain) {
+                prop_assert_eq!(plain, chunked);
+            } else {
+                prop_assert!(plain.is_empty());
+            }
+        }
+
         #[test]
         fn order_is_total_for_release_like_names(a in release_name(), b in release_name(), c in release_name()) {
             prop_assert_eq!(compare(&a, &b), compare(&b, &a).reverse());
