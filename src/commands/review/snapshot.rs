@@ -13,7 +13,7 @@ use crate::config::{self, Config};
 use crate::corpus::{Corpus, Files, Listed, ManifestSource};
 use crate::drill::{self, RecordFile};
 use crate::error::{Error, Result};
-use crate::names::{PlanId, is_valid_name};
+use crate::names::{PlanId, PlanMap, is_valid_name};
 use crate::repo::{FSCK_HINT, ObjectError, Repo, TreeFiles};
 use crate::store::stamp::FileStamp;
 use crate::store::{self, ReadProblem};
@@ -213,7 +213,7 @@ impl<'r> Snapshot<'r> {
     pub(super) fn corpus(&self, listing: &Listing) -> Result<Corpus> {
         let cache = self.cache.as_deref();
         // In the listing's order, as without a cache: the vocabulary numbers its sources so.
-        let mut blobs = HashMap::new();
+        let mut blobs = PlanMap::with_capacity_and_hasher(listing.len(), Default::default());
         let manifests: Vec<Manifest> = listing
             .manifests()
             .map(
@@ -377,7 +377,7 @@ enum Manifest {
 struct GitManifests {
     git_dir: PathBuf,
     plans_dir: String,
-    blobs: HashMap<PlanId, git2::Oid>,
+    blobs: PlanMap<git2::Oid>,
     /// A handle of its own, opened at the first read: the snapshot's cannot be shared
     /// between threads.
     repo: Mutex<Option<git2::Repository>>,
@@ -456,6 +456,11 @@ impl Listing {
                 .iter()
                 .map(move |release| (PlanId::new(team.clone(), release.name.clone()), release))
         })
+    }
+
+    /// How many release directories it lists.
+    pub(super) fn len(&self) -> usize {
+        self.teams.values().map(Vec::len).sum()
     }
 
     pub(super) fn manifests(&self) -> impl Iterator<Item = (PlanId, git2::Oid)> {
