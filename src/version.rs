@@ -139,6 +139,22 @@ pub fn sort(names: &mut [impl AsRef<str>]) {
 /// comparison is one `memcmp`: a team of 10,000 releases was most of the time of a one-plan
 /// `check` before names were read once, and cutting them into chunks was still a tenth of it.
 pub fn sort_by_name<T>(values: &mut [T], name: impl Fn(&T) -> &str) {
+    if let Some(numbers) = values
+        .iter()
+        .map(|value| plain_number(name(value)))
+        .collect::<Option<Vec<u64>>>()
+    {
+        // Every name plain: a number each, and the name's bytes between versions that are
+        // equal as numbers (`1.01`, `1.1`), as the keys below order them.
+        let mut order: Vec<(u64, usize)> = numbers.into_iter().zip(0..).collect();
+        order.sort_unstable_by(|a, b| {
+            a.0.cmp(&b.0)
+                .then_with(|| name(&values[a.1]).cmp(name(&values[b.1])))
+                .then(a.1.cmp(&b.1))
+        });
+        permute(values, order.into_iter().map(|(_, from)| from));
+        return;
+    }
     // Every key in one buffer, as (start, end, index): one allocation, not one per name.
     let mut bytes = Vec::with_capacity(values.iter().map(|v| key_capacity(name(v))).sum());
     let mut keys: Vec<(usize, usize, usize)> = Vec::with_capacity(values.len());
@@ -150,19 +166,56 @@ pub fn sort_by_name<T>(values: &mut [T], name: impl Fn(&T) -> &str) {
     // Equal keys (the same name twice) keep their order: the index breaks the tie.
     keys.sort_unstable_by(|a, b| bytes[a.0..a.1].cmp(&bytes[b.0..b.1]).then(a.2.cmp(&b.2)));
     drop(bytes);
-    // Apply the permutation in place: follow each cycle once.
-    let mut position: Vec<usize> = vec![0; keys.len()];
-    for (to, (_, _, from)) in keys.iter().enumerate() {
-        position[*from] = to;
+    permute(values, keys.into_iter().map(|(_, _, from)| from));
+}
+
+/// Puts `values` in the order `order` gives (the old index of each place), in place,
+/// following each cycle of the permutation once.
+fn permute<T>(values: &mut [T], order: impl ExactSizeIterator<Item = usize>) {
+    let mut position: Vec<usize> = vec![0; order.len()];
+    for (to, from) in order.enumerate() {
+        if let Some(place) = position.get_mut(from) {
+            *place = to;
+        }
     }
-    drop(keys);
-    for start in 0..values.len() {
+    for start in 0..values.len().min(position.len()) {
         while position[start] != start {
             let target = position[start];
             values.swap(start, target);
             position.swap(start, target);
         }
     }
+}
+
+/// For a plain name (`v1.4`, `2.10.3`: at most four numbers below 65,535 joined by single
+/// dots, `v` or `V` before them or not), a number that orders plain names as their keys do
+/// (numbers one by one, a name that stops before another's next number first), except
+/// between names whose numbers are equal: `None` for any other name.
+fn plain_number(name: &str) -> Option<u64> {
+    let bytes = name.as_bytes();
+    let rest = match bytes {
+        [b'v' | b'V', second, ..] if second.is_ascii_digit() => &bytes[1..],
+        _ => bytes,
+    };
+    let mut number = 0u64;
+    for (n, digits) in rest.split(|b| *b == b'.').enumerate() {
+        if n >= 4 || digits.is_empty() || digits.len() > 8 {
+            return None;
+        }
+        let mut value = 0u64;
+        for digit in digits {
+            if !digit.is_ascii_digit() {
+                return None;
+            }
+            value = value * 10 + u64::from(digit - b'0');
+        }
+        if value >= 0xffff {
+            return None;
+        }
+        // One more than the number: a number that is not there is 0, below any that is.
+        number |= (value + 1) << (48 - 16 * n);
+    }
+    Some(number)
 }
 
 /// Room for the key of a name that is mostly short chunks (a number adds 5 bytes, a text 3).
@@ -177,50 +230,6 @@ fn key_capacity(name: &str) -> usize {
 /// end where it ends, so the first difference of two keys is the first difference of their
 /// chunks.
 fn key_into(name: &str, key: &mut Vec<u8>) {
-    if !plain_key_into(name, key) {
-        chunked_key_into(name, key);
-    }
-}
-
-/// `key_into` for the usual name, `v1.4` or `2.10.3` (numbers joined by single dots, `v`
-/// or `V` before them or not), written in one pass over its bytes; `false`, with nothing
-/// written, for any other name.
-fn plain_key_into(name: &str, key: &mut Vec<u8>) -> bool {
-    let bytes = name.as_bytes();
-    let rest = match bytes {
-        [b'v' | b'V', second, ..] if second.is_ascii_digit() => &bytes[1..],
-        _ => bytes,
-    };
-    let plain = rest.first().is_some_and(u8::is_ascii_digit)
-        && rest.last().is_some_and(u8::is_ascii_digit)
-        && rest.iter().all(|b| b.is_ascii_digit() || *b == b'.')
-        && !rest.windows(2).any(|pair| pair == b"..");
-    if !plain {
-        return false;
-    }
-    let number = Chunk::Number("").class();
-    let dot = Chunk::Text(".").class();
-    for (n, digits) in rest.split(|b| *b == b'.').enumerate() {
-        if n > 0 {
-            key.extend_from_slice(&[dot, b'.', 0, 0]);
-        }
-        let zeros = digits.iter().take_while(|b| **b == b'0').count();
-        let digits = &digits[zeros..];
-        key.push(number);
-        key.extend_from_slice(
-            &u32::try_from(digits.len())
-                .unwrap_or(u32::MAX)
-                .to_be_bytes(),
-        );
-        key.extend_from_slice(digits);
-    }
-    key.push(Chunk::End.class());
-    key.extend_from_slice(bytes);
-    true
-}
-
-/// `key_into` for any name, chunk by chunk.
-fn chunked_key_into(name: &str, key: &mut Vec<u8>) {
     for chunk in chunks(name) {
         key.push(chunk.class());
         match chunk {
@@ -358,20 +367,6 @@ mod tests {
 
     proptest! {
         #[test]
-        fn a_plain_name_has_the_key_of_its_chunks(
-            name in "([vV]|x)?[0-9]{1,4}([.][0-9]{0,4}){0,4}[.]?(-rc1|\\+b)?",
-        ) {
-            let mut plain = Vec::new();
-            let mut chunked = Vec::new();
-            chunked_key_into(&name, &mut chunked);
-            if plain_key_into(&name, &mut plain) {
-                prop_assert_eq!(plain, chunked);
-            } else {
-                prop_assert!(plain.is_empty());
-            }
-        }
-
-        #[test]
         fn order_is_total_for_release_like_names(a in release_name(), b in release_name(), c in release_name()) {
             prop_assert_eq!(compare(&a, &b), compare(&b, &a).reverse());
             prop_assert_eq!(compare(&a, &b) == Ordering::Equal, a == b);
@@ -389,6 +384,24 @@ mod tests {
             let next = format!("v{major}.{minor}.1");
             prop_assert_eq!(compare(&release, &later), Ordering::Less);
             prop_assert_eq!(compare(&later, &next), Ordering::Less);
+        }
+
+        #[test]
+        fn plain_names_sort_by_number_as_by_compare(
+            names in proptest::collection::vec("[vV]?[0-9]{1,3}([.][0-9]{1,3}){0,3}", 0..40),
+            odd in proptest::option::of("[vV]?[0-9]{1,6}([.][0-9]{0,6}){0,5}[a-z]?"),
+        ) {
+            for with_odd in [false, true] {
+                let mut names = names.clone();
+                if with_odd {
+                    names.extend(odd.clone());
+                }
+                let mut by_number = names.clone();
+                sort(&mut by_number);
+                let mut by_compare = names;
+                by_compare.sort_by(|a, b| compare(a, b));
+                prop_assert_eq!(by_number, by_compare);
+            }
         }
 
         #[test]
