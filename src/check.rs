@@ -512,8 +512,9 @@ impl<'p> References<'p> {
         let mut vague: FastMap<u32, Range<usize>> = FastMap::default();
         // Whether each step says how beyond naming items, worked out once per step.
         let mut step_how: Vec<Option<bool>> = vec![None; body.steps.len()];
+        let mut segments = body.segments();
         for occurrence in self.occurrences {
-            let Some(segment) = body.segment_at(occurrence.span.start) else {
+            let Some(segment) = segments.at(occurrence.span.start) else {
                 continue;
             };
             if let Some((index, step)) = segment
@@ -603,10 +604,11 @@ impl<'p> References<'p> {
         let text = self.file.text();
         // Items of this release referenced in each block.
         let mut blocks: FastMap<u32, Vec<&Item>> = FastMap::default();
+        let mut segments = body.segments();
         for occurrence in self.occurrences {
             let name = self.context.vocabulary.id(occurrence.id);
-            if let (Some(item), Some(segment)) =
-                (self.own.get(name), body.segment_at(occurrence.span.start))
+            if let Some(item) = self.own.get(name)
+                && let Some(segment) = segments.at(occurrence.span.start)
             {
                 let items = blocks.entry(segment.block).or_default();
                 if !items.iter().any(|i| i.id == item.id) {
@@ -618,6 +620,7 @@ impl<'p> References<'p> {
             return;
         }
         let mut occurrence_index = 0;
+        let mut segments = body.segments();
         for token in tokens::versions(text, windows) {
             while self
                 .occurrences
@@ -630,7 +633,7 @@ impl<'p> References<'p> {
                 .occurrences
                 .get(occurrence_index)
                 .is_some_and(|o| o.span.start < token.span.end);
-            let Some(segment) = body.segment_at(token.span.start) else {
+            let Some(segment) = segments.at(token.span.start) else {
                 continue;
             };
             let Some(items) = blocks.get(&segment.block) else {

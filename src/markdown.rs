@@ -137,9 +137,55 @@ impl Body {
         (offset < segment.span.end).then_some(segment)
     }
 
+    /// Finds segments for offsets that mostly come in order (the occurrences or tokens of
+    /// one scan): from where the last one was, in a step or two, not by a search each.
+    pub fn segments(&self) -> SegmentCursor<'_> {
+        SegmentCursor { body: self, at: 0 }
+    }
+
     /// The first section that is the required section `kind`.
     pub fn section(&self, kind: Kind) -> Option<&Section> {
         self.sections.iter().find(|section| section.is(kind))
+    }
+}
+
+/// `Body::segment_at` for offsets that mostly come in order.
+pub struct SegmentCursor<'b> {
+    body: &'b Body,
+    /// The first segment that may hold the next offset.
+    at: usize,
+}
+
+impl<'b> SegmentCursor<'b> {
+    /// The segment holding byte `offset`, if any: what `Body::segment_at` says.
+    pub fn at(&mut self, offset: usize) -> Option<&'b Segment> {
+        let segments = &self.body.segments;
+        let behind = self
+            .at
+            .checked_sub(1)
+            .and_then(|before| segments.get(before))
+            .is_some_and(|segment| segment.span.start > offset);
+        if behind {
+            // Back before where the cursor is: search, and go on from there.
+            self.at = segments.partition_point(|segment| segment.span.start <= offset);
+        } else {
+            // A few steps forward, then a search when the offset is far ahead.
+            let mut steps = 0;
+            while segments
+                .get(self.at)
+                .is_some_and(|segment| segment.span.start <= offset)
+            {
+                self.at += 1;
+                steps += 1;
+                if steps == 8 {
+                    self.at +=
+                        segments[self.at..].partition_point(|segment| segment.span.start <= offset);
+                    break;
+                }
+            }
+        }
+        let segment = segments.get(self.at.checked_sub(1)?)?;
+        (offset < segment.span.end).then_some(segment)
     }
 }
 
@@ -462,6 +508,24 @@ Tried on staging.
         );
         let nested = PLAN.find("nested").unwrap_or_default();
         assert_eq!(body.segment_at(nested).and_then(|s| s.step), Some(0));
+    }
+
+    #[test]
+    fn a_cursor_finds_the_segments_a_search_finds_in_any_order() {
+        let text = "## Procedure\n1. Run `a` and [b](https://x.example) then\n   ```sh\n   c\n   ```\n2. d <!-- e --> f\n\nText *g* `h`.\n";
+        let body = parse_body(text, 0);
+        let forward: Vec<usize> = (0..=text.len()).collect();
+        let mut shuffled = forward.clone();
+        shuffled.reverse();
+        shuffled.extend([3, 40, 2, 41, 90, 0, 70, 70, 5]);
+        for offsets in [forward, shuffled] {
+            let mut cursor = body.segments();
+            for offset in offsets {
+                let found = cursor.at(offset).map(|s| s.span.clone());
+                let searched = body.segment_at(offset).map(|s| s.span.clone());
+                assert_eq!(found, searched, "offset {offset}");
+            }
+        }
     }
 
     #[test]
