@@ -706,7 +706,8 @@ mod tests {
     use super::*;
     use crate::store::stamp::EntryType;
 
-    fn header() -> Header {
+    /// A header as a build of backout writes it (also the `.trees` file's, in its tests).
+    pub(super) fn header() -> Header {
         Header {
             version: "0.1.0".into(),
             build: (10_056_528, 1_764_277_440, 5),

@@ -461,20 +461,7 @@ impl Corpus {
 
     /// A plan's drill records, as the rules weigh them.
     pub fn drills(&self, id: &PlanId) -> Evidence<'_> {
-        let slot = self.slot(id);
-        let files = match (slot, &self.files) {
-            (Some(slot), _) if slot.drills.get().is_some() => {
-                slot.drills.get().map_or(&[][..], Vec::as_slice)
-            }
-            (Some(slot), Some(files)) if slot.has_plan && !slot.no_drills => {
-                slot.drills.get_or_init(|| files.drills(id)).as_slice()
-            }
-            _ => &[],
-        };
-        Evidence {
-            files,
-            max_age: self.drill_max_age,
-        }
+        self.evidence(self.slot(id), || id.clone())
     }
 
     /// The drill records of every release of the catalog, in its order (`Catalog::all`):
@@ -487,35 +474,39 @@ impl Corpus {
             .iter()
             .flat_map(|(team, releases)| releases.iter().map(move |release| (team, release)))
             .collect();
+        let id = |team: &String, release: &crate::workspace::Release| {
+            PlanId::new(team.clone(), release.name.clone())
+        };
         if releases.len() != self.slots.len() {
             // Not the catalog the slots were made for: by name, one at a time.
             return releases
                 .into_iter()
-                .map(|(team, release)| {
-                    self.drills(&PlanId::new(team.clone(), release.name.clone()))
-                })
+                .map(|(team, release)| self.drills(&id(team, release)))
                 .collect();
         }
         releases
             .into_par_iter()
             .zip(self.slots.par_iter())
-            .map(|((team, release), slot)| {
-                let files = match (slot.drills.get(), &self.files) {
-                    (Some(records), _) => records.as_slice(),
-                    (None, Some(files)) if slot.has_plan && !slot.no_drills => slot
-                        .drills
-                        .get_or_init(|| {
-                            files.drills(&PlanId::new(team.clone(), release.name.clone()))
-                        })
-                        .as_slice(),
-                    _ => &[],
-                };
-                Evidence {
-                    files,
-                    max_age: self.drill_max_age,
-                }
-            })
+            .map(|((team, release), slot)| self.evidence(Some(slot), || id(team, release)))
             .collect()
+    }
+
+    /// The drill records of the release in `slot`, read now (for the plan `id` names) when
+    /// they were not read yet and the catalog saw something at its `drills/`.
+    fn evidence<'s>(&'s self, slot: Option<&'s Slot>, id: impl FnOnce() -> PlanId) -> Evidence<'s> {
+        let files = match (slot, &self.files) {
+            (Some(slot), _) if slot.drills.get().is_some() => {
+                slot.drills.get().map_or(&[][..], Vec::as_slice)
+            }
+            (Some(slot), Some(files)) if slot.has_plan && !slot.no_drills => {
+                slot.drills.get_or_init(|| files.drills(&id())).as_slice()
+            }
+            _ => &[],
+        };
+        Evidence {
+            files,
+            max_age: self.drill_max_age,
+        }
     }
 
     /// The section table plans are read with: the built-in titles plus `[sections]`, and

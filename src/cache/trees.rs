@@ -211,14 +211,7 @@ mod tests {
         ]
     }
 
-    fn header() -> Header {
-        Header {
-            version: "1.0.0".into(),
-            build: (1, 2, 3),
-            root: "/work/repo".into(),
-            plans_dir: "plans".into(),
-        }
-    }
+    use crate::cache::tests::header;
 
     fn file(teams: &[(git2::Oid, Vec<TreeRelease>)], header: &Header) -> Vec<u8> {
         let mut out = Writer::new();
