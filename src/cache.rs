@@ -369,7 +369,14 @@ impl Cache {
             let plan = fresh
                 .and_then(|entry| entry.plan.clone())
                 .or_else(|| self.stored.plan(&id))
-                .filter(|p| Some(p.stamp()) == release.stamps.plan);
+                // A plan.md nobody looked at in this run keeps its entry: what is read from
+                // the cache is checked against the file's stamp then.
+                .filter(|p| {
+                    release
+                        .plan
+                        .stamp_if_seen()
+                        .is_none_or(|seen| seen == Some(p.stamp()))
+                });
             if manifest.is_some() || plan.is_some() {
                 entries.insert(id, Entry { manifest, plan });
             }

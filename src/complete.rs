@@ -54,7 +54,7 @@ pub fn plan_specs(dir: &Path, prefix: &str) -> Vec<Candidate> {
     let Ok(workspace) = Workspace::open(dir) else {
         return Vec::new();
     };
-    let Ok(catalog) = workspace.catalog() else {
+    let Ok(catalog) = workspace.catalog_with_plans() else {
         return Vec::new();
     };
     let default_team = workspace.default_team(&catalog).ok();
@@ -62,7 +62,7 @@ pub fn plan_specs(dir: &Path, prefix: &str) -> Vec<Candidate> {
     let mut full = Vec::new();
     for (team, releases) in &catalog.teams {
         for release in releases.iter().rev() {
-            let help = match (release.has_plan, release.has_manifest) {
+            let help = match (release.has_plan(), release.has_manifest) {
                 (true, _) => "plan",
                 (false, true) => "manifest, no plan yet",
                 (false, false) => "release directory",

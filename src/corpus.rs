@@ -79,8 +79,6 @@ struct Slot {
     /// Whether the release has a manifest (the rest of the manifest's fields are unset
     /// when not).
     has_manifest: bool,
-    /// Whether the catalog lists a plan for it (only then are its drill records read).
-    has_plan: bool,
     /// The catalog found nothing at its `drills/`: no records to read.
     no_drills: bool,
     /// The vocabulary source, when the manifest could be read.
@@ -97,7 +95,6 @@ impl Slot {
     fn new(has_manifest: bool, source: Option<u32>) -> Slot {
         Slot {
             has_manifest,
-            has_plan: false,
             no_drills: false,
             source,
             entry: OnceLock::new(),
@@ -241,7 +238,6 @@ impl Corpus {
         for (team, releases) in &catalog.teams {
             team_starts.insert(team.clone(), slots.len());
             slots.extend(releases.iter().map(|release| Slot {
-                has_plan: release.has_plan,
                 no_drills: release.stamps.drills == Some(false),
                 ..Slot::new(false, None)
             }));
@@ -461,7 +457,8 @@ impl Corpus {
 
     /// A plan's drill records, as the rules weigh them.
     pub fn drills(&self, id: &PlanId) -> Evidence<'_> {
-        self.evidence(self.slot(id), || id.clone())
+        let has_plan = || self.catalog.release(id).is_some_and(|r| r.has_plan());
+        self.evidence(self.slot(id), has_plan, || id.clone())
     }
 
     /// The drill records of every release of the catalog, in its order (`Catalog::all`):
@@ -487,18 +484,26 @@ impl Corpus {
         releases
             .into_par_iter()
             .zip(self.slots.par_iter())
-            .map(|((team, release), slot)| self.evidence(Some(slot), || id(team, release)))
+            .map(|((team, release), slot)| {
+                self.evidence(Some(slot), || release.has_plan(), || id(team, release))
+            })
             .collect()
     }
 
     /// The drill records of the release in `slot`, read now (for the plan `id` names) when
-    /// they were not read yet and the catalog saw something at its `drills/`.
-    fn evidence<'s>(&'s self, slot: Option<&'s Slot>, id: impl FnOnce() -> PlanId) -> Evidence<'s> {
+    /// they were not read yet, the catalog lists a plan for it, and saw something at its
+    /// `drills/`.
+    fn evidence<'s>(
+        &'s self,
+        slot: Option<&'s Slot>,
+        has_plan: impl FnOnce() -> bool,
+        id: impl FnOnce() -> PlanId,
+    ) -> Evidence<'s> {
         let files = match (slot, &self.files) {
             (Some(slot), _) if slot.drills.get().is_some() => {
                 slot.drills.get().map_or(&[][..], Vec::as_slice)
             }
-            (Some(slot), Some(files)) if slot.has_plan && !slot.no_drills => {
+            (Some(slot), Some(files)) if !slot.no_drills && has_plan() => {
                 slot.drills.get_or_init(|| files.drills(&id())).as_slice()
             }
             _ => &[],
@@ -756,12 +761,7 @@ mod tests {
         let mut catalog = Catalog::default();
         catalog.teams.insert(
             "t".into(),
-            vec![crate::workspace::Release {
-                name: "v1".into(),
-                has_plan: true,
-                has_manifest: true,
-                stamps: Default::default(),
-            }],
+            vec![crate::workspace::Release::known("v1", true, true)],
         );
         let other = PlanId::new("u", "v9");
         let sources = vec![
@@ -776,12 +776,8 @@ mod tests {
     #[test]
     fn a_manifest_lands_on_its_release_whatever_place_it_was_given() {
         let mut catalog = Catalog::default();
-        let release = |name: &str, has_manifest| crate::workspace::Release {
-            name: name.into(),
-            has_plan: true,
-            has_manifest,
-            stamps: Default::default(),
-        };
+        let release =
+            |name: &str, has_manifest| crate::workspace::Release::known(name, true, has_manifest);
         catalog
             .teams
             .insert("t".into(), vec![release("v1", false), release("v2", true)]);

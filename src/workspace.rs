@@ -89,23 +89,31 @@ impl Workspace {
         release_file(self.plans_dir(), id, file)
     }
 
-    /// Lists every team and release directory under the plans directory.
+    /// Lists every team and release directory under the plans directory, with what `lstat`
+    /// says of each manifest. A release's plan.md is looked at when something asks about it
+    /// (see `PlanFile`): for commands about one plan or a few.
     pub fn catalog(&self) -> Result<Catalog> {
-        Catalog::scan(self, true, false)
+        Catalog::scan(self, Look::Manifests)
     }
 
-    /// Like `catalog`, and looks whether each release has a `drills/` directory, in the
-    /// same parallel pass: for commands that read every plan's drill records (`publish`'s
-    /// index, a `check` of every plan), most releases have none, and this saves looking
-    /// again one release at a time.
+    /// Like `catalog`, and looks at every release's plan.md in the same parallel pass: for
+    /// commands that ask about every release's plan (shell completion).
+    pub fn catalog_with_plans(&self) -> Result<Catalog> {
+        Catalog::scan(self, Look::Plans)
+    }
+
+    /// Like `catalog`, and looks at every release's plan.md and `drills/` in the same
+    /// parallel pass: for commands that read every plan and its drill records (`publish`'s
+    /// index, a `check` of every plan). Most releases have no `drills/`, and this saves
+    /// looking one release at a time.
     pub fn catalog_with_drills(&self) -> Result<Catalog> {
-        Catalog::scan(self, true, true)
+        Catalog::scan(self, Look::Everything)
     }
 
     /// Lists only the team directories (release lists stay empty): enough for the default
     /// team, without a `stat` per release.
     pub fn teams(&self) -> Result<Catalog> {
-        Catalog::scan(self, false, false)
+        Catalog::scan(self, Look::Teams)
     }
 
     /// The team a bare RELEASE belongs to.
@@ -253,7 +261,7 @@ impl Workspace {
                 .releases(text)
                 .iter()
                 .rev()
-                .filter(|r| r.has_plan)
+                .filter(|r| r.has_plan())
                 .take(3)
                 .map(|r| r.name.as_str())
                 .collect();
@@ -305,22 +313,136 @@ pub fn is_spec_like(text: &str, catalog: &Catalog) -> bool {
     }
 }
 
+/// What a listing looks at.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Look {
+    /// The team directories only.
+    Teams,
+    /// The release directories and their manifests (plan.md files when asked about).
+    Manifests,
+    /// The release directories, their manifests and plan.md files.
+    Plans,
+    /// The release directories, their manifests, plan.md files and `drills/`.
+    Everything,
+}
+
 /// One release directory.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Release {
     pub name: String,
-    pub has_plan: bool,
+    pub plan: PlanFile,
     pub has_manifest: bool,
-    /// What `lstat` said of its files when listed (nothing for a catalog read from git).
+    /// What `lstat` said of its manifest (and `drills/`) when listed (nothing for a catalog
+    /// read from git).
     pub stamps: Stamps,
 }
 
-/// What `lstat` said of a release's plan.md and manifest.toml when the catalog was made:
-/// enough to tell whether a cached reading of a file still holds, and to read the file
-/// without looking its path up again.
+impl Release {
+    /// A release whose files are known without `lstat` (a catalog read from git, tests).
+    pub fn known(name: impl Into<String>, has_plan: bool, has_manifest: bool) -> Release {
+        Release {
+            name: name.into(),
+            plan: PlanFile::known(has_plan),
+            has_manifest,
+            stamps: Stamps::default(),
+        }
+    }
+
+    /// Whether the release has a plan.md.
+    pub fn has_plan(&self) -> bool {
+        self.plan.seen() != Seen::Absent
+    }
+}
+
+/// A release's plan.md as `lstat` saw it: when the catalog was listed, or the first time
+/// something asks. A command about one plan asks of a few releases, so the catalog it lists
+/// looks only at the manifests (every one of which the vocabulary reads) and leaves the
+/// other plans' files alone: half the `lstat`s of a listing.
+#[derive(Debug, Clone, Default)]
+pub struct PlanFile {
+    seen: OnceLock<Seen>,
+    /// The file to look at when asked; `None` when `seen` was set when listed.
+    path: Option<PathBuf>,
+}
+
+/// What was seen of a plan.md.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Seen {
+    Absent,
+    /// There, with what `lstat` said (nothing for a catalog read from git).
+    Present(Option<FileStamp>),
+}
+
+impl PlanFile {
+    /// A plan.md as `lstat` saw it when the catalog was listed.
+    fn listed(stamp: Option<FileStamp>) -> PlanFile {
+        PlanFile::set(stamp.map_or(Seen::Absent, |stamp| Seen::Present(Some(stamp))))
+    }
+
+    /// A plan.md known to be there or not, without a stamp.
+    fn known(present: bool) -> PlanFile {
+        PlanFile::set(match present {
+            true => Seen::Present(None),
+            false => Seen::Absent,
+        })
+    }
+
+    /// A plan.md looked at only when asked about.
+    fn later(path: PathBuf) -> PlanFile {
+        PlanFile {
+            seen: OnceLock::new(),
+            path: Some(path),
+        }
+    }
+
+    fn set(seen: Seen) -> PlanFile {
+        PlanFile {
+            seen: OnceLock::from(seen),
+            path: None,
+        }
+    }
+
+    /// What is seen of the file, looking now when it was not looked at yet.
+    pub fn seen(&self) -> Seen {
+        *self
+            .seen
+            .get_or_init(|| match self.path.as_deref().and_then(stamp) {
+                Some(stamp) => Seen::Present(Some(stamp)),
+                None => Seen::Absent,
+            })
+    }
+
+    /// What `lstat` said of the file (looking now when it was not looked at yet).
+    pub fn stamp(&self) -> Option<FileStamp> {
+        match self.seen() {
+            Seen::Present(stamp) => stamp,
+            Seen::Absent => None,
+        }
+    }
+
+    /// What `lstat` said of the file, if something asked or the listing looked; `None` when
+    /// nobody did (`Some(None)`: looked, and there is no stamp).
+    pub fn stamp_if_seen(&self) -> Option<Option<FileStamp>> {
+        self.seen.get().map(|seen| match seen {
+            Seen::Present(stamp) => *stamp,
+            Seen::Absent => None,
+        })
+    }
+}
+
+impl PartialEq for PlanFile {
+    fn eq(&self, other: &PlanFile) -> bool {
+        self.seen() == other.seen()
+    }
+}
+
+impl Eq for PlanFile {}
+
+/// What `lstat` said of a release's manifest.toml when the catalog was made: enough to
+/// tell whether a cached reading of it still holds, and to read it without looking its path
+/// up again. (A plan.md's is its `PlanFile`'s.)
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Stamps {
-    pub plan: Option<FileStamp>,
     pub manifest: Option<FileStamp>,
     /// Whether something is at its `drills/`, when the catalog looked (`catalog_with_drills`).
     pub drills: Option<bool>,
@@ -353,7 +475,9 @@ struct Names {
 }
 
 impl Catalog {
-    fn scan(workspace: &Workspace, with_releases: bool, with_drills: bool) -> Result<Catalog> {
+    fn scan(workspace: &Workspace, look: Look) -> Result<Catalog> {
+        let with_releases = look != Look::Teams;
+        let (every_plan, with_drills) = (look >= Look::Plans, look == Look::Everything);
         let root = workspace.root();
         let plans = workspace.plans_dir();
         let mut catalog = Catalog {
@@ -420,26 +544,33 @@ impl Catalog {
                 // One buffer for all the files' paths.
                 let mut file = path;
                 file.reserve(PLAN_FILE.len().max(MANIFEST_FILE.len()) + 1);
-                file.push(PLAN_FILE);
-                let plan = stamp(&file);
-                let file = with_file_name(file, PLAN_FILE, MANIFEST_FILE);
+                file.push(MANIFEST_FILE);
                 let manifest = stamp(&file);
-                let drills = with_drills.then(|| {
-                    let dir = with_file_name(file, MANIFEST_FILE, crate::drill::DIR);
-                    // Anything but "not found" is looked into when the records are read.
-                    !fs::symlink_metadata(&dir)
-                        .is_err_and(|error| error.kind() == std::io::ErrorKind::NotFound)
-                });
-                let stamps = Stamps {
-                    plan,
-                    manifest,
-                    drills,
+                let file = with_file_name(file, MANIFEST_FILE, PLAN_FILE);
+                // Without a manifest, only a plan makes the directory a release: looked at now.
+                let (plan, file) = match every_plan || manifest.is_none() {
+                    true => {
+                        let plan = PlanFile::listed(stamp(&file));
+                        (plan, Some(file))
+                    }
+                    false => (PlanFile::later(file), None),
+                };
+                let drills = match (with_drills, file) {
+                    (true, Some(file)) => {
+                        let dir = with_file_name(file, PLAN_FILE, crate::drill::DIR);
+                        // Anything but "not found" is looked into when the records are read.
+                        Some(
+                            !fs::symlink_metadata(&dir)
+                                .is_err_and(|error| error.kind() == std::io::ErrorKind::NotFound),
+                        )
+                    }
+                    _ => None,
                 };
                 let release = Release {
                     name,
-                    has_plan: stamps.plan.is_some(),
-                    has_manifest: stamps.manifest.is_some(),
-                    stamps,
+                    plan,
+                    has_manifest: manifest.is_some(),
+                    stamps: Stamps { manifest, drills },
                 };
                 (team, release)
             })
@@ -461,8 +592,9 @@ impl Catalog {
             let Some(team) = team_names.get(team) else {
                 continue;
             };
-            // Only a directory holding a plan or a manifest is a release.
-            if !release.has_plan && !release.has_manifest {
+            // Only a directory holding a plan or a manifest is a release (a directory without
+            // a manifest had its plan.md looked at when listed).
+            if !release.has_manifest && !release.has_plan() {
                 catalog
                     .skipped
                     .push(format!("{plans_display}/{team}/{}", release.name));
@@ -542,7 +674,12 @@ impl Catalog {
         })
     }
 
-    /// What `lstat` said of a release's files when listed.
+    /// What `lstat` said of a release's plan.md (looking now when nobody asked yet).
+    pub fn plan_stamp(&self, id: &PlanId) -> Option<FileStamp> {
+        self.release(id).and_then(|release| release.plan.stamp())
+    }
+
+    /// What `lstat` said of a release's manifest when listed.
     pub fn stamps(&self, id: &PlanId) -> Stamps {
         self.release(id)
             .map(|release| release.stamps)
@@ -561,7 +698,7 @@ impl Catalog {
         releases[..below]
             .iter()
             .rev()
-            .find(|r| r.has_plan)
+            .find(|r| r.has_plan())
             .map(|r| r.name.as_str())
     }
 }
@@ -724,12 +861,7 @@ mod tests {
     use super::*;
 
     fn release(name: &str, has_plan: bool) -> Release {
-        Release {
-            name: name.into(),
-            has_plan,
-            has_manifest: true,
-            stamps: Stamps::default(),
-        }
+        Release::known(name, has_plan, true)
     }
 
     #[test]

@@ -118,12 +118,7 @@ pub fn config(data: &[u8]) {
 pub fn check(data: &[u8]) {
     let (plan_text, manifest_text) = split(data);
     let mut catalog = Catalog::default();
-    let release = |name: &str| Release {
-        name: name.into(),
-        has_plan: true,
-        has_manifest: true,
-        stamps: Default::default(),
-    };
+    let release = |name: &str| Release::known(name, true, true);
     catalog
         .teams
         .insert("payments".into(), vec![release("v1.4"), release("v1.5")]);

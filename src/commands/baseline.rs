@@ -107,7 +107,7 @@ pub fn run(workspace: &Workspace, options: &Options<'_>) -> Result<Forked> {
             &path,
         )?)
     };
-    if !options.force && catalog.release(&target).is_some_and(|r| r.has_plan) {
+    if !options.force && catalog.release(&target).is_some_and(|r| r.has_plan()) {
         // Naming another release only helps when the release was inferred.
         let message = if inferred_target {
             format!(
@@ -119,7 +119,7 @@ pub fn run(workspace: &Workspace, options: &Options<'_>) -> Result<Forked> {
         };
         return Err(Error::msg(message));
     }
-    if options.force && catalog.release(&target).is_some_and(|r| r.has_plan) {
+    if options.force && catalog.release(&target).is_some_and(|r| r.has_plan()) {
         refuse_published(workspace, &target, &path)?;
     }
     let manifest_path = workspace.display_path(&target, MANIFEST_FILE);
@@ -301,7 +301,7 @@ fn infer_source(corpus: &Corpus, target: &PlanId, manifest: &Manifest) -> Source
         .iter()
         .filter(|(team, _)| **team != target.team)
         .filter_map(|(team, releases)| {
-            let plan = releases.iter().rev().find(|r| r.has_plan)?;
+            let plan = releases.iter().rev().find(|r| r.has_plan())?;
             let manifest = releases
                 .iter()
                 .rev()
@@ -360,7 +360,7 @@ fn read_source(workspace: &Workspace, catalog: &Catalog, id: &PlanId) -> Result<
         let known: Vec<String> = catalog
             .releases(&id.team)
             .iter()
-            .filter(|r| r.has_plan)
+            .filter(|r| r.has_plan())
             .map(|r| r.name.clone())
             .collect();
         let hint = if known.is_empty() {

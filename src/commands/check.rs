@@ -288,7 +288,7 @@ fn select_with_teams(
                 let team_plans: Vec<PlanId> = catalog
                     .releases(&team)
                     .iter()
-                    .filter(|r| r.has_plan)
+                    .filter(|r| r.has_plan())
                     .map(|r| PlanId::new(team.clone(), r.name.clone()))
                     .collect();
                 if team_plans.is_empty() {
@@ -306,7 +306,7 @@ fn select_with_teams(
             }
             PathTarget::Plan(id) => id,
         };
-        if !catalog.release(&id).is_some_and(|r| r.has_plan) {
+        if !catalog.release(&id).is_some_and(|r| r.has_plan()) {
             return Err(Error::msg(format!(
                 "there is no plan at {}; create it with `backout new {id}`",
                 workspace.display_path(&id, PLAN_FILE)
@@ -356,7 +356,7 @@ pub fn run(workspace: &Workspace, targets: &[String]) -> Result<CheckReport> {
         Some((plans, _)) => plans,
         None => catalog
             .all()
-            .filter(|(_, release)| release.has_plan)
+            .filter(|(_, release)| release.has_plan())
             .map(|(id, _)| id)
             .collect(),
     };
@@ -389,7 +389,7 @@ pub fn focus_on(workspace: &Workspace, catalog: &Catalog, plans: &[PlanId]) -> O
     let texts: Vec<String> = plans
         .iter()
         .filter_map(|id| {
-            let listed = catalog.stamps(id).plan;
+            let listed = catalog.plan_stamp(id);
             store::read_listed(
                 workspace.root(),
                 &workspace.path(id, PLAN_FILE),
@@ -476,7 +476,7 @@ pub fn check_one(workspace: &Workspace, corpus: &Corpus, id: PlanId) -> Outcome 
     let path = workspace.display_path(&id, PLAN_FILE);
     let manifest_path = workspace.display_path(&id, MANIFEST_FILE);
     let checked = |report: PlanReport| Outcome::Checked(Box::new(report));
-    let listed = corpus.catalog().stamps(&id).plan;
+    let listed = corpus.catalog().plan_stamp(&id);
     let read = store::read_listed(
         workspace.root(),
         &workspace.path(&id, PLAN_FILE),

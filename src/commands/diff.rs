@@ -78,7 +78,7 @@ fn newest_plan(workspace: &Workspace, catalog: &Catalog) -> Result<PlanId> {
         .releases(&team)
         .iter()
         .rev()
-        .find(|release| release.has_plan)
+        .find(|release| release.has_plan())
         .map(|release| PlanId::new(team.clone(), release.name.clone()))
         .ok_or_else(|| {
             Error::msg(format!(
@@ -108,7 +108,7 @@ fn default_against(
             ))
         })?;
         let id = PlanId::new(spec.team.unwrap_or_else(|| plan.team.clone()), spec.release);
-        if !catalog.release(&id).is_some_and(|r| r.has_plan) {
+        if !catalog.release(&id).is_some_and(|r| r.has_plan()) {
             return Err(located(format!(
                 "[baseline] from = \"{}\" but {} does not exist any more; pass --against to compare with another plan",
                 from.value,
@@ -134,7 +134,7 @@ fn read_plan(workspace: &Workspace, catalog: &Catalog, id: &PlanId) -> Result<St
             let known: Vec<&str> = catalog
                 .releases(&id.team)
                 .iter()
-                .filter(|r| r.has_plan)
+                .filter(|r| r.has_plan())
                 .map(|r| r.name.as_str())
                 .collect();
             let hint = if known.is_empty() {

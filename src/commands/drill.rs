@@ -425,7 +425,7 @@ pub(crate) fn records_in(root: &Path, dir: &Path, display: &str) -> Vec<RecordFi
 pub fn all_records(workspace: &Workspace, catalog: &Catalog) -> HashMap<PlanId, Vec<RecordFile>> {
     let ids: Vec<PlanId> = catalog
         .all()
-        .filter(|(_, release)| release.has_plan)
+        .filter(|(_, release)| release.has_plan())
         .map(|(id, _)| id)
         .collect();
     ids.into_par_iter()

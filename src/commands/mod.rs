@@ -34,7 +34,7 @@ pub(crate) fn existing_plan_in(
     catalog: Catalog,
 ) -> Result<(Catalog, PlanId)> {
     let id = workspace.resolve_arg(spec, &catalog)?;
-    if !catalog.release(&id).is_some_and(|r| r.has_plan) {
+    if !catalog.release(&id).is_some_and(|r| r.has_plan()) {
         return Err(Error::msg(format!(
             "there is no plan at {}; create it with `backout new {id}`",
             workspace.display_path(&id, PLAN_FILE)

@@ -254,8 +254,8 @@ fn render(
     let releases: Vec<Release> = catalog
         .all()
         .map(|(id, release)| {
-            let other_plan = release.has_plan && id != ready.id;
-            (id, other_plan.then_some(release.stamps.plan))
+            let other_plan = release.has_plan() && id != ready.id;
+            (id, other_plan.then(|| release.plan.stamp()))
         })
         .collect();
     let stored = cache.as_deref();

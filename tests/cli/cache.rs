@@ -613,3 +613,61 @@ fn review_takes_team_listings_from_the_cache_by_tree_and_ignores_a_damaged_file(
         assert!(rebuilt.len() > 64, "the damaged file was not rebuilt");
     }
 }
+
+#[test]
+fn a_check_of_one_plan_keeps_what_the_cache_holds_of_plans_it_did_not_look_at() {
+    let repo = payments_repo();
+    add_release(
+        &repo,
+        "payments",
+        "v1.6",
+        &[service("payments-api", "2.5.0", "2.4.0")],
+    );
+    repo.edit(
+        V15,
+        "Watch the `ledger-worker` queue drain.\n",
+        "Watch the queue drain.\n",
+    );
+    for plan in [V15, "plans/payments/v1.6/plan.md"] {
+        repo.set_status_tested(plan, "approved");
+    }
+    // v1.4's window is its own: what the cache holds of it can be told apart.
+    repo.edit(V14, "window = \"72h\"", "window = \"96h\"");
+    repo.commit("plans");
+    settle();
+    let cache = tempfile::tempdir().unwrap_or_else(|e| panic!("tempdir: {e}"));
+    let epoch = [("SOURCE_DATE_EPOCH", "1764086400")];
+    run(&repo, cache.path(), &epoch, &["publish", "v1.5"]).code(0);
+    assert!(holds(&cache_file(cache.path()), "96h"));
+
+    // A check of one plan looks at the manifests, not at the other plans' files. v1.4's
+    // manifest changes, so the cache file is written again: v1.4's plan keeps its entry.
+    repo.edit(V14_MANIFEST, "[[items]]", "# ids of v1.4\n[[items]]");
+    repo.commit("v1.4: a comment");
+    settle();
+    let file = cache_file(cache.path());
+    let before = written(&file);
+    run(&repo, cache.path(), &[], &["check", "v1.6"]).code(0);
+    let file = cache_file(cache.path());
+    assert_ne!(written(&file), before, "the cache was not written again");
+    assert!(holds(&file, "96h"), "v1.4's plan lost its entry");
+
+    // The entry kept is still checked against the file when read: v1.4's window changes in
+    // place, its size and modification time kept, and the index shows the new one.
+    let path = repo.join(V14);
+    let modified = fs::metadata(&path)
+        .and_then(|m| m.modified())
+        .unwrap_or_else(|e| panic!("mtime: {e}"));
+    repo.edit(V14, "window = \"96h\"", "window = \"48h\"");
+    fs::File::options()
+        .write(true)
+        .open(&path)
+        .and_then(|file| file.set_modified(modified))
+        .unwrap_or_else(|e| panic!("set mtime: {e}"));
+    repo.commit("v1.4: a shorter window");
+    run(&repo, cache.path(), &[], &["check", "v1.6"]).code(0);
+    run(&repo, cache.path(), &epoch, &["publish", "v1.6"]).code(0);
+    let index = repo.read("public/index.html");
+    assert!(index.contains("<td>48h</td>"), "{index}");
+    assert!(!index.contains("<td>96h</td>"), "{index}");
+}

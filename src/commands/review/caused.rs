@@ -98,7 +98,7 @@ impl Impact {
             let (before, after) = (catalog(old.team(&team)?), catalog(new.team(&team)?));
             for release in after.releases(&team) {
                 let id = PlanId::new(team.clone(), release.name.clone());
-                if release.has_plan && before.previous(&id) != after.previous(&id) {
+                if release.has_plan() && before.previous(&id) != after.previous(&id) {
                     previous.insert(id);
                 }
             }

@@ -484,11 +484,12 @@ impl Listing {
 pub(super) fn releases_of(listed: &[ListedRelease]) -> Vec<Release> {
     listed
         .iter()
-        .map(|release| Release {
-            name: release.name.clone(),
-            has_plan: release.plan.is_some(),
-            has_manifest: release.manifest.is_some() || release.manifest_dir,
-            stamps: Default::default(),
+        .map(|release| {
+            Release::known(
+                release.name.clone(),
+                release.plan.is_some(),
+                release.manifest.is_some() || release.manifest_dir,
+            )
         })
         .collect()
 }
