@@ -501,117 +501,65 @@ impl Catalog {
         else {
             return Ok(catalog);
         };
-        // Each release directory by its team's number in `team_names` (not a copy of the name).
-        let mut dirs: Vec<(usize, String, PathBuf)> = Vec::new();
-        let mut team_names: Vec<String> = Vec::new();
         for (team, _) in &teams {
             catalog.teams.entry(team.clone()).or_default();
         }
-        if with_releases {
-            // The teams' directories are listed in parallel, and what each listing found is
-            // taken in the teams' order (the first error in that order is the error).
-            type Listing = (String, Result<Option<Vec<(String, PathBuf)>>>, Vec<Finding>);
-            let listings: Vec<(Listing, Vec<String>)> = teams
-                .into_par_iter()
-                .map(|(team, team_path)| {
-                    let display = format!("{plans_display}/{team}");
-                    let (mut problems, mut skipped) = (Vec::new(), Vec::new());
-                    let listed = list_dir(
-                        root,
-                        &team_path,
-                        &display,
-                        &mut problems,
-                        Some(&mut skipped),
-                    );
-                    ((team, listed, problems), skipped)
-                })
-                .collect();
-            for ((team, listed, problems), skipped) in listings {
-                catalog.problems.extend(problems);
-                catalog.skipped.extend(skipped);
-                if let Some(releases) = listed? {
-                    let number = team_names.len();
-                    for (release, path) in releases {
-                        dirs.push((number, release, path));
-                    }
-                }
-                team_names.push(team);
-            }
+        if !with_releases {
+            return Ok(catalog);
         }
-        let releases: Vec<(usize, Release)> = dirs
+        // One parallel pass: each team's directory is listed, its releases looked at (in
+        // parallel too, for a repository of one big team) and put in version order. What
+        // each team's pass found is taken in the teams' order (the first error in that order
+        // is the error).
+        type TeamPass = (
+            String,
+            Result<Option<Vec<Release>>>,
+            Vec<Finding>,
+            Vec<String>,
+        );
+        let passes: Vec<TeamPass> = teams
             .into_par_iter()
-            .map(|(team, name, path)| {
-                // One buffer for all the files' paths.
-                let mut file = path;
-                file.reserve(PLAN_FILE.len().max(MANIFEST_FILE.len()) + 1);
-                file.push(MANIFEST_FILE);
-                let manifest = stamp(&file);
-                let file = with_file_name(file, MANIFEST_FILE, PLAN_FILE);
-                // Without a manifest, only a plan makes the directory a release: looked at now.
-                let (plan, file) = match every_plan || manifest.is_none() {
-                    true => {
-                        let plan = PlanFile::listed(stamp(&file));
-                        (plan, Some(file))
-                    }
-                    false => (PlanFile::later(file), None),
-                };
-                let drills = match (with_drills, file) {
-                    (true, Some(file)) => {
-                        let dir = with_file_name(file, PLAN_FILE, crate::drill::DIR);
-                        // Anything but "not found" is looked into when the records are read.
-                        Some(
-                            !fs::symlink_metadata(&dir)
-                                .is_err_and(|error| error.kind() == std::io::ErrorKind::NotFound),
-                        )
-                    }
-                    _ => None,
-                };
-                let release = Release {
-                    name,
-                    plan,
-                    has_manifest: manifest.is_some(),
-                    stamps: Stamps { manifest, drills },
-                };
-                (team, release)
+            .map(|(team, team_path)| {
+                let display = format!("{plans_display}/{team}");
+                let (mut problems, mut skipped) = (Vec::new(), Vec::new());
+                let listed = list_dir(
+                    root,
+                    &team_path,
+                    &display,
+                    &mut problems,
+                    Some(&mut skipped),
+                );
+                let releases = listed.map(|listed| {
+                    listed.map(|dirs| {
+                        let looked: Vec<Release> = dirs
+                            .into_par_iter()
+                            .map(|(name, path)| look_at(name, path, every_plan, with_drills))
+                            .collect();
+                        let mut releases = Vec::with_capacity(looked.len());
+                        for release in looked {
+                            // Only a directory holding a plan or a manifest is a release (a
+                            // directory without a manifest had its plan.md looked at).
+                            if !release.has_manifest && !release.has_plan() {
+                                skipped.push(format!("{display}/{}", release.name));
+                            } else {
+                                releases.push(release);
+                            }
+                        }
+                        version::sort_by_name(&mut releases, |release| &release.name);
+                        releases
+                    })
+                });
+                (team, releases, problems, skipped)
             })
             .collect();
-        // Each team's list made to size: a Release is large, and 10,000 of them doubling
-        // their way up copy megabytes.
-        let mut counts = vec![0usize; team_names.len()];
-        for (team, _) in &releases {
-            if let Some(count) = counts.get_mut(*team) {
-                *count += 1;
-            }
-        }
-        for (name, count) in team_names.iter().zip(counts) {
-            if let Some(list) = catalog.teams.get_mut(name) {
-                list.reserve_exact(count);
-            }
-        }
-        for (team, release) in releases {
-            let Some(team) = team_names.get(team) else {
-                continue;
-            };
-            // Only a directory holding a plan or a manifest is a release (a directory without
-            // a manifest had its plan.md looked at when listed).
-            if !release.has_manifest && !release.has_plan() {
-                catalog
-                    .skipped
-                    .push(format!("{plans_display}/{team}/{}", release.name));
-                continue;
-            }
-            match catalog.teams.get_mut(team) {
-                Some(releases) => releases.push(release),
-                None => {
-                    catalog.teams.insert(team.clone(), vec![release]);
-                }
+        for (team, releases, problems, skipped) in passes {
+            catalog.problems.extend(problems);
+            catalog.skipped.extend(skipped);
+            if let Some(releases) = releases? {
+                catalog.teams.insert(team, releases);
             }
         }
         catalog.skipped.sort();
-        // Each team's releases in version order, teams in parallel.
-        catalog.teams.par_iter_mut().for_each(|(_, releases)| {
-            version::sort_by_name(releases, |release| &release.name);
-        });
         Ok(catalog)
     }
 
@@ -763,6 +711,39 @@ pub fn release_file(plans_dir: PathBuf, id: &PlanId, file: &str) -> PathBuf {
 
 fn is_file(path: &Path) -> bool {
     fs::symlink_metadata(path).is_ok()
+}
+
+/// A release directory at `path`, as `lstat` says: its manifest, and its plan.md and
+/// `drills/` when asked for (`every_plan`, `with_drills`), else its plan.md only when it has
+/// no manifest (only a plan makes such a directory a release).
+fn look_at(name: String, path: PathBuf, every_plan: bool, with_drills: bool) -> Release {
+    // One buffer for all the files' paths.
+    let mut file = path;
+    file.reserve(PLAN_FILE.len().max(MANIFEST_FILE.len()) + 1);
+    file.push(MANIFEST_FILE);
+    let manifest = stamp(&file);
+    let file = with_file_name(file, MANIFEST_FILE, PLAN_FILE);
+    let (plan, file) = match every_plan || manifest.is_none() {
+        true => (PlanFile::listed(stamp(&file)), Some(file)),
+        false => (PlanFile::later(file), None),
+    };
+    let drills = match (with_drills, file) {
+        (true, Some(file)) => {
+            let dir = with_file_name(file, PLAN_FILE, crate::drill::DIR);
+            // Anything but "not found" is looked into when the records are read.
+            Some(
+                !fs::symlink_metadata(&dir)
+                    .is_err_and(|error| error.kind() == std::io::ErrorKind::NotFound),
+            )
+        }
+        _ => None,
+    };
+    Release {
+        name,
+        plan,
+        has_manifest: manifest.is_some(),
+        stamps: Stamps { manifest, drills },
+    }
 }
 
 /// The stamp of what is at `path` (not following a symlink), when something is.
