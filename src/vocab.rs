@@ -542,7 +542,10 @@ fn build(sources: &[Ids], focus: Option<&Focus>) -> Vocabulary {
     let mut parts: Vec<Part> = (0..SHARDS)
         .into_par_iter()
         .map(|shard| {
-            let mut part = Part::default();
+            // Made to size for every entry of the shard (an id listed by several sources
+            // counts once for each): growing tables rehash, and a million ids is 20 doublings.
+            let entries: usize = scattered.iter().map(|entries| entries[shard].len()).sum();
+            let mut part = Part::with_capacity(entries);
             for entries in &scattered {
                 for entry in &entries[shard] {
                     let packed = &sources[entry.source as usize];
@@ -632,6 +635,14 @@ struct Part {
 }
 
 impl Part {
+    fn with_capacity(ids: usize) -> Part {
+        let mut part = Part::default();
+        part.ids.ends.reserve(ids);
+        part.owners.reserve(ids);
+        part.table.reserve(ids, |_| 0);
+        part
+    }
+
     fn add(&mut self, hasher: &Hasher, id: &str, hash: u64, source: u32) {
         let Part {
             ids,
