@@ -242,7 +242,8 @@ impl<'r> Snapshot<'r> {
             listing
                 .all()
                 .filter(|(_, release)| release.manifest_dir)
-                .map(|(id, _)| {
+                .map(|(team, release)| {
+                    let id = id_of(team, release);
                     let path = self.path(&id, MANIFEST_FILE);
                     Manifest::Read((id, path, Err(ReadProblem::directory())))
                 }),
@@ -284,10 +285,11 @@ impl<'r> Snapshot<'r> {
     /// The drill records of every release with a plan.
     fn drills(&self, listing: &Listing) -> Result<HashMap<PlanId, Vec<RecordFile>>> {
         let mut drills = HashMap::new();
-        for (id, release) in listing.all() {
+        for (team, release) in listing.all() {
             let (Some(_), Some(tree)) = (release.plan, release.drills) else {
                 continue;
             };
+            let id = id_of(team, release);
             let dir = self.path(&id, drill::DIR);
             let mut records = Vec::new();
             let entries = self
@@ -450,11 +452,10 @@ impl Listing {
         catalog
     }
 
-    fn all(&self) -> impl Iterator<Item = (PlanId, &ListedRelease)> {
+    /// Every release with its team, in order; a plan id is made only for those asked for.
+    fn all(&self) -> impl Iterator<Item = (&str, &ListedRelease)> {
         self.teams.iter().flat_map(|(team, releases)| {
-            releases
-                .iter()
-                .map(move |release| (PlanId::new(team.clone(), release.name.clone()), release))
+            releases.iter().map(move |release| (team.as_str(), release))
         })
     }
 
@@ -465,12 +466,12 @@ impl Listing {
 
     pub(super) fn manifests(&self) -> impl Iterator<Item = (PlanId, git2::Oid)> {
         self.all()
-            .filter_map(|(id, release)| Some((id, release.manifest?)))
+            .filter_map(|(team, release)| Some((id_of(team, release), release.manifest?)))
     }
 
     pub(super) fn plans(&self) -> impl Iterator<Item = (PlanId, git2::Oid)> {
         self.all()
-            .filter_map(|(id, release)| Some((id, release.plan?)))
+            .filter_map(|(team, release)| Some((id_of(team, release), release.plan?)))
     }
 
     pub(super) fn release(&self, id: &PlanId) -> Option<&ListedRelease> {
@@ -479,6 +480,10 @@ impl Listing {
             releases.partition_point(|r| crate::version::compare(&r.name, &id.release).is_lt());
         releases.get(at).filter(|r| r.name == id.release)
     }
+}
+
+fn id_of(team: &str, release: &ListedRelease) -> PlanId {
+    PlanId::new(team, release.name.as_str())
 }
 
 pub(super) fn releases_of(listed: &[ListedRelease]) -> Vec<Release> {
