@@ -602,23 +602,39 @@ impl<'p> References<'p> {
     fn versions(&self, windows: &[Range<usize>], findings: &mut Vec<Finding>) {
         let body = &self.plan.body;
         let text = self.file.text();
-        // Items of this release referenced in each block.
-        let mut blocks: FastMap<u32, Vec<&Item>> = FastMap::default();
+        // Items of this release referenced in each block, each once, in the order first
+        // named: by block in one list (a map of lists would allocate one for each of a
+        // plan's hundreds of steps).
+        let mut named: Vec<(u32, &Item)> = Vec::new();
         let mut segments = body.segments();
         for occurrence in self.occurrences {
             let name = self.context.vocabulary.id(occurrence.id);
             if let Some(item) = self.own.get(name)
                 && let Some(segment) = segments.at(occurrence.span.start)
             {
-                let items = blocks.entry(segment.block).or_default();
-                if !items.iter().any(|i| i.id == item.id) {
-                    items.push(item);
-                }
+                named.push((segment.block, item));
             }
         }
-        if blocks.is_empty() {
+        if named.is_empty() {
             return;
         }
+        // Stable: within a block, the order named.
+        named.sort_by_key(|&(block, _)| block);
+        let mut blocks: Vec<(u32, &Item)> = Vec::with_capacity(named.len());
+        let mut group = 0;
+        for (block, item) in named {
+            if blocks.last().is_none_or(|&(last, _)| last != block) {
+                group = blocks.len();
+            }
+            if !blocks[group..].iter().any(|(_, i)| i.id == item.id) {
+                blocks.push((block, item));
+            }
+        }
+        let items_in = |block: u32| {
+            let start = blocks.partition_point(|&(b, _)| b < block);
+            let len = blocks[start..].partition_point(|&(b, _)| b == block);
+            &blocks[start..start + len]
+        };
         let mut occurrence_index = 0;
         let mut segments = body.segments();
         for token in tokens::versions(text, windows) {
@@ -636,9 +652,10 @@ impl<'p> References<'p> {
             let Some(segment) = segments.at(token.span.start) else {
                 continue;
             };
-            let Some(items) = blocks.get(&segment.block) else {
+            let items = items_in(segment.block);
+            if items.is_empty() {
                 continue;
-            };
+            }
             let written = &text[token.span.clone()];
             if inside_id || self.context.release_names_contains(written) {
                 continue;
@@ -650,7 +667,7 @@ impl<'p> References<'p> {
                 continue;
             }
             let bare = written.trim_start_matches(['v', 'V']);
-            let known = items.iter().any(|item| {
+            let known = items.iter().any(|(_, item)| {
                 [&item.version, &item.previous]
                     .into_iter()
                     .flatten()
@@ -659,7 +676,10 @@ impl<'p> References<'p> {
             if known {
                 continue;
             }
-            let expected: Vec<String> = items.iter().map(|item| describe_versions(item)).collect();
+            let expected: Vec<String> = items
+                .iter()
+                .map(|(_, item)| describe_versions(item))
+                .collect();
             findings.push(
                 self.file
                     .finding(
