@@ -126,7 +126,10 @@ for row in "check team0/v1.50" "baseline team0/v1.51 --from team0/v1.50 --force 
     -n "$row --no-cache" "$bin -C $dir --no-cache $row" \
     ${before:+-n "$row (before)" "$before_cmd -C $dir $row"}
 done
+# publish's floor: its index shows every plan's drill records, so it looks at every
+# release's drills/ too (30,000 lstats).
 bench --prepare "$restore" \
+  -n "stat_floor --threads --drills (lstat 30,000 paths on every core)" "$stat_floor $dir/plans --threads --drills" \
   -n "publish team0/v1.50" "$bin -C $dir publish team0/v1.50 --out $site" \
   -n "publish team0/v1.50 --no-cache" "$bin -C $dir --no-cache publish team0/v1.50 --out $site" \
   ${before:+-n "publish team0/v1.50 (before)" "$before_cmd -C $dir publish team0/v1.50 --out $site"}
