@@ -377,7 +377,7 @@ pub fn run(workspace: &Workspace, targets: &[String]) -> Result<CheckReport> {
 
 /// A command about a few plans builds its vocabulary of only the ids their texts can hold;
 /// about more, of every id (one pass over the manifests beats a filter per plan).
-const FOCUS_MAX: usize = 16;
+pub(crate) const FOCUS_MAX: usize = 16;
 
 /// The focus of the texts of `plans` as they are now, when there are few of them. A text
 /// that changes before it is checked, or cannot be read now, costs time, not correctness:

@@ -18,6 +18,7 @@ use crate::names::{PlanId, is_valid_name};
 use crate::plan::Plan;
 use crate::repo::{Change, Repo};
 use crate::review::{self, Version};
+use crate::vocab::Focus;
 use crate::workspace::{MANIFEST_FILE, PLAN_FILE, Workspace};
 
 mod caused;
@@ -368,7 +369,8 @@ pub fn run(workspace: &Workspace, base: &str, head: &str) -> Result<Review> {
         }
     }
     let listing = new.listing()?;
-    let mut corpus = new.corpus(&listing)?;
+    let focus = focus_on(&mut new, &touched);
+    let mut corpus = new.corpus(&listing, focus)?;
     let drilled = drills.iter().map(|d| d.id.clone()).collect();
     let impact = Impact::of(&mut old, &mut new, &corpus, &touched, drilled)?;
 
@@ -438,6 +440,22 @@ pub fn run(workspace: &Workspace, base: &str, head: &str) -> Result<Review> {
         unpinned,
         notes,
     })
+}
+
+/// The focus of the touched plans' texts at head, when there are few (as `check`'s): the
+/// head's vocabulary is then built of only the ids they can name. A plan the change reaches
+/// otherwise (through a manifest) is checked against the whole vocabulary, built when first
+/// needed, so what is found is the same.
+fn focus_on(new: &mut Snapshot<'_>, touched: &BTreeMap<PlanId, Touched>) -> Option<Focus> {
+    if touched.len() > crate::commands::check::FOCUS_MAX {
+        return None;
+    }
+    let texts: Vec<String> = touched
+        .keys()
+        .filter_map(|id| new.read(&new.path(id, PLAN_FILE)).ok().flatten())
+        .collect();
+    let texts: Vec<&str> = texts.iter().map(String::as_str).collect();
+    Focus::of_small(&texts)
 }
 
 /// Adds findings the change caused in untouched plans to those plans' entries, or lists

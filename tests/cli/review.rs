@@ -560,3 +560,31 @@ fn an_unknown_base_in_a_shallow_clone_says_how_to_fetch_it() {
         .stderr_has("unknown revision `origin/main`; this clone is shallow")
         .stderr_has("fetch-depth: 0");
 }
+
+/// The head's vocabulary is built of only the ids the touched plans can name; a plan the
+/// change reaches through a manifest is still checked against every id.
+#[test]
+fn a_manifest_change_reaches_a_plan_whose_text_the_touched_plans_do_not_cover() {
+    let (repo, _) = base_repo();
+    repo.edit(
+        V15,
+        "## Verification\n",
+        "## Verification\nWatch the `ledger-worker` queue drain.\n",
+    );
+    let base = repo.commit("v1.5 watches the ledger worker");
+    repo.write(
+        "plans/payments/v1.4/manifest.toml",
+        manifest(
+            "payments",
+            "v1.4",
+            &[
+                service("payments-api", "2.3.1", "2.3.0"),
+                service("ledger-worker", "1.1.0", "1.0.0"),
+            ],
+        ),
+    );
+    repo.commit("v1.4 ships the ledger worker too");
+    repo.run(&["review", "--base", &base]).code(1).stdout_has(
+        "error[foreign-item]: `ledger-worker` belongs to payments/v1.4, not to payments/v1.5",
+    );
+}

@@ -182,7 +182,7 @@ pub(super) fn caused(
         return Ok(Vec::new());
     }
     let base_listing = old.listing()?;
-    let base_corpus = old.corpus(&base_listing)?;
+    let base_corpus = old.corpus(&base_listing, None)?;
     let (old_dir, new_dir) = (&old.config.plans_dir, &new.config.plans_dir);
     let at =
         |dir: &str, id: &PlanId, file: &str| format!("{dir}/{}/{}/{file}", id.team, id.release);

@@ -17,6 +17,7 @@ use crate::names::{PlanId, PlanMap, is_valid_name};
 use crate::repo::{FSCK_HINT, ObjectError, Repo, TreeFiles};
 use crate::store::stamp::FileStamp;
 use crate::store::{self, ReadProblem};
+use crate::vocab::Focus;
 use crate::workspace::{Catalog, MANIFEST_FILE, PLAN_FILE, Release};
 use rayon::prelude::*;
 
@@ -210,7 +211,10 @@ impl<'r> Snapshot<'r> {
     /// The corpus (all manifests, the drill records) of the snapshot. A manifest whose blob
     /// the work tree's cache knows (see `cache::Cache::manifest_ids`) joins the vocabulary
     /// with the cached ids, and is read from git only when a check needs it whole.
-    pub(super) fn corpus(&self, listing: &Listing) -> Result<Corpus> {
+    /// The corpus of this revision; with a `focus` (the texts the review will check), its
+    /// vocabulary holds only the ids they can name, and a text the focus does not cover is
+    /// checked against the whole one, built then (see `Corpus::vocabulary_for`).
+    pub(super) fn corpus(&self, listing: &Listing, focus: Option<Focus>) -> Result<Corpus> {
         let cache = self.cache.as_deref();
         // In the listing's order, as without a cache: the vocabulary numbers its sources so.
         let mut blobs = PlanMap::with_capacity_and_hasher(listing.len(), Default::default());
@@ -275,7 +279,7 @@ impl<'r> Snapshot<'r> {
             listed,
             &self.config.shared,
             Some(Box::new(files)),
-            None,
+            focus,
         )
         .with_sections(self.config.sections.clone());
         corpus.set_drills(drills, max_age);
