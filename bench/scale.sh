@@ -5,7 +5,8 @@
 #   2. one plan in the 10,000-plan repository: `check P`, `baseline --dry-run`, `publish`,
 #      `review` of one edited plan; with the cache warm, and cold (`--no-cache`); and what
 #      listing the directories and lstat-ing every file costs (find, ls -R, and
-#      examples/stat_floor.rs, which does only that, in-process, on one thread and on all)
+#      examples/stat_floor.rs, which does only that, in-process, on one thread and on all;
+#      beside publish, `stat_floor --drills`: the 30,000 lstats publish's index needs)
 #   3. `check` of 10,000 plans x 100 items (1,000,000 ids) vs `cat`
 #   4. peak RSS of each (and of `publish`), from /usr/bin/time, the largest of 3 runs
 # Repositories (made once, by examples/generate.rs, parameters printed):
