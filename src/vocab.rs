@@ -557,6 +557,10 @@ fn build(sources: &[Ids], focus: Option<&Focus>) -> Vocabulary {
                     );
                 }
             }
+            // The table is kept in the vocabulary: where ids repeat across releases (the
+            // same service in every release), it is cut down to the ids it holds.
+            let Part { table, ids, .. } = &mut part;
+            table.shrink_to_fit(|&index| hasher.hash_one(ids.id(index as usize)));
             part
         })
         .collect();

@@ -622,6 +622,28 @@ impl Catalog {
         })
     }
 
+    /// Looks at every plan.md nobody looked at yet, of one team or of all, in parallel: for
+    /// a command that turns out to be about many plans (`check plans`, `check TEAM`) after
+    /// a catalog listed for a few (`Workspace::catalog`).
+    pub fn look_at_plans(&self, team: Option<&str>) {
+        let look = |releases: &Vec<Release>| {
+            releases.par_iter().for_each(|release| {
+                release.plan.seen();
+            });
+        };
+        match team {
+            Some(team) => {
+                if let Some(releases) = self.teams.get(team) {
+                    look(releases);
+                }
+            }
+            None => self
+                .teams
+                .par_iter()
+                .for_each(|(_, releases)| look(releases)),
+        }
+    }
+
     /// What `lstat` said of a release's plan.md (looking now when nobody asked yet).
     pub fn plan_stamp(&self, id: &PlanId) -> Option<FileStamp> {
         self.release(id).and_then(|release| release.plan.stamp())

@@ -285,6 +285,7 @@ fn select_with_teams(
         let id = match named {
             PathTarget::All => return Ok(None),
             PathTarget::Team(team) => {
+                catalog.look_at_plans(Some(&team));
                 let team_plans: Vec<PlanId> = catalog
                     .releases(&team)
                     .iter()
@@ -354,11 +355,15 @@ pub fn run(workspace: &Workspace, targets: &[String]) -> Result<CheckReport> {
     let selection_given = selection.is_some();
     let plans: Vec<PlanId> = match selection {
         Some((plans, _)) => plans,
-        None => catalog
-            .all()
-            .filter(|(_, release)| release.has_plan())
-            .map(|(id, _)| id)
-            .collect(),
+        None => {
+            // Every plan, named by a path (`check plans`): looked at in parallel.
+            catalog.look_at_plans(None);
+            catalog
+                .all()
+                .filter(|(_, release)| release.has_plan())
+                .map(|(id, _)| id)
+                .collect()
+        }
     };
     let focus = selection_given
         .then(|| focus_on(workspace, &catalog, &plans))
