@@ -376,7 +376,7 @@ pub enum Seen {
 impl PlanFile {
     /// A plan.md as `lstat` saw it when the catalog was listed.
     fn listed(stamp: Option<FileStamp>) -> PlanFile {
-        PlanFile::set(stamp.map_or(Seen::Absent, |stamp| Seen::Present(Some(stamp))))
+        PlanFile::set(Seen::of(stamp))
     }
 
     /// A plan.md known to be there or not, without a stamp.
@@ -406,27 +406,32 @@ impl PlanFile {
     pub fn seen(&self) -> Seen {
         *self
             .seen
-            .get_or_init(|| match self.path.as_deref().and_then(stamp) {
-                Some(stamp) => Seen::Present(Some(stamp)),
-                None => Seen::Absent,
-            })
+            .get_or_init(|| Seen::of(self.path.as_deref().and_then(stamp)))
     }
 
     /// What `lstat` said of the file (looking now when it was not looked at yet).
     pub fn stamp(&self) -> Option<FileStamp> {
-        match self.seen() {
-            Seen::Present(stamp) => stamp,
-            Seen::Absent => None,
-        }
+        self.seen().stamp()
     }
 
     /// What `lstat` said of the file, if something asked or the listing looked; `None` when
     /// nobody did (`Some(None)`: looked, and there is no stamp).
     pub fn stamp_if_seen(&self) -> Option<Option<FileStamp>> {
-        self.seen.get().map(|seen| match seen {
-            Seen::Present(stamp) => *stamp,
+        self.seen.get().map(|seen| seen.stamp())
+    }
+}
+
+impl Seen {
+    /// What an `lstat` of the file said: there with its stamp, or not there.
+    fn of(stamp: Option<FileStamp>) -> Seen {
+        stamp.map_or(Seen::Absent, |stamp| Seen::Present(Some(stamp)))
+    }
+
+    fn stamp(self) -> Option<FileStamp> {
+        match self {
+            Seen::Present(stamp) => stamp,
             Seen::Absent => None,
-        })
+        }
     }
 }
 
