@@ -45,6 +45,41 @@ fn payments_repo() -> TestRepo {
     repo
 }
 
+/// `payments_repo` with v1.6 added, and v1.5 (no longer naming `ledger-worker`) and v1.6
+/// approved and tested: ready to publish, not committed.
+fn publishable_repo() -> TestRepo {
+    let repo = payments_repo();
+    add_release(
+        &repo,
+        "payments",
+        "v1.6",
+        &[service("payments-api", "2.5.0", "2.4.0")],
+    );
+    repo.edit(
+        V15,
+        "Watch the `ledger-worker` queue drain.\n",
+        "Watch the queue drain.\n",
+    );
+    for plan in [V15, "plans/payments/v1.6/plan.md"] {
+        repo.set_status_tested(plan, "approved");
+    }
+    repo
+}
+
+/// Edits a file and puts its modification time back (its size kept by the caller).
+fn edit_keeping_mtime(repo: &TestRepo, file: &str, from: &str, to: &str) {
+    let path = repo.join(file);
+    let modified = fs::metadata(&path)
+        .and_then(|m| m.modified())
+        .unwrap_or_else(|e| panic!("mtime: {e}"));
+    repo.edit(file, from, to);
+    fs::File::options()
+        .write(true)
+        .open(&path)
+        .and_then(|file| file.set_modified(modified))
+        .unwrap_or_else(|e| panic!("set mtime: {e}"));
+}
+
 /// Waits until every file written so far is settled (changed over a second ago).
 fn settle() {
     std::thread::sleep(Duration::from_millis(1300));
@@ -224,21 +259,7 @@ fn a_manifest_changed_without_its_size_or_modification_time_is_read_again() {
 
 #[test]
 fn the_index_of_publish_shows_another_plan_as_it_is_now() {
-    let repo = payments_repo();
-    add_release(
-        &repo,
-        "payments",
-        "v1.6",
-        &[service("payments-api", "2.5.0", "2.4.0")],
-    );
-    repo.edit(
-        V15,
-        "Watch the `ledger-worker` queue drain.\n",
-        "Watch the queue drain.\n",
-    );
-    for plan in [V15, "plans/payments/v1.6/plan.md"] {
-        repo.set_status_tested(plan, "approved");
-    }
+    let repo = publishable_repo();
     repo.commit("plans");
     settle();
     let cache = tempfile::tempdir().unwrap_or_else(|e| panic!("tempdir: {e}"));
@@ -251,16 +272,7 @@ fn the_index_of_publish_shows_another_plan_as_it_is_now() {
     );
 
     // v1.4's window changes in place, its size and modification time kept.
-    let path = repo.join(V14);
-    let modified = fs::metadata(&path)
-        .and_then(|m| m.modified())
-        .unwrap_or_else(|e| panic!("mtime: {e}"));
-    repo.edit(V14, "window = \"72h\"", "window = \"48h\"");
-    fs::File::options()
-        .write(true)
-        .open(&path)
-        .and_then(|file| file.set_modified(modified))
-        .unwrap_or_else(|e| panic!("set mtime: {e}"));
+    edit_keeping_mtime(&repo, V14, "window = \"72h\"", "window = \"48h\"");
     repo.commit("v1.4: a shorter window");
     run(&repo, cache.path(), &epoch, &["publish", "v1.6"]).code(0);
     let index = repo.read("public/index.html");
@@ -616,21 +628,7 @@ fn review_takes_team_listings_from_the_cache_by_tree_and_ignores_a_damaged_file(
 
 #[test]
 fn a_check_of_one_plan_keeps_what_the_cache_holds_of_plans_it_did_not_look_at() {
-    let repo = payments_repo();
-    add_release(
-        &repo,
-        "payments",
-        "v1.6",
-        &[service("payments-api", "2.5.0", "2.4.0")],
-    );
-    repo.edit(
-        V15,
-        "Watch the `ledger-worker` queue drain.\n",
-        "Watch the queue drain.\n",
-    );
-    for plan in [V15, "plans/payments/v1.6/plan.md"] {
-        repo.set_status_tested(plan, "approved");
-    }
+    let repo = publishable_repo();
     // v1.4's window is its own: what the cache holds of it can be told apart.
     repo.edit(V14, "window = \"72h\"", "window = \"96h\"");
     repo.commit("plans");
@@ -654,16 +652,7 @@ fn a_check_of_one_plan_keeps_what_the_cache_holds_of_plans_it_did_not_look_at() 
 
     // The entry kept is still checked against the file when read: v1.4's window changes in
     // place, its size and modification time kept, and the index shows the new one.
-    let path = repo.join(V14);
-    let modified = fs::metadata(&path)
-        .and_then(|m| m.modified())
-        .unwrap_or_else(|e| panic!("mtime: {e}"));
-    repo.edit(V14, "window = \"96h\"", "window = \"48h\"");
-    fs::File::options()
-        .write(true)
-        .open(&path)
-        .and_then(|file| file.set_modified(modified))
-        .unwrap_or_else(|e| panic!("set mtime: {e}"));
+    edit_keeping_mtime(&repo, V14, "window = \"96h\"", "window = \"48h\"");
     repo.commit("v1.4: a shorter window");
     run(&repo, cache.path(), &[], &["check", "v1.6"]).code(0);
     run(&repo, cache.path(), &epoch, &["publish", "v1.6"]).code(0);
