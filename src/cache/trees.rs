@@ -35,7 +35,7 @@ pub struct TreeRelease {
 #[derive(Default)]
 pub struct Listings {
     file: Option<(PathBuf, Header)>,
-    bytes: Vec<u8>,
+    bytes: super::FileBytes,
     /// Where each stored team's releases are in `bytes`.
     stored: HashMap<git2::Oid, (usize, usize)>,
     /// Listed by this run, in no stored entry.
@@ -230,7 +230,7 @@ mod tests {
         let bytes = file(&[(oid(9), releases()), (oid(8), Vec::new())], &header());
         let stored = index(&bytes, &header()).unwrap_or_else(|| panic!("rejected"));
         let mut listings = Listings {
-            bytes,
+            bytes: crate::cache::FileBytes::Read(bytes),
             stored,
             ..Listings::default()
         };
