@@ -18,7 +18,7 @@ use crate::error::{Error, Result};
 use crate::names::{PlanId, Spec, name_problem};
 use crate::repo::Repo;
 use crate::store;
-use crate::store::stamp::FileStamp;
+use crate::store::stamp::{Dir, FileStamp};
 use crate::version;
 
 /// The file names inside a release directory.
@@ -536,9 +536,12 @@ impl Catalog {
                 );
                 let releases = listed.map(|listed| {
                     listed.map(|dirs| {
+                        let open = Dir::open(&team_path);
                         let looked: Vec<Release> = dirs
                             .into_par_iter()
-                            .map(|(name, path)| look_at(name, path, every_plan, with_drills))
+                            .map(|(name, path)| {
+                                look_at(open.as_ref(), name, path, every_plan, with_drills)
+                            })
                             .collect();
                         let mut releases = Vec::with_capacity(looked.len());
                         for release in looked {
@@ -742,16 +745,27 @@ fn is_file(path: &Path) -> bool {
 
 /// A release directory at `path`, as `lstat` says: its manifest, and its plan.md and
 /// `drills/` when asked for (`every_plan`, `with_drills`), else its plan.md only when it has
-/// no manifest (only a plan makes such a directory a release).
-fn look_at(name: String, path: PathBuf, every_plan: bool, with_drills: bool) -> Release {
+/// no manifest (only a plan makes such a directory a release). `team` is the team's
+/// directory held open, when it could be: the files are then stamped by their path in it.
+fn look_at(
+    team: Option<&Dir>,
+    name: String,
+    path: PathBuf,
+    every_plan: bool,
+    with_drills: bool,
+) -> Release {
+    let mut under = Under::new(team, &name);
     // One buffer for all the files' paths.
     let mut file = path;
     file.reserve(PLAN_FILE.len().max(MANIFEST_FILE.len()) + 1);
     file.push(MANIFEST_FILE);
-    let manifest = stamp(&file);
+    let manifest = under.stamp(MANIFEST_FILE, &file).ok();
     let file = with_file_name(file, MANIFEST_FILE, PLAN_FILE);
     let (plan, file) = match every_plan || manifest.is_none() {
-        true => (PlanFile::listed(stamp(&file)), Some(file)),
+        true => (
+            PlanFile::listed(under.stamp(PLAN_FILE, &file).ok()),
+            Some(file),
+        ),
         false => (PlanFile::later(file), None),
     };
     let drills = match (with_drills, file) {
@@ -759,7 +773,8 @@ fn look_at(name: String, path: PathBuf, every_plan: bool, with_drills: bool) -> 
             let dir = with_file_name(file, PLAN_FILE, crate::drill::DIR);
             // Anything but "not found" is looked into when the records are read.
             Some(
-                !fs::symlink_metadata(&dir)
+                !under
+                    .stamp(crate::drill::DIR, &dir)
                     .is_err_and(|error| error.kind() == std::io::ErrorKind::NotFound),
             )
         }
@@ -770,6 +785,42 @@ fn look_at(name: String, path: PathBuf, every_plan: bool, with_drills: bool) -> 
         plan,
         has_manifest: manifest.is_some(),
         stamps: Stamps { manifest, drills },
+    }
+}
+
+/// The files of one release directory, stamped through its team's open directory when there
+/// is one, else by their whole paths.
+struct Under<'d> {
+    team: Option<&'d Dir>,
+    /// `<release>/`, then a file's name and a NUL while one is stamped.
+    relative: Vec<u8>,
+}
+
+impl<'d> Under<'d> {
+    fn new(team: Option<&'d Dir>, release: &str) -> Under<'d> {
+        let mut relative = Vec::with_capacity(release.len() + 16);
+        relative.extend_from_slice(release.as_bytes());
+        relative.push(b'/');
+        Under { team, relative }
+    }
+
+    /// What `lstat` says of the release's `file`, whose whole path is `path`.
+    fn stamp(&mut self, file: &str, path: &Path) -> std::io::Result<FileStamp> {
+        if let Some(team) = self.team {
+            let base = self.relative.len();
+            self.relative.extend_from_slice(file.as_bytes());
+            self.relative.push(0);
+            let stamped = std::ffi::CStr::from_bytes_with_nul(&self.relative)
+                .ok()
+                .map(|relative| team.stamp(relative));
+            self.relative.truncate(base);
+            match stamped {
+                Some(Err(error)) if error.kind() == std::io::ErrorKind::Unsupported => {}
+                Some(stamped) => return stamped,
+                None => {}
+            }
+        }
+        fs::symlink_metadata(path).map(|metadata| FileStamp::of(&metadata))
     }
 }
 

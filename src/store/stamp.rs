@@ -113,9 +113,132 @@ pub fn since_epoch(time: SystemTime) -> (i64, u32) {
     }
 }
 
+/// A directory held open, to stamp what is under it by a path relative to it (`statx` on
+/// the open directory): the kernel then walks the path's last components only, not the whole
+/// path from `/` for each of tens of thousands of files (7 to 14 % of the time of 20,000
+/// `lstat`s under `/tmp`, measured; more in a deeper work tree). Only on Linux with glibc,
+/// where `statx` gives exactly what the standard library's `symlink_metadata` gives; `open`
+/// is `None` elsewhere, and callers stamp by the whole path.
+pub struct Dir {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    fd: std::os::fd::OwnedFd,
+}
+
+impl Dir {
+    /// The directory at `path`, held open; `None` when it cannot be opened (or there is no
+    /// `statx`), and the caller stamps by whole paths.
+    pub fn open(path: &std::path::Path) -> Option<Dir> {
+        #[cfg(all(target_os = "linux", target_env = "gnu"))]
+        {
+            use std::os::fd::FromRawFd;
+            use std::os::unix::ffi::OsStrExt;
+            let path = std::ffi::CString::new(path.as_os_str().as_bytes()).ok()?;
+            // SAFETY: `path` is a NUL-terminated string that outlives the call.
+            let fd = unsafe {
+                libc::open(
+                    path.as_ptr(),
+                    libc::O_PATH | libc::O_DIRECTORY | libc::O_CLOEXEC,
+                )
+            };
+            // SAFETY: a descriptor `open` just returned, owned by nothing else.
+            (fd >= 0).then(|| Dir {
+                fd: unsafe { std::os::fd::OwnedFd::from_raw_fd(fd) },
+            })
+        }
+        #[cfg(not(all(target_os = "linux", target_env = "gnu")))]
+        {
+            let _ = path;
+            None
+        }
+    }
+
+    /// The stamp of what is at `relative` (a path under the directory, NUL-terminated), not
+    /// following a symlink: the same as `FileStamp::of` of its `symlink_metadata`.
+    pub fn stamp(&self, relative: &std::ffi::CStr) -> std::io::Result<FileStamp> {
+        #[cfg(all(target_os = "linux", target_env = "gnu"))]
+        {
+            use std::os::fd::AsRawFd;
+            let mut buffer = std::mem::MaybeUninit::<libc::statx>::zeroed();
+            // SAFETY: `relative` is NUL-terminated, the descriptor is open, and `buffer` is
+            // room for one `statx` result; both outlive the call.
+            let result = unsafe {
+                libc::statx(
+                    self.fd.as_raw_fd(),
+                    relative.as_ptr(),
+                    libc::AT_SYMLINK_NOFOLLOW | libc::AT_STATX_SYNC_AS_STAT,
+                    libc::STATX_BASIC_STATS,
+                    buffer.as_mut_ptr(),
+                )
+            };
+            if result != 0 {
+                return Err(std::io::Error::last_os_error());
+            }
+            // SAFETY: `statx` succeeded, so it filled the buffer (which was zeroed anyway).
+            let found = unsafe { buffer.assume_init() };
+            let kind = match u32::from(found.stx_mode) & libc::S_IFMT {
+                libc::S_IFLNK => EntryType::Symlink,
+                libc::S_IFREG => EntryType::File,
+                libc::S_IFDIR => EntryType::Dir,
+                _ => EntryType::Other,
+            };
+            Ok(FileStamp {
+                kind,
+                len: found.stx_size,
+                modified: (
+                    found.stx_mtime.tv_sec,
+                    found.stx_mtime.tv_nsec.min(999_999_999),
+                ),
+                changed: (
+                    found.stx_ctime.tv_sec,
+                    found.stx_ctime.tv_nsec.min(999_999_999),
+                ),
+                inode: found.stx_ino,
+                // As the standard library makes `st_dev` of `statx`'s numbers.
+                device: libc::makedev(found.stx_dev_major, found.stx_dev_minor),
+            })
+        }
+        #[cfg(not(all(target_os = "linux", target_env = "gnu")))]
+        {
+            let _ = relative;
+            Err(std::io::Error::from(std::io::ErrorKind::Unsupported))
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A stamp through an open directory is the stamp of the whole path, for every kind of
+    /// entry; nothing there is "not found" either way.
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    #[test]
+    fn a_stamp_through_an_open_directory_is_the_stamp_of_the_path() {
+        let team = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let release = team.path().join("v1.4");
+        fs::create_dir(&release).unwrap_or_else(|e| panic!("{e}"));
+        fs::write(release.join("plan.md"), "# Backout plan\n").unwrap_or_else(|e| panic!("{e}"));
+        fs::create_dir(release.join("drills")).unwrap_or_else(|e| panic!("{e}"));
+        std::os::unix::fs::symlink("plan.md", release.join("manifest.toml"))
+            .unwrap_or_else(|e| panic!("{e}"));
+        let dir = Dir::open(team.path()).unwrap_or_else(|| panic!("not opened"));
+        for name in ["plan.md", "drills", "manifest.toml"] {
+            let relative =
+                std::ffi::CString::new(format!("v1.4/{name}")).unwrap_or_else(|e| panic!("{e}"));
+            let through = dir
+                .stamp(&relative)
+                .unwrap_or_else(|e| panic!("{name}: {e}"));
+            let metadata =
+                fs::symlink_metadata(release.join(name)).unwrap_or_else(|e| panic!("{e}"));
+            assert_eq!(through, FileStamp::of(&metadata), "{name}");
+        }
+        let missing = dir.stamp(c"v1.4/gone.md").map_err(|e| e.kind());
+        assert_eq!(missing, Err(std::io::ErrorKind::NotFound));
+        assert!(
+            Dir::open(&release.join("plan.md")).is_none(),
+            "a file is no directory"
+        );
+    }
 
     fn stamp(modified: (i64, u32), changed: (i64, u32)) -> FileStamp {
         FileStamp {
