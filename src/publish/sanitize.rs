@@ -9,7 +9,25 @@ pub const ALLOWED_SCHEMES: [&str; 3] = ["http", "https", "mailto"];
 /// are shown as escapes (see [`show_controls`]).
 pub fn escape(text: &str) -> String {
     let mut out = String::with_capacity(text.len() + text.len() / 8);
-    for c in text.chars() {
+    escape_into(&mut out, text);
+    out
+}
+
+/// [`escape`], appended to `out`. Runs of printable ASCII that need no escape are copied
+/// whole (most of an index of 10,000 plans).
+pub fn escape_into(out: &mut String, text: &str) {
+    let mut rest = text;
+    while !rest.is_empty() {
+        let plain = rest
+            .bytes()
+            .position(|b| {
+                !(b' '..=b'~').contains(&b) || matches!(b, b'&' | b'<' | b'>' | b'"' | b'\'')
+            })
+            .unwrap_or(rest.len());
+        let (run, after) = rest.split_at(plain);
+        out.push_str(run);
+        let mut chars = after.chars();
+        let Some(c) = chars.next() else { break };
         match c {
             '&' => out.push_str("&amp;"),
             '<' => out.push_str("&lt;"),
@@ -19,8 +37,8 @@ pub fn escape(text: &str) -> String {
             c if is_hidden(c) => out.push_str(&crate::diag::escape::escape_char(c)),
             c => out.push(c),
         }
+        rest = chars.as_str();
     }
-    out
 }
 
 /// Control characters other than whitespace, and bidirectional controls: invisible on a
@@ -147,6 +165,28 @@ pub fn slug(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    proptest::proptest! {
+        /// Copying plain runs whole escapes exactly as escaping one character at a time.
+        #[test]
+        fn runs_are_escaped_as_characters_are(text in "(\\PC|[&<>\"'\u{202e}\u{7}\t\n])*") {
+            let mut one_at_a_time = String::new();
+            for c in text.chars() {
+                match c {
+                    '&' => one_at_a_time.push_str("&amp;"),
+                    '<' => one_at_a_time.push_str("&lt;"),
+                    '>' => one_at_a_time.push_str("&gt;"),
+                    '"' => one_at_a_time.push_str("&quot;"),
+                    '\'' => one_at_a_time.push_str("&#39;"),
+                    c if is_hidden(c) => {
+                        one_at_a_time.push_str(&crate::diag::escape::escape_char(c));
+                    }
+                    c => one_at_a_time.push(c),
+                }
+            }
+            proptest::prop_assert_eq!(escape(&text), one_at_a_time);
+        }
+    }
 
     #[test]
     fn escapes_markup_and_quotes() {

@@ -5,7 +5,7 @@ use std::collections::HashSet;
 use std::fmt::Write;
 
 use super::html::{Block, Rendered, render_body};
-use super::sanitize::escape;
+use super::sanitize::{escape, escape_into};
 use crate::drill::{self, Kind, RecordFile};
 use crate::duration::Duration;
 use crate::fields::At;
@@ -108,8 +108,12 @@ pub struct SiteFile {
 /// Where the page of a plan goes, relative to the output directory; `None` for a name
 /// that could leave it (names are validated when read, this is the second lock).
 pub fn page_path(id: &PlanId) -> Option<String> {
-    (is_valid_name(&id.team) && is_valid_name(&id.release))
-        .then(|| format!("plans/{}/{}.html", id.team, id.release))
+    has_page_path(id).then(|| format!("plans/{}/{}.html", id.team, id.release))
+}
+
+/// Whether the plan's names can make its page's path (`page_path`).
+fn has_page_path(id: &PlanId) -> bool {
+    is_valid_name(&id.team) && is_valid_name(&id.release)
 }
 
 fn is_published(plan: &Plan) -> bool {
@@ -164,13 +168,18 @@ fn head(out: &mut String, title: &str) {
 }
 
 fn status_badge(status: Option<Status>) -> String {
-    let (class, label) = match status {
-        Some(Status::Published) => ("published", "Published"),
-        Some(Status::Approved) => ("approved", "Approved"),
-        Some(Status::Draft) => ("draft", "Draft"),
-        None => ("invalid", "Invalid"),
-    };
-    format!("<span class=\"badge {class}\">{label}</span>")
+    let mut out = String::new();
+    status_badge_into(&mut out, status);
+    out
+}
+
+fn status_badge_into(out: &mut String, status: Option<Status>) {
+    out.push_str(match status {
+        Some(Status::Published) => "<span class=\"badge published\">Published</span>",
+        Some(Status::Approved) => "<span class=\"badge approved\">Approved</span>",
+        Some(Status::Draft) => "<span class=\"badge draft\">Draft</span>",
+        None => "<span class=\"badge invalid\">Invalid</span>",
+    });
 }
 
 fn short(commit: &str) -> &str {
@@ -187,38 +196,45 @@ fn human_time(rfc3339: &str) -> String {
 
 /// `[tested]`, and the latest passing drill or real backout when there is one.
 fn tested_or_drilled(tested_fact: Option<&TestedFact>, drills: &[RecordFile]) -> String {
+    let mut out = String::new();
+    tested_or_drilled_into(&mut out, tested_fact, drills);
+    out
+}
+
+fn tested_or_drilled_into(
+    out: &mut String,
+    tested_fact: Option<&TestedFact>,
+    drills: &[RecordFile],
+) {
     let Some(found) = drill::latest(drills, true) else {
-        return tested(tested_fact);
+        return tested_into(out, tested_fact);
     };
-    let drilled = match found.record.kind {
-        Kind::Drill => "drill",
-        Kind::Incident => "used for real",
-    };
-    let drilled = format!(
-        "{drilled} {} <span class=\"pass\">passed</span>",
-        escape(&day(found.record.at()))
-    );
-    match tested_fact {
-        Some(_) => format!("{}<br>{drilled}", tested(tested_fact)),
-        None => drilled,
+    if tested_fact.is_some() {
+        tested_into(out, tested_fact);
+        out.push_str("<br>");
     }
+    out.push_str(match found.record.kind {
+        Kind::Drill => "drill ",
+        Kind::Incident => "used for real ",
+    });
+    escape_into(out, &day(found.record.at()));
+    out.push_str(" <span class=\"pass\">passed</span>");
 }
 
 /// What `[tested]` says, as HTML.
-fn tested(tested: Option<&TestedFact>) -> String {
+fn tested_into(out: &mut String, tested: Option<&TestedFact>) {
     let Some(tested) = tested else {
-        return "<span class=\"warn\">Not tested</span>".into();
+        return out.push_str("<span class=\"warn\">Not tested</span>");
     };
-    let on = tested
-        .on
-        .as_ref()
-        .map(|on| escape(on))
-        .unwrap_or_else(|| "date unknown".into());
-    match tested.passed {
-        Some(true) => format!("{on} <span class=\"pass\">passed</span>"),
-        Some(false) => format!("{on} <span class=\"warn\">failed</span>"),
-        None => format!("{on} <span class=\"warn\">result unknown</span>"),
+    match &tested.on {
+        Some(on) => escape_into(out, on),
+        None => out.push_str("date unknown"),
     }
+    out.push_str(match tested.passed {
+        Some(true) => " <span class=\"pass\">passed</span>",
+        Some(false) => " <span class=\"warn\">failed</span>",
+        None => " <span class=\"warn\">result unknown</span>",
+    });
 }
 
 /// The latest passing drill or real backout: when, who, where, measured against planned
@@ -285,20 +301,25 @@ fn day(seconds: i64) -> String {
 }
 
 fn baseline(baseline: Option<&BaselineFact>) -> String {
+    let mut out = String::new();
+    baseline_into(&mut out, baseline);
+    out
+}
+
+fn baseline_into(out: &mut String, baseline: Option<&BaselineFact>) {
     let Some(baseline) = baseline else {
-        return "<span class=\"muted\">none</span>".into();
+        return out.push_str("<span class=\"muted\">none</span>");
     };
-    let from = baseline
-        .from
-        .as_ref()
-        .map_or_else(|| "unknown".into(), |f| escape(f));
-    match &baseline.commit {
-        Some(commit) => format!(
-            "{from} <span class=\"muted\">at</span> <code title=\"{}\">{}</code>",
-            escape(commit),
-            escape(short(commit))
-        ),
-        None => from,
+    match &baseline.from {
+        Some(from) => escape_into(out, from),
+        None => out.push_str("unknown"),
+    }
+    if let Some(commit) = &baseline.commit {
+        out.push_str(" <span class=\"muted\">at</span> <code title=\"");
+        escape_into(out, commit);
+        out.push_str("\">");
+        escape_into(out, short(commit));
+        out.push_str("</code>");
     }
 }
 
@@ -585,30 +606,39 @@ fn index(entries: &[Entry<'_>], origin: &Origin<'_>) -> String {
 }
 
 fn index_row(out: &mut String, entry: &Entry<'_>) {
-    let release = escape(&entry.id.release);
+    out.push_str("<tr><th scope=\"row\">");
     let Some(facts) = entry.facts else {
-        let _ = writeln!(
-            out,
-            "<tr><th scope=\"row\">{release}</th><td><span class=\"badge missing\">No plan</span></td><td></td><td></td><td></td><td></td></tr>"
-        );
+        escape_into(out, &entry.id.release);
+        out.push_str("</th><td><span class=\"badge missing\">No plan</span></td><td></td><td></td><td></td><td></td></tr>\n");
         return;
     };
-    let name = match page_path(entry.id) {
-        Some(path) if facts.is_published() => {
-            format!("<a href=\"{}\">{release}</a>", escape(&path))
+    match facts.is_published() && has_page_path(entry.id) {
+        true => {
+            out.push_str("<a href=\"plans/");
+            escape_into(out, &entry.id.team);
+            out.push('/');
+            escape_into(out, &entry.id.release);
+            out.push_str(".html\">");
+            escape_into(out, &entry.id.release);
+            out.push_str("</a>");
         }
-        _ => release,
-    };
-    let status = facts.valid.then_some(facts.status).flatten();
-    let window = facts.window.as_deref().map_or_else(String::new, escape);
-    let duration = facts.duration.as_deref().map_or_else(String::new, escape);
-    let _ = writeln!(
-        out,
-        "<tr><th scope=\"row\">{name}</th><td>{}</td><td>{}</td><td>{}</td><td>{window}</td><td>{duration}</td></tr>",
-        status_badge(status),
-        tested_or_drilled(facts.tested.as_ref(), entry.drills),
-        baseline(facts.baseline.as_ref()),
-    );
+        false => escape_into(out, &entry.id.release),
+    }
+    out.push_str("</th><td>");
+    status_badge_into(out, facts.valid.then_some(facts.status).flatten());
+    out.push_str("</td><td>");
+    tested_or_drilled_into(out, facts.tested.as_ref(), entry.drills);
+    out.push_str("</td><td>");
+    baseline_into(out, facts.baseline.as_ref());
+    out.push_str("</td><td>");
+    if let Some(window) = &facts.window {
+        escape_into(out, window);
+    }
+    out.push_str("</td><td>");
+    if let Some(duration) = &facts.duration {
+        escape_into(out, duration);
+    }
+    out.push_str("</td></tr>\n");
 }
 
 /// The one stylesheet, inlined in every page: readable at 3 a.m., light or dark as the
