@@ -309,7 +309,11 @@ fn render(
             }
         })
         .collect();
-    site::build(&entries, origin).map_err(Error::msg)
+    let built = site::build(&entries, origin).map_err(Error::msg);
+    // Ten thousand releases' names and facts: left to the end of the process.
+    crate::teardown::discard(entries);
+    crate::teardown::discard(listed);
+    built
 }
 
 /// A release as the site shows it.
