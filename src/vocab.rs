@@ -263,6 +263,11 @@ impl Focus {
 
     /// Whether the vocabulary keeps `id`.
     pub fn admits(&self, id: &str) -> bool {
+        // A focus on nothing (a command that builds its vocabulary before it knows the text,
+        // `baseline`) keeps only ids without a letter or digit: found without hashing.
+        if self.runs.is_empty() {
+            return !id.bytes().any(|byte| byte.is_ascii_alphanumeric());
+        }
         alnum_runs(id.as_bytes())
             .next()
             .is_none_or(|run| self.runs.contains(run))
@@ -1154,6 +1159,24 @@ mod tests {
         let large = step.repeat((1 << 20) / step.len() + 1);
         assert!(Focus::of_small(&[large.as_str()]).is_none());
         assert!(Focus::of_small(&[step, step]).is_some_and(|f| f.covers(step)));
+    }
+
+    #[test]
+    fn a_focus_on_nothing_admits_only_ids_without_letters_or_digits() {
+        let nothing = Focus::default();
+        for (id, admitted) in [
+            ("--", true),
+            ("._/", true),
+            ("payments-api", false),
+            ("_gateway", false),
+            ("-1", false),
+            ("é-x", false),
+            ("é", true),
+        ] {
+            let by_runs = alnum_runs(id.as_bytes()).next().is_none();
+            assert_eq!(nothing.admits(id), admitted, "{id}");
+            assert_eq!(by_runs, admitted, "{id}: the general rule agrees");
+        }
     }
 
     #[test]
