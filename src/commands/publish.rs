@@ -289,9 +289,7 @@ fn render(
             let page = if is_ready {
                 Some((ready.text.as_str(), &ready.plan))
             } else {
-                plan.page
-                    .as_ref()
-                    .map(|page| (page.0.as_str(), &page.1))
+                plan.page.as_ref().map(|page| (page.0.as_str(), &page.1))
             };
             Entry {
                 id: &plan.id,

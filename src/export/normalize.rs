@@ -42,7 +42,7 @@ pub(super) fn markdown(parsed: &Parsed<'_>, export: &Export) -> String {
             escape(words.missing)
         ));
     }
-    clean(&out)
+    clean(&without_unsafe_links(out))
 }
 
 /// Escapes text so Markdown shows it as it is.
@@ -135,9 +135,9 @@ fn body(parsed: &Parsed<'_>, words: &Words) -> String {
 fn markup_edits(parsed: &Parsed<'_>) -> Vec<Edit> {
     let text = parsed.source.text;
     let mut edits = Vec::new();
-    // Open links and images: where they are, whether they are removed, their text.
-    let mut links: Vec<(Range<usize>, bool, String)> = Vec::new();
+    let mut links = Links::default();
     for (event, range) in &parsed.events {
+        links.see(event, range, text, &mut edits);
         match event {
             Event::Start(Tag::HtmlBlock) => {
                 let raw = text.get(range.clone()).unwrap_or("");
@@ -173,10 +173,27 @@ fn markup_edits(parsed: &Parsed<'_>) -> Vec<Edit> {
                     text,
                 });
             }
+            _ => {}
+        }
+    }
+    edits
+}
+
+/// Links and images whose destination a plan may not send the reader to (see
+/// `is_safe_url`) become their text; a safe image becomes a link to it (an image is loaded
+/// where the ticket is read: a tracking pixel).
+#[derive(Default)]
+struct Links {
+    /// Open links and images: where they are, whether they are removed, their text.
+    open: Vec<(Range<usize>, bool, String)>,
+}
+
+impl Links {
+    /// Takes in one event of `text`, at `range`, adding the edits it calls for.
+    fn see(&mut self, event: &Event<'_>, range: &Range<usize>, text: &str, edits: &mut Vec<Edit>) {
+        match event {
             Event::Start(Tag::Link { dest_url, .. } | Tag::Image { dest_url, .. }) => {
                 let removed = !is_safe_url(dest_url);
-                // An image is loaded where the ticket is read (a tracking pixel): a safe one
-                // stays, as a link to it (its `!` goes).
                 if !removed
                     && matches!(event, Event::Start(Tag::Image { .. }))
                     && text.as_bytes().get(range.start) == Some(&b'!')
@@ -186,10 +203,10 @@ fn markup_edits(parsed: &Parsed<'_>) -> Vec<Edit> {
                         text: String::new(),
                     });
                 }
-                links.push((range.clone(), removed, String::new()));
+                self.open.push((range.clone(), removed, String::new()));
             }
             Event::End(TagEnd::Link | TagEnd::Image) => {
-                if let Some((range, true, shown)) = links.pop() {
+                if let Some((range, true, shown)) = self.open.pop() {
                     edits.push(Edit {
                         range,
                         text: escape(&shown),
@@ -197,14 +214,53 @@ fn markup_edits(parsed: &Parsed<'_>) -> Vec<Edit> {
                 }
             }
             Event::Text(t) | Event::Code(t) => {
-                if let Some((_, _, shown)) = links.last_mut() {
+                if let Some((_, _, shown)) = self.open.last_mut() {
                     shown.push_str(t);
                 }
             }
             _ => {}
         }
     }
+}
+
+/// The edits that leave `markdown` without an unsafe link, image or reference definition.
+fn link_edits(markdown: &str) -> Vec<Edit> {
+    let mut edits = Vec::new();
+    let mut links = Links::default();
+    let mut events = crate::markdown::parser(markdown).into_offset_iter();
+    for (event, range) in events.by_ref() {
+        links.see(&event, &range, markdown, &mut edits);
+    }
+    for (_, definition) in events.reference_definitions().iter() {
+        if !is_safe_url(&definition.dest) {
+            let mut range = definition.span.clone();
+            if markdown.get(range.end..range.end + 1) == Some("\n") {
+                range.end += 1;
+            }
+            edits.push(Edit {
+                range,
+                text: String::new(),
+            });
+        }
+    }
     edits
+}
+
+/// `markdown` with no link, image or reference definition leading where a plan may not
+/// send the reader. Turning a link into its text can join the text around it into a new
+/// link (`[[x]](javascript:…)`, where `[x]` was a link of its own), so the document is
+/// parsed again until nothing is left to change; a text that still makes new links after
+/// that has every bracket shown as text.
+fn without_unsafe_links(mut markdown: String) -> String {
+    const ROUNDS: usize = 8;
+    for _ in 0..ROUNDS {
+        let edits = link_edits(&markdown);
+        if edits.is_empty() {
+            return markdown;
+        }
+        markdown = apply(&markdown, 0..markdown.len(), edits);
+    }
+    markdown.replace('[', "\\[").replace(']', "\\]")
 }
 
 /// Applies non-overlapping edits to `text[range]`; an edit inside an earlier one is

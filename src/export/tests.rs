@@ -100,6 +100,52 @@ fn missing_and_unanswered_sections_are_said() {
     );
 }
 
+/// What a Markdown renderer would make a link or load of, that a plan may not: links and
+/// reference definitions to an unsafe destination, and any image.
+fn unsafe_links(markdown: &str) -> Vec<String> {
+    use pulldown_cmark::{Event, Tag};
+    let mut found = Vec::new();
+    let mut events = crate::markdown::parser(markdown).into_offset_iter();
+    for (event, _) in events.by_ref() {
+        match event {
+            Event::Start(Tag::Link { dest_url, .. })
+                if !crate::publish::sanitize::is_safe_url(&dest_url) =>
+            {
+                found.push(format!("link to {dest_url}"));
+            }
+            Event::Start(Tag::Image { dest_url, .. }) => found.push(format!("image {dest_url}")),
+            _ => {}
+        }
+    }
+    for (label, definition) in events.reference_definitions().iter() {
+        if !crate::publish::sanitize::is_safe_url(&definition.dest) {
+            found.push(format!("[{label}]: {}", definition.dest));
+        }
+    }
+    found
+}
+
+#[test]
+fn a_markdown_export_makes_no_unsafe_link_of_what_it_takes_apart() {
+    let text = "+++\nteam = \"t\"\nrelease = \"v1\"\n+++\n# Plan\n\n## Procedure\n\n1. Open [the runbook][rb], [[rb]](javascript:x) and ![[rb]](https://t.example/p.gif).\n\n[rb]: javascript:alert(1)\n[wiki]: https://wiki.example/rollback\n";
+    let markdown = render_all(text)
+        .into_iter()
+        .find(|(format, _)| *format == Format::Markdown)
+        .map(|(_, out)| out)
+        .unwrap_or_default();
+    assert!(unsafe_links(&markdown).is_empty(), "{markdown}");
+    assert!(!markdown.contains("javascript:"), "{markdown}");
+    // A safe definition stays, byte for byte.
+    assert!(
+        markdown.contains("[wiki]: https://wiki.example/rollback\n"),
+        "{markdown}"
+    );
+    assert!(
+        markdown.contains("1. Open the runbook, rb and "),
+        "{markdown}"
+    );
+}
+
 /// Plan-like text: front matter, headings, lists, code, links, HTML, ids, odd characters.
 fn plan_text() -> impl Strategy<Value = String> {
     let piece = prop_oneof![
@@ -119,6 +165,11 @@ fn plan_text() -> impl Strategy<Value = String> {
         Just("```sh\n".to_string()),
         Just("[x](javascript:y) ".to_string()),
         Just("[ref]\n\n[ref]: https://example.com\n".to_string()),
+        Just("[[js]](javascript:z) ![[js]](https://t.example/p.gif) ".to_string()),
+        Just("\n[js]: javascript:alert(1)\n".to_string()),
+        Just("![pixel](https://t.example/p.gif) ".to_string()),
+        Just("[".to_string()),
+        Just("](javascript:q)".to_string()),
         Just("<!-- c --> <b> <script>x</script> <br> ".to_string()),
         Just("<div>\n".to_string()),
         Just("[^1]\n\n[^1]: note\n".to_string()),
@@ -143,6 +194,10 @@ proptest! {
             }
             if matches!(format, Format::Json | Format::Servicenow) {
                 prop_assert!(serde_json::from_str::<serde_json::Value>(&out).is_ok());
+            }
+            if format == Format::Markdown {
+                let unsafe_links = unsafe_links(&out);
+                prop_assert!(unsafe_links.is_empty(), "{:?} in {}", unsafe_links, out);
             }
         }
     }

@@ -693,3 +693,26 @@ fn markdown_keeps_images_as_links_that_load_nothing() {
         )
         .stdout_lacks("![");
 }
+
+/// A link taken apart must not leave, or make, another: a reference definition to a script
+/// goes, and `[[runbook]](javascript:…)` (whose inner `[runbook]` was a link of its own)
+/// does not become a script link once its inner link is text.
+#[test]
+fn markdown_leaves_no_script_link_behind_a_reference() {
+    let repo = payments();
+    let plan = repo.read(PAYMENTS_PLAN);
+    let plan = plan.replacen(
+        "([runbook](https://wiki.example.com/payments/ledger-worker#rollback)).\n",
+        "([runbook](https://wiki.example.com/payments/ledger-worker#rollback)).\n   See [the old runbook][old] or [[old]](javascript:steal()).\n\n[old]: javascript:alert(document.cookie)\n",
+        1,
+    );
+    assert!(plan.contains("[old]: javascript:"));
+    repo.write(PAYMENTS_PLAN, plan);
+    let markdown = repo.run(&["export", "v1.5", "--format", "markdown", "--allow-errors"]);
+    markdown
+        .code(0)
+        .stdout_has("See the old runbook or old.")
+        .stdout_has("[runbook](https://wiki.example.com/payments/ledger-worker#rollback)")
+        .stdout_lacks("javascript:")
+        .stdout_lacks("[old]");
+}
