@@ -32,6 +32,9 @@ pub struct Context<'a> {
     /// The vocabulary sources (manifests) that count, when not all of them do: for a
     /// published plan, those of the commit it was published from. Sorted.
     pub live: Option<&'a [u32]>,
+    /// The vocabulary source of the plan's own manifest, when it has one: the search for
+    /// ids starts out knowing them (it finds the same, sooner).
+    pub own: Option<u32>,
     /// Which titles name which required section, and the template language.
     pub sections: &'a Sections,
     /// The plan's drill records.
@@ -702,13 +705,17 @@ impl Context<'_> {
     /// The occurrences of the ids whose manifests count for this plan.
     fn find(&self, text: &str, windows: &[Range<usize>]) -> Vec<Occurrence> {
         match self.live {
-            None => self.vocabulary.find(text, windows),
-            Some(live) => self.vocabulary.find_where(text, windows, &mut |id| {
-                self.vocabulary
-                    .sources(id)
-                    .iter()
-                    .any(|source| live.binary_search(source).is_ok())
-            }),
+            None => self
+                .vocabulary
+                .find_own(text, windows, self.own, &mut |_| true),
+            Some(live) => self
+                .vocabulary
+                .find_own(text, windows, self.own, &mut |id| {
+                    self.vocabulary
+                        .sources(id)
+                        .iter()
+                        .any(|source| live.binary_search(source).is_ok())
+                }),
         }
     }
 

@@ -605,6 +605,7 @@ impl Corpus {
             release_names: self.release_names(&id.team).unwrap_or(&empty),
             previous: self.catalog.previous(id),
             live: None,
+            own: self.source_of(id),
             sections: &self.sections,
             drills: self.drills(id),
         };
@@ -624,6 +625,7 @@ impl Corpus {
             release_names: &no_names,
             previous: None,
             live: Some(&[]),
+            own: None,
             sections: &self.sections,
             drills: self.drills(id),
         };
@@ -647,6 +649,7 @@ impl Corpus {
             release_names: pin.release_names,
             previous: pin.previous,
             live: Some(pin.live),
+            own: None,
             sections: &self.sections,
             drills: self.drills(id),
         };

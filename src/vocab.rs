@@ -106,7 +106,15 @@ pub struct Vocabulary {
     /// When only the ids a focus admits are here (`build_focused`): sources added later
     /// keep only those too.
     focus: Option<Arc<Focus>>,
+    /// Each built source's ids as indices here, source after source (`NOT_HERE` for an id
+    /// the focus left out), and where each source's start: a plan's search starts out
+    /// knowing its own manifest's ids (`find_own`).
+    by_source: Vec<u32>,
+    source_starts: Vec<u32>,
 }
+
+/// An id of a source that the vocabulary does not hold (its focus left it out).
+const NOT_HERE: u32 = u32::MAX;
 
 impl Default for Vocabulary {
     fn default() -> Self {
@@ -121,6 +129,8 @@ impl Default for Vocabulary {
             filter: Filter::default(),
             hasher: Hasher::default(),
             focus: None,
+            by_source: Vec::new(),
+            source_starts: Vec::new(),
         }
     }
 }
@@ -521,6 +531,14 @@ fn build(sources: &[Ids], focus: Option<&Focus>) -> Vocabulary {
         .len()
         .div_ceil(rayon::current_num_threads() * 4)
         .max(1);
+    // Where each source's ids start among all sources' ids, for `by_source`.
+    let mut source_starts = Vec::with_capacity(sources.len() + 1);
+    let mut total = 0u32;
+    for packed in sources {
+        source_starts.push(total);
+        total = total.saturating_add(packed.len() as u32);
+    }
+    source_starts.push(total);
     let scattered: Vec<Vec<Vec<Entry>>> = sources
         .par_chunks(chunk)
         .enumerate()
@@ -551,15 +569,18 @@ fn build(sources: &[Ids], focus: Option<&Focus>) -> Vocabulary {
             // counts once for each): growing tables rehash, and a million ids is 20 doublings.
             let entries: usize = scattered.iter().map(|entries| entries[shard].len()).sum();
             let mut part = Part::with_capacity(entries);
+            part.placed.reserve(entries);
             for entries in &scattered {
                 for entry in &entries[shard] {
                     let packed = &sources[entry.source as usize];
-                    part.add(
+                    let index = part.add(
                         &hasher,
                         packed.id(entry.index as usize),
                         entry.hash,
                         entry.source,
                     );
+                    let at = source_starts[entry.source as usize] + entry.index;
+                    part.placed.push((at, index));
                 }
             }
             // The table is kept in the vocabulary: where ids repeat across releases (the
@@ -601,6 +622,16 @@ fn build(sources: &[Ids], focus: Option<&Focus>) -> Vocabulary {
             }
         },
     );
+    // Each source's ids as indices, for `find_own`.
+    vocabulary.by_source = vec![NOT_HERE; total as usize];
+    for (part, &(id_base, _, _)) in parts.iter_mut().zip(&bases) {
+        for (at, index) in std::mem::take(&mut part.placed) {
+            if let Some(slot) = vocabulary.by_source.get_mut(at as usize) {
+                *slot = index + id_base;
+            }
+        }
+    }
+    vocabulary.source_starts = source_starts;
     vocabulary.text.reserve(text_base as usize);
     vocabulary.ends.reserve(id_base as usize);
     vocabulary.owners.reserve(id_base as usize);
@@ -633,6 +664,8 @@ struct Entry {
 /// One shard's ids while the vocabulary is built, numbered from 0.
 #[derive(Default)]
 struct Part {
+    /// Where each id added went: (its place among all sources' ids, its index here).
+    placed: Vec<(u32, u32)>,
     ids: Packed,
     owners: Vec<u32>,
     many: Vec<Vec<u32>>,
@@ -652,7 +685,8 @@ impl Part {
         part
     }
 
-    fn add(&mut self, hasher: &Hasher, id: &str, hash: u64, source: u32) {
+    /// Adds `id` of `source`; returns its index in the part.
+    fn add(&mut self, hasher: &Hasher, id: &str, hash: u64, source: u32) -> u32 {
         let Part {
             ids,
             owners,
@@ -660,9 +694,13 @@ impl Part {
             table,
             filter,
             prefixes,
+            ..
         } = self;
         match table.find(hash, |&index| ids.id(index as usize) == id) {
-            Some(&index) => add_owner(owners, many, index, source),
+            Some(&index) => {
+                add_owner(owners, many, index, source);
+                index
+            }
             None => {
                 let index = ids.ends.len() as u32;
                 ids.push(id);
@@ -674,6 +712,7 @@ impl Part {
                 for at in separators(id) {
                     prefixes.push((hasher.hash_one(&id[..at]), index, at as u32));
                 }
+                index
             }
         }
     }
@@ -845,6 +884,35 @@ impl Vocabulary {
         found
     }
 
+    /// Puts the ids of `source` into `seen`, as found (what looking each up would find).
+    fn seed<'t>(&'t self, seen: &mut Seen<'t>, source: u32) {
+        let source = source as usize;
+        let (Some(&start), Some(&end)) = (
+            self.source_starts.get(source),
+            self.source_starts.get(source + 1),
+        ) else {
+            return;
+        };
+        let Some(indices) = self.by_source.get(start as usize..end as usize) else {
+            return;
+        };
+        seen.table
+            .reserve(indices.len(), |(word, _)| self.hasher.hash_one(word));
+        for &index in indices {
+            if index == NOT_HERE {
+                continue;
+            }
+            let id = self.id(index);
+            let hash = self.hasher.hash_one(id);
+            if seen.table.find(hash, |(word, _)| *word == id).is_none() {
+                seen.table
+                    .insert_unique(hash, (id, Some(index)), |(word, _)| {
+                        self.hasher.hash_one(word)
+                    });
+            }
+        }
+    }
+
     /// Whether some id goes on after `text` with a separator.
     fn is_prefix(&self, text: &str) -> bool {
         if self.prefixes.is_empty() || !self.filter.may_contain(text) {
@@ -897,11 +965,28 @@ impl Vocabulary {
         windows: &[Range<usize>],
         counts: &mut dyn FnMut(u32) -> bool,
     ) -> Vec<Occurrence> {
+        self.find_own(text, windows, None, counts)
+    }
+
+    /// Like `find_where`, in the text of the plan whose manifest is the source `own`: the
+    /// search starts out knowing that manifest's ids (a plan names its own items again and
+    /// again, and each first lookup in a table of a million ids misses the processor's
+    /// caches). What it finds is the same.
+    pub fn find_own<'t>(
+        &'t self,
+        text: &'t str,
+        windows: &[Range<usize>],
+        own: Option<u32>,
+        counts: &mut dyn FnMut(u32) -> bool,
+    ) -> Vec<Occurrence> {
         let mut found = Vec::new();
         if self.ends.is_empty() {
             return found;
         }
         let mut seen = Seen::new();
+        if let Some(source) = own {
+            self.seed(&mut seen, source);
+        }
         let bytes = text.as_bytes();
         // An id starts at an atom that starts a token: a letter or digit after no word
         // character (at the start of a run of id characters, or after a separator in it).
@@ -1130,6 +1215,36 @@ mod tests {
         (occurrences, words)
     }
 
+    proptest::proptest! {
+        /// A search that starts out knowing a source's ids finds what one that does not
+        /// finds, in a whole vocabulary and in one focused on a text (which leaves some of
+        /// the source's ids out), for every source and one added after the build.
+        #[test]
+        fn a_search_seeded_with_its_own_ids_finds_the_same(
+            manifests in proptest::collection::vec(
+                proptest::collection::vec("[ab1]{0,2}[ab1.:/_-]{0,4}[ab1]?", 0..6), 1..5),
+            text in "[ab1.:/_ (),`*-]{0,48}",
+            focus in "[ab1 ]{0,8}",
+        ) {
+            let mut builder = Vocabulary::builder();
+            for (n, ids) in manifests.iter().enumerate() {
+                builder.add(PlanId::new("t", format!("v{n}")), ids.iter().map(String::as_str));
+            }
+            let (mut focused, ids) = builder.build_focused(Arc::new(Focus::of([focus.as_str()])));
+            let mut whole = focused.unfocused(&ids);
+            let later = focused.add(PlanId::new("t", "old"), ["a1", "b"]);
+            whole.add(PlanId::new("t", "old"), ["a1", "b"]);
+            let all = 0..text.len();
+            let window = std::slice::from_ref(&all);
+            for vocabulary in [&focused, &whole] {
+                let plain = vocabulary.find(&text, window);
+                for own in (0..manifests.len() as u32).chain([later, 99]) {
+                    let seeded = vocabulary.find_own(&text, window, Some(own), &mut |_| true);
+                    proptest::prop_assert_eq!(&seeded, &plain, "source {}", own);
+                }
+            }
+        }
+    }
     proptest::proptest! {
         /// A vocabulary focused on a text finds there, and knows there, all the whole one
         /// does, with the same sources, also for sources added after it was built.
