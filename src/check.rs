@@ -557,8 +557,8 @@ impl<'p> References<'p> {
         if let procedure::Steps::None(finding) = steps {
             findings.push(finding);
         }
-        for item in &self.manifest.items {
-            let index = vocabulary.index_of(&item.id);
+        for (at, item) in self.manifest.items.iter().enumerate() {
+            let index = vocabulary.index_in(self.context.own, at, &item.id);
             let covered = index.is_some_and(|i| in_step.contains(&i));
             if !covered && per_item {
                 findings.push(

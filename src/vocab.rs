@@ -884,16 +884,30 @@ impl Vocabulary {
         found
     }
 
+    /// The ids of a built source as indices here, in the source's order (`NOT_HERE` for one
+    /// a focus left out); `None` for a source added after the build.
+    pub fn source_indices(&self, source: u32) -> Option<&[u32]> {
+        let source = source as usize;
+        let start = *self.source_starts.get(source)? as usize;
+        let end = *self.source_starts.get(source + 1)? as usize;
+        self.by_source.get(start..end)
+    }
+
+    /// The index of `id`, the `at`th id of `source` (the manifest a plan is checked with):
+    /// found in the source's list, without looking it up in the table of every id, when it
+    /// is the id there (the same manifest, read twice); else looked up.
+    pub fn index_in(&self, source: Option<u32>, at: usize, id: &str) -> Option<u32> {
+        let listed = source
+            .and_then(|source| self.source_indices(source))
+            .and_then(|indices| indices.get(at))
+            .copied()
+            .filter(|&index| index != NOT_HERE && self.id(index) == id);
+        listed.or_else(|| self.index_of(id))
+    }
+
     /// Puts the ids of `source` into `seen`, as found (what looking each up would find).
     fn seed<'t>(&'t self, seen: &mut Seen<'t>, source: u32) {
-        let source = source as usize;
-        let (Some(&start), Some(&end)) = (
-            self.source_starts.get(source),
-            self.source_starts.get(source + 1),
-        ) else {
-            return;
-        };
-        let Some(indices) = self.by_source.get(start as usize..end as usize) else {
+        let Some(indices) = self.source_indices(source) else {
             return;
         };
         seen.table
@@ -1218,7 +1232,8 @@ mod tests {
     proptest::proptest! {
         /// A search that starts out knowing a source's ids finds what one that does not
         /// finds, in a whole vocabulary and in one focused on a text (which leaves some of
-        /// the source's ids out), for every source and one added after the build.
+        /// the source's ids out), for every source and one added after the build; and an
+        /// id's index taken from its place in a source is the index looking it up gives.
         #[test]
         fn a_search_seeded_with_its_own_ids_finds_the_same(
             manifests in proptest::collection::vec(
@@ -1241,6 +1256,18 @@ mod tests {
                 for own in (0..manifests.len() as u32).chain([later, 99]) {
                     let seeded = vocabulary.find_own(&text, window, Some(own), &mut |_| true);
                     proptest::prop_assert_eq!(&seeded, &plain, "source {}", own);
+                    // An item's index from its place in the source is its index, whatever
+                    // id is asked for at that place.
+                    let listed = manifests.get(own as usize).cloned().unwrap_or_default();
+                    for at in 0..listed.len() + 1 {
+                        for id in listed.iter().map(String::as_str).chain(["a1", "zz"]) {
+                            proptest::prop_assert_eq!(
+                                vocabulary.index_in(Some(own), at, id),
+                                vocabulary.index_of(id),
+                                "source {} at {} id {}", own, at, id
+                            );
+                        }
+                    }
                 }
             }
         }
