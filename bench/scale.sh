@@ -6,7 +6,8 @@
 #      `review` of one edited plan; with the cache warm, and cold (`--no-cache`); and what
 #      listing the directories and lstat-ing every file costs (find, ls -R, and
 #      examples/stat_floor.rs, which does only that, in-process, on one thread and on all;
-#      beside publish, `stat_floor --drills`: the 30,000 lstats publish's index needs)
+#      beside publish, `stat_floor --drills`: the 30,000 lstats publish's index needs; each
+#      relative to its team's open directory, `--at`, as backout stamps files)
 #   3. `check` of 10,000 plans x 100 items (1,000,000 ids) vs `cat`
 #   4. peak RSS of each (and of `publish`), from /usr/bin/time, the largest of 3 runs
 # Repositories (made once, by examples/generate.rs, parameters printed):
@@ -119,8 +120,8 @@ echo "## 2. one plan in the 10,000-plan repository, warm cache and cold"
 # The floor of any run that notices a change in any file: list and lstat each of them.
 bench -n "find -printf %s (lstat of every file)" "find $dir/plans -type f -printf %s" \
   -n "ls -R (list every directory)" "ls -R $dir/plans" \
-  -n "stat_floor (list, lstat 20,000 files, one thread)" "$stat_floor $dir/plans" \
-  -n "stat_floor --threads (the same on every core)" "$stat_floor $dir/plans --threads" \
+  -n "stat_floor (list, lstat 20,000 files, one thread)" "$stat_floor $dir/plans --at" \
+  -n "stat_floor --threads (the same on every core)" "$stat_floor $dir/plans --threads --at" \
   -n "check team0/v1.50" "$bin -C $dir check team0/v1.50"
 for row in "check team0/v1.50" "baseline team0/v1.51 --from team0/v1.50 --force --dry-run" "review --base HEAD~1"; do
   bench -n "$row" "$bin -C $dir $row" \
@@ -130,7 +131,7 @@ done
 # publish's floor: its index shows every plan's drill records, so it looks at every
 # release's drills/ too (30,000 lstats).
 bench --prepare "$restore" \
-  -n "stat_floor --threads --drills (lstat 30,000 paths on every core)" "$stat_floor $dir/plans --threads --drills" \
+  -n "stat_floor --threads --drills (lstat 30,000 paths on every core)" "$stat_floor $dir/plans --threads --drills --at" \
   -n "publish team0/v1.50" "$bin -C $dir publish team0/v1.50 --out $site" \
   -n "publish team0/v1.50 --no-cache" "$bin -C $dir --no-cache publish team0/v1.50 --out $site" \
   ${before:+-n "publish team0/v1.50 (before)" "$before_cmd -C $dir publish team0/v1.50 --out $site"}

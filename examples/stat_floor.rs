@@ -5,7 +5,10 @@
 //! each release's `drills/` too: what `publish` looks at for its index (30,000 `lstat`s in
 //! the 10,000-plan repository).
 //!
-//! `cargo run --release --example stat_floor -- PLANS_DIR [--threads] [--drills]`
+//! With `--at`, each file is stamped relative to its team's open directory (`statx` on a
+//! directory descriptor, as backout does on Linux with glibc) instead of by its whole path.
+//!
+//! `cargo run --release --example stat_floor -- PLANS_DIR [--threads] [--drills] [--at]`
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -13,54 +16,122 @@ use std::process::ExitCode;
 
 use rayon::prelude::*;
 
-fn releases(plans: &Path) -> std::io::Result<Vec<PathBuf>> {
-    let mut releases = Vec::new();
+/// Each team's directory, and the names of its release directories.
+fn teams(plans: &Path) -> std::io::Result<Vec<(PathBuf, Vec<String>)>> {
+    let mut teams = Vec::new();
     for team in fs::read_dir(plans)? {
         let team = team?.path();
         if !team.is_dir() {
             continue;
         }
+        let mut releases = Vec::new();
         for release in fs::read_dir(&team)? {
-            releases.push(release?.path());
+            releases.push(release?.file_name().to_string_lossy().into_owned());
         }
+        teams.push((team, releases));
     }
-    Ok(releases)
+    Ok(teams)
 }
 
-fn stat(release: &Path, files: &[&str]) -> usize {
+/// How many of `files` are in the release directory `release` of `team`.
+fn stat(team: &Path, open: Option<&Dir>, release: &str, files: &[&str]) -> usize {
     files
         .iter()
-        .filter(|file| fs::symlink_metadata(release.join(file)).is_ok())
+        .filter(|file| match open {
+            Some(dir) => dir.has(&format!("{release}/{file}")),
+            None => fs::symlink_metadata(team.join(release).join(file)).is_ok(),
+        })
         .count()
+}
+
+/// A team's directory held open, to stamp files by their path in it.
+#[cfg(all(target_os = "linux", target_env = "gnu"))]
+struct Dir(std::os::fd::OwnedFd);
+
+#[cfg(all(target_os = "linux", target_env = "gnu"))]
+impl Dir {
+    fn open(path: &Path) -> Option<Dir> {
+        use std::os::fd::FromRawFd;
+        use std::os::unix::ffi::OsStrExt;
+        let path = std::ffi::CString::new(path.as_os_str().as_bytes()).ok()?;
+        // SAFETY: a NUL-terminated path that outlives the call.
+        let fd = unsafe {
+            libc::open(
+                path.as_ptr(),
+                libc::O_PATH | libc::O_DIRECTORY | libc::O_CLOEXEC,
+            )
+        };
+        // SAFETY: a descriptor just opened, owned by nothing else.
+        (fd >= 0).then(|| Dir(unsafe { std::os::fd::OwnedFd::from_raw_fd(fd) }))
+    }
+
+    fn has(&self, relative: &str) -> bool {
+        use std::os::fd::AsRawFd;
+        let Ok(relative) = std::ffi::CString::new(relative) else {
+            return false;
+        };
+        let mut buffer = std::mem::MaybeUninit::<libc::statx>::zeroed();
+        // SAFETY: a NUL-terminated path, an open descriptor and room for one result.
+        let result = unsafe {
+            libc::statx(
+                self.0.as_raw_fd(),
+                relative.as_ptr(),
+                libc::AT_SYMLINK_NOFOLLOW,
+                libc::STATX_BASIC_STATS,
+                buffer.as_mut_ptr(),
+            )
+        };
+        result == 0
+    }
+}
+
+#[cfg(not(all(target_os = "linux", target_env = "gnu")))]
+struct Dir;
+
+#[cfg(not(all(target_os = "linux", target_env = "gnu")))]
+impl Dir {
+    fn open(_: &Path) -> Option<Dir> {
+        None
+    }
+
+    fn has(&self, _: &str) -> bool {
+        false
+    }
 }
 
 fn main() -> ExitCode {
     let mut args = std::env::args().skip(1);
     let Some(plans) = args.next().map(PathBuf::from) else {
-        eprintln!("usage: stat_floor PLANS_DIR [--threads] [--drills]");
+        eprintln!("usage: stat_floor PLANS_DIR [--threads] [--drills] [--at]");
         return ExitCode::from(2);
     };
     let flags: Vec<String> = args.collect();
     let parallel = flags.iter().any(|flag| flag == "--threads");
+    let at = flags.iter().any(|flag| flag == "--at");
     let files: &[&str] = match flags.iter().any(|flag| flag == "--drills") {
         true => &["plan.md", "manifest.toml", "drills"],
         false => &["plan.md", "manifest.toml"],
     };
-    let releases = match releases(&plans) {
-        Ok(releases) => releases,
+    let teams = match teams(&plans) {
+        Ok(teams) => teams,
         Err(error) => {
             eprintln!("cannot list {}: {error}", plans.display());
             return ExitCode::from(2);
         }
     };
-    let found: usize = if parallel {
-        releases
-            .par_iter()
-            .map(|release| stat(release, files))
-            .sum()
-    } else {
-        releases.iter().map(|release| stat(release, files)).sum()
+    let in_team = |(team, releases): &(PathBuf, Vec<String>)| -> usize {
+        let open = if at { Dir::open(team) } else { None };
+        let one = |release: &String| stat(team, open.as_ref(), release, files);
+        match parallel {
+            true => releases.par_iter().map(one).sum(),
+            false => releases.iter().map(one).sum(),
+        }
     };
-    println!("{} releases, {found} files", releases.len());
+    let found: usize = match parallel {
+        true => teams.par_iter().map(in_team).sum(),
+        false => teams.iter().map(in_team).sum(),
+    };
+    let releases: usize = teams.iter().map(|(_, releases)| releases.len()).sum();
+    println!("{releases} releases, {found} files");
     ExitCode::SUCCESS
 }
