@@ -411,6 +411,10 @@ struct References<'p> {
     context: &'p Context<'p>,
     occurrences: &'p [Occurrence],
     own: FastMap<&'p str, &'p Item>,
+    /// Each item's index in the vocabulary (`None` when it has none), in the manifest's
+    /// order; and the items by that index (of items with one id, the last, as in `own`).
+    item_index: Vec<Option<u32>>,
+    own_by_index: FastMap<u32, &'p Item>,
     refers: FastSet<&'p str>,
 }
 
@@ -423,6 +427,19 @@ impl<'p> References<'p> {
         context: &'p Context<'p>,
         occurrences: &'p [Occurrence],
     ) -> Self {
+        let vocabulary = context.vocabulary;
+        let item_index: Vec<Option<u32>> = manifest
+            .items
+            .iter()
+            .enumerate()
+            .map(|(at, item)| vocabulary.index_in(context.own, at, &item.id))
+            .collect();
+        let own_by_index = manifest
+            .items
+            .iter()
+            .zip(&item_index)
+            .filter_map(|(item, index)| Some(((*index)?, item)))
+            .collect();
         References {
             file,
             id,
@@ -435,6 +452,8 @@ impl<'p> References<'p> {
                 .iter()
                 .map(|item| (item.id.as_str(), item))
                 .collect(),
+            item_index,
+            own_by_index,
             refers: plan.front.refers.iter().map(|r| r.value.as_str()).collect(),
         }
     }
@@ -550,15 +569,13 @@ impl<'p> References<'p> {
         let anchor = procedure
             .clone()
             .unwrap_or(self.plan.body_start..self.plan.body_start);
-        let vocabulary = self.context.vocabulary;
         // Without steps, one finding says what to do instead of one per item.
         let steps = procedure::steps(self.file, body, self.manifest.items.len());
         let per_item = matches!(steps, procedure::Steps::Listed);
         if let procedure::Steps::None(finding) = steps {
             findings.push(finding);
         }
-        for (at, item) in self.manifest.items.iter().enumerate() {
-            let index = vocabulary.index_in(self.context.own, at, &item.id);
+        for (item, &index) in self.manifest.items.iter().zip(&self.item_index) {
             let covered = index.is_some_and(|i| in_step.contains(&i));
             if !covered && per_item {
                 findings.push(
@@ -611,8 +628,9 @@ impl<'p> References<'p> {
         let mut named: Vec<(u32, &Item)> = Vec::new();
         let mut segments = body.segments();
         for occurrence in self.occurrences {
-            let name = self.context.vocabulary.id(occurrence.id);
-            if let Some(item) = self.own.get(name)
+            // By index: looking up the id's text would read it from the vocabulary's text
+            // (a cache miss with a million ids) and hash it.
+            if let Some(&item) = self.own_by_index.get(&occurrence.id)
                 && let Some(segment) = segments.at(occurrence.span.start)
             {
                 named.push((segment.block, item));
