@@ -651,10 +651,23 @@ impl<'p> References<'p> {
                 blocks.push((block, item));
             }
         }
-        let items_in = |block: u32| {
-            let start = blocks.partition_point(|&(b, _)| b < block);
-            let len = blocks[start..].partition_point(|&(b, _)| b == block);
-            &blocks[start..start + len]
+        // Versions come in the text's order, so their blocks do: the items of a block are
+        // found by walking on from those of the one before.
+        let (mut walked, mut last) = (0, 0);
+        let mut items_in = |block: u32| {
+            if block < last {
+                // Never in the text's order, but found all the same.
+                walked = blocks.partition_point(|&(b, _)| b < block);
+            }
+            last = block;
+            while blocks.get(walked).is_some_and(|&(b, _)| b < block) {
+                walked += 1;
+            }
+            let len = blocks[walked..]
+                .iter()
+                .take_while(|&&(b, _)| b == block)
+                .count();
+            &blocks[walked..walked + len]
         };
         let mut occurrence_index = 0;
         let mut segments = body.segments();
