@@ -153,7 +153,8 @@ impl Dir {
     }
 
     /// The stamp of what is at `relative` (a path under the directory, NUL-terminated), not
-    /// following a symlink: the same as `FileStamp::of` of its `symlink_metadata`.
+    /// following a symlink: the same as `FileStamp::of` of its `symlink_metadata`. An error
+    /// of kind `Unsupported` says to stamp by the whole path instead.
     pub fn stamp(&self, relative: &std::ffi::CStr) -> std::io::Result<FileStamp> {
         #[cfg(all(target_os = "linux", target_env = "gnu"))]
         {
@@ -171,7 +172,16 @@ impl Dir {
                 )
             };
             if result != 0 {
-                return Err(std::io::Error::last_os_error());
+                let error = std::io::Error::last_os_error();
+                // A kernel without `statx`, or a sandbox that forbids it (older container
+                // seccomp profiles answer EPERM): the caller stamps by the whole path, as
+                // the standard library falls back too.
+                return match error.raw_os_error() {
+                    Some(libc::ENOSYS | libc::EPERM) => {
+                        Err(std::io::Error::from(std::io::ErrorKind::Unsupported))
+                    }
+                    _ => Err(error),
+                };
             }
             // SAFETY: `statx` succeeded, so it filled the buffer (which was zeroed anyway).
             let found = unsafe { buffer.assume_init() };
