@@ -106,15 +106,12 @@ pub struct Vocabulary {
     /// When only the ids a focus admits are here (`build_focused`): sources added later
     /// keep only those too.
     focus: Option<Arc<Focus>>,
-    /// Each built source's ids as indices here, source after source (`NOT_HERE` for an id
-    /// the focus left out), and where each source's start: a plan's search starts out
+    /// Each built source's ids as indices here plus one, source after source (0 for an id
+    /// the focus left out), and where each source's ids start: a plan's search starts out
     /// knowing its own manifest's ids (`find_own`).
     by_source: Vec<u32>,
     source_starts: Vec<u32>,
 }
-
-/// An id of a source that the vocabulary does not hold (its focus left it out).
-const NOT_HERE: u32 = u32::MAX;
 
 impl Default for Vocabulary {
     fn default() -> Self {
@@ -623,11 +620,13 @@ fn build(sources: &[Ids], focus: Option<&Focus>) -> Vocabulary {
         },
     );
     // Each source's ids as indices, for `find_own`.
-    vocabulary.by_source = vec![NOT_HERE; total as usize];
+    // Zeroed memory: a focused vocabulary writes a few of its entries, and the pages of the
+    // rest are never touched.
+    vocabulary.by_source = vec![0; total as usize];
     for (part, &(id_base, _, _)) in parts.iter_mut().zip(&bases) {
         for (at, index) in std::mem::take(&mut part.placed) {
             if let Some(slot) = vocabulary.by_source.get_mut(at as usize) {
-                *slot = index + id_base;
+                *slot = index + id_base + 1;
             }
         }
     }
@@ -884,9 +883,9 @@ impl Vocabulary {
         found
     }
 
-    /// The ids of a built source as indices here, in the source's order (`NOT_HERE` for one
+    /// The ids of a built source as indices here plus one, in the source's order (0 for one
     /// a focus left out); `None` for a source added after the build.
-    pub fn source_indices(&self, source: u32) -> Option<&[u32]> {
+    fn source_indices(&self, source: u32) -> Option<&[u32]> {
         let source = source as usize;
         let start = *self.source_starts.get(source)? as usize;
         let end = *self.source_starts.get(source + 1)? as usize;
@@ -901,7 +900,8 @@ impl Vocabulary {
             .and_then(|source| self.source_indices(source))
             .and_then(|indices| indices.get(at))
             .copied()
-            .filter(|&index| index != NOT_HERE && self.id(index) == id);
+            .and_then(|plus_one| plus_one.checked_sub(1))
+            .filter(|&index| self.id(index) == id);
         listed.or_else(|| self.index_of(id))
     }
 
@@ -912,10 +912,10 @@ impl Vocabulary {
         };
         seen.table
             .reserve(indices.len(), |(word, _)| self.hasher.hash_one(word));
-        for &index in indices {
-            if index == NOT_HERE {
-                continue;
-            }
+        for index in indices
+            .iter()
+            .filter_map(|plus_one| plus_one.checked_sub(1))
+        {
             let id = self.id(index);
             let hash = self.hasher.hash_one(id);
             if seen.table.find(hash, |(word, _)| *word == id).is_none() {
