@@ -91,15 +91,35 @@ pub fn publish(out: &Output, dir: &Path, args: &PublishArgs) -> Result<ExitCode>
                     text.push_str(&format!("wrote {}\n", inline(file)));
                 }
                 text.push_str(&format!(
-                    "next: commit {}, open {} to check the page, then host {}/ (see {})\n",
+                    "next: commit {}, open {} to check the page, then host {} (see {})\n",
                     done.plan_file,
                     inline(&done.page),
-                    inline(&done.out_dir),
+                    inline(&as_directory(&done.out_dir)),
                     backout::docs_url!("publish.md")
                 ));
                 out.note(&text)?;
             }
             Ok(ExitCode::SUCCESS)
         }
+    }
+}
+
+/// A directory as shown in a sentence: with one `/` at its end (`--out /` is `/`, not `//`).
+fn as_directory(dir: &str) -> String {
+    match dir.ends_with('/') {
+        true => dir.to_string(),
+        false => format!("{dir}/"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::as_directory;
+
+    #[test]
+    fn a_directory_is_shown_with_one_slash() {
+        assert_eq!(as_directory("public"), "public/");
+        assert_eq!(as_directory("/srv/www"), "/srv/www/");
+        assert_eq!(as_directory("/"), "/");
     }
 }
