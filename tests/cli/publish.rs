@@ -394,7 +394,8 @@ fn out_is_resolved_from_the_current_directory() {
     // Default: public/ at the repository root, wherever backout runs.
     publish_in(&repo, &repo.join("plans/payments"), &["v1.5"])
         .code(0)
-        .stdout_has("wrote public/index.html");
+        .stdout_has("wrote public/index.html")
+        .stdout_has("then host public/ (see");
     assert!(repo.exists(PAGE));
     // A relative --out is taken from the current directory, like any other CLI.
     repo.write("docs/.keep", "");
