@@ -14,6 +14,7 @@ use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
+use backout::store::stamp::Dir;
 use rayon::prelude::*;
 
 /// Each team's directory, and the names of its release directories.
@@ -38,65 +39,11 @@ fn stat(team: &Path, open: Option<&Dir>, release: &str, files: &[&str]) -> usize
     files
         .iter()
         .filter(|file| match open {
-            Some(dir) => dir.has(&format!("{release}/{file}")),
+            Some(dir) => std::ffi::CString::new(format!("{release}/{file}"))
+                .is_ok_and(|relative| dir.stamp(&relative).is_ok()),
             None => fs::symlink_metadata(team.join(release).join(file)).is_ok(),
         })
         .count()
-}
-
-/// A team's directory held open, to stamp files by their path in it.
-#[cfg(all(target_os = "linux", target_env = "gnu"))]
-struct Dir(std::os::fd::OwnedFd);
-
-#[cfg(all(target_os = "linux", target_env = "gnu"))]
-impl Dir {
-    fn open(path: &Path) -> Option<Dir> {
-        use std::os::fd::FromRawFd;
-        use std::os::unix::ffi::OsStrExt;
-        let path = std::ffi::CString::new(path.as_os_str().as_bytes()).ok()?;
-        // SAFETY: a NUL-terminated path that outlives the call.
-        let fd = unsafe {
-            libc::open(
-                path.as_ptr(),
-                libc::O_PATH | libc::O_DIRECTORY | libc::O_CLOEXEC,
-            )
-        };
-        // SAFETY: a descriptor just opened, owned by nothing else.
-        (fd >= 0).then(|| Dir(unsafe { std::os::fd::OwnedFd::from_raw_fd(fd) }))
-    }
-
-    fn has(&self, relative: &str) -> bool {
-        use std::os::fd::AsRawFd;
-        let Ok(relative) = std::ffi::CString::new(relative) else {
-            return false;
-        };
-        let mut buffer = std::mem::MaybeUninit::<libc::statx>::zeroed();
-        // SAFETY: a NUL-terminated path, an open descriptor and room for one result.
-        let result = unsafe {
-            libc::statx(
-                self.0.as_raw_fd(),
-                relative.as_ptr(),
-                libc::AT_SYMLINK_NOFOLLOW,
-                libc::STATX_BASIC_STATS,
-                buffer.as_mut_ptr(),
-            )
-        };
-        result == 0
-    }
-}
-
-#[cfg(not(all(target_os = "linux", target_env = "gnu")))]
-struct Dir;
-
-#[cfg(not(all(target_os = "linux", target_env = "gnu")))]
-impl Dir {
-    fn open(_: &Path) -> Option<Dir> {
-        None
-    }
-
-    fn has(&self, _: &str) -> bool {
-        false
-    }
 }
 
 fn main() -> ExitCode {

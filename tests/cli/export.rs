@@ -676,16 +676,9 @@ fn an_empty_section_of_the_plans_own_is_not_called_unanswered() {
 /// (a tracking pixel): the Markdown export keeps it as a link, which loads nothing.
 #[test]
 fn markdown_keeps_images_as_links_that_load_nothing() {
-    let repo = payments();
-    let plan = repo.read(PAYMENTS_PLAN);
-    let plan = plan.replacen(
-        "([runbook](https://wiki.example.com/payments/ledger-worker#rollback)).\n",
-        "([runbook](https://wiki.example.com/payments/ledger-worker#rollback)).\n   ![runbook diagram](https://wiki.example.com/payments/rollback.png) and ![pixel][t]\n\n[t]: https://track.example.com/p.gif\n",
-        1,
+    let markdown = markdown_with_after_the_runbook_step(
+        "   ![runbook diagram](https://wiki.example.com/payments/rollback.png) and ![pixel][t]\n\n[t]: https://track.example.com/p.gif\n",
     );
-    assert!(plan.contains("![pixel]"));
-    repo.write(PAYMENTS_PLAN, plan);
-    let markdown = repo.run(&["export", "v1.5", "--format", "markdown", "--allow-errors"]);
     markdown
         .code(0)
         .stdout_has(
@@ -694,21 +687,28 @@ fn markdown_keeps_images_as_links_that_load_nothing() {
         .stdout_lacks("![");
 }
 
+/// The Markdown export of the payments plan with `added` after the line of its step that
+/// links the runbook.
+fn markdown_with_after_the_runbook_step(added: &str) -> Run {
+    let repo = payments();
+    let step = "([runbook](https://wiki.example.com/payments/ledger-worker#rollback)).\n";
+    let plan = repo.read(PAYMENTS_PLAN);
+    assert!(plan.contains(step));
+    repo.write(
+        PAYMENTS_PLAN,
+        plan.replacen(step, &format!("{step}{added}"), 1),
+    );
+    repo.run(&["export", "v1.5", "--format", "markdown", "--allow-errors"])
+}
+
 /// A link taken apart must not leave, or make, another: a reference definition to a script
 /// goes, and `[[runbook]](javascript:…)` (whose inner `[runbook]` was a link of its own)
 /// does not become a script link once its inner link is text.
 #[test]
 fn markdown_leaves_no_script_link_behind_a_reference() {
-    let repo = payments();
-    let plan = repo.read(PAYMENTS_PLAN);
-    let plan = plan.replacen(
-        "([runbook](https://wiki.example.com/payments/ledger-worker#rollback)).\n",
-        "([runbook](https://wiki.example.com/payments/ledger-worker#rollback)).\n   See [the old runbook][old] or [[old]](javascript:steal()).\n\n[old]: javascript:alert(document.cookie)\n",
-        1,
+    let markdown = markdown_with_after_the_runbook_step(
+        "   See [the old runbook][old] or [[old]](javascript:steal()).\n\n[old]: javascript:alert(document.cookie)\n",
     );
-    assert!(plan.contains("[old]: javascript:"));
-    repo.write(PAYMENTS_PLAN, plan);
-    let markdown = repo.run(&["export", "v1.5", "--format", "markdown", "--allow-errors"]);
     markdown
         .code(0)
         .stdout_has("See the old runbook or old.")
