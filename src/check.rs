@@ -412,9 +412,10 @@ struct References<'p> {
     occurrences: &'p [Occurrence],
     own: FastMap<&'p str, &'p Item>,
     /// Each item's index in the vocabulary (`None` when it has none), in the manifest's
-    /// order; and the items by that index (of items with one id, the last, as in `own`).
+    /// order; and by that index, the place of the first item with it and the item (of
+    /// items with one id, the last, as in `own`).
     item_index: Vec<Option<u32>>,
-    own_by_index: FastMap<u32, &'p Item>,
+    own_by_index: FastMap<u32, (usize, &'p Item)>,
     refers: FastSet<&'p str>,
 }
 
@@ -434,12 +435,16 @@ impl<'p> References<'p> {
             .enumerate()
             .map(|(at, item)| vocabulary.index_in(context.own, at, &item.id))
             .collect();
-        let own_by_index = manifest
-            .items
-            .iter()
-            .zip(&item_index)
-            .filter_map(|(item, index)| Some(((*index)?, item)))
-            .collect();
+        let mut own_by_index: FastMap<u32, (usize, &Item)> = FastMap::default();
+        own_by_index.reserve(item_index.len());
+        for (at, (item, index)) in manifest.items.iter().zip(&item_index).enumerate() {
+            if let Some(index) = *index {
+                own_by_index
+                    .entry(index)
+                    .and_modify(|(_, last)| *last = item)
+                    .or_insert((at, item));
+            }
+        }
         References {
             file,
             id,
@@ -528,14 +533,20 @@ impl<'p> References<'p> {
 
     fn coverage(&self, findings: &mut Vec<Finding>) {
         let body = &self.plan.body;
-        let mut in_step = FastSet::default();
-        let mut with_how = FastSet::default();
+        // Only this release's items are asked about, so what is learnt is kept by item: at
+        // the place of the first item with the occurrence's id.
+        let items = self.manifest.items.len();
+        let mut in_step = vec![false; items];
+        let mut with_how = vec![false; items];
         // Where an item is named in a step that does not say how: the place to add detail.
-        let mut vague: FastMap<u32, Range<usize>> = FastMap::default();
+        let mut vague: Vec<Option<Range<usize>>> = vec![None; items];
         // Whether each step says how beyond naming items, worked out once per step.
         let mut step_how: Vec<Option<bool>> = vec![None; body.steps.len()];
         let mut segments = body.segments();
         for occurrence in self.occurrences {
+            let Some(&(at, _)) = self.own_by_index.get(&occurrence.id) else {
+                continue;
+            };
             let Some(segment) = segments.at(occurrence.span.start) else {
                 continue;
             };
@@ -543,17 +554,15 @@ impl<'p> References<'p> {
                 .step
                 .and_then(|s| Some((s as usize, body.steps.get(s as usize)?)))
             {
-                in_step.insert(occurrence.id);
+                in_step[at] = true;
                 let text = self.file.text();
                 let says_how = *step_how[index].get_or_insert_with(|| {
-                    procedure::says_how_beyond_ids(step, text, |id| self.own.contains_key(id))
+                    procedure::says_how_beyond_ids(body, step, text, |id| self.own.contains_key(id))
                 });
                 if says_how {
-                    with_how.insert(occurrence.id);
-                } else {
-                    vague
-                        .entry(occurrence.id)
-                        .or_insert_with(|| first_line(self.file.text(), &step.span));
+                    with_how[at] = true;
+                } else if vague[at].is_none() {
+                    vague[at] = Some(first_line(text, &step.span));
                 }
             }
 
@@ -562,9 +571,11 @@ impl<'p> References<'p> {
                 .and_then(|s| body.sections.get(s as usize))
                 .is_some_and(|section| section.is(Kind::Contingencies));
             if in_contingencies {
-                with_how.insert(occurrence.id);
+                with_how[at] = true;
             }
         }
+        // The place where what was learnt of an item's id is kept.
+        let kept = |index: Option<u32>| Some(self.own_by_index.get(&index?)?.0);
         let procedure = body.section(Kind::Procedure).map(|s| s.heading.clone());
         let anchor = procedure
             .clone()
@@ -576,7 +587,8 @@ impl<'p> References<'p> {
             findings.push(finding);
         }
         for (item, &index) in self.manifest.items.iter().zip(&self.item_index) {
-            let covered = index.is_some_and(|i| in_step.contains(&i));
+            let at = kept(index);
+            let covered = at.is_some_and(|at| in_step[at]);
             if !covered && per_item {
                 findings.push(
                     self.file
@@ -595,9 +607,9 @@ impl<'p> References<'p> {
                         )),
                 );
             }
-            if !item.reversible && !index.is_some_and(|i| with_how.contains(&i)) {
-                let at = index
-                    .and_then(|i| vague.get(&i).cloned())
+            if !item.reversible && !at.is_some_and(|at| with_how[at]) {
+                let at = at
+                    .and_then(|at| vague[at].clone())
                     .unwrap_or_else(|| anchor.clone());
                 findings.push(
                     self.file
@@ -630,7 +642,7 @@ impl<'p> References<'p> {
         for occurrence in self.occurrences {
             // By index: looking up the id's text would read it from the vocabulary's text
             // (a cache miss with a million ids) and hash it.
-            if let Some(&item) = self.own_by_index.get(&occurrence.id)
+            if let Some(&(_, item)) = self.own_by_index.get(&occurrence.id)
                 && let Some(segment) = segments.at(occurrence.span.start)
             {
                 named.push((segment.block, item));

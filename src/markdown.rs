@@ -64,8 +64,10 @@ pub struct Step {
     pub says_how: bool,
     /// Whether it holds a code block or a link (inline code aside).
     pub has_block_or_link: bool,
-    /// Its inline code spans, backticks included.
-    pub code_spans: Vec<Range<usize>>,
+    /// Where its inline code spans (backticks included) stand in `Body::code_spans`: a
+    /// step's are written one after another, and one list for the plan saves a plan of
+    /// hundreds of steps as many allocations.
+    pub code_spans: Range<usize>,
     /// The `###` subsection it is under, if any.
     pub subsection: Option<String>,
 }
@@ -89,9 +91,18 @@ pub struct Body {
     pub headings: Vec<Heading>,
     pub steps: Vec<Step>,
     pub segments: Vec<Segment>,
+    /// The steps' inline code spans, step by step.
+    pub code_spans: Vec<Range<usize>>,
 }
 
 impl Body {
+    /// The inline code spans of `step`, backticks included.
+    pub fn code_spans_of(&self, step: &Step) -> &[Range<usize>] {
+        self.code_spans
+            .get(step.code_spans.clone())
+            .unwrap_or_default()
+    }
+
     /// The language most of the plan's required sections are titled in; `fallback` (the
     /// repository's `language`) on a tie.
     pub fn language(&self, fallback: Language) -> Language {
@@ -353,7 +364,7 @@ impl<'s> Walk<'s> {
             span: range,
             says_how: false,
             has_block_or_link: false,
-            code_spans: Vec::new(),
+            code_spans: self.body.code_spans.len()..self.body.code_spans.len(),
             subsection: self.subsection.clone(),
         });
         self.next_block += 1;
@@ -366,7 +377,11 @@ impl<'s> Walk<'s> {
         if let Some(step) = self.step.and_then(|i| self.body.steps.get_mut(i as usize)) {
             step.says_how = true;
             match code {
-                Some(span) => step.code_spans.push(span),
+                Some(span) => {
+                    // The open step's spans end the list: steps do not nest.
+                    self.body.code_spans.push(span);
+                    step.code_spans.end = self.body.code_spans.len();
+                }
                 None => step.has_block_or_link = true,
             }
         }

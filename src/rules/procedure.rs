@@ -61,9 +61,14 @@ fn code_content(code: &str) -> &str {
 /// Whether a step says how beyond naming items: it holds a code block, a link, or inline
 /// code that is more than an item id. ``Migration `0042_add_ledger_index`.`` names the
 /// migration in code; that is not a command.
-pub fn says_how_beyond_ids(step: &Step, text: &str, is_item: impl Fn(&str) -> bool) -> bool {
+pub fn says_how_beyond_ids(
+    body: &Body,
+    step: &Step,
+    text: &str,
+    is_item: impl Fn(&str) -> bool,
+) -> bool {
     step.has_block_or_link
-        || step.code_spans.iter().any(|span| {
+        || body.code_spans_of(step).iter().any(|span| {
             text.get(span.clone())
                 .is_some_and(|code| !is_item(code_content(code)))
         })
@@ -78,7 +83,7 @@ mod tests {
         let body = parse_body(text, 0);
         body.steps
             .iter()
-            .map(|step| says_how_beyond_ids(step, text, |id| id == "0042_add_ledger_index"))
+            .map(|step| says_how_beyond_ids(&body, step, text, |id| id == "0042_add_ledger_index"))
             .collect()
     }
 
