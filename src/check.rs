@@ -637,7 +637,7 @@ impl<'p> References<'p> {
         // Items of this release referenced in each block, each once, in the order first
         // named: by block in one list (a map of lists would allocate one for each of a
         // plan's hundreds of steps).
-        let mut named: Vec<(u32, &Item)> = Vec::new();
+        let mut named: Vec<(u32, &Item)> = Vec::with_capacity(self.occurrences.len());
         let mut segments = body.segments();
         for occurrence in self.occurrences {
             // By index: looking up the id's text would read it from the vocabulary's text

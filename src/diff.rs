@@ -175,10 +175,10 @@ pub struct ItemSummary {
 impl ItemSummary {
     fn of(item: &Item) -> Self {
         ItemSummary {
-            id: item.id.clone(),
+            id: item.id.to_string(),
             kind: item.kind.to_string(),
-            version: item.version.clone(),
-            previous: item.previous.clone(),
+            version: item.version.as_deref().map(str::to_string),
+            previous: item.previous.as_deref().map(str::to_string),
             reversible: item.reversible,
         }
     }
@@ -619,7 +619,7 @@ pub fn manifest_delta(old: &Manifest, new: &Manifest) -> ManifestDelta {
                 let fields = item_changes(before, item);
                 if !fields.is_empty() {
                     delta.changed.push(ItemChange {
-                        id: item.id.clone(),
+                        id: item.id.to_string(),
                         fields,
                     });
                 }
@@ -634,6 +634,11 @@ pub fn manifest_delta(old: &Manifest, new: &Manifest) -> ManifestDelta {
     delta
 }
 
+/// A version as the change summaries keep it.
+fn owned(version: &Option<compact_str::CompactString>) -> Option<String> {
+    version.as_deref().map(str::to_string)
+}
+
 fn item_changes(old: &Item, new: &Item) -> Vec<FieldChange> {
     let pairs = [
         (
@@ -641,8 +646,8 @@ fn item_changes(old: &Item, new: &Item) -> Vec<FieldChange> {
             Some(old.kind.to_string()),
             Some(new.kind.to_string()),
         ),
-        ("version", old.version.clone(), new.version.clone()),
-        ("previous", old.previous.clone(), new.previous.clone()),
+        ("version", owned(&old.version), owned(&new.version)),
+        ("previous", owned(&old.previous), owned(&new.previous)),
         (
             "reversible",
             Some(old.reversible.to_string()),

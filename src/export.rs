@@ -327,10 +327,10 @@ impl<'a> Parsed<'a> {
             .map(|item| {
                 let (steps, sections) = references.of_item(&item.id);
                 Item {
-                    id: item.id.clone(),
+                    id: item.id.to_string(),
                     kind: item.kind,
-                    version: item.version.clone(),
-                    previous: item.previous.clone(),
+                    version: item.version.as_deref().map(str::to_string),
+                    previous: item.previous.as_deref().map(str::to_string),
                     reversible: item.reversible,
                     steps,
                     sections: sections

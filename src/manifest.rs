@@ -1,5 +1,6 @@
 //! `manifest.toml`: what a release contains, the items its plan must cover.
 
+use compact_str::CompactString;
 use std::fmt;
 use std::ops::Range;
 
@@ -60,13 +61,15 @@ impl fmt::Display for Kind {
     }
 }
 
-/// One thing a release deploys.
+/// One thing a release deploys. Its strings are short (ids, versions) and a check of a
+/// million ids reads a million items: a `CompactString` keeps up to 24 bytes in place,
+/// without an allocation (three an item were 4 % of that check's instructions).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Item {
-    pub id: String,
+    pub id: CompactString,
     pub kind: Kind,
-    pub version: Option<String>,
-    pub previous: Option<String>,
+    pub version: Option<CompactString>,
+    pub previous: Option<CompactString>,
     pub reversible: bool,
     /// Span of the id's value in manifest.toml.
     pub id_span: Range<usize>,
@@ -193,10 +196,10 @@ fn read_item(table: &mut Table<'_, '_>, problems: &mut Vec<Problem>) -> Option<I
         None => Kind::Other,
     };
     Some(Item {
-        id: id.value.to_string(),
+        id: id.value.into(),
         kind,
-        version: version.map(|v| v.value.to_string()),
-        previous: previous.map(|v| v.value.to_string()),
+        version: version.map(|v| v.value.into()),
+        previous: previous.map(|v| v.value.into()),
         reversible: reversible.is_none_or(|r| r.value),
         id_span: id.span,
     })

@@ -25,10 +25,10 @@ pub(super) fn parse(text: &str, expected: &PlanId) -> Option<Manifest> {
             .items
             .into_iter()
             .map(|item| Item {
-                id: item.id.value.to_string(),
+                id: item.id.value.into(),
                 kind: item.kind,
-                version: item.version.map(|v| v.value.to_string()),
-                previous: item.previous.map(|v| v.value.to_string()),
+                version: item.version.map(|v| v.value.into()),
+                previous: item.previous.map(|v| v.value.into()),
                 reversible: item.reversible.is_none_or(|r| r.value),
                 id_span: item.id.span,
             })
@@ -368,6 +368,21 @@ mod tests {
                 items.concat()
             )
         })
+    }
+
+    #[test]
+    fn control_characters_are_found_wherever_they_stand() {
+        let plain = |b: u8| (b < 0x20 && b != b'\t' && b != b'\n') || b == 0x7f;
+        for len in [1, 31, 32, 33, 64, 70] {
+            for at in 0..len {
+                for b in 0..=0x7f_u8 {
+                    let mut bytes = vec![b'a'; len];
+                    bytes[at] = b;
+                    assert_eq!(has_control(&bytes), plain(b), "{b:#x} at {at} of {len}");
+                }
+            }
+        }
+        assert!(!has_control(b""));
     }
 
     proptest! {

@@ -519,8 +519,8 @@ fn manifest_table(out: &mut String, manifest: Option<&Manifest>) {
         return;
     }
     out.push_str("<table class=\"manifest\">\n<thead><tr><th scope=\"col\">Item</th><th scope=\"col\">Kind</th><th scope=\"col\">Deploys</th><th scope=\"col\">Rolls back to</th><th scope=\"col\">Reversible</th></tr></thead>\n<tbody>\n");
-    let cell = |value: &Option<String>| {
-        value.as_deref().map_or_else(
+    let cell = |value: Option<&str>| {
+        value.map_or_else(
             || "<span class=\"muted\">&mdash;</span>".into(),
             |v| format!("<code>{}</code>", escape(v)),
         )
@@ -539,8 +539,8 @@ fn manifest_table(out: &mut String, manifest: Option<&Manifest>) {
             "<tr{class}><th scope=\"row\"><code>{}</code></th><td>{}</td><td>{}</td><td>{}</td><td>{reversible}</td></tr>",
             escape(&item.id),
             escape(item.kind.as_str()),
-            cell(&item.version),
-            cell(&item.previous),
+            cell(item.version.as_deref()),
+            cell(item.previous.as_deref()),
         );
     }
     out.push_str("</tbody>\n</table>\n</section>\n");

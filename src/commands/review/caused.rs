@@ -54,11 +54,11 @@ impl Impact {
                     .ok()
                     .flatten()
                     .map(|text| Manifest::parse(&text, id))
-                    .map(|m| m.items.into_iter().map(|item| item.id).collect())
+                    .map(|m| m.items.into_iter().map(|item| item.id.into()).collect())
                     .unwrap_or_default();
                 let head_ids: HashSet<String> = corpus
                     .manifest(id)
-                    .map(|m| m.items.iter().map(|item| item.id.clone()).collect())
+                    .map(|m| m.items.iter().map(|item| item.id.to_string()).collect())
                     .unwrap_or_default();
                 changed_ids.extend(base_ids.symmetric_difference(&head_ids).cloned());
             }
