@@ -457,6 +457,30 @@ mod tests {
         }
     }
 
+    proptest::proptest! {
+        /// The jump from one possible start to the next, with one to five first bytes
+        /// (memchr or the table), finds what a look at every byte finds.
+        #[test]
+        fn next_start_finds_each_start_byte_by_byte(
+            text in "[ab1 ._-]{0,40}",
+            firsts in proptest::collection::vec(proptest::sample::select(b"ab1._".to_vec()), 1..5),
+            from in 0usize..45,
+            end in 0usize..45,
+        ) {
+            let mut first = FirstBytes::default();
+            for byte in &firsts {
+                first.insert(*byte);
+            }
+            let sticky = &NAME_BYTES;
+            let bytes = text.as_bytes();
+            let end = end.min(bytes.len());
+            let plain = (from..end).find(|&at| {
+                first.table[bytes[at] as usize] && (at == 0 || !sticky[bytes[at - 1] as usize])
+            });
+            proptest::prop_assert_eq!(first.next_start(bytes, from, end, sticky), plain);
+        }
+    }
+
     /// Release names found run by run, as before the scan jumped between first bytes.
     fn release_names_by_run(
         names: &ReleaseNames,

@@ -2,6 +2,7 @@
 //! is not an item id belongs to that word (`kubectl 1.28`, `Java 17.0.2`, `TLS 1.2`,
 //! `postgres client 15.4`), not to an item.
 
+use std::collections::HashSet;
 use std::sync::LazyLock;
 
 /// Words that connect a version to an item rather than own it: "from 2.3.1 to 2.3.0",
@@ -142,15 +143,13 @@ const CONNECTORS: &[&str] = &[
 ];
 
 /// Whether `word` (lower case) is one of [`CONNECTORS`]. Asked for nearly every version
-/// in a plan, so the words are compared as numbers: a binary search of the strings called
-/// `memcmp` seven times a version, 4 to 7 % of checking a million ids.
+/// in a plan, so the words are looked up as numbers in a hash set: a binary search of the
+/// strings called `memcmp` seven times a version (4 to 7 % of checking a million ids), and
+/// one of the numbers still mispredicted a branch at each of its seven steps (2.5 %).
 fn is_connector(word: &str) -> bool {
-    static PACKED: LazyLock<Vec<Packed>> = LazyLock::new(|| {
-        let mut packed: Vec<Packed> = CONNECTORS.iter().filter_map(|w| pack(w)).collect();
-        packed.sort_unstable();
-        packed
-    });
-    pack(word).is_some_and(|word| PACKED.binary_search(&word).is_ok())
+    static PACKED: LazyLock<HashSet<Packed, foldhash::fast::FixedState>> =
+        LazyLock::new(|| CONNECTORS.iter().filter_map(|w| pack(w)).collect());
+    pack(word).is_some_and(|word| PACKED.contains(&word))
 }
 
 /// A word of at most 16 bytes as its bytes, zero-padded, read as one number, and its length
@@ -159,9 +158,15 @@ type Packed = (u128, u8);
 
 fn pack(word: &str) -> Option<Packed> {
     let bytes = word.as_bytes();
-    let mut padded = [0u8; 16];
-    padded.get_mut(..bytes.len())?.copy_from_slice(bytes);
-    Some((u128::from_be_bytes(padded), bytes.len() as u8))
+    if bytes.len() > 16 {
+        return None;
+    }
+    // Byte by byte: a copy of a length known only at run time is a call to `memcpy`.
+    let number = bytes
+        .iter()
+        .enumerate()
+        .fold(0u128, |n, (i, &b)| n | u128::from(b) << (8 * (15 - i)));
+    Some((number, bytes.len() as u8))
 }
 
 /// Characters around a word that do not belong to it: code and emphasis marks, quotes,
