@@ -28,6 +28,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::SystemTime;
 
 use codec::{Reader, Writer};
+use compact_str::CompactString;
 
 use crate::names::{PlanId, PlanMap};
 use crate::plan::Status;
@@ -729,12 +730,12 @@ fn decode_facts(input: &mut Reader<'_>) -> Option<IndexFacts> {
         1 => true,
         _ => return None,
     };
-    let window = input.opt_str()?.map(str::to_string);
-    let duration = input.opt_str()?.map(str::to_string);
+    let window = input.opt_str()?.map(CompactString::from);
+    let duration = input.opt_str()?.map(CompactString::from);
     let tested = match input.u8()? {
         0 => None,
         1 => {
-            let on = input.opt_str()?.map(str::to_string);
+            let on = input.opt_str()?.map(CompactString::from);
             let passed = match input.u8()? {
                 0 => None,
                 1 => Some(true),
@@ -748,8 +749,8 @@ fn decode_facts(input: &mut Reader<'_>) -> Option<IndexFacts> {
     let baseline = match input.u8()? {
         0 => None,
         1 => Some(BaselineFact {
-            from: input.opt_str()?.map(str::to_string),
-            commit: input.opt_str()?.map(str::to_string),
+            from: input.opt_str()?.map(CompactString::from),
+            commit: input.opt_str()?.map(CompactString::from),
         }),
         _ => return None,
     };
@@ -889,7 +890,7 @@ mod tests {
         assert_eq!(ids, Some(vec!["payments-api", "ledger-worker"]));
         let plan = read.plan(&id);
         let facts = plan.as_ref().and_then(|plan| plan.facts(&read.bytes));
-        assert_eq!(facts.and_then(|f| f.window), Some("72h".to_string()));
+        assert_eq!(facts.and_then(|f| f.window).as_deref(), Some("72h"));
         assert!(read.manifest(&PlanId::new("payments", "v1.6")).is_none());
         assert!(read.manifest(&PlanId::new("payment", "sv1.5")).is_none());
         // Written again from what was read (the facts still stored), the file is the same.

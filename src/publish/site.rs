@@ -6,6 +6,8 @@ use std::fmt::Write;
 
 use super::html::{Block, Rendered, render_body};
 use super::sanitize::{escape, escape_into};
+use compact_str::{CompactString, ToCompactString};
+
 use crate::drill::{self, Kind, RecordFile};
 use crate::duration::Duration;
 use crate::fields::At;
@@ -37,7 +39,8 @@ pub struct Entry<'a> {
 }
 
 /// What the index shows of a plan: read from its front matter alone, so the index of
-/// 10,000 plans needs no plan's body (and a cache can keep it).
+/// 10,000 plans needs no plan's body (and a cache can keep it). Its strings are short and
+/// kept in place (`CompactString`): a warm publish decodes 10,000 of these from the cache.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct IndexFacts {
     /// `status`, as written (even when the front matter has problems).
@@ -45,8 +48,8 @@ pub struct IndexFacts {
     /// Whether the front matter was read without problems.
     pub valid: bool,
     /// `window` and `duration` as written (see `as_written`).
-    pub window: Option<String>,
-    pub duration: Option<String>,
+    pub window: Option<CompactString>,
+    pub duration: Option<CompactString>,
     pub tested: Option<TestedFact>,
     pub baseline: Option<BaselineFact>,
 }
@@ -54,15 +57,15 @@ pub struct IndexFacts {
 /// `[tested]`: the day, and whether it passed.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TestedFact {
-    pub on: Option<String>,
+    pub on: Option<CompactString>,
     pub passed: Option<bool>,
 }
 
 /// `[baseline]`: where the plan was forked from, and at which commit.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct BaselineFact {
-    pub from: Option<String>,
-    pub commit: Option<String>,
+    pub from: Option<CompactString>,
+    pub commit: Option<CompactString>,
 }
 
 impl IndexFacts {
@@ -75,12 +78,12 @@ impl IndexFacts {
             window: front.window.as_ref().map(|w| written(text, w)),
             duration: front.duration.as_ref().map(|d| written(text, d)),
             tested: front.tested.as_ref().map(|tested| TestedFact {
-                on: tested.on.as_ref().map(|on| on.value.to_string()),
+                on: tested.on.as_ref().map(|on| on.value.to_compact_string()),
                 passed: tested.passed.as_ref().map(|p| p.value),
             }),
             baseline: front.baseline.as_ref().map(|baseline| BaselineFact {
-                from: baseline.from.as_ref().map(|f| f.value.clone()),
-                commit: baseline.commit.as_ref().map(|c| c.value.clone()),
+                from: baseline.from.as_ref().map(|f| f.value.as_str().into()),
+                commit: baseline.commit.as_ref().map(|c| c.value.as_str().into()),
             }),
         }
     }
@@ -393,12 +396,12 @@ fn as_written(text: &str, value: &At<Duration>) -> String {
 }
 
 /// A duration as the plan writes it (`1h30m`, not `90m`), when the text says just that.
-fn written(text: &str, value: &At<Duration>) -> String {
+fn written(text: &str, value: &At<Duration>) -> CompactString {
     let written = text
         .get(value.span.clone())
         .map(|raw| raw.trim_matches(['"', '\'']))
         .filter(|raw| !raw.contains('\\') && Duration::parse(raw) == Some(value.value));
-    written.map_or_else(|| value.value.to_string(), str::to_string)
+    written.map_or_else(|| value.value.to_string().into(), CompactString::from)
 }
 
 fn manifest_fact(manifest: Option<&Manifest>) -> String {
