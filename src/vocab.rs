@@ -1229,6 +1229,18 @@ mod tests {
         (occurrences, words)
     }
 
+    /// A builder holding each list of ids as release `t/v<n>`.
+    fn builder_of(manifests: &[Vec<String>]) -> VocabularyBuilder {
+        let mut builder = Vocabulary::builder();
+        for (n, ids) in manifests.iter().enumerate() {
+            builder.add(
+                PlanId::new("t", format!("v{n}")),
+                ids.iter().map(String::as_str),
+            );
+        }
+        builder
+    }
+
     proptest::proptest! {
         /// A search that starts out knowing a source's ids finds what one that does not
         /// finds, in a whole vocabulary and in one focused on a text (which leaves some of
@@ -1241,10 +1253,7 @@ mod tests {
             text in "[ab1.:/_ (),`*-]{0,48}",
             focus in "[ab1 ]{0,8}",
         ) {
-            let mut builder = Vocabulary::builder();
-            for (n, ids) in manifests.iter().enumerate() {
-                builder.add(PlanId::new("t", format!("v{n}")), ids.iter().map(String::as_str));
-            }
+            let builder = builder_of(&manifests);
             let (mut focused, ids) = builder.build_focused(Arc::new(Focus::of([focus.as_str()])));
             let mut whole = focused.unfocused(&ids);
             let later = focused.add(PlanId::new("t", "old"), ["a1", "b"]);
@@ -1282,10 +1291,7 @@ mod tests {
             later in proptest::collection::vec("[ab1.:/_-]{1,5}", 0..4),
             text in "[ab1.:/_ (),`*-]{0,48}",
         ) {
-            let mut builder = Vocabulary::builder();
-            for (n, ids) in manifests.iter().enumerate() {
-                builder.add(PlanId::new("t", format!("v{n}")), ids.iter().map(String::as_str));
-            }
+            let builder = builder_of(&manifests);
             let (mut focused, ids) = builder.build_focused(Arc::new(Focus::of([text.as_str()])));
             let mut whole = focused.unfocused(&ids);
             focused.add(PlanId::new("t", "old"), later.iter().map(String::as_str));
